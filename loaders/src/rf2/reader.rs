@@ -1,0 +1,205 @@
+//! Streaming reader for one RF2 file: checks the header against the file's content type, then
+//! turns each line into a typed [`Row`], checking column counts, SCTIDs (Verhoeff check digit
+//! and partition), flags and dates. The first bad line stops the read with file + line.
+//!
+//! Lines starting with `#` and blank lines are skipped: Snowstorm's fixtures annotate rows that
+//! way, and a trailing empty line is common in hand-made packages.
+
+use super::filename::ContentKind;
+use super::package::Rf2File;
+use super::rows::*;
+use super::sctid::{self, Partition};
+use crate::{Error, Result};
+use std::io::{BufRead, BufReader};
+
+const CONCEPT: &[&str] = &["id", "effectiveTime", "active", "moduleId", "definitionStatusId"];
+const DESCRIPTION: &[&str] =
+    &["id", "effectiveTime", "active", "moduleId", "conceptId", "languageCode", "typeId", "term", "caseSignificanceId"];
+const RELATIONSHIP: &[&str] = &[
+    "id", "effectiveTime", "active", "moduleId", "sourceId", "destinationId", "relationshipGroup", "typeId",
+    "characteristicTypeId", "modifierId",
+];
+const CONCRETE: &[&str] = &[
+    "id", "effectiveTime", "active", "moduleId", "sourceId", "value", "relationshipGroup", "typeId",
+    "characteristicTypeId", "modifierId",
+];
+const REFSET: &[&str] = &["id", "effectiveTime", "active", "moduleId", "refsetId", "referencedComponentId"];
+const IDENTIFIER: &[&str] =
+    &["identifierSchemeId", "alternateIdentifier", "effectiveTime", "active", "moduleId", "referencedComponentId"];
+
+/// Reads every row of `file`, calling `sink` for each; returns the number of data rows.
+/// `Identifier` files are checked but produce no rows (Concord does not store them).
+pub fn read(file: &Rf2File, mut sink: impl FnMut(Row) -> Result<()>) -> Result<u64> {
+    let shown = file.member.display();
+    let mut lines = BufReader::with_capacity(1 << 20, file.member.open()?);
+    let mut buf = String::new();
+    let mut line_no = 0u64;
+    let mut header: Option<usize> = None;
+    let mut rows = 0u64;
+    let pattern_len = match &file.name.kind {
+        ContentKind::Refset { pattern, .. } => pattern.len(),
+        _ => 0,
+    };
+    loop {
+        buf.clear();
+        let n = lines
+            .read_line(&mut buf)
+            .map_err(|e| Error::line(&shown, line_no + 1, format!("cannot read line (not UTF-8 or truncated?): {e}")))?;
+        if n == 0 {
+            break;
+        }
+        line_no += 1;
+        let line = buf.trim_end_matches(['\n', '\r']);
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let cols: Vec<&str> = line.split('\t').collect();
+        let Some(width) = header else {
+            header = Some(check_header(&file.name.kind, &cols, pattern_len).map_err(|m| Error::line(&shown, line_no, m))?);
+            continue;
+        };
+        if cols.len() != width {
+            return Err(Error::line(&shown, line_no, format!("expected {width} tab-separated columns, found {}", cols.len())));
+        }
+        let row = parse_row(&file.name.kind, &cols).map_err(|m| Error::line(&shown, line_no, m))?;
+        rows += 1;
+        if let Some(row) = row {
+            sink(row)?;
+        }
+    }
+    if header.is_none() {
+        return Err(Error::file(&shown, "empty file: no RF2 header line"));
+    }
+    Ok(rows)
+}
+
+fn check_header(kind: &ContentKind, cols: &[&str], pattern_len: usize) -> Result<usize, String> {
+    let expected: &[&str] = match kind {
+        ContentKind::Concept => CONCEPT,
+        ContentKind::Description | ContentKind::TextDefinition => DESCRIPTION,
+        ContentKind::Relationship | ContentKind::StatedRelationship => RELATIONSHIP,
+        ContentKind::RelationshipConcreteValues => CONCRETE,
+        ContentKind::Identifier => IDENTIFIER,
+        ContentKind::Refset { .. } => REFSET,
+    };
+    // Column names are compared case-insensitively: real releases spell `refSetId` too.
+    let prefix_ok = cols.len() >= expected.len()
+        && expected.iter().zip(cols).all(|(e, c)| e.eq_ignore_ascii_case(c.trim_start_matches('\u{feff}')));
+    if !prefix_ok {
+        return Err(format!(
+            "missing or wrong RF2 header: expected columns starting '{}', found '{}'",
+            expected.join("\t"),
+            cols.join("\t")
+        ));
+    }
+    let width = expected.len() + pattern_len;
+    if cols.len() != width {
+        return Err(format!("header has {} columns but this file type needs {width}", cols.len()));
+    }
+    Ok(width)
+}
+
+fn id(s: &str, what: &str, part: Option<Partition>) -> Result<u64, String> {
+    sctid::check(s, part).map_err(|m| format!("{what}: {m}"))
+}
+
+fn active(s: &str) -> Result<bool, String> {
+    match s {
+        "1" => Ok(true),
+        "0" => Ok(false),
+        _ => Err(format!("active must be 0 or 1, found '{s}'")),
+    }
+}
+
+fn effective_time(s: &str) -> Result<String, String> {
+    if s.is_empty() || (s.len() == 8 && s.bytes().all(|b| b.is_ascii_digit())) {
+        Ok(s.to_string())
+    } else {
+        Err(format!("effectiveTime must be yyyymmdd or empty, found '{s}'"))
+    }
+}
+
+fn is_uuid(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 36
+        && b.iter().enumerate().all(|(i, c)| if matches!(i, 8 | 13 | 18 | 23) { *c == b'-' } else { c.is_ascii_hexdigit() })
+}
+
+fn parse_row(kind: &ContentKind, c: &[&str]) -> Result<Option<Row>, String> {
+    use Partition::*;
+    Ok(Some(match kind {
+        ContentKind::Concept => Row::Concept(ConceptRow {
+            id: id(c[0], "id", Some(Concept))?,
+            effective_time: effective_time(c[1])?,
+            active: active(c[2])?,
+            module_id: id(c[3], "moduleId", Some(Concept))?,
+            definition_status_id: id(c[4], "definitionStatusId", Some(Concept))?,
+        }),
+        ContentKind::Description | ContentKind::TextDefinition => Row::Description(DescriptionRow {
+            id: id(c[0], "id", Some(Description))?,
+            effective_time: effective_time(c[1])?,
+            active: active(c[2])?,
+            module_id: id(c[3], "moduleId", Some(Concept))?,
+            concept_id: id(c[4], "conceptId", Some(Concept))?,
+            language_code: c[5].to_string(),
+            type_id: id(c[6], "typeId", Some(Concept))?,
+            term: c[7].to_string(),
+            case_significance_id: id(c[8], "caseSignificanceId", Some(Concept))?,
+        }),
+        ContentKind::Relationship | ContentKind::StatedRelationship | ContentKind::RelationshipConcreteValues => {
+            let concrete = matches!(kind, ContentKind::RelationshipConcreteValues);
+            Row::Relationship(RelationshipRow {
+                id: id(c[0], "id", Some(Relationship))?,
+                effective_time: effective_time(c[1])?,
+                active: active(c[2])?,
+                module_id: id(c[3], "moduleId", Some(Concept))?,
+                source_id: id(c[4], "sourceId", Some(Concept))?,
+                destination_id: if concrete { None } else { Some(id(c[5], "destinationId", Some(Concept))?) },
+                value: if concrete {
+                    if c[5].is_empty() {
+                        return Err("concrete value is empty".into());
+                    }
+                    Some(c[5].to_string())
+                } else {
+                    None
+                },
+                relationship_group: c[6].parse().map_err(|_| format!("relationshipGroup must be a number, found '{}'", c[6]))?,
+                type_id: id(c[7], "typeId", Some(Concept))?,
+                characteristic_type_id: id(c[8], "characteristicTypeId", Some(Concept))?,
+                modifier_id: id(c[9], "modifierId", Some(Concept))?,
+            })
+        }
+        ContentKind::Identifier => {
+            effective_time(c[2])?;
+            active(c[3])?;
+            return Ok(None);
+        }
+        ContentKind::Refset { pattern, .. } => {
+            if !is_uuid(c[0]) {
+                return Err(format!("refset member id '{}' is not a UUID", c[0]));
+            }
+            let referenced = c[5];
+            id(referenced, "referencedComponentId", None)?;
+            for (letter, value) in pattern.bytes().zip(&c[6..]) {
+                match letter {
+                    b'c' if !value.is_empty() => {
+                        id(value, "component column", None)?;
+                    }
+                    b'i' if !value.is_empty() && value.parse::<i64>().is_err() => {
+                        return Err(format!("integer column holds '{value}'"));
+                    }
+                    _ => {}
+                }
+            }
+            Row::Refset(RefsetRow {
+                id: c[0].to_ascii_lowercase(),
+                effective_time: effective_time(c[1])?,
+                active: active(c[2])?,
+                module_id: id(c[3], "moduleId", Some(Concept))?,
+                refset_id: id(c[4], "refsetId", Some(Concept))?,
+                referenced_component_id: referenced.to_string(),
+                fields: c[6..].iter().map(|s| s.to_string()).collect(),
+            })
+        }
+    }))
+}

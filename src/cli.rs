@@ -1,0 +1,180 @@
+//! Command-line interface (clap): `import`, `status`, and the other verbs. Configuration comes
+//! from flags with environment fallbacks (`CONCORD_DATA`, `CONCORD_LOG`, …); this is the only
+//! module that reads the environment.
+
+use crate::import::{self, ImportOptions};
+use anyhow::{Result, anyhow};
+use clap::{Parser, Subcommand, ValueEnum};
+use concord_loaders::detect::Format;
+use concord_loaders::rf2::ReleaseType;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Concord — FHIR R4 terminology server for SNOMED CT, ICD-10 and FHIR code systems.
+#[derive(Debug, Parser)]
+#[command(name = "concord", version, about)]
+pub struct Cli {
+    /// Log format for tracing output.
+    #[arg(long, env = "CONCORD_LOG_FORMAT", value_enum, default_value = "text", global = true)]
+    pub log_format: LogFormat,
+    /// Verb.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Tracing output format.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// What the `--kind` flag accepts.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Kind {
+    /// SNOMED CT RF2.
+    Snomed,
+    /// WHO ICD-10 ClaML.
+    Icd10,
+    /// ICD-10-CM tabular XML (or CMS flat codes file, detected by content).
+    Icd10cm,
+    /// FHIR JSON / npm package.
+    Fhir,
+}
+
+/// Verbs.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Import releases into a data directory and publish a new release atomically.
+    Import {
+        /// Data directory.
+        #[arg(long, env = "CONCORD_DATA", default_value = "concord-data")]
+        data: PathBuf,
+        /// Override format detection.
+        #[arg(long, value_enum)]
+        kind: Option<Kind>,
+        /// RF2 release type to load from packages holding several (default: Snapshot, else Full, else Delta).
+        #[arg(long, value_parser = parse_release_type)]
+        release_type: Option<ReleaseType>,
+        /// Canonical URL for a ClaML classification other than WHO ICD-10.
+        #[arg(long)]
+        system_url: Option<String>,
+        /// Version label overriding the one in the file.
+        #[arg(long)]
+        version: Option<String>,
+        /// No progress bars.
+        #[arg(long, short)]
+        quiet: bool,
+        /// Files, folders, zips or packages to import.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// Print what the data directory holds.
+    Status {
+        /// Data directory.
+        #[arg(long, env = "CONCORD_DATA", default_value = "concord-data")]
+        data: PathBuf,
+        /// Print the manifest as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn parse_release_type(s: &str) -> Result<ReleaseType, String> {
+    ReleaseType::parse(s).ok_or_else(|| format!("'{s}' is not full, snapshot or delta"))
+}
+
+/// Entry point used by the binary.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing(cli.log_format);
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("CONCORD_LOG").unwrap_or_else(|_| "warn".into());
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Text => builder.try_init(),
+    };
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Import { data, kind, release_type, system_url, version, quiet, paths } => {
+            let opts = ImportOptions {
+                kind: kind.map(|k| match k {
+                    Kind::Snomed => Format::Snomed,
+                    Kind::Icd10 => Format::Claml,
+                    Kind::Icd10cm => Format::Icd10CmTabular,
+                    Kind::Fhir => Format::Fhir,
+                }),
+                release_type,
+                system_url,
+                version,
+                progress: !quiet,
+            };
+            let report = import::run(&data, &paths, &opts)?;
+            print_import(&report);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Status { data, json } => {
+            let release = import::status(&data)?.ok_or_else(|| anyhow!("{} holds no release yet; run `concord import`", data.display()))?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&release.manifest)?);
+            } else {
+                print_status(&release);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn print_import(r: &import::ImportReport) {
+    for s in &r.sources {
+        println!("{} ({}): {} rows", s.path, s.kind, s.total_rows);
+        for (file, n) in &s.rows {
+            println!("  {n:>10}  {file}");
+        }
+        for (url, version, n) in &s.code_systems {
+            println!("  code system {url}|{version}: {n} concepts");
+        }
+        for n in &s.notes {
+            println!("  note: {n}");
+        }
+        for w in &s.warnings {
+            println!("  warning: {w}");
+        }
+    }
+    println!("published release {} in {:.2} s", r.release.dir.display(), r.seconds);
+    println!("table counts:");
+    for (t, n) in &r.release.manifest.counts {
+        println!("  {t:<14} {n:>10}");
+    }
+}
+
+fn print_status(release: &import::release::Release) {
+    let m = &release.manifest;
+    println!("release {} (format {}, created {})", release.dir.display(), m.format_version, m.created);
+    println!("code systems ({}):", m.code_systems.len());
+    for c in &m.code_systems {
+        println!("  {:<8} {}|{}  {} concepts", c.family, c.url, c.version, c.concepts);
+    }
+    println!("counts:");
+    for (t, n) in &m.counts {
+        println!("  {t:<14} {n:>10}");
+    }
+    println!("sources:");
+    for s in &m.sources {
+        println!("  {} ({}, {} bytes, sha256 {})", s.path, s.kind, s.bytes, &s.sha256[..16]);
+    }
+}

@@ -1,0 +1,19 @@
+//! Progress bars for long imports (indicatif). Hidden automatically when stderr is not a
+//! terminal or when the caller asks for quiet output, so logs and CI stay clean.
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+/// Creates a row counter for one file.
+pub fn rows(label: &str, show: bool) -> ProgressBar {
+    let bar = ProgressBar::new_spinner();
+    if !show {
+        bar.set_draw_target(ProgressDrawTarget::hidden());
+    }
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {msg} {human_pos} rows ({per_sec}) {elapsed}")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    bar.set_message(label.to_string());
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    bar
+}

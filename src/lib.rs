@@ -1,0 +1,11 @@
+//! Concord: a FHIR R4 terminology and concept-mapping server over one canonical clinical model.
+//!
+//! Layers, each using only those to its right:
+//! `http → fhir → ops → store → model`, and `import → (concord_loaders, store) → model`.
+//! See ARCHITECTURE.md for the map and its invariants.
+#![deny(missing_docs)]
+
+pub mod cli;
+pub mod import;
+pub mod model;
+pub mod store;

@@ -1,0 +1,147 @@
+//! The canonical clinical model: the words every other module shares. No I/O here.
+//!
+//! One model serves every code system family: a [`CodeSystemVersion`] owns concepts, each with
+//! designations, properties and parents; SNOMED CT adds relationships and refset members on the
+//! same shape. Well-known SNOMED CT ids live in [`sct`], canonical URLs in [`uri`].
+
+pub mod sct;
+pub mod uri;
+
+use serde::{Deserialize, Serialize};
+
+/// The family a code system belongs to; decides which importer built it and which rules apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Hash)]
+#[serde(rename_all = "lowercase")]
+pub enum Family {
+    /// SNOMED CT from RF2.
+    Snomed,
+    /// WHO ICD-10 (ClaML).
+    Icd10,
+    /// ICD-10-CM (CDC tabular XML or CMS flat file).
+    Icd10cm,
+    /// A FHIR CodeSystem resource.
+    Fhir,
+}
+
+impl Family {
+    /// Lower-case name as stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Family::Snomed => "snomed",
+            Family::Icd10 => "icd10",
+            Family::Icd10cm => "icd10cm",
+            Family::Fhir => "fhir",
+        }
+    }
+
+    /// Parses the stored name.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "snomed" => Some(Family::Snomed),
+            "icd10" => Some(Family::Icd10),
+            "icd10cm" => Some(Family::Icd10cm),
+            "fhir" => Some(Family::Fhir),
+            _ => None,
+        }
+    }
+}
+
+/// One loaded version of a code system.
+#[derive(Debug, Clone, Serialize)]
+pub struct CodeSystemVersion {
+    /// Store key.
+    pub id: i64,
+    /// Canonical URL (`http://snomed.info/sct`).
+    pub url: String,
+    /// Version (for SNOMED CT the version URI).
+    pub version: String,
+    /// Family.
+    pub family: Family,
+    /// Computer-friendly name.
+    pub name: Option<String>,
+    /// Human title.
+    pub title: Option<String>,
+    /// FHIR content mode (`complete`, `fragment`, `not-present`, …).
+    pub content: String,
+    /// SNOMED CT edition module id.
+    pub edition_module: Option<String>,
+    /// Release date `yyyymmdd` where known.
+    pub release_date: Option<String>,
+    /// Number of concepts.
+    pub concept_count: i64,
+}
+
+/// A concept (or class, or code) of one code system version.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Concept {
+    /// The code.
+    pub code: String,
+    /// Default display.
+    pub display: Option<String>,
+    /// Active flag.
+    pub active: bool,
+    /// `yyyymmdd` of the current row (SNOMED CT).
+    pub effective_time: Option<String>,
+    /// Module id (SNOMED CT).
+    pub module: Option<String>,
+    /// Definition status id (SNOMED CT).
+    pub definition_status: Option<String>,
+    /// Kind (`chapter`, `block`, `category` for ICD-10).
+    pub kind: Option<String>,
+}
+
+/// A designation (SNOMED CT description, ICD label, FHIR designation).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Designation {
+    /// Description id or synthetic key.
+    pub id: String,
+    /// Language code.
+    pub language: Option<String>,
+    /// Use: SNOMED description type id, or a FHIR designation use code.
+    pub use_code: Option<String>,
+    /// The term.
+    pub term: String,
+    /// Case significance id (SNOMED CT).
+    pub case_significance: Option<String>,
+    /// Active flag.
+    pub active: bool,
+    /// Acceptability per language refset: (refset id, acceptability id).
+    pub acceptability: Vec<(String, String)>,
+}
+
+/// A property value of a concept.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Property {
+    /// Property code (`kind`, `inclusion`, `excludes1`, or a FHIR property code).
+    pub name: String,
+    /// Value type: `code`, `string`, `boolean`, `integer`, `decimal`, `dateTime`, `Coding`.
+    pub kind: String,
+    /// Value as text.
+    pub value: String,
+}
+
+/// A SNOMED CT relationship (attribute), possibly concrete.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Relationship {
+    /// Relationship id.
+    pub id: String,
+    /// Attribute type id.
+    pub type_id: String,
+    /// Destination concept (absent for concrete values).
+    pub destination: Option<String>,
+    /// Concrete value as written in RF2 (`#5`, `"text"`).
+    pub value: Option<String>,
+    /// Role group.
+    pub group: i64,
+    /// Characteristic type id.
+    pub characteristic: String,
+}
+
+/// A historical association or inactivation reason of an inactive SNOMED CT concept.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Association {
+    /// Association refset id (REPLACED BY, SAME AS, …).
+    pub refset: String,
+    /// Target concept.
+    pub target: String,
+}

@@ -1,0 +1,54 @@
+//! Canonical code system URLs and SNOMED CT edition/version URIs.
+
+/// SNOMED CT.
+pub const SNOMED: &str = "http://snomed.info/sct";
+/// WHO ICD-10.
+pub const ICD10: &str = "http://hl7.org/fhir/sid/icd-10";
+/// ICD-10-CM.
+pub const ICD10CM: &str = "http://hl7.org/fhir/sid/icd-10-cm";
+
+/// `http://snomed.info/sct/{module}/version/{date}`.
+pub fn snomed_version(module: &str, date: &str) -> String {
+    format!("{SNOMED}/{module}/version/{date}")
+}
+
+/// A parsed SNOMED CT version parameter: edition module and optional date.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SnomedVersion {
+    /// Edition module id.
+    pub module: String,
+    /// `yyyymmdd`, absent for "latest of this edition".
+    pub date: Option<String>,
+}
+
+/// Parses `http://snomed.info/sct/{module}[/version/{date}]`.
+pub fn parse_snomed_version(v: &str) -> Option<SnomedVersion> {
+    let rest = v.strip_prefix(SNOMED)?.strip_prefix('/')?;
+    let mut parts = rest.split('/');
+    let module = parts.next()?.to_string();
+    if module.is_empty() || !module.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    match (parts.next(), parts.next(), parts.next()) {
+        (None, None, None) => Some(SnomedVersion { module, date: None }),
+        (Some("version"), Some(d), None) if d.len() == 8 && d.bytes().all(|b| b.is_ascii_digit()) => {
+            Some(SnomedVersion { module, date: Some(d.to_string()) })
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_edition_and_version_uris() {
+        let v = parse_snomed_version("http://snomed.info/sct/900000000000207008/version/20210731").unwrap();
+        assert_eq!(v.module, "900000000000207008");
+        assert_eq!(v.date.as_deref(), Some("20210731"));
+        assert_eq!(parse_snomed_version("http://snomed.info/sct/900000000000207008").unwrap().date, None);
+        assert!(parse_snomed_version("http://snomed.info/sct/abc").is_none());
+        assert!(parse_snomed_version("http://snomed.info/sct/1/version/2021").is_none());
+    }
+}

@@ -1,0 +1,286 @@
+//! Read queries used by the operations and by `status`. Every query is a prepared, cached
+//! statement keyed by code system version; hot paths return owned model values.
+
+use super::{Result, Store};
+use crate::model::{Association, CodeSystemVersion, Concept, Designation, Family, Property, Relationship};
+use rusqlite::{OptionalExtension, Row, params};
+
+fn code_system_row(r: &Row) -> rusqlite::Result<CodeSystemVersion> {
+    let family: String = r.get(3)?;
+    Ok(CodeSystemVersion {
+        id: r.get(0)?,
+        url: r.get(1)?,
+        version: r.get(2)?,
+        family: Family::parse(&family).unwrap_or(Family::Fhir),
+        name: r.get(4)?,
+        title: r.get(5)?,
+        content: r.get(6)?,
+        edition_module: r.get(7)?,
+        release_date: r.get(8)?,
+        concept_count: r.get(9)?,
+    })
+}
+
+const CS_COLUMNS: &str = "id, url, version, family, name, title, content, edition_module, release_date,
+    (SELECT count(*) FROM concept c WHERE c.cs = code_system.id)";
+
+impl Store {
+    /// Every loaded code system version, by url then version.
+    pub fn code_systems(&self) -> Result<Vec<CodeSystemVersion>> {
+        let mut st = self.conn.prepare(&format!("SELECT {CS_COLUMNS} FROM code_system ORDER BY url, version"))?;
+        let v = st.query_map([], code_system_row)?.collect::<rusqlite::Result<_>>()?;
+        Ok(v)
+    }
+
+    /// The stored FHIR CodeSystem JSON (without concepts) of a version, if it came from FHIR.
+    pub fn code_system_resource(&self, cs: i64) -> Result<Option<String>> {
+        Ok(self.conn.query_row("SELECT resource FROM code_system WHERE id = ?1", [cs], |r| r.get(0)).optional()?.flatten())
+    }
+
+    /// One concept.
+    pub fn concept(&self, cs: i64, code: &str) -> Result<Option<Concept>> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT code, display, active, effective_time, module, definition_status, kind FROM concept WHERE cs = ?1 AND code = ?2",
+            )?
+            .query_row(params![cs, code], |r| {
+                Ok(Concept {
+                    code: r.get(0)?,
+                    display: r.get(1)?,
+                    active: r.get(2)?,
+                    effective_time: r.get(3)?,
+                    module: r.get(4)?,
+                    definition_status: r.get(5)?,
+                    kind: r.get(6)?,
+                })
+            })
+            .optional()?)
+    }
+
+    /// Designations of a concept with their language refset acceptability (active members).
+    pub fn designations(&self, cs: i64, code: &str) -> Result<Vec<Designation>> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT d.id, d.language, d.use_code, d.term, d.case_significance, d.active,
+                    (SELECT group_concat(m.refset || ':' || m.fields, ' ') FROM refset_member m
+                      WHERE m.cs = d.cs AND m.component = d.id AND m.active = 1 AND m.file_kind = 'Language')
+             FROM designation d WHERE d.cs = ?1 AND d.code = ?2 ORDER BY d.active DESC, d.id",
+        )?;
+        let v = st
+            .query_map(params![cs, code], |r| {
+                let acc: Option<String> = r.get(6)?;
+                Ok(Designation {
+                    id: r.get(0)?,
+                    language: r.get(1)?,
+                    use_code: r.get(2)?,
+                    term: r.get(3)?,
+                    case_significance: r.get(4)?,
+                    active: r.get(5)?,
+                    acceptability: acc
+                        .unwrap_or_default()
+                        .split(' ')
+                        .filter_map(|p| p.split_once(':').map(|(a, b)| (a.to_string(), b.to_string())))
+                        .collect(),
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(v)
+    }
+
+    /// Properties of a concept in stored order.
+    pub fn properties(&self, cs: i64, code: &str) -> Result<Vec<Property>> {
+        let mut st = self.conn.prepare_cached("SELECT name, kind, value FROM property WHERE cs = ?1 AND code = ?2 ORDER BY rowid")?;
+        let v = st
+            .query_map(params![cs, code], |r| Ok(Property { name: r.get(0)?, kind: r.get(1)?, value: r.get(2)? }))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(v)
+    }
+
+    /// Direct parents.
+    pub fn parents(&self, cs: i64, code: &str) -> Result<Vec<String>> {
+        let mut st = self.conn.prepare_cached("SELECT parent FROM is_a WHERE cs = ?1 AND child = ?2 ORDER BY parent")?;
+        let v = st.query_map(params![cs, code], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        Ok(v)
+    }
+
+    /// Direct children.
+    pub fn children(&self, cs: i64, code: &str) -> Result<Vec<String>> {
+        let mut st = self.conn.prepare_cached("SELECT child FROM is_a WHERE cs = ?1 AND parent = ?2 ORDER BY child")?;
+        let v = st.query_map(params![cs, code], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        Ok(v)
+    }
+
+    /// Every is-a edge of a version (for the in-memory hierarchy).
+    pub fn all_edges(&self, cs: i64) -> Result<Vec<(String, String)>> {
+        let mut st = self.conn.prepare("SELECT child, parent FROM is_a WHERE cs = ?1")?;
+        let v = st.query_map([cs], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
+        Ok(v)
+    }
+
+    /// Active relationships of a SNOMED CT concept with the given characteristic types
+    /// (none given: all but stated).
+    pub fn relationships(&self, cs: i64, code: &str) -> Result<Vec<Relationship>> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT id, type_id, destination, value, rel_group, characteristic FROM relationship
+             WHERE cs = ?1 AND source = ?2 AND active = 1 AND characteristic <> '900000000000010007'
+             ORDER BY rel_group, type_id, destination",
+        )?;
+        let v = st
+            .query_map(params![cs, code], |r| {
+                Ok(Relationship {
+                    id: r.get(0)?,
+                    type_id: r.get(1)?,
+                    destination: r.get(2)?,
+                    value: r.get(3)?,
+                    group: r.get(4)?,
+                    characteristic: r.get(5)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(v)
+    }
+
+    /// Active historical associations from a component (REPLACED BY, SAME AS, …).
+    pub fn associations(&self, cs: i64, component: &str) -> Result<Vec<Association>> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT refset, fields FROM refset_member WHERE cs = ?1 AND component = ?2 AND active = 1
+             AND file_kind LIKE 'Association%' ORDER BY refset, fields",
+        )?;
+        let v = st
+            .query_map(params![cs, component], |r| Ok(Association { refset: r.get(0)?, target: r.get(1)? }))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(v)
+    }
+
+    /// Active attribute-value refset values of a component: (refset, value id).
+    pub fn attribute_values(&self, cs: i64, component: &str) -> Result<Vec<(String, String)>> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT refset, fields FROM refset_member WHERE cs = ?1 AND component = ?2 AND active = 1 AND file_kind = 'AttributeValue'",
+        )?;
+        let v = st.query_map(params![cs, component], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
+        Ok(v)
+    }
+
+    /// True when a component is an active member of a refset.
+    pub fn in_refset(&self, cs: i64, refset: &str, component: &str) -> Result<bool> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT 1 FROM refset_member WHERE cs = ?1 AND component = ?2 AND refset = ?3 AND active = 1 LIMIT 1")?
+            .exists(params![cs, component, refset])?)
+    }
+
+    /// Preferred term of a concept in a language refset (active synonym marked preferred).
+    pub fn preferred_term(&self, cs: i64, code: &str, refset: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT d.term FROM designation d JOIN refset_member m ON m.cs = d.cs AND m.component = d.id
+                 WHERE d.cs = ?1 AND d.code = ?2 AND d.active = 1 AND d.use_code = '900000000000013009'
+                   AND m.active = 1 AND m.refset = ?3 AND m.fields = '900000000000548007' LIMIT 1",
+            )?
+            .query_row(params![cs, code, refset], |r| r.get(0))
+            .optional()?)
+    }
+
+    /// A ValueSet or ConceptMap resource by url and optional version (latest version when
+    /// none is given). `table` is `value_set` or `concept_map`.
+    pub fn resource(&self, table: &str, url: &str, version: Option<&str>) -> Result<Option<String>> {
+        let sql = format!(
+            "SELECT resource FROM {table} WHERE url = ?1 AND (?2 IS NULL OR version = ?2) ORDER BY version DESC LIMIT 1"
+        );
+        Ok(self.conn.prepare_cached(&sql)?.query_row(params![url, version], |r| r.get(0)).optional()?)
+    }
+
+    /// Search resources by url, version and name (any may be absent); returns JSON texts.
+    pub fn search_resources(&self, table: &str, url: Option<&str>, version: Option<&str>, name: Option<&str>, limit: i64) -> Result<Vec<String>> {
+        let sql = format!(
+            "SELECT resource FROM {table} WHERE (?1 IS NULL OR url = ?1) AND (?2 IS NULL OR version = ?2)
+             AND (?3 IS NULL OR name LIKE ?3 || '%' OR title LIKE ?3 || '%') ORDER BY url, version LIMIT ?4"
+        );
+        let mut st = self.conn.prepare_cached(&sql)?;
+        let v = st.query_map(params![url, version, name, limit], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        Ok(v)
+    }
+
+    /// Map rows whose source is `code` in one refset, ordered by group then priority.
+    pub fn map_rows(&self, cs: i64, refset: &str, code: &str) -> Result<Vec<MapRow>> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT member_id, source_code, target_code, map_group, map_priority, map_rule, map_advice, correlation, category
+             FROM map_entry WHERE cs = ?1 AND refset = ?2 AND source_code = ?3 AND active = 1
+             ORDER BY map_group, map_priority, member_id",
+        )?;
+        let v = st
+            .query_map(params![cs, refset, code], |r| {
+                Ok(MapRow {
+                    member_id: r.get(0)?,
+                    source: r.get(1)?,
+                    target: r.get(2)?,
+                    group: r.get(3)?,
+                    priority: r.get(4)?,
+                    rule: r.get(5)?,
+                    advice: r.get(6)?,
+                    correlation: r.get(7)?,
+                    category: r.get(8)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(v)
+    }
+
+    /// Concept codes of a version (for tests and exports), in code order.
+    pub fn codes(&self, cs: i64) -> Result<Vec<String>> {
+        let mut st = self.conn.prepare("SELECT code FROM concept WHERE cs = ?1 ORDER BY code")?;
+        let v = st.query_map([cs], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        Ok(v)
+    }
+
+    /// A deterministic text dump of one SNOMED CT version's content tables, used to prove that a
+    /// Full release and its Snapshot load identically.
+    pub fn snapshot_digest(&self, cs: i64) -> Result<String> {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        for (t, cols, key) in [
+            ("concept", "code, display, active, effective_time, module, definition_status", "code"),
+            ("designation", "id, code, language, use_code, term, case_significance, active, effective_time, module", "id"),
+            ("relationship", "id, source, destination, value, rel_group, type_id, characteristic, modifier, active, effective_time, module", "id"),
+            ("refset_member", "id, refset, component, active, effective_time, module, file_kind, pattern, fields", "id"),
+            ("is_a", "child, parent", "child, parent"),
+            ("map_entry", "member_id, source_code, target_code, map_group, map_priority, map_rule, map_advice, correlation, category, active", "member_id"),
+        ] {
+            let mut st = self.conn.prepare(&format!("SELECT {cols} FROM {t} WHERE cs = ?1 ORDER BY {key}"))?;
+            let n = st.column_count();
+            let mut rows = st.query([cs])?;
+            while let Some(r) = rows.next()? {
+                for i in 0..n {
+                    let v: rusqlite::types::Value = r.get(i)?;
+                    h.update(format!("{v:?}\t").as_bytes());
+                }
+                h.update(b"\n");
+            }
+        }
+        Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
+    }
+}
+
+/// One map row.
+#[derive(Debug, Clone, serde::Serialize, PartialEq)]
+pub struct MapRow {
+    /// Refset member id.
+    pub member_id: String,
+    /// Source code.
+    pub source: String,
+    /// Target code ('' = no target).
+    pub target: String,
+    /// mapGroup.
+    pub group: Option<i64>,
+    /// mapPriority.
+    pub priority: Option<i64>,
+    /// mapRule.
+    pub rule: Option<String>,
+    /// mapAdvice.
+    pub advice: Option<String>,
+    /// correlationId.
+    pub correlation: Option<String>,
+    /// mapCategoryId.
+    pub category: Option<String>,
+}

@@ -1,0 +1,436 @@
+//! Import-side statements: code system registration, RF2 upserts ("latest row per id wins",
+//! so Full, Snapshot and Delta files all load through the same statements), generic concept
+//! inserts for ICD-10 and FHIR, and the tables derived after a SNOMED CT import.
+
+use super::{Result, Store};
+use crate::model::{Family, sct};
+use concord_loaders::rf2::{ConceptRow, DescriptionRow, RefsetRow, RelationshipRow};
+use rusqlite::{OptionalExtension, params};
+
+/// Registration data of a new code system version.
+#[derive(Debug, Clone, Default)]
+pub struct NewCodeSystem {
+    /// Canonical URL.
+    pub url: String,
+    /// Version (may be provisional until the content is read, see [`Store::set_identity`]).
+    pub version: String,
+    /// Family name as stored.
+    pub family: String,
+    /// Name.
+    pub name: Option<String>,
+    /// Title.
+    pub title: Option<String>,
+    /// Status.
+    pub status: Option<String>,
+    /// FHIR content mode.
+    pub content: String,
+    /// SNOMED edition module.
+    pub edition_module: Option<String>,
+    /// Release date.
+    pub release_date: Option<String>,
+    /// FHIR hierarchyMeaning.
+    pub hierarchy_meaning: Option<String>,
+    /// Resource JSON without concepts.
+    pub resource: Option<String>,
+    /// Source description (paths).
+    pub source: String,
+}
+
+/// Facts about a freshly loaded SNOMED CT version from which its identity is derived.
+#[derive(Debug, Default)]
+pub struct SnomedFacts {
+    /// (module, number of concepts) for modules that own concepts.
+    pub concept_modules: Vec<(String, i64)>,
+    /// Active module dependency edges (module → module it depends on).
+    pub dependencies: Vec<(String, String)>,
+    /// Latest effective time of any row.
+    pub max_effective_time: Option<String>,
+}
+
+const NEWER: &str = "excluded.effective_time = '' OR (t.effective_time <> '' AND excluded.effective_time >= t.effective_time)";
+
+impl Store {
+    /// Starts the import transaction.
+    pub fn begin(&self) -> Result<()> {
+        self.conn.execute_batch("BEGIN")?;
+        Ok(())
+    }
+
+    /// Commits the import transaction.
+    pub fn commit(&self) -> Result<()> {
+        self.conn.execute_batch("COMMIT")?;
+        Ok(())
+    }
+
+    /// Registers a code system version and returns its key.
+    pub fn insert_code_system(&self, c: &NewCodeSystem) -> Result<i64> {
+        self.conn.execute(
+            "INSERT INTO code_system (url, version, family, name, title, status, content, edition_module, release_date,
+                hierarchy_meaning, resource, source) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)",
+            params![
+                c.url, c.version, c.family, c.name, c.title, c.status, c.content, c.edition_module, c.release_date,
+                c.hierarchy_meaning, c.resource, c.source
+            ],
+        )?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// Sets the final identity of a SNOMED CT version once its content is known.
+    pub fn set_identity(&self, id: i64, version: &str, edition_module: &str, release_date: &str) -> Result<()> {
+        self.conn.execute(
+            "UPDATE code_system SET version = ?2, edition_module = ?3, release_date = ?4 WHERE id = ?1",
+            params![id, version, edition_module, release_date],
+        )?;
+        Ok(())
+    }
+
+    /// Sets the version of a registered code system.
+    pub fn set_version(&self, id: i64, version: &str) -> Result<()> {
+        self.conn.execute("UPDATE code_system SET version = ?2 WHERE id = ?1", params![id, version])?;
+        Ok(())
+    }
+
+    /// The key of a code system version, if loaded (excluding `except`).
+    pub fn find_code_system(&self, url: &str, version: &str, except: i64) -> Result<Option<i64>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT id FROM code_system WHERE url = ?1 AND version = ?2 AND id <> ?3",
+                params![url, version, except],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    /// The most recent SNOMED CT version (by release date), optionally of one edition:
+    /// `(key, edition module, release date)`.
+    pub fn latest_snomed(&self, edition: Option<&str>) -> Result<Option<(i64, String, String)>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT id, COALESCE(edition_module, ''), COALESCE(release_date, '') FROM code_system
+                 WHERE family = 'snomed' AND (?1 IS NULL OR edition_module = ?1) ORDER BY release_date DESC, id DESC LIMIT 1",
+                params![edition],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?)
+    }
+
+    /// Removes a code system version and all its content.
+    pub fn delete_code_system(&self, id: i64) -> Result<()> {
+        for t in CONTENT_TABLES {
+            self.conn.execute(&format!("DELETE FROM {t} WHERE cs = ?1"), [id])?;
+        }
+        self.conn.execute("DELETE FROM code_system WHERE id = ?1", [id])?;
+        Ok(())
+    }
+
+    /// Copies all content of version `from` into version `to` (the base a Delta applies to).
+    pub fn copy_content(&self, from: i64, to: i64) -> Result<()> {
+        for (t, cols) in CONTENT_COLUMNS {
+            self.conn.execute(&format!("INSERT INTO {t} (cs, {cols}) SELECT ?2, {cols} FROM {t} WHERE cs = ?1"), params![from, to])?;
+        }
+        Ok(())
+    }
+
+    /// RF2 concept row, latest wins.
+    pub fn upsert_concept(&self, cs: i64, r: &ConceptRow) -> Result<()> {
+        self.conn
+            .prepare_cached(&format!(
+                "INSERT INTO concept AS t (cs, code, active, effective_time, module, definition_status) VALUES (?1,?2,?3,?4,?5,?6)
+                 ON CONFLICT (cs, code) DO UPDATE SET active = excluded.active, effective_time = excluded.effective_time,
+                 module = excluded.module, definition_status = excluded.definition_status WHERE {NEWER}"
+            ))?
+            .execute(params![cs, r.id.to_string(), r.active, r.effective_time, r.module_id.to_string(), r.definition_status_id.to_string()])?;
+        Ok(())
+    }
+
+    /// RF2 description or text definition row, latest wins.
+    pub fn upsert_description(&self, cs: i64, r: &DescriptionRow) -> Result<()> {
+        self.conn
+            .prepare_cached(&format!(
+                "INSERT INTO designation AS t (cs, id, code, language, use_code, term, case_significance, active, effective_time, module)
+                 VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)
+                 ON CONFLICT (cs, id) DO UPDATE SET code = excluded.code, language = excluded.language, use_code = excluded.use_code,
+                 term = excluded.term, case_significance = excluded.case_significance, active = excluded.active,
+                 effective_time = excluded.effective_time, module = excluded.module WHERE {NEWER}"
+            ))?
+            .execute(params![
+                cs,
+                r.id.to_string(),
+                r.concept_id.to_string(),
+                r.language_code,
+                r.type_id.to_string(),
+                r.term,
+                r.case_significance_id.to_string(),
+                r.active,
+                r.effective_time,
+                r.module_id.to_string()
+            ])?;
+        Ok(())
+    }
+
+    /// RF2 relationship (any characteristic) or concrete value row, latest wins.
+    pub fn upsert_relationship(&self, cs: i64, r: &RelationshipRow) -> Result<()> {
+        self.conn
+            .prepare_cached(&format!(
+                "INSERT INTO relationship AS t (cs, id, source, destination, value, rel_group, type_id, characteristic, modifier,
+                 active, effective_time, module) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)
+                 ON CONFLICT (cs, id) DO UPDATE SET source = excluded.source, destination = excluded.destination,
+                 value = excluded.value, rel_group = excluded.rel_group, type_id = excluded.type_id,
+                 characteristic = excluded.characteristic, modifier = excluded.modifier, active = excluded.active,
+                 effective_time = excluded.effective_time, module = excluded.module WHERE {NEWER}"
+            ))?
+            .execute(params![
+                cs,
+                r.id.to_string(),
+                r.source_id.to_string(),
+                r.destination_id.map(|d| d.to_string()),
+                r.value,
+                r.relationship_group,
+                r.type_id.to_string(),
+                r.characteristic_type_id.to_string(),
+                r.modifier_id.to_string(),
+                r.active,
+                r.effective_time,
+                r.module_id.to_string()
+            ])?;
+        Ok(())
+    }
+
+    /// RF2 refset member row, latest wins. `file_kind` is the RF2 summary (`Language`, …).
+    pub fn upsert_refset_member(&self, cs: i64, r: &RefsetRow, file_kind: &str, pattern: &str) -> Result<()> {
+        self.conn
+            .prepare_cached(&format!(
+                "INSERT INTO refset_member AS t (cs, id, refset, component, active, effective_time, module, file_kind, pattern, fields)
+                 VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)
+                 ON CONFLICT (cs, id) DO UPDATE SET refset = excluded.refset, component = excluded.component,
+                 active = excluded.active, effective_time = excluded.effective_time, module = excluded.module,
+                 file_kind = excluded.file_kind, pattern = excluded.pattern, fields = excluded.fields WHERE {NEWER}"
+            ))?
+            .execute(params![
+                cs,
+                r.id,
+                r.refset_id.to_string(),
+                r.referenced_component_id,
+                r.active,
+                r.effective_time,
+                r.module_id.to_string(),
+                file_kind,
+                pattern,
+                r.fields.join("\t")
+            ])?;
+        Ok(())
+    }
+
+    /// A concept of a non-RF2 code system (listed once per version; a repeat replaces it).
+    pub fn insert_concept(&self, cs: i64, code: &str, display: Option<&str>, active: bool, kind: Option<&str>) -> Result<()> {
+        self.conn
+            .prepare_cached("INSERT OR REPLACE INTO concept (cs, code, display, active, kind) VALUES (?1,?2,?3,?4,?5)")?
+            .execute(params![cs, code, display, active, kind])?;
+        Ok(())
+    }
+
+    /// A designation of a non-RF2 concept.
+    pub fn insert_designation(&self, cs: i64, id: &str, code: &str, language: Option<&str>, use_code: Option<&str>, term: &str) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT OR REPLACE INTO designation (cs, id, code, language, use_code, term, active) VALUES (?1,?2,?3,?4,?5,?6,1)",
+            )?
+            .execute(params![cs, id, code, language, use_code, term])?;
+        Ok(())
+    }
+
+    /// A property value.
+    pub fn insert_property(&self, cs: i64, code: &str, name: &str, kind: &str, value: &str) -> Result<()> {
+        self.conn
+            .prepare_cached("INSERT INTO property (cs, code, name, kind, value) VALUES (?1,?2,?3,?4,?5)")?
+            .execute(params![cs, code, name, kind, value])?;
+        Ok(())
+    }
+
+    /// A direct is-a edge.
+    pub fn insert_is_a(&self, cs: i64, child: &str, parent: &str) -> Result<()> {
+        self.conn
+            .prepare_cached("INSERT OR IGNORE INTO is_a (cs, child, parent) VALUES (?1,?2,?3)")?
+            .execute(params![cs, child, parent])?;
+        Ok(())
+    }
+
+    /// Facts from which a SNOMED CT version's edition and date are derived.
+    pub fn snomed_facts(&self, cs: i64) -> Result<SnomedFacts> {
+        let mut f = SnomedFacts::default();
+        let mut st = self.conn.prepare("SELECT module, count(*) FROM concept WHERE cs = ?1 GROUP BY module")?;
+        f.concept_modules = st.query_map([cs], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
+        let mut st = self.conn.prepare(
+            "SELECT module, component FROM refset_member WHERE cs = ?1 AND file_kind = 'ModuleDependency' AND active = 1",
+        )?;
+        f.dependencies = st.query_map([cs], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
+        let mut max: Option<String> = None;
+        for t in ["concept", "designation", "relationship", "refset_member"] {
+            let m: Option<String> = self.conn.query_row(
+                &format!("SELECT max(effective_time) FROM {t} WHERE cs = ?1 AND effective_time <> ''"),
+                [cs],
+                |r| r.get(0),
+            )?;
+            if m > max {
+                max = m;
+            }
+        }
+        f.max_effective_time = max;
+        Ok(f)
+    }
+
+    /// Rebuilds the tables derived from a SNOMED CT version's rows: is-a edges, map entries
+    /// and the default display (en-US preferred term, then en-GB, then FSN).
+    pub fn derive_snomed(&self, cs: i64) -> Result<()> {
+        self.conn.execute("DELETE FROM is_a WHERE cs = ?1", [cs])?;
+        let inferred = self.conn.execute(
+            "INSERT OR IGNORE INTO is_a (cs, child, parent) SELECT cs, source, destination FROM relationship
+             WHERE cs = ?1 AND active = 1 AND type_id = ?2 AND characteristic <> ?3 AND destination IS NOT NULL",
+            params![cs, sct::IS_A, sct::STATED],
+        )?;
+        if inferred == 0 {
+            // Packages with only stated relationships (authoring exports) still get a hierarchy.
+            self.conn.execute(
+                "INSERT OR IGNORE INTO is_a (cs, child, parent) SELECT cs, source, destination FROM relationship
+                 WHERE cs = ?1 AND active = 1 AND type_id = ?2 AND destination IS NOT NULL",
+                params![cs, sct::IS_A],
+            )?;
+        }
+        self.derive_map_entries(cs)?;
+        self.conn.execute(
+            "UPDATE concept SET display = COALESCE(
+               (SELECT d.term FROM designation d JOIN refset_member m ON m.cs = d.cs AND m.component = d.id
+                 WHERE d.cs = concept.cs AND d.code = concept.code AND d.active = 1 AND d.use_code = ?2
+                   AND m.active = 1 AND m.refset = ?4 AND m.fields = ?3 LIMIT 1),
+               (SELECT d.term FROM designation d JOIN refset_member m ON m.cs = d.cs AND m.component = d.id
+                 WHERE d.cs = concept.cs AND d.code = concept.code AND d.active = 1 AND d.use_code = ?2
+                   AND m.active = 1 AND m.refset = ?5 AND m.fields = ?3 LIMIT 1),
+               (SELECT term FROM designation WHERE cs = concept.cs AND code = concept.code AND active = 1 AND use_code = ?6 LIMIT 1),
+               (SELECT term FROM designation WHERE cs = concept.cs AND code = concept.code AND use_code <> ?7 ORDER BY active DESC LIMIT 1))
+             WHERE cs = ?1",
+            params![cs, sct::SYNONYM, sct::PREFERRED, sct::LANG_US, sct::LANG_GB, sct::FSN, sct::DEFINITION],
+        )?;
+        Ok(())
+    }
+
+    fn derive_map_entries(&self, cs: i64) -> Result<()> {
+        self.conn.execute("DELETE FROM map_entry WHERE cs = ?1", [cs])?;
+        let mut select = self.conn.prepare(
+            "SELECT id, refset, component, active, pattern, fields FROM refset_member
+             WHERE cs = ?1 AND file_kind IN ('SimpleMap', 'SimpleMapWithDescription', 'ComplexMap', 'ExtendedMap')",
+        )?;
+        let mut insert = self.conn.prepare(
+            "INSERT INTO map_entry (cs, refset, member_id, source_code, target_code, map_group, map_priority, map_rule,
+             map_advice, correlation, category, active) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)",
+        )?;
+        let mut rows = select.query([cs])?;
+        while let Some(r) = rows.next()? {
+            let (id, refset, component, active, pattern, fields): (String, String, String, bool, String, String) =
+                (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?);
+            let f: Vec<&str> = fields.split('\t').collect();
+            let opt = |i: usize| f.get(i).filter(|s| !s.is_empty()).map(|s| s.to_string());
+            let int = |i: usize| f.get(i).and_then(|s| s.parse::<i64>().ok());
+            if pattern.starts_with("iisss") {
+                // ComplexMap iisssc / ExtendedMap iissscc: group, priority, rule, advice, target, correlation[, category]
+                insert.execute(params![
+                    cs, refset, id, component, f.get(4).copied().unwrap_or(""), int(0), int(1), opt(2), opt(3), opt(5), opt(6), active
+                ])?;
+            } else {
+                // SimpleMap s / SimpleMapWithDescription ss: target first.
+                insert.execute(params![
+                    cs, refset, id, component, f.first().copied().unwrap_or(""), None::<i64>, None::<i64>, None::<String>,
+                    None::<String>, None::<String>, None::<String>, active
+                ])?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Map rows whose source concept is not in the version (kept; reported as a warning).
+    pub fn map_rows_without_source(&self, cs: i64) -> Result<i64> {
+        Ok(self.conn.query_row(
+            "SELECT count(*) FROM map_entry m WHERE m.cs = ?1
+             AND NOT EXISTS (SELECT 1 FROM concept c WHERE c.cs = m.cs AND c.code = m.source_code)",
+            [cs],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// Stores a ValueSet or ConceptMap resource (`table` is `value_set` or `concept_map`);
+    /// returns true when it replaced one with the same url and version.
+    pub fn put_resource(&self, table: ResourceTable, url: &str, version: &str, json: &serde_json::Value, source: &str) -> Result<bool> {
+        let s = |k: &str| json.get(k).and_then(|v| v.as_str()).map(str::to_string);
+        let replaced = self.conn.execute(&format!("DELETE FROM {} WHERE url = ?1 AND version = ?2", table.name()), params![url, version])? > 0;
+        let text = serde_json::to_string(json)?;
+        match table {
+            ResourceTable::ValueSet => self.conn.execute(
+                "INSERT INTO value_set (url, version, name, title, status, resource, source) VALUES (?1,?2,?3,?4,?5,?6,?7)",
+                params![url, version, s("name"), s("title"), s("status"), text, source],
+            )?,
+            ResourceTable::ConceptMap => {
+                let uri = |a: &str, b: &str| s(a).or_else(|| s(b));
+                self.conn.execute(
+                    "INSERT INTO concept_map (url, version, name, title, status, source_uri, target_uri, resource, source)
+                     VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)",
+                    params![url, version, s("name"), s("title"), s("status"), uri("sourceUri", "sourceCanonical"),
+                        uri("targetUri", "targetCanonical"), text, source],
+                )?
+            }
+        };
+        Ok(replaced)
+    }
+
+    /// Row counts of every table, for the import summary and the manifest.
+    pub fn table_counts(&self) -> Result<Vec<(String, i64)>> {
+        let mut out = Vec::new();
+        for t in ["code_system", "concept", "designation", "property", "is_a", "relationship", "refset_member", "map_entry", "value_set", "concept_map"] {
+            let n: i64 = self.conn.query_row(&format!("SELECT count(*) FROM {t}"), [], |r| r.get(0))?;
+            out.push((t.to_string(), n));
+        }
+        Ok(out)
+    }
+
+    /// Concept count of one version.
+    pub fn concept_count(&self, cs: i64) -> Result<i64> {
+        Ok(self.conn.query_row("SELECT count(*) FROM concept WHERE cs = ?1", [cs], |r| r.get(0))?)
+    }
+
+    /// Families of all loaded versions, for summaries.
+    pub fn families(&self) -> Result<Vec<Family>> {
+        let mut st = self.conn.prepare("SELECT DISTINCT family FROM code_system")?;
+        let v: Vec<String> = st.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        Ok(v.iter().filter_map(|s| Family::parse(s)).collect())
+    }
+}
+
+/// The two tables holding whole FHIR resources.
+#[derive(Debug, Clone, Copy)]
+pub enum ResourceTable {
+    /// `value_set`
+    ValueSet,
+    /// `concept_map`
+    ConceptMap,
+}
+
+impl ResourceTable {
+    fn name(self) -> &'static str {
+        match self {
+            ResourceTable::ValueSet => "value_set",
+            ResourceTable::ConceptMap => "concept_map",
+        }
+    }
+}
+
+const CONTENT_TABLES: &[&str] = &["concept", "designation", "property", "is_a", "relationship", "refset_member", "map_entry"];
+
+const CONTENT_COLUMNS: &[(&str, &str)] = &[
+    ("concept", "code, display, active, effective_time, module, definition_status, kind"),
+    ("designation", "id, code, language, use_code, term, case_significance, active, effective_time, module"),
+    ("property", "code, name, kind, value"),
+    ("is_a", "child, parent"),
+    ("relationship", "id, source, destination, value, rel_group, type_id, characteristic, modifier, active, effective_time, module"),
+    ("refset_member", "id, refset, component, active, effective_time, module, file_kind, pattern, fields"),
+    ("map_entry", "refset, member_id, source_code, target_code, map_group, map_priority, map_rule, map_advice, correlation, category, active"),
+];
