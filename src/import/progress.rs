@@ -6,8 +6,10 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 /// Creates a row counter for one file.
 pub fn rows(label: &str, show: bool) -> ProgressBar {
     let bar = ProgressBar::new_spinner();
-    if !show {
+    if !show || !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        // No ticker thread either: joining it costs up to one tick per file.
         bar.set_draw_target(ProgressDrawTarget::hidden());
+        return bar;
     }
     bar.set_style(
         ProgressStyle::with_template("{spinner} {msg} {human_pos} rows ({per_sec}) {elapsed}")

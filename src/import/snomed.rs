@@ -27,8 +27,9 @@ pub fn import(store: &Store, path: &Path, opts: &ImportOptions) -> Result<Source
     for s in &pkg.skipped {
         report.warn(format!("skipped {}: {}", s.name, s.reason));
     }
-    for f in pkg.files.iter().filter(|f| f.name.release_type != rt) {
-        report.note(format!("not loaded ({:?} chosen): {}", rt, f.member.name));
+    let others = pkg.files.iter().filter(|f| f.name.release_type != rt).count();
+    if others > 0 {
+        report.note(format!("{others} files of other release types not loaded ({rt:?} chosen; see --release-type)"));
     }
     let base = if rt == ReleaseType::Delta {
         Some(store.latest_snomed(None)?.ok_or_else(|| {

@@ -174,7 +174,7 @@ impl Store {
         Ok(self
             .conn
             .prepare_cached(
-                "SELECT d.term FROM designation d JOIN refset_member m ON m.cs = d.cs AND m.component = d.id
+                "SELECT d.term FROM designation d CROSS JOIN refset_member m ON m.cs = d.cs AND m.component = d.id
                  WHERE d.cs = ?1 AND d.code = ?2 AND d.active = 1 AND d.use_code = '900000000000013009'
                    AND m.active = 1 AND m.refset = ?3 AND m.fields = '900000000000548007' LIMIT 1",
             )?

@@ -56,9 +56,15 @@ impl Store {
         Ok(())
     }
 
-    /// Commits the import transaction.
+    /// Commits the import transaction and refreshes the planner statistics.
     pub fn commit(&self) -> Result<()> {
         self.conn.execute_batch("COMMIT")?;
+        self.analyze()
+    }
+
+    /// Refreshes planner statistics (sampled, so it stays fast on large tables).
+    pub fn analyze(&self) -> Result<()> {
+        self.conn.execute_batch("PRAGMA analysis_limit = 2000; ANALYZE;")?;
         Ok(())
     }
 
@@ -284,6 +290,9 @@ impl Store {
     /// Rebuilds the tables derived from a SNOMED CT version's rows: is-a edges, map entries
     /// and the default display (en-US preferred term, then en-GB, then FSN).
     pub fn derive_snomed(&self, cs: i64) -> Result<()> {
+        // Fresh statistics first: without them SQLite scans whole tables in the correlated
+        // subqueries below (seconds on a 2k-concept sample, hours at International scale).
+        self.analyze()?;
         self.conn.execute("DELETE FROM is_a WHERE cs = ?1", [cs])?;
         let inferred = self.conn.execute(
             "INSERT OR IGNORE INTO is_a (cs, child, parent) SELECT cs, source, destination FROM relationship
@@ -301,10 +310,10 @@ impl Store {
         self.derive_map_entries(cs)?;
         self.conn.execute(
             "UPDATE concept SET display = COALESCE(
-               (SELECT d.term FROM designation d JOIN refset_member m ON m.cs = d.cs AND m.component = d.id
+               (SELECT d.term FROM designation d CROSS JOIN refset_member m ON m.cs = d.cs AND m.component = d.id
                  WHERE d.cs = concept.cs AND d.code = concept.code AND d.active = 1 AND d.use_code = ?2
                    AND m.active = 1 AND m.refset = ?4 AND m.fields = ?3 LIMIT 1),
-               (SELECT d.term FROM designation d JOIN refset_member m ON m.cs = d.cs AND m.component = d.id
+               (SELECT d.term FROM designation d CROSS JOIN refset_member m ON m.cs = d.cs AND m.component = d.id
                  WHERE d.cs = concept.cs AND d.code = concept.code AND d.active = 1 AND d.use_code = ?2
                    AND m.active = 1 AND m.refset = ?5 AND m.fields = ?3 LIMIT 1),
                (SELECT term FROM designation WHERE cs = concept.cs AND code = concept.code AND active = 1 AND use_code = ?6 LIMIT 1),

@@ -29,6 +29,7 @@ const IDENTIFIER: &[&str] =
 
 /// Reads every row of `file`, calling `sink` for each; returns the number of data rows.
 /// `Identifier` files are checked but produce no rows (Concord does not store them).
+/// An empty (zero-byte) file yields no rows.
 pub fn read(file: &Rf2File, mut sink: impl FnMut(Row) -> Result<()>) -> Result<u64> {
     let shown = file.member.display();
     let mut lines = BufReader::with_capacity(1 << 20, file.member.open()?);
@@ -67,9 +68,8 @@ pub fn read(file: &Rf2File, mut sink: impl FnMut(Row) -> Result<()>) -> Result<u
             sink(row)?;
         }
     }
-    if header.is_none() {
-        return Err(Error::file(&shown, "empty file: no RF2 header line"));
-    }
+    // A zero-byte file (published releases ship some, e.g. empty Identifier files) holds no
+    // rows; a file whose first line is data fails the header check above instead.
     Ok(rows)
 }
 
