@@ -104,7 +104,7 @@ pub fn run(data: &Path, paths: &[PathBuf], opts: &ImportOptions) -> Result<Impor
             None => detect::detect(path)?,
         };
         tracing::info!(path = %path.display(), ?format, "importing");
-        let report = import_one(&store, path, format, opts).with_context(|| format!("import of {} failed", path.display()))?;
+        let report = import_one(&store, path, format, opts).context("import stopped; the published release is unchanged")?;
         let (sha256, bytes) = manifest::checksum(path)?;
         sources.push(SourceEntry {
             path: path.display().to_string(),

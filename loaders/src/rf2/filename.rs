@@ -78,7 +78,14 @@ pub struct Rf2FileName {
 /// grammar; callers report such files as skipped.
 pub fn parse(name: &str) -> Option<Rf2FileName> {
     let stem = name.strip_suffix(".txt")?;
-    let parts: Vec<&str> = stem.split('_').collect();
+    let mut parts: Vec<&str> = stem.split('_').collect();
+    // Some published packages write the sub-type with an extra underscore
+    // (`sct2_sRefset_OWLExpression_Delta_INT_20230421.txt`); read it as `OWLExpressionDelta`.
+    let joined;
+    if parts.len() == 6 && split_subtype(parts[3]).is_some_and(|(summary, _, _)| summary.is_empty()) {
+        joined = format!("{}{}", parts[2], parts[3]);
+        parts = vec![parts[0], parts[1], &joined, parts[4], parts[5]];
+    }
     if parts.len() != 5 {
         return None;
     }
@@ -153,6 +160,9 @@ mod tests {
         assert!(matches!(f.kind, ContentKind::Refset { ref summary, .. } if summary == "OWLExpression"));
         let f = parse("der2_Refset_SimpleSnapshot_GB1000000_20240925.txt").unwrap();
         assert_eq!(f.namespace, "GB1000000");
+        let f = parse("sct2_sRefset_OWLExpression_Delta_INT_20230421.txt").unwrap();
+        assert_eq!(f.release_type, ReleaseType::Delta);
+        assert!(parse("der2_sRefset_SimpleMapTo_INT_20220712.txt").is_none());
         assert!(parse("Readme_en_20210731.txt").is_none());
         assert!(parse("sct2_Concept_Snapshot_INT_2021.txt").is_none());
         assert!(parse("der2_qRefset_SimpleSnapshot_INT_20210731.txt").is_none());
