@@ -99,12 +99,15 @@ pub fn run(data: &Path, paths: &[PathBuf], opts: &ImportOptions) -> Result<Impor
     let mut reports = Vec::new();
     let mut sources = current.as_ref().map(|c| c.manifest.sources.clone()).unwrap_or_default();
     for path in paths {
-        let format = match opts.kind {
-            Some(k) => k,
-            None => detect::detect(path)?,
-        };
-        tracing::info!(path = %path.display(), ?format, "importing");
-        let report = import_one(&store, path, format, opts).context("import stopped; the published release is unchanged")?;
+        let report = (|| {
+            let format = match opts.kind {
+                Some(k) => k,
+                None => detect::detect(path)?,
+            };
+            tracing::info!(path = %path.display(), ?format, "importing");
+            import_one(&store, path, format, opts)
+        })()
+        .context("import stopped; the published release is unchanged")?;
         let (sha256, bytes) = manifest::checksum(path)?;
         sources.push(SourceEntry {
             path: path.display().to_string(),

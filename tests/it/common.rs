@@ -1,0 +1,96 @@
+//! Helpers: run the `concord` binary as a user would, find fixtures and shared data.
+
+#![allow(dead_code)]
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The project root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A file under `tests/fixtures`.
+pub fn fixture(rel: &str) -> PathBuf {
+    root().join("tests/fixtures").join(rel)
+}
+
+/// A path under `../shared/data`; panics (fails the test) when it is missing, so ignored tests
+/// never pass silently on a machine without the data.
+pub fn shared(rel: &str) -> PathBuf {
+    let p = root().join("../shared/data").join(rel);
+    assert!(p.exists(), "shared test data missing: {} (these tests need ../shared/data beside the clone)", p.display());
+    p
+}
+
+/// The rf2-mini package folder.
+pub fn rf2_mini() -> PathBuf {
+    fixture("rf2-mini/SnomedCT_ConcordMini_INT_20250131")
+}
+
+/// Runs `concord ARGS…`.
+pub fn concord(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_concord")).args(args).env("CONCORD_LOG", "warn").output().expect("run concord")
+}
+
+/// Runs `concord import --data DATA -q ARGS…`.
+pub fn import(data: &Path, args: &[&str]) -> Output {
+    let mut a = vec!["import", "--data", data.to_str().unwrap(), "-q"];
+    a.extend_from_slice(args);
+    concord(&a)
+}
+
+/// Like [`import`], asserting success; returns stdout.
+pub fn import_ok(data: &Path, args: &[&str]) -> String {
+    let out = import(data, args);
+    assert!(out.status.success(), "import {args:?} failed:\n{}\n{}", text(&out.stdout), text(&out.stderr));
+    text(&out.stdout)
+}
+
+/// Lossy UTF-8.
+pub fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).to_string()
+}
+
+/// `concord status --json`.
+pub fn status(data: &Path) -> Value {
+    let out = concord(&["status", "--data", data.to_str().unwrap(), "--json"]);
+    assert!(out.status.success(), "status failed: {}", text(&out.stderr));
+    serde_json::from_slice(&out.stdout).expect("status --json is JSON")
+}
+
+/// A table count from a status document.
+pub fn count(status: &Value, table: &str) -> i64 {
+    status["counts"][table].as_i64().unwrap_or_else(|| panic!("no count for {table}"))
+}
+
+/// Code systems listed in a status document: (url, version, concepts).
+pub fn code_systems(status: &Value) -> Vec<(String, String, i64)> {
+    status["code_systems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["url"].as_str().unwrap().into(), c["version"].as_str().unwrap().into(), c["concepts"].as_i64().unwrap()))
+        .collect()
+}
+
+/// Opens the published store of a data dir read-only for checks beyond the CLI output.
+pub fn open_db(data: &Path) -> rusqlite::Connection {
+    let name = std::fs::read_to_string(data.join("CURRENT")).unwrap();
+    rusqlite::Connection::open(data.join("releases").join(name.trim()).join("concord.db")).unwrap()
+}
+
+/// Concept codes of one code system (by url) in the published store.
+pub fn codes_of(data: &Path, url: &str) -> Vec<String> {
+    let db = open_db(data);
+    let mut st = db
+        .prepare("SELECT code FROM concept WHERE cs = (SELECT id FROM code_system WHERE url = ?1 ORDER BY id DESC LIMIT 1) ORDER BY code")
+        .unwrap();
+    st.query_map([url], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
+}
+
+/// A fresh temporary directory.
+pub fn tmp() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap()
+}

@@ -1,0 +1,10 @@
+//! Concord's one integration test binary (one link, shared helpers).
+//!
+//! Tests named `shared_*` read `../shared/data` and are `#[ignore]`d so the README test command
+//! passes on a machine without it; `.ci/run` runs them with `--run-ignored all`, and they fail
+//! (never skip) when the data is missing.
+
+mod common;
+mod import_bad_input;
+mod import_fixtures;
+mod shared_data;
