@@ -67,6 +67,9 @@ pub enum Command {
         /// No progress bars.
         #[arg(long, short)]
         quiet: bool,
+        /// Accept SCTIDs with wrong check digits or partitions (made-up ids in test content).
+        #[arg(long)]
+        lenient_ids: bool,
         /// Files, folders, zips or packages to import.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
@@ -110,7 +113,7 @@ fn init_tracing(format: LogFormat) {
 
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
-        Command::Import { data, kind, release_type, system_url, version, quiet, paths } => {
+        Command::Import { data, kind, release_type, system_url, version, quiet, lenient_ids, paths } => {
             let opts = ImportOptions {
                 kind: kind.map(|k| match k {
                     Kind::Snomed => Format::Snomed,
@@ -122,6 +125,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 system_url,
                 version,
                 progress: !quiet,
+                strict_ids: !lenient_ids,
             };
             let report = import::run(&data, &paths, &opts)?;
             print_import(&report);

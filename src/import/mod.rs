@@ -20,7 +20,7 @@ use release::{DataDir, Release};
 use std::path::{Path, PathBuf};
 
 /// Options of one import run.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct ImportOptions {
     /// Format override (`--kind`).
     pub kind: Option<Format>,
@@ -32,6 +32,14 @@ pub struct ImportOptions {
     pub version: Option<String>,
     /// Show progress bars.
     pub progress: bool,
+    /// Verify SCTID check digits and partitions (on unless `--lenient-ids`).
+    pub strict_ids: bool,
+}
+
+impl Default for ImportOptions {
+    fn default() -> Self {
+        ImportOptions { kind: None, release_type: None, system_url: None, version: None, progress: false, strict_ids: true }
+    }
 }
 
 /// What one source contributed.

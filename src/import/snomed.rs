@@ -63,7 +63,7 @@ pub fn import(store: &Store, path: &Path, opts: &ImportOptions) -> Result<Source
             _ => None,
         };
         let bar = progress::rows(&f.member.name, opts.progress);
-        let n = reader::read(f, |row| {
+        let n = reader::read_with(f, reader::Checks { strict_ids: opts.strict_ids }, |row| {
             match &row {
                 Row::Concept(r) => store.upsert_concept(cs, r),
                 Row::Description(r) => store.upsert_description(cs, r),
