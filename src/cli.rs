@@ -15,7 +15,13 @@ use std::process::ExitCode;
 #[command(name = "concord", version, about)]
 pub struct Cli {
     /// Log format for tracing output.
-    #[arg(long, env = "CONCORD_LOG_FORMAT", value_enum, default_value = "text", global = true)]
+    #[arg(
+        long,
+        env = "CONCORD_LOG_FORMAT",
+        value_enum,
+        default_value = "text",
+        global = true
+    )]
     pub log_format: LogFormat,
     /// Verb.
     #[command(subcommand)]
@@ -103,8 +109,11 @@ pub fn main() -> ExitCode {
 }
 
 fn init_tracing(format: LogFormat) {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("CONCORD_LOG").unwrap_or_else(|_| "warn".into());
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let filter = tracing_subscriber::EnvFilter::try_from_env("CONCORD_LOG")
+        .unwrap_or_else(|_| "warn".into());
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     let _ = match format {
         LogFormat::Json => builder.json().try_init(),
         LogFormat::Text => builder.try_init(),
@@ -113,7 +122,16 @@ fn init_tracing(format: LogFormat) {
 
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
-        Command::Import { data, kind, release_type, system_url, version, quiet, lenient_ids, paths } => {
+        Command::Import {
+            data,
+            kind,
+            release_type,
+            system_url,
+            version,
+            quiet,
+            lenient_ids,
+            paths,
+        } => {
             let opts = ImportOptions {
                 kind: kind.map(|k| match k {
                     Kind::Snomed => Format::Snomed,
@@ -132,7 +150,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Status { data, json } => {
-            let release = import::status(&data)?.ok_or_else(|| anyhow!("{} holds no release yet; run `concord import`", data.display()))?;
+            let release = import::status(&data)?.ok_or_else(|| {
+                anyhow!(
+                    "{} holds no release yet; run `concord import`",
+                    data.display()
+                )
+            })?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&release.manifest)?);
             } else {
@@ -159,7 +182,11 @@ fn print_import(r: &import::ImportReport) {
             println!("  warning: {w}");
         }
     }
-    println!("published release {} in {:.2} s", r.release.dir.display(), r.seconds);
+    println!(
+        "published release {} in {:.2} s",
+        r.release.dir.display(),
+        r.seconds
+    );
     println!("table counts:");
     for (t, n) in &r.release.manifest.counts {
         println!("  {t:<14} {n:>10}");
@@ -168,10 +195,18 @@ fn print_import(r: &import::ImportReport) {
 
 fn print_status(release: &import::release::Release) {
     let m = &release.manifest;
-    println!("release {} (format {}, created {})", release.dir.display(), m.format_version, m.created);
+    println!(
+        "release {} (format {}, created {})",
+        release.dir.display(),
+        m.format_version,
+        m.created
+    );
     println!("code systems ({}):", m.code_systems.len());
     for c in &m.code_systems {
-        println!("  {:<8} {}|{}  {} concepts", c.family, c.url, c.version, c.concepts);
+        println!(
+            "  {:<8} {}|{}  {} concepts",
+            c.family, c.url, c.version, c.concepts
+        );
     }
     println!("counts:");
     for (t, n) in &m.counts {
@@ -179,6 +214,12 @@ fn print_status(release: &import::release::Release) {
     }
     println!("sources:");
     for s in &m.sources {
-        println!("  {} ({}, {} bytes, sha256 {})", s.path, s.kind, s.bytes, &s.sha256[..16]);
+        println!(
+            "  {} ({}, {} bytes, sha256 {})",
+            s.path,
+            s.kind,
+            s.bytes,
+            &s.sha256[..16]
+        );
     }
 }

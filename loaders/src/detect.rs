@@ -25,16 +25,25 @@ pub enum Format {
 pub fn detect(path: &Path) -> Result<Format> {
     let shown = path.display().to_string();
     let meta = std::fs::metadata(path).map_err(|e| Error::file(&shown, e.to_string()))?;
-    let name = path.file_name().map(|n| n.to_string_lossy().to_lowercase()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
     if meta.is_dir() || source::is_zip(path)? {
         let members = source::members(path)?;
-        if members.iter().any(|m| crate::rf2::filename::parse(m.base_name()).is_some()) {
+        if members
+            .iter()
+            .any(|m| crate::rf2::filename::parse(m.base_name()).is_some())
+        {
             return Ok(Format::Snomed);
         }
         if members.iter().any(|m| m.name.ends_with(".json")) {
             return Ok(Format::Fhir);
         }
-        return Err(Error::file(&shown, "no RF2 files or FHIR JSON resources found; use --kind to say what it is"));
+        return Err(Error::file(
+            &shown,
+            "no RF2 files or FHIR JSON resources found; use --kind to say what it is",
+        ));
     }
     if name.ends_with(".tgz") || name.ends_with(".tar.gz") {
         return Ok(Format::Fhir);
@@ -53,20 +62,34 @@ pub fn detect(path: &Path) -> Result<Format> {
     if head.contains("<ICD10CM.tabular") {
         return Ok(Format::Icd10CmTabular);
     }
-    if base.ends_with(".txt") && head.lines().next().is_some_and(crate::icd10::cm_flat::looks_like_flat_line) {
+    if base.ends_with(".txt")
+        && head
+            .lines()
+            .next()
+            .is_some_and(crate::icd10::cm_flat::looks_like_flat_line)
+    {
         return Ok(Format::Icd10CmFlat);
     }
-    Err(Error::file(&shown, "cannot tell the format; use --kind snomed|icd10|icd10cm|fhir"))
+    Err(Error::file(
+        &shown,
+        "cannot tell the format; use --kind snomed|icd10|icd10cm|fhir",
+    ))
 }
 
 fn original_case_base(path: &Path) -> String {
-    let n = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    let n = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
     n.strip_suffix(".gz").map(str::to_string).unwrap_or(n)
 }
 
 /// Reads up to `n` (decompressed) bytes of a single file as lossy text.
 pub fn sniff(path: &Path, n: usize) -> Result<String> {
-    let member = source::members(path)?.into_iter().next().ok_or_else(|| Error::file(path.display().to_string(), "empty"))?;
+    let member = source::members(path)?
+        .into_iter()
+        .next()
+        .ok_or_else(|| Error::file(path.display().to_string(), "empty"))?;
     let mut buf = vec![0u8; n];
     let mut r = member.open()?;
     let mut filled = 0;

@@ -20,12 +20,20 @@ pub struct Error {
 impl Error {
     /// An error tied to a whole file.
     pub fn file(file: impl Into<String>, message: impl Into<String>) -> Self {
-        Error { file: file.into(), line: None, message: message.into() }
+        Error {
+            file: file.into(),
+            line: None,
+            message: message.into(),
+        }
     }
 
     /// An error tied to one line of a file.
     pub fn line(file: impl Into<String>, line: u64, message: impl Into<String>) -> Self {
-        Error { file: file.into(), line: Some(line), message: message.into() }
+        Error {
+            file: file.into(),
+            line: Some(line),
+            message: message.into(),
+        }
     }
 }
 

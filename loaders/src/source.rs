@@ -53,11 +53,15 @@ impl Member {
                 // Each member gets its own archive handle so members can be read independently.
                 let file = File::open(archive)
                     .map_err(|e| Error::file(archive.display().to_string(), e.to_string()))?;
-                let mut zip = zip::ZipArchive::new(BufReader::new(file))
-                    .map_err(|e| Error::file(archive.display().to_string(), format!("not a readable zip: {e}")))?;
-                let mut entry = zip
-                    .by_index(*index)
-                    .map_err(|e| Error::file(self.display(), format!("cannot read zip member: {e}")))?;
+                let mut zip = zip::ZipArchive::new(BufReader::new(file)).map_err(|e| {
+                    Error::file(
+                        archive.display().to_string(),
+                        format!("not a readable zip: {e}"),
+                    )
+                })?;
+                let mut entry = zip.by_index(*index).map_err(|e| {
+                    Error::file(self.display(), format!("cannot read zip member: {e}"))
+                })?;
                 // Members are small relative to memory only in fixtures; stream large ones
                 // through a bounded buffer instead of keeping the archive borrowed.
                 let mut buf = Vec::with_capacity(entry.size() as usize);
@@ -68,7 +72,10 @@ impl Member {
             }
         };
         if self.name.ends_with(".gz") || self.name.ends_with(".tgz") {
-            Ok(Box::new(BufReader::with_capacity(1 << 20, GzDecoder::new(raw))))
+            Ok(Box::new(BufReader::with_capacity(
+                1 << 20,
+                GzDecoder::new(raw),
+            )))
         } else {
             Ok(raw)
         }
@@ -97,47 +104,79 @@ pub fn members(path: &Path) -> Result<Vec<Member>> {
     }
     if is_zip(path)? {
         let file = File::open(path).map_err(|e| Error::file(&shown, e.to_string()))?;
-        let mut zip = zip::ZipArchive::new(BufReader::new(file))
-            .map_err(|e| Error::file(&shown, format!("not a readable zip archive (truncated or corrupt?): {e}")))?;
+        let mut zip = zip::ZipArchive::new(BufReader::new(file)).map_err(|e| {
+            Error::file(
+                &shown,
+                format!("not a readable zip archive (truncated or corrupt?): {e}"),
+            )
+        })?;
         let mut out = Vec::new();
         for index in 0..zip.len() {
-            let entry = zip
-                .by_index(index)
-                .map_err(|e| Error::file(&shown, format!("corrupt zip directory entry {index}: {e}")))?;
+            let entry = zip.by_index(index).map_err(|e| {
+                Error::file(&shown, format!("corrupt zip directory entry {index}: {e}"))
+            })?;
             if entry.is_dir() {
                 continue;
             }
             let name = entry
                 .name()
-                .map_err(|e| Error::file(&shown, format!("zip member {index} has an unreadable name: {e}")))?
+                .map_err(|e| {
+                    Error::file(
+                        &shown,
+                        format!("zip member {index} has an unreadable name: {e}"),
+                    )
+                })?
                 .to_string();
             // macOS resource forks ride along in many hand-made zips; they are not content.
-            if name.starts_with("__MACOSX/") || name.rsplit('/').next().is_some_and(|b| b.starts_with("._")) {
+            if name.starts_with("__MACOSX/")
+                || name.rsplit('/').next().is_some_and(|b| b.starts_with("._"))
+            {
                 continue;
             }
             out.push(Member {
                 name,
                 size: entry.compressed_size(),
-                location: Location::Zip { archive: path.to_path_buf(), index },
+                location: Location::Zip {
+                    archive: path.to_path_buf(),
+                    index,
+                },
             });
         }
         return Ok(out);
     }
-    let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
-    Ok(vec![Member { name, size: meta.len(), location: Location::File(path.to_path_buf()) }])
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    Ok(vec![Member {
+        name,
+        size: meta.len(),
+        location: Location::File(path.to_path_buf()),
+    }])
 }
 
 fn walk(root: &Path, dir: &Path, out: &mut Vec<Member>) -> Result<()> {
-    let entries = std::fs::read_dir(dir).map_err(|e| Error::file(dir.display().to_string(), e.to_string()))?;
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| Error::file(dir.display().to_string(), e.to_string()))?;
     for entry in entries {
         let entry = entry.map_err(|e| Error::file(dir.display().to_string(), e.to_string()))?;
         let path = entry.path();
-        let meta = entry.metadata().map_err(|e| Error::file(path.display().to_string(), e.to_string()))?;
+        let meta = entry
+            .metadata()
+            .map_err(|e| Error::file(path.display().to_string(), e.to_string()))?;
         if meta.is_dir() {
             walk(root, &path, out)?;
         } else {
-            let name = path.strip_prefix(root).unwrap_or(&path).to_string_lossy().replace('\\', "/");
-            out.push(Member { name, size: meta.len(), location: Location::File(path) });
+            let name = path
+                .strip_prefix(root)
+                .unwrap_or(&path)
+                .to_string_lossy()
+                .replace('\\', "/");
+            out.push(Member {
+                name,
+                size: meta.len(),
+                location: Location::File(path),
+            });
         }
     }
     Ok(())
@@ -146,7 +185,10 @@ fn walk(root: &Path, dir: &Path, out: &mut Vec<Member>) -> Result<()> {
 /// True when the file starts with a zip signature (so misnamed archives are still recognised).
 pub fn is_zip(path: &Path) -> Result<bool> {
     let mut magic = [0u8; 4];
-    let mut f = File::open(path).map_err(|e| Error::file(path.display().to_string(), e.to_string()))?;
-    let n = f.read(&mut magic).map_err(|e| Error::file(path.display().to_string(), e.to_string()))?;
+    let mut f =
+        File::open(path).map_err(|e| Error::file(path.display().to_string(), e.to_string()))?;
+    let n = f
+        .read(&mut magic)
+        .map_err(|e| Error::file(path.display().to_string(), e.to_string()))?;
     Ok(n == 4 && (magic == *b"PK\x03\x04" || magic == *b"PK\x05\x06"))
 }

@@ -3,8 +3,8 @@
 //! so errors can point at it. Malformed XML is reported with file and line.
 
 use crate::{Error, Result};
-use quick_xml::events::Event;
 use quick_xml::Reader;
+use quick_xml::events::Event;
 
 /// Element or text inside an element, in document order.
 #[derive(Debug, Clone)]
@@ -31,7 +31,10 @@ pub struct Node {
 impl Node {
     /// Attribute value by name.
     pub fn attr(&self, name: &str) -> Option<&str> {
-        self.attrs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.attrs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 
     /// Child elements.
@@ -71,7 +74,11 @@ fn collect(n: &Node, out: &mut String) {
 
 fn line_at(text: &str, pos: u64) -> u64 {
     let end = (pos as usize).min(text.len());
-    text.as_bytes()[..end].iter().filter(|b| **b == b'\n').count() as u64 + 1
+    text.as_bytes()[..end]
+        .iter()
+        .filter(|b| **b == b'\n')
+        .count() as u64
+        + 1
 }
 
 /// Parses a whole document; returns the root element.
@@ -83,7 +90,10 @@ pub fn parse(file: &str, text: &str) -> Result<Node> {
     let (mut last_pos, mut last_line) = (0u64, 1u64);
     let mut line_of = |pos: u64| {
         if pos >= last_pos {
-            last_line += text.as_bytes()[last_pos as usize..pos as usize].iter().filter(|b| **b == b'\n').count() as u64;
+            last_line += text.as_bytes()[last_pos as usize..pos as usize]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count() as u64;
             last_pos = pos;
         }
         last_line
@@ -91,17 +101,38 @@ pub fn parse(file: &str, text: &str) -> Result<Node> {
     loop {
         let pos = reader.buffer_position();
         let ev = reader.read_event().map_err(|e| {
-            Error::line(file, line_at(text, reader.error_position()), format!("malformed XML: {e}"))
+            Error::line(
+                file,
+                line_at(text, reader.error_position()),
+                format!("malformed XML: {e}"),
+            )
         })?;
         match ev {
             Event::Start(ref e) | Event::Empty(ref e) => {
-                let mut node = Node { name: e.local_name().as_ref().to_string(), line: line_of(pos), ..Default::default() };
+                let mut node = Node {
+                    name: e.local_name().as_ref().to_string(),
+                    line: line_of(pos),
+                    ..Default::default()
+                };
                 for a in e.attributes() {
-                    let a = a.map_err(|err| Error::line(file, line_at(text, pos), format!("malformed attribute: {err}")))?;
+                    let a = a.map_err(|err| {
+                        Error::line(
+                            file,
+                            line_at(text, pos),
+                            format!("malformed attribute: {err}"),
+                        )
+                    })?;
                     let v = a
                         .normalized_value(quick_xml::XmlVersion::Implicit1_0)
-                        .map_err(|err| Error::line(file, line_at(text, pos), format!("bad attribute value: {err}")))?;
-                    node.attrs.push((a.key.local_name().as_ref().to_string(), v.to_string()));
+                        .map_err(|err| {
+                            Error::line(
+                                file,
+                                line_at(text, pos),
+                                format!("bad attribute value: {err}"),
+                            )
+                        })?;
+                    node.attrs
+                        .push((a.key.local_name().as_ref().to_string(), v.to_string()));
                 }
                 stack.push(node);
                 if matches!(ev, Event::Empty(_)) {
@@ -117,7 +148,11 @@ pub fn parse(file: &str, text: &str) -> Result<Node> {
                     _ => match quick_xml::escape::resolve_predefined_entity(&r) {
                         Some(s) => s.to_string(),
                         None => {
-                            return Err(Error::line(file, line_at(text, pos), format!("unknown entity &{};", &*r)));
+                            return Err(Error::line(
+                                file,
+                                line_at(text, pos),
+                                format!("unknown entity &{};", &*r),
+                            ));
                         }
                     },
                 };
@@ -128,7 +163,11 @@ pub fn parse(file: &str, text: &str) -> Result<Node> {
         }
     }
     if stack.len() != 1 {
-        return Err(Error::line(file, line_at(text, text.len() as u64), "unexpected end of XML: unclosed elements (truncated file?)"));
+        return Err(Error::line(
+            file,
+            line_at(text, text.len() as u64),
+            "unexpected end of XML: unclosed elements (truncated file?)",
+        ));
     }
     let root = stack.pop().unwrap_or_default();
     root.children()

@@ -24,7 +24,10 @@ pub fn import(store: &Store, path: &Path, content: &FhirContent) -> Result<Sourc
     let (mut cs_n, mut vs_n, mut cm_n) = (0, 0, 0);
     for r in &content.resources {
         let Some(url) = r.json.get("url").and_then(Value::as_str) else {
-            report.warn(format!("{}: {} without a url is not loaded", r.source, r.resource_type));
+            report.warn(format!(
+                "{}: {} without a url is not loaded",
+                r.source, r.resource_type
+            ));
             continue;
         };
         let version = r.json.get("version").and_then(Value::as_str).unwrap_or("");
@@ -40,8 +43,17 @@ pub fn import(store: &Store, path: &Path, content: &FhirContent) -> Result<Sourc
                 vs_n += 1;
             }
             _ => {
-                if store.put_resource(ResourceTable::ConceptMap, url, version, &r.json, &r.source)? {
-                    report.note(format!("ConceptMap {url}|{version} replaced by {}", r.source));
+                if store.put_resource(
+                    ResourceTable::ConceptMap,
+                    url,
+                    version,
+                    &r.json,
+                    &r.source,
+                )? {
+                    report.note(format!(
+                        "ConceptMap {url}|{version} replaced by {}",
+                        r.source
+                    ));
                 }
                 cm_n += 1;
             }
@@ -54,7 +66,13 @@ pub fn import(store: &Store, path: &Path, content: &FhirContent) -> Result<Sourc
     Ok(report)
 }
 
-fn code_system(store: &Store, r: &FhirResource, url: &str, version: &str, report: &mut SourceReport) -> Result<()> {
+fn code_system(
+    store: &Store,
+    r: &FhirResource,
+    url: &str,
+    version: &str,
+    report: &mut SourceReport,
+) -> Result<()> {
     let s = |k: &str| r.json.get(k).and_then(Value::as_str).map(str::to_string);
     let mut header = r.json.clone();
     if let Some(o) = header.as_object_mut() {
@@ -79,18 +97,33 @@ fn code_system(store: &Store, r: &FhirResource, url: &str, version: &str, report
             concept(store, cs, c, None)?;
         }
     }
-    report.code_systems.push((url.to_string(), version.to_string(), store.concept_count(cs)?));
+    report.code_systems.push((
+        url.to_string(),
+        version.to_string(),
+        store.concept_count(cs)?,
+    ));
     Ok(())
 }
 
 fn concept(store: &Store, cs: i64, c: &Value, parent: Option<&str>) -> Result<()> {
-    let Some(code) = c.get("code").and_then(Value::as_str) else { return Ok(()) };
+    let Some(code) = c.get("code").and_then(Value::as_str) else {
+        return Ok(());
+    };
     let display = c.get("display").and_then(Value::as_str);
     let mut active = true;
-    for p in c.get("property").and_then(Value::as_array).into_iter().flatten() {
+    for p in c
+        .get("property")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         let name = p.get("code").and_then(Value::as_str).unwrap_or_default();
-        let Some((kind, value)) = property_value(p) else { continue };
-        if (name == "status" && matches!(value.as_str(), "retired" | "inactive" | "deprecated")) || (name == "inactive" && value == "true") {
+        let Some((kind, value)) = property_value(p) else {
+            continue;
+        };
+        if (name == "status" && matches!(value.as_str(), "retired" | "inactive" | "deprecated"))
+            || (name == "inactive" && value == "true")
+        {
             active = false;
         }
         if matches!(name, "parent" | "subsumedBy") && kind == "code" {
@@ -102,15 +135,35 @@ fn concept(store: &Store, cs: i64, c: &Value, parent: Option<&str>) -> Result<()
     if let Some(def) = c.get("definition").and_then(Value::as_str) {
         store.insert_property(cs, code, "definition", "string", def)?;
     }
-    for (i, d) in c.get("designation").and_then(Value::as_array).into_iter().flatten().enumerate() {
-        let Some(term) = d.get("value").and_then(Value::as_str) else { continue };
+    for (i, d) in c
+        .get("designation")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        let Some(term) = d.get("value").and_then(Value::as_str) else {
+            continue;
+        };
         let use_code = d.pointer("/use/code").and_then(Value::as_str);
-        store.insert_designation(cs, &format!("{code}#{i}"), code, d.get("language").and_then(Value::as_str), use_code, term)?;
+        store.insert_designation(
+            cs,
+            &format!("{code}#{i}"),
+            code,
+            d.get("language").and_then(Value::as_str),
+            use_code,
+            term,
+        )?;
     }
     if let Some(p) = parent {
         store.insert_is_a(cs, code, p)?;
     }
-    for child in c.get("concept").and_then(Value::as_array).into_iter().flatten() {
+    for child in c
+        .get("concept")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         concept(store, cs, child, Some(code))?;
     }
     Ok(())
@@ -126,8 +179,16 @@ fn property_value(p: &Value) -> Option<(String, String)> {
                 Value::Object(_) => serde_json::to_string(v).ok()?,
                 other => other.to_string(),
             };
-            let kind = if kind == "Coding" { "Coding".to_string() } else { kind.to_ascii_lowercase() };
-            let kind = if kind == "datetime" { "dateTime".to_string() } else { kind };
+            let kind = if kind == "Coding" {
+                "Coding".to_string()
+            } else {
+                kind.to_ascii_lowercase()
+            };
+            let kind = if kind == "datetime" {
+                "dateTime".to_string()
+            } else {
+                kind
+            };
             return Some((kind, text));
         }
     }

@@ -11,9 +11,18 @@ use concord_loaders::icd10::Classification;
 use std::path::Path;
 
 /// Imports a parsed classification under `url`.
-pub fn import(store: &Store, path: &Path, c: &Classification, url: &str, family: &str, version: Option<&str>) -> Result<SourceReport> {
+pub fn import(
+    store: &Store,
+    path: &Path,
+    c: &Classification,
+    url: &str,
+    family: &str,
+    version: Option<&str>,
+) -> Result<SourceReport> {
     let mut report = SourceReport::new(path, family);
-    let version = version.map(str::to_string).unwrap_or_else(|| c.version.clone());
+    let version = version
+        .map(str::to_string)
+        .unwrap_or_else(|| c.version.clone());
     let cs = store.insert_code_system(&NewCodeSystem {
         url: url.into(),
         version: format!("pending:{}", path.display()),
@@ -31,14 +40,28 @@ pub fn import(store: &Store, path: &Path, c: &Classification, url: &str, family:
     let mut generated = 0u64;
     for e in &c.entries {
         store.insert_concept(cs, &e.code, Some(&e.display), true, Some(&e.kind))?;
-        store.insert_designation(cs, &format!("{}#preferred", e.code), &e.code, Some("en"), Some("preferred"), &e.display)?;
+        store.insert_designation(
+            cs,
+            &format!("{}#preferred", e.code),
+            &e.code,
+            Some("en"),
+            Some("preferred"),
+            &e.display,
+        )?;
         store.insert_property(cs, &e.code, "kind", "code", &e.kind)?;
         if let Some(u) = &e.usage {
             store.insert_property(cs, &e.code, "usage", "code", u)?;
         }
         for (i, r) in e.rubrics.iter().enumerate() {
             if r.kind == "preferredLong" {
-                store.insert_designation(cs, &format!("{}#{i}", e.code), &e.code, r.language.as_deref(), Some("preferredLong"), &r.text)?;
+                store.insert_designation(
+                    cs,
+                    &format!("{}#{i}", e.code),
+                    &e.code,
+                    r.language.as_deref(),
+                    Some("preferredLong"),
+                    &r.text,
+                )?;
             }
             store.insert_property(cs, &e.code, &r.kind, "string", &r.text)?;
         }
@@ -51,8 +74,12 @@ pub fn import(store: &Store, path: &Path, c: &Classification, url: &str, family:
     }
     report.total_rows = c.entries.len() as u64;
     if generated > 0 {
-        report.note(format!("{generated} codes generated from modifiers / 7th-character rules"));
+        report.note(format!(
+            "{generated} codes generated from modifiers / 7th-character rules"
+        ));
     }
-    report.code_systems.push((url.to_string(), version, store.concept_count(cs)?));
+    report
+        .code_systems
+        .push((url.to_string(), version, store.concept_count(cs)?));
     Ok(report)
 }

@@ -57,8 +57,10 @@ pub struct CodeSystemEntry {
 impl Manifest {
     /// Reads and checks a manifest.
     pub fn read(path: &Path) -> Result<Manifest> {
-        let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-        let m: Manifest = serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let m: Manifest =
+            serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
         if m.format_version != crate::store::FORMAT_VERSION {
             bail!(
                 "{} has format version {}, this Concord reads {}; re-import the data",
@@ -72,7 +74,8 @@ impl Manifest {
 
     /// Writes the manifest.
     pub fn write(&self, path: &Path) -> Result<()> {
-        std::fs::write(path, serde_json::to_string_pretty(self)? + "\n").with_context(|| format!("writing {}", path.display()))
+        std::fs::write(path, serde_json::to_string_pretty(self)? + "\n")
+            .with_context(|| format!("writing {}", path.display()))
     }
 }
 
@@ -85,7 +88,8 @@ pub fn checksum(path: &Path) -> Result<(String, u64)> {
     let mut total = 0u64;
     let mut buf = vec![0u8; 1 << 20];
     for f in files {
-        let mut file = std::fs::File::open(&f).with_context(|| format!("reading {}", f.display()))?;
+        let mut file =
+            std::fs::File::open(&f).with_context(|| format!("reading {}", f.display()))?;
         loop {
             let n = file.read(&mut buf)?;
             if n == 0 {
@@ -112,7 +116,10 @@ fn collect(path: &Path, out: &mut Vec<std::path::PathBuf>) -> Result<()> {
 
 /// Current UTC time as RFC 3339.
 pub fn now_rfc3339() -> String {
-    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_secs();
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs();
     let (y, mo, d, h, mi, s) = civil(secs);
     format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z")
 }

@@ -38,7 +38,14 @@ pub struct ImportOptions {
 
 impl Default for ImportOptions {
     fn default() -> Self {
-        ImportOptions { kind: None, release_type: None, system_url: None, version: None, progress: false, strict_ids: true }
+        ImportOptions {
+            kind: None,
+            release_type: None,
+            system_url: None,
+            version: None,
+            progress: false,
+            strict_ids: true,
+        }
     }
 }
 
@@ -63,7 +70,11 @@ pub struct SourceReport {
 
 impl SourceReport {
     fn new(path: &Path, kind: &str) -> Self {
-        SourceReport { path: path.display().to_string(), kind: kind.into(), ..Default::default() }
+        SourceReport {
+            path: path.display().to_string(),
+            kind: kind.into(),
+            ..Default::default()
+        }
     }
     fn warn(&mut self, w: String) {
         self.warnings.push(w);
@@ -85,7 +96,13 @@ pub struct ImportReport {
 }
 
 /// Deletes a loaded version with the same url and version as the one just registered.
-pub(crate) fn replace_existing(store: &Store, new_cs: i64, url: &str, version: &str, report: &mut SourceReport) -> Result<()> {
+pub(crate) fn replace_existing(
+    store: &Store,
+    new_cs: i64,
+    url: &str,
+    version: &str,
+    report: &mut SourceReport,
+) -> Result<()> {
     if let Some(old) = store.find_code_system(url, version, new_cs)? {
         store.delete_code_system(old)?;
         report.note(format!("replaces the loaded {url}|{version}"));
@@ -102,10 +119,17 @@ pub fn run(data: &Path, paths: &[PathBuf], opts: &ImportOptions) -> Result<Impor
     let started = std::time::Instant::now();
     let dir = DataDir::new(data);
     let (staging, current) = dir.stage()?;
-    let store = if current.is_some() { Store::open_for_import(&staging.db_path())? } else { Store::create(&staging.db_path())? };
+    let store = if current.is_some() {
+        Store::open_for_import(&staging.db_path())?
+    } else {
+        Store::create(&staging.db_path())?
+    };
     store.begin()?;
     let mut reports = Vec::new();
-    let mut sources = current.as_ref().map(|c| c.manifest.sources.clone()).unwrap_or_default();
+    let mut sources = current
+        .as_ref()
+        .map(|c| c.manifest.sources.clone())
+        .unwrap_or_default();
     for path in paths {
         let report = (|| {
             let format = match opts.kind {
@@ -135,35 +159,70 @@ pub fn run(data: &Path, paths: &[PathBuf], opts: &ImportOptions) -> Result<Impor
         code_systems: store
             .code_systems()?
             .into_iter()
-            .map(|c| CodeSystemEntry { url: c.url, version: c.version, family: c.family.as_str().into(), concepts: c.concept_count })
+            .map(|c| CodeSystemEntry {
+                url: c.url,
+                version: c.version,
+                family: c.family.as_str().into(),
+                concepts: c.concept_count,
+            })
             .collect(),
         counts: store.table_counts()?.into_iter().collect(),
     };
     drop(store);
     let release = dir.publish(staging, &manifest)?;
-    Ok(ImportReport { sources: reports, release, seconds: started.elapsed().as_secs_f64() })
+    Ok(ImportReport {
+        sources: reports,
+        release,
+        seconds: started.elapsed().as_secs_f64(),
+    })
 }
 
-fn import_one(store: &Store, path: &Path, format: Format, opts: &ImportOptions) -> Result<SourceReport> {
+fn import_one(
+    store: &Store,
+    path: &Path,
+    format: Format,
+    opts: &ImportOptions,
+) -> Result<SourceReport> {
     let shown = path.display().to_string();
     match format {
         Format::Snomed => snomed::import(store, path, opts),
         Format::Claml => {
             let text = read_text(path)?;
             let c = concord_loaders::icd10::claml::parse(&shown, &text)?;
-            let url = opts.system_url.clone().unwrap_or_else(|| crate::model::uri::ICD10.into());
+            let url = opts
+                .system_url
+                .clone()
+                .unwrap_or_else(|| crate::model::uri::ICD10.into());
             icd::import(store, path, &c, &url, "icd10", opts.version.as_deref())
         }
         Format::Icd10CmTabular => {
             let text = read_text(path)?;
             let c = concord_loaders::icd10::cm_tabular::parse(&shown, &text)?;
-            icd::import(store, path, &c, crate::model::uri::ICD10CM, "icd10cm", opts.version.as_deref())
+            icd::import(
+                store,
+                path,
+                &c,
+                crate::model::uri::ICD10CM,
+                "icd10cm",
+                opts.version.as_deref(),
+            )
         }
         Format::Icd10CmFlat => {
             let text = read_text(path)?;
-            let year = opts.version.clone().or_else(|| year_in(&shown)).unwrap_or_default();
+            let year = opts
+                .version
+                .clone()
+                .or_else(|| year_in(&shown))
+                .unwrap_or_default();
             let c = concord_loaders::icd10::cm_flat::parse(&shown, &text, &year)?;
-            icd::import(store, path, &c, crate::model::uri::ICD10CM, "icd10cm", Some(&year))
+            icd::import(
+                store,
+                path,
+                &c,
+                crate::model::uri::ICD10CM,
+                "icd10cm",
+                Some(&year),
+            )
         }
         Format::Fhir => {
             let content = concord_loaders::fhir_res::read(path)?;
@@ -184,7 +243,9 @@ fn year_in(name: &str) -> Option<String> {
     let base = Path::new(name).file_name()?.to_string_lossy().to_string();
     let bytes = base.as_bytes();
     (0..bytes.len().saturating_sub(3))
-        .find(|&i| bytes[i..i + 4].iter().all(u8::is_ascii_digit) && (bytes[i] == b'1' || bytes[i] == b'2'))
+        .find(|&i| {
+            bytes[i..i + 4].iter().all(u8::is_ascii_digit) && (bytes[i] == b'1' || bytes[i] == b'2')
+        })
         .map(|i| base[i..i + 4].to_string())
 }
 

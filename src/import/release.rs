@@ -85,8 +85,12 @@ impl DataDir {
             Err(e) => return Err(e).with_context(|| format!("reading {}", pointer.display())),
         };
         let dir = self.root.join("releases").join(&name);
-        let manifest = Manifest::read(&dir.join(MANIFEST_FILE))
-            .with_context(|| format!("release {name} in {} is damaged; re-import the data", self.root.display()))?;
+        let manifest = Manifest::read(&dir.join(MANIFEST_FILE)).with_context(|| {
+            format!(
+                "release {name} in {} is damaged; re-import the data",
+                self.root.display()
+            )
+        })?;
         Ok(Some(Release { dir, manifest }))
     }
 
@@ -97,11 +101,16 @@ impl DataDir {
         let name = release_name();
         let dir = self.root.join(format!("staging-{name}"));
         std::fs::create_dir(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-        let staging = Staging { dir, name, published: false };
+        let staging = Staging {
+            dir,
+            name,
+            published: false,
+        };
         let current = self.current()?;
         if let Some(cur) = &current {
-            std::fs::copy(cur.db_path(), staging.db_path())
-                .with_context(|| format!("copying the current store {}", cur.db_path().display()))?;
+            std::fs::copy(cur.db_path(), staging.db_path()).with_context(|| {
+                format!("copying the current store {}", cur.db_path().display())
+            })?;
         }
         Ok((staging, current))
     }
@@ -113,19 +122,24 @@ impl DataDir {
         if target.exists() {
             bail!("release directory {} already exists", target.display());
         }
-        std::fs::rename(&staging.dir, &target).with_context(|| format!("publishing {}", target.display()))?;
+        std::fs::rename(&staging.dir, &target)
+            .with_context(|| format!("publishing {}", target.display()))?;
         staging.published = true;
         let previous = self.current().ok().flatten();
         let tmp = self.root.join("CURRENT.tmp");
         std::fs::write(&tmp, format!("{}\n", staging.name))?;
         std::fs::rename(&tmp, self.root.join("CURRENT"))?;
         self.collect_garbage(&staging.name, previous.as_ref())?;
-        Ok(Release { dir: target, manifest: manifest.clone() })
+        Ok(Release {
+            dir: target,
+            manifest: manifest.clone(),
+        })
     }
 
     /// Removes releases other than the current and the previous one, and stale staging dirs.
     fn collect_garbage(&self, current: &str, previous: Option<&Release>) -> Result<()> {
-        let keep_prev = previous.and_then(|p| p.dir.file_name().map(|n| n.to_string_lossy().to_string()));
+        let keep_prev =
+            previous.and_then(|p| p.dir.file_name().map(|n| n.to_string_lossy().to_string()));
         for entry in std::fs::read_dir(self.root.join("releases"))?.flatten() {
             let name = entry.file_name().to_string_lossy().to_string();
             if name != current && Some(&name) != keep_prev.as_ref() {
@@ -137,6 +151,13 @@ impl DataDir {
 }
 
 fn release_name() -> String {
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
-    format!("{}-{:09}-{}", super::manifest::timestamp_compact(now.as_secs()), now.subsec_nanos(), std::process::id())
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    format!(
+        "{}-{:09}-{}",
+        super::manifest::timestamp_compact(now.as_secs()),
+        now.subsec_nanos(),
+        std::process::id()
+    )
 }

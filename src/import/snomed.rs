@@ -18,18 +18,30 @@ use std::path::Path;
 /// Imports one RF2 package into `store`.
 pub fn import(store: &Store, path: &Path, opts: &ImportOptions) -> Result<SourceReport> {
     let pkg = Rf2Package::open(path)?;
-    let rt = opts.release_type.unwrap_or_else(|| pkg.default_release_type());
+    let rt = opts
+        .release_type
+        .unwrap_or_else(|| pkg.default_release_type());
     let files = pkg.files_of(rt);
     if files.is_empty() {
-        bail!("{}: no {rt:?} files in this package (it has {:?}); choose one with --release-type", path.display(), pkg.release_types());
+        bail!(
+            "{}: no {rt:?} files in this package (it has {:?}); choose one with --release-type",
+            path.display(),
+            pkg.release_types()
+        );
     }
     let mut report = SourceReport::new(path, "snomed");
     for s in &pkg.skipped {
         report.warn(format!("skipped {}: {}", s.name, s.reason));
     }
-    let others = pkg.files.iter().filter(|f| f.name.release_type != rt).count();
+    let others = pkg
+        .files
+        .iter()
+        .filter(|f| f.name.release_type != rt)
+        .count();
     if others > 0 {
-        report.note(format!("{others} files of other release types not loaded ({rt:?} chosen; see --release-type)"));
+        report.note(format!(
+            "{others} files of other release types not loaded ({rt:?} chosen; see --release-type)"
+        ));
     }
     let base = if rt == ReleaseType::Delta {
         Some(store.latest_snomed(None)?.ok_or_else(|| {
@@ -59,24 +71,35 @@ pub fn import(store: &Store, path: &Path, opts: &ImportOptions) -> Result<Source
     let mut total = 0u64;
     for f in &files {
         let kind = match &f.name.kind {
-            concord_loaders::rf2::ContentKind::Refset { summary, pattern } => Some((summary.clone(), pattern.clone())),
+            concord_loaders::rf2::ContentKind::Refset { summary, pattern } => {
+                Some((summary.clone(), pattern.clone()))
+            }
             _ => None,
         };
         let bar = progress::rows(&f.member.name, opts.progress);
-        let n = reader::read_with(f, reader::Checks { strict_ids: opts.strict_ids }, |row| {
-            match &row {
-                Row::Concept(r) => store.upsert_concept(cs, r),
-                Row::Description(r) => store.upsert_description(cs, r),
-                Row::Relationship(r) => store.upsert_relationship(cs, r),
-                Row::Refset(r) => {
-                    let (summary, pattern) = kind.as_ref().map(|(s, p)| (s.as_str(), p.as_str())).unwrap_or(("", ""));
-                    store.upsert_refset_member(cs, r, summary, pattern)
+        let n = reader::read_with(
+            f,
+            reader::Checks {
+                strict_ids: opts.strict_ids,
+            },
+            |row| {
+                match &row {
+                    Row::Concept(r) => store.upsert_concept(cs, r),
+                    Row::Description(r) => store.upsert_description(cs, r),
+                    Row::Relationship(r) => store.upsert_relationship(cs, r),
+                    Row::Refset(r) => {
+                        let (summary, pattern) = kind
+                            .as_ref()
+                            .map(|(s, p)| (s.as_str(), p.as_str()))
+                            .unwrap_or(("", ""));
+                        store.upsert_refset_member(cs, r, summary, pattern)
+                    }
                 }
-            }
-            .map_err(|e| concord_loaders::Error::file(f.member.display(), e.to_string()))?;
-            bar.inc(1);
-            Ok(())
-        })?;
+                .map_err(|e| concord_loaders::Error::file(f.member.display(), e.to_string()))?;
+                bar.inc(1);
+                Ok(())
+            },
+        )?;
         bar.finish_and_clear();
         total += n;
         report.rows.push((f.member.name.clone(), n));
@@ -87,30 +110,42 @@ pub fn import(store: &Store, path: &Path, opts: &ImportOptions) -> Result<Source
     let edition = choose_edition(&facts.concept_modules, &facts.dependencies)
         .or_else(|| base.as_ref().map(|b| b.1.clone()).filter(|m| !m.is_empty()))
         .unwrap_or_else(|| {
-            report.warn(format!("no concepts to tell the edition from; assuming the International edition {}", sct::CORE_MODULE));
+            report.warn(format!(
+                "no concepts to tell the edition from; assuming the International edition {}",
+                sct::CORE_MODULE
+            ));
             sct::CORE_MODULE.to_string()
         });
-    let date = facts.max_effective_time.unwrap_or_else(|| pkg.release_date());
+    let date = facts
+        .max_effective_time
+        .unwrap_or_else(|| pkg.release_date());
     let version = uri::snomed_version(&edition, &date);
     if let Some(old) = store.find_code_system(uri::SNOMED, &version, cs)? {
         report.note(format!("replaces the loaded version {version}"));
         store.delete_code_system(old)?;
     }
     store.set_identity(cs, &version, &edition, &date)?;
-    store.derive_snomed(cs).context("building the is-a hierarchy and map tables")?;
+    store
+        .derive_snomed(cs)
+        .context("building the is-a hierarchy and map tables")?;
     let orphans = store.map_rows_without_source(cs)?;
     if orphans > 0 {
         report.warn(format!(
             "{orphans} map rows name source concepts that are not in this release; they are kept and served, but have no concept details"
         ));
     }
-    report.code_systems.push((uri::SNOMED.to_string(), version, store.concept_count(cs)?));
+    report
+        .code_systems
+        .push((uri::SNOMED.to_string(), version, store.concept_count(cs)?));
     Ok(report)
 }
 
 /// The edition module: among modules owning concepts, the one that transitively depends on the
 /// most other modules; ties go to the module with more concepts.
-pub fn choose_edition(concept_modules: &[(String, i64)], deps: &[(String, String)]) -> Option<String> {
+pub fn choose_edition(
+    concept_modules: &[(String, i64)],
+    deps: &[(String, String)],
+) -> Option<String> {
     let mut graph: HashMap<&str, Vec<&str>> = HashMap::new();
     for (from, to) in deps {
         if from != to {
@@ -132,7 +167,13 @@ pub fn choose_edition(concept_modules: &[(String, i64)], deps: &[(String, String
     concept_modules
         .iter()
         .filter(|(m, _)| !m.is_empty())
-        .max_by(|a, b| (reach(&a.0), a.1, std::cmp::Reverse(&a.0)).cmp(&(reach(&b.0), b.1, std::cmp::Reverse(&b.0))))
+        .max_by(|a, b| {
+            (reach(&a.0), a.1, std::cmp::Reverse(&a.0)).cmp(&(
+                reach(&b.0),
+                b.1,
+                std::cmp::Reverse(&b.0),
+            ))
+        })
         .map(|(m, _)| m.clone())
 }
 
@@ -142,13 +183,32 @@ mod tests {
 
     #[test]
     fn edition_is_the_module_depending_on_most_others() {
-        let mods = vec![("900000000000207008".to_string(), 10), ("900000000000012004".to_string(), 50), ("999000011000000103".to_string(), 5)];
-        let deps = vec![
-            ("900000000000207008".to_string(), "900000000000012004".to_string()),
-            ("999000011000000103".to_string(), "900000000000207008".to_string()),
+        let mods = vec![
+            ("900000000000207008".to_string(), 10),
+            ("900000000000012004".to_string(), 50),
+            ("999000011000000103".to_string(), 5),
         ];
-        assert_eq!(choose_edition(&mods, &deps).as_deref(), Some("999000011000000103"));
-        assert_eq!(choose_edition(&mods[..2], &deps[..1]).as_deref(), Some("900000000000207008"));
-        assert_eq!(choose_edition(&mods[..2], &[]).as_deref(), Some("900000000000012004"));
+        let deps = vec![
+            (
+                "900000000000207008".to_string(),
+                "900000000000012004".to_string(),
+            ),
+            (
+                "999000011000000103".to_string(),
+                "900000000000207008".to_string(),
+            ),
+        ];
+        assert_eq!(
+            choose_edition(&mods, &deps).as_deref(),
+            Some("999000011000000103")
+        );
+        assert_eq!(
+            choose_edition(&mods[..2], &deps[..1]).as_deref(),
+            Some("900000000000207008")
+        );
+        assert_eq!(
+            choose_edition(&mods[..2], &[]).as_deref(),
+            Some("900000000000012004")
+        );
     }
 }

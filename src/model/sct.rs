@@ -119,15 +119,21 @@ mod tests {
         let mut seen = std::collections::HashSet::new();
         for (name, id) in ALL {
             assert!(seen.insert(*id), "{name} repeats {id}");
-            concord_loaders::rf2::sctid::check(id, Some(concord_loaders::rf2::sctid::Partition::Concept))
-                .unwrap_or_else(|e| panic!("{name}: {e}"));
+            concord_loaders::rf2::sctid::check(
+                id,
+                Some(concord_loaders::rf2::sctid::Partition::Concept),
+            )
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
         }
     }
 
     #[test]
     fn language_tags_choose_refsets() {
         assert_eq!(language_refset("en-GB").as_deref(), Some(LANG_GB));
-        assert_eq!(language_refset("en-x-999001261000000100").as_deref(), Some("999001261000000100"));
+        assert_eq!(
+            language_refset("en-x-999001261000000100").as_deref(),
+            Some("999001261000000100")
+        );
         assert_eq!(language_refset("fr"), None);
     }
 }

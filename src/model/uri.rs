@@ -31,8 +31,13 @@ pub fn parse_snomed_version(v: &str) -> Option<SnomedVersion> {
     }
     match (parts.next(), parts.next(), parts.next()) {
         (None, None, None) => Some(SnomedVersion { module, date: None }),
-        (Some("version"), Some(d), None) if d.len() == 8 && d.bytes().all(|b| b.is_ascii_digit()) => {
-            Some(SnomedVersion { module, date: Some(d.to_string()) })
+        (Some("version"), Some(d), None)
+            if d.len() == 8 && d.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            Some(SnomedVersion {
+                module,
+                date: Some(d.to_string()),
+            })
         }
         _ => None,
     }
@@ -44,10 +49,16 @@ mod tests {
 
     #[test]
     fn parses_edition_and_version_uris() {
-        let v = parse_snomed_version("http://snomed.info/sct/900000000000207008/version/20210731").unwrap();
+        let v = parse_snomed_version("http://snomed.info/sct/900000000000207008/version/20210731")
+            .unwrap();
         assert_eq!(v.module, "900000000000207008");
         assert_eq!(v.date.as_deref(), Some("20210731"));
-        assert_eq!(parse_snomed_version("http://snomed.info/sct/900000000000207008").unwrap().date, None);
+        assert_eq!(
+            parse_snomed_version("http://snomed.info/sct/900000000000207008")
+                .unwrap()
+                .date,
+            None
+        );
         assert!(parse_snomed_version("http://snomed.info/sct/abc").is_none());
         assert!(parse_snomed_version("http://snomed.info/sct/1/version/2021").is_none());
     }

@@ -23,7 +23,9 @@ pub enum Error {
     #[error("database error: {0}")]
     Sql(#[from] rusqlite::Error),
     /// The file is not a store of this format version.
-    #[error("{path} is not a Concord store of format version {FORMAT_VERSION} ({found}); re-import the data with `concord import`")]
+    #[error(
+        "{path} is not a Concord store of format version {FORMAT_VERSION} ({found}); re-import the data with `concord import`"
+    )]
     Format {
         /// The file.
         path: String,
@@ -66,7 +68,10 @@ impl Store {
 
     /// Opens a published store read-only, as the server does (one connection per worker).
     pub fn open_read_only(path: &Path) -> Result<Store> {
-        let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
         check_stamp(&conn, path)?;
         conn.pragma_update(None, "cache_size", -65536)?;
         conn.pragma_update(None, "mmap_size", 1i64 << 32)?;

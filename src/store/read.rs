@@ -2,7 +2,9 @@
 //! statement keyed by code system version; hot paths return owned model values.
 
 use super::{Result, Store};
-use crate::model::{Association, CodeSystemVersion, Concept, Designation, Family, Property, Relationship};
+use crate::model::{
+    Association, CodeSystemVersion, Concept, Designation, Family, Property, Relationship,
+};
 use rusqlite::{OptionalExtension, Row, params};
 
 fn code_system_row(r: &Row) -> rusqlite::Result<CodeSystemVersion> {
@@ -21,20 +23,33 @@ fn code_system_row(r: &Row) -> rusqlite::Result<CodeSystemVersion> {
     })
 }
 
-const CS_COLUMNS: &str = "id, url, version, family, name, title, content, edition_module, release_date,
+const CS_COLUMNS: &str =
+    "id, url, version, family, name, title, content, edition_module, release_date,
     (SELECT count(*) FROM concept c WHERE c.cs = code_system.id)";
 
 impl Store {
     /// Every loaded code system version, by url then version.
     pub fn code_systems(&self) -> Result<Vec<CodeSystemVersion>> {
-        let mut st = self.conn.prepare(&format!("SELECT {CS_COLUMNS} FROM code_system ORDER BY url, version"))?;
-        let v = st.query_map([], code_system_row)?.collect::<rusqlite::Result<_>>()?;
+        let mut st = self.conn.prepare(&format!(
+            "SELECT {CS_COLUMNS} FROM code_system ORDER BY url, version"
+        ))?;
+        let v = st
+            .query_map([], code_system_row)?
+            .collect::<rusqlite::Result<_>>()?;
         Ok(v)
     }
 
     /// The stored FHIR CodeSystem JSON (without concepts) of a version, if it came from FHIR.
     pub fn code_system_resource(&self, cs: i64) -> Result<Option<String>> {
-        Ok(self.conn.query_row("SELECT resource FROM code_system WHERE id = ?1", [cs], |r| r.get(0)).optional()?.flatten())
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT resource FROM code_system WHERE id = ?1",
+                [cs],
+                |r| r.get(0),
+            )
+            .optional()?
+            .flatten())
     }
 
     /// One concept.
@@ -79,7 +94,10 @@ impl Store {
                     acceptability: acc
                         .unwrap_or_default()
                         .split(' ')
-                        .filter_map(|p| p.split_once(':').map(|(a, b)| (a.to_string(), b.to_string())))
+                        .filter_map(|p| {
+                            p.split_once(':')
+                                .map(|(a, b)| (a.to_string(), b.to_string()))
+                        })
                         .collect(),
                 })
             })?
@@ -89,31 +107,51 @@ impl Store {
 
     /// Properties of a concept in stored order.
     pub fn properties(&self, cs: i64, code: &str) -> Result<Vec<Property>> {
-        let mut st = self.conn.prepare_cached("SELECT name, kind, value FROM property WHERE cs = ?1 AND code = ?2 ORDER BY rowid")?;
+        let mut st = self.conn.prepare_cached(
+            "SELECT name, kind, value FROM property WHERE cs = ?1 AND code = ?2 ORDER BY rowid",
+        )?;
         let v = st
-            .query_map(params![cs, code], |r| Ok(Property { name: r.get(0)?, kind: r.get(1)?, value: r.get(2)? }))?
+            .query_map(params![cs, code], |r| {
+                Ok(Property {
+                    name: r.get(0)?,
+                    kind: r.get(1)?,
+                    value: r.get(2)?,
+                })
+            })?
             .collect::<rusqlite::Result<_>>()?;
         Ok(v)
     }
 
     /// Direct parents.
     pub fn parents(&self, cs: i64, code: &str) -> Result<Vec<String>> {
-        let mut st = self.conn.prepare_cached("SELECT parent FROM is_a WHERE cs = ?1 AND child = ?2 ORDER BY parent")?;
-        let v = st.query_map(params![cs, code], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        let mut st = self.conn.prepare_cached(
+            "SELECT parent FROM is_a WHERE cs = ?1 AND child = ?2 ORDER BY parent",
+        )?;
+        let v = st
+            .query_map(params![cs, code], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
         Ok(v)
     }
 
     /// Direct children.
     pub fn children(&self, cs: i64, code: &str) -> Result<Vec<String>> {
-        let mut st = self.conn.prepare_cached("SELECT child FROM is_a WHERE cs = ?1 AND parent = ?2 ORDER BY child")?;
-        let v = st.query_map(params![cs, code], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        let mut st = self.conn.prepare_cached(
+            "SELECT child FROM is_a WHERE cs = ?1 AND parent = ?2 ORDER BY child",
+        )?;
+        let v = st
+            .query_map(params![cs, code], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
         Ok(v)
     }
 
     /// Every is-a edge of a version (for the in-memory hierarchy).
     pub fn all_edges(&self, cs: i64) -> Result<Vec<(String, String)>> {
-        let mut st = self.conn.prepare("SELECT child, parent FROM is_a WHERE cs = ?1")?;
-        let v = st.query_map([cs], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
+        let mut st = self
+            .conn
+            .prepare("SELECT child, parent FROM is_a WHERE cs = ?1")?;
+        let v = st
+            .query_map([cs], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
         Ok(v)
     }
 
@@ -147,7 +185,12 @@ impl Store {
              AND file_kind LIKE 'Association%' ORDER BY refset, fields",
         )?;
         let v = st
-            .query_map(params![cs, component], |r| Ok(Association { refset: r.get(0)?, target: r.get(1)? }))?
+            .query_map(params![cs, component], |r| {
+                Ok(Association {
+                    refset: r.get(0)?,
+                    target: r.get(1)?,
+                })
+            })?
             .collect::<rusqlite::Result<_>>()?;
         Ok(v)
     }
@@ -157,7 +200,9 @@ impl Store {
         let mut st = self.conn.prepare_cached(
             "SELECT refset, fields FROM refset_member WHERE cs = ?1 AND component = ?2 AND active = 1 AND file_kind = 'AttributeValue'",
         )?;
-        let v = st.query_map(params![cs, component], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
+        let v = st
+            .query_map(params![cs, component], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
         Ok(v)
     }
 
@@ -184,21 +229,39 @@ impl Store {
 
     /// A ValueSet or ConceptMap resource by url and optional version (latest version when
     /// none is given). `table` is `value_set` or `concept_map`.
-    pub fn resource(&self, table: &str, url: &str, version: Option<&str>) -> Result<Option<String>> {
+    pub fn resource(
+        &self,
+        table: &str,
+        url: &str,
+        version: Option<&str>,
+    ) -> Result<Option<String>> {
         let sql = format!(
             "SELECT resource FROM {table} WHERE url = ?1 AND (?2 IS NULL OR version = ?2) ORDER BY version DESC LIMIT 1"
         );
-        Ok(self.conn.prepare_cached(&sql)?.query_row(params![url, version], |r| r.get(0)).optional()?)
+        Ok(self
+            .conn
+            .prepare_cached(&sql)?
+            .query_row(params![url, version], |r| r.get(0))
+            .optional()?)
     }
 
     /// Search resources by url, version and name (any may be absent); returns JSON texts.
-    pub fn search_resources(&self, table: &str, url: Option<&str>, version: Option<&str>, name: Option<&str>, limit: i64) -> Result<Vec<String>> {
+    pub fn search_resources(
+        &self,
+        table: &str,
+        url: Option<&str>,
+        version: Option<&str>,
+        name: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<String>> {
         let sql = format!(
             "SELECT resource FROM {table} WHERE (?1 IS NULL OR url = ?1) AND (?2 IS NULL OR version = ?2)
              AND (?3 IS NULL OR name LIKE ?3 || '%' OR title LIKE ?3 || '%') ORDER BY url, version LIMIT ?4"
         );
         let mut st = self.conn.prepare_cached(&sql)?;
-        let v = st.query_map(params![url, version, name, limit], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        let v = st
+            .query_map(params![url, version, name, limit], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
         Ok(v)
     }
 
@@ -229,8 +292,12 @@ impl Store {
 
     /// Concept codes of a version (for tests and exports), in code order.
     pub fn codes(&self, cs: i64) -> Result<Vec<String>> {
-        let mut st = self.conn.prepare("SELECT code FROM concept WHERE cs = ?1 ORDER BY code")?;
-        let v = st.query_map([cs], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        let mut st = self
+            .conn
+            .prepare("SELECT code FROM concept WHERE cs = ?1 ORDER BY code")?;
+        let v = st
+            .query_map([cs], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
         Ok(v)
     }
 
@@ -240,14 +307,36 @@ impl Store {
         use sha2::{Digest, Sha256};
         let mut h = Sha256::new();
         for (t, cols, key) in [
-            ("concept", "code, display, active, effective_time, module, definition_status", "code"),
-            ("designation", "id, code, language, use_code, term, case_significance, active, effective_time, module", "id"),
-            ("relationship", "id, source, destination, value, rel_group, type_id, characteristic, modifier, active, effective_time, module", "id"),
-            ("refset_member", "id, refset, component, active, effective_time, module, file_kind, pattern, fields", "id"),
+            (
+                "concept",
+                "code, display, active, effective_time, module, definition_status",
+                "code",
+            ),
+            (
+                "designation",
+                "id, code, language, use_code, term, case_significance, active, effective_time, module",
+                "id",
+            ),
+            (
+                "relationship",
+                "id, source, destination, value, rel_group, type_id, characteristic, modifier, active, effective_time, module",
+                "id",
+            ),
+            (
+                "refset_member",
+                "id, refset, component, active, effective_time, module, file_kind, pattern, fields",
+                "id",
+            ),
             ("is_a", "child, parent", "child, parent"),
-            ("map_entry", "member_id, source_code, target_code, map_group, map_priority, map_rule, map_advice, correlation, category, active", "member_id"),
+            (
+                "map_entry",
+                "member_id, source_code, target_code, map_group, map_priority, map_rule, map_advice, correlation, category, active",
+                "member_id",
+            ),
         ] {
-            let mut st = self.conn.prepare(&format!("SELECT {cols} FROM {t} WHERE cs = ?1 ORDER BY {key}"))?;
+            let mut st = self.conn.prepare(&format!(
+                "SELECT {cols} FROM {t} WHERE cs = ?1 ORDER BY {key}"
+            ))?;
             let n = st.column_count();
             let mut rows = st.query([cs])?;
             while let Some(r) = rows.next()? {

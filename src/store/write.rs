@@ -64,7 +64,8 @@ impl Store {
 
     /// Refreshes planner statistics (sampled, so it stays fast on large tables).
     pub fn analyze(&self) -> Result<()> {
-        self.conn.execute_batch("PRAGMA analysis_limit = 2000; ANALYZE;")?;
+        self.conn
+            .execute_batch("PRAGMA analysis_limit = 2000; ANALYZE;")?;
         Ok(())
     }
 
@@ -82,7 +83,13 @@ impl Store {
     }
 
     /// Sets the final identity of a SNOMED CT version once its content is known.
-    pub fn set_identity(&self, id: i64, version: &str, edition_module: &str, release_date: &str) -> Result<()> {
+    pub fn set_identity(
+        &self,
+        id: i64,
+        version: &str,
+        edition_module: &str,
+        release_date: &str,
+    ) -> Result<()> {
         self.conn.execute(
             "UPDATE code_system SET version = ?2, edition_module = ?3, release_date = ?4 WHERE id = ?1",
             params![id, version, edition_module, release_date],
@@ -92,7 +99,10 @@ impl Store {
 
     /// Sets the version of a registered code system.
     pub fn set_version(&self, id: i64, version: &str) -> Result<()> {
-        self.conn.execute("UPDATE code_system SET version = ?2 WHERE id = ?1", params![id, version])?;
+        self.conn.execute(
+            "UPDATE code_system SET version = ?2 WHERE id = ?1",
+            params![id, version],
+        )?;
         Ok(())
     }
 
@@ -125,16 +135,21 @@ impl Store {
     /// Removes a code system version and all its content.
     pub fn delete_code_system(&self, id: i64) -> Result<()> {
         for t in CONTENT_TABLES {
-            self.conn.execute(&format!("DELETE FROM {t} WHERE cs = ?1"), [id])?;
+            self.conn
+                .execute(&format!("DELETE FROM {t} WHERE cs = ?1"), [id])?;
         }
-        self.conn.execute("DELETE FROM code_system WHERE id = ?1", [id])?;
+        self.conn
+            .execute("DELETE FROM code_system WHERE id = ?1", [id])?;
         Ok(())
     }
 
     /// Copies all content of version `from` into version `to` (the base a Delta applies to).
     pub fn copy_content(&self, from: i64, to: i64) -> Result<()> {
         for (t, cols) in CONTENT_COLUMNS {
-            self.conn.execute(&format!("INSERT INTO {t} (cs, {cols}) SELECT ?2, {cols} FROM {t} WHERE cs = ?1"), params![from, to])?;
+            self.conn.execute(
+                &format!("INSERT INTO {t} (cs, {cols}) SELECT ?2, {cols} FROM {t} WHERE cs = ?1"),
+                params![from, to],
+            )?;
         }
         Ok(())
     }
@@ -205,7 +220,13 @@ impl Store {
     }
 
     /// RF2 refset member row, latest wins. `file_kind` is the RF2 summary (`Language`, …).
-    pub fn upsert_refset_member(&self, cs: i64, r: &RefsetRow, file_kind: &str, pattern: &str) -> Result<()> {
+    pub fn upsert_refset_member(
+        &self,
+        cs: i64,
+        r: &RefsetRow,
+        file_kind: &str,
+        pattern: &str,
+    ) -> Result<()> {
         self.conn
             .prepare_cached(&format!(
                 "INSERT INTO refset_member AS t (cs, id, refset, component, active, effective_time, module, file_kind, pattern, fields)
@@ -230,7 +251,14 @@ impl Store {
     }
 
     /// A concept of a non-RF2 code system (listed once per version; a repeat replaces it).
-    pub fn insert_concept(&self, cs: i64, code: &str, display: Option<&str>, active: bool, kind: Option<&str>) -> Result<()> {
+    pub fn insert_concept(
+        &self,
+        cs: i64,
+        code: &str,
+        display: Option<&str>,
+        active: bool,
+        kind: Option<&str>,
+    ) -> Result<()> {
         self.conn
             .prepare_cached("INSERT OR REPLACE INTO concept (cs, code, display, active, kind) VALUES (?1,?2,?3,?4,?5)")?
             .execute(params![cs, code, display, active, kind])?;
@@ -238,7 +266,15 @@ impl Store {
     }
 
     /// A designation of a non-RF2 concept.
-    pub fn insert_designation(&self, cs: i64, id: &str, code: &str, language: Option<&str>, use_code: Option<&str>, term: &str) -> Result<()> {
+    pub fn insert_designation(
+        &self,
+        cs: i64,
+        id: &str,
+        code: &str,
+        language: Option<&str>,
+        use_code: Option<&str>,
+        term: &str,
+    ) -> Result<()> {
         self.conn
             .prepare_cached(
                 "INSERT OR REPLACE INTO designation (cs, id, code, language, use_code, term, active) VALUES (?1,?2,?3,?4,?5,?6,1)",
@@ -248,9 +284,18 @@ impl Store {
     }
 
     /// A property value.
-    pub fn insert_property(&self, cs: i64, code: &str, name: &str, kind: &str, value: &str) -> Result<()> {
+    pub fn insert_property(
+        &self,
+        cs: i64,
+        code: &str,
+        name: &str,
+        kind: &str,
+        value: &str,
+    ) -> Result<()> {
         self.conn
-            .prepare_cached("INSERT INTO property (cs, code, name, kind, value) VALUES (?1,?2,?3,?4,?5)")?
+            .prepare_cached(
+                "INSERT INTO property (cs, code, name, kind, value) VALUES (?1,?2,?3,?4,?5)",
+            )?
             .execute(params![cs, code, name, kind, value])?;
         Ok(())
     }
@@ -266,16 +311,24 @@ impl Store {
     /// Facts from which a SNOMED CT version's edition and date are derived.
     pub fn snomed_facts(&self, cs: i64) -> Result<SnomedFacts> {
         let mut f = SnomedFacts::default();
-        let mut st = self.conn.prepare("SELECT module, count(*) FROM concept WHERE cs = ?1 GROUP BY module")?;
-        f.concept_modules = st.query_map([cs], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
+        let mut st = self
+            .conn
+            .prepare("SELECT module, count(*) FROM concept WHERE cs = ?1 GROUP BY module")?;
+        f.concept_modules = st
+            .query_map([cs], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
         let mut st = self.conn.prepare(
             "SELECT module, component FROM refset_member WHERE cs = ?1 AND file_kind = 'ModuleDependency' AND active = 1",
         )?;
-        f.dependencies = st.query_map([cs], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
+        f.dependencies = st
+            .query_map([cs], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
         let mut max: Option<String> = None;
         for t in ["concept", "designation", "relationship", "refset_member"] {
             let m: Option<String> = self.conn.query_row(
-                &format!("SELECT max(effective_time) FROM {t} WHERE cs = ?1 AND effective_time <> ''"),
+                &format!(
+                    "SELECT max(effective_time) FROM {t} WHERE cs = ?1 AND effective_time <> ''"
+                ),
                 [cs],
                 |r| r.get(0),
             )?;
@@ -325,7 +378,8 @@ impl Store {
     }
 
     fn derive_map_entries(&self, cs: i64) -> Result<()> {
-        self.conn.execute("DELETE FROM map_entry WHERE cs = ?1", [cs])?;
+        self.conn
+            .execute("DELETE FROM map_entry WHERE cs = ?1", [cs])?;
         let mut select = self.conn.prepare(
             "SELECT id, refset, component, active, pattern, fields FROM refset_member
              WHERE cs = ?1 AND file_kind IN ('SimpleMap', 'SimpleMapWithDescription', 'ComplexMap', 'ExtendedMap')",
@@ -336,21 +390,55 @@ impl Store {
         )?;
         let mut rows = select.query([cs])?;
         while let Some(r) = rows.next()? {
-            let (id, refset, component, active, pattern, fields): (String, String, String, bool, String, String) =
-                (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?);
+            let (id, refset, component, active, pattern, fields): (
+                String,
+                String,
+                String,
+                bool,
+                String,
+                String,
+            ) = (
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            );
             let f: Vec<&str> = fields.split('\t').collect();
             let opt = |i: usize| f.get(i).filter(|s| !s.is_empty()).map(|s| s.to_string());
             let int = |i: usize| f.get(i).and_then(|s| s.parse::<i64>().ok());
             if pattern.starts_with("iisss") {
                 // ComplexMap iisssc / ExtendedMap iissscc: group, priority, rule, advice, target, correlation[, category]
                 insert.execute(params![
-                    cs, refset, id, component, f.get(4).copied().unwrap_or(""), int(0), int(1), opt(2), opt(3), opt(5), opt(6), active
+                    cs,
+                    refset,
+                    id,
+                    component,
+                    f.get(4).copied().unwrap_or(""),
+                    int(0),
+                    int(1),
+                    opt(2),
+                    opt(3),
+                    opt(5),
+                    opt(6),
+                    active
                 ])?;
             } else {
                 // SimpleMap s / SimpleMapWithDescription ss: target first.
                 insert.execute(params![
-                    cs, refset, id, component, f.first().copied().unwrap_or(""), None::<i64>, None::<i64>, None::<String>,
-                    None::<String>, None::<String>, None::<String>, active
+                    cs,
+                    refset,
+                    id,
+                    component,
+                    f.first().copied().unwrap_or(""),
+                    None::<i64>,
+                    None::<i64>,
+                    None::<String>,
+                    None::<String>,
+                    None::<String>,
+                    None::<String>,
+                    active
                 ])?;
             }
         }
@@ -369,9 +457,22 @@ impl Store {
 
     /// Stores a ValueSet or ConceptMap resource (`table` is `value_set` or `concept_map`);
     /// returns true when it replaced one with the same url and version.
-    pub fn put_resource(&self, table: ResourceTable, url: &str, version: &str, json: &serde_json::Value, source: &str) -> Result<bool> {
+    pub fn put_resource(
+        &self,
+        table: ResourceTable,
+        url: &str,
+        version: &str,
+        json: &serde_json::Value,
+        source: &str,
+    ) -> Result<bool> {
         let s = |k: &str| json.get(k).and_then(|v| v.as_str()).map(str::to_string);
-        let replaced = self.conn.execute(&format!("DELETE FROM {} WHERE url = ?1 AND version = ?2", table.name()), params![url, version])? > 0;
+        let replaced = self.conn.execute(
+            &format!(
+                "DELETE FROM {} WHERE url = ?1 AND version = ?2",
+                table.name()
+            ),
+            params![url, version],
+        )? > 0;
         let text = serde_json::to_string(json)?;
         match table {
             ResourceTable::ValueSet => self.conn.execute(
@@ -394,8 +495,21 @@ impl Store {
     /// Row counts of every table, for the import summary and the manifest.
     pub fn table_counts(&self) -> Result<Vec<(String, i64)>> {
         let mut out = Vec::new();
-        for t in ["code_system", "concept", "designation", "property", "is_a", "relationship", "refset_member", "map_entry", "value_set", "concept_map"] {
-            let n: i64 = self.conn.query_row(&format!("SELECT count(*) FROM {t}"), [], |r| r.get(0))?;
+        for t in [
+            "code_system",
+            "concept",
+            "designation",
+            "property",
+            "is_a",
+            "relationship",
+            "refset_member",
+            "map_entry",
+            "value_set",
+            "concept_map",
+        ] {
+            let n: i64 = self
+                .conn
+                .query_row(&format!("SELECT count(*) FROM {t}"), [], |r| r.get(0))?;
             out.push((t.to_string(), n));
         }
         Ok(out)
@@ -403,13 +517,21 @@ impl Store {
 
     /// Concept count of one version.
     pub fn concept_count(&self, cs: i64) -> Result<i64> {
-        Ok(self.conn.query_row("SELECT count(*) FROM concept WHERE cs = ?1", [cs], |r| r.get(0))?)
+        Ok(self
+            .conn
+            .query_row("SELECT count(*) FROM concept WHERE cs = ?1", [cs], |r| {
+                r.get(0)
+            })?)
     }
 
     /// Families of all loaded versions, for summaries.
     pub fn families(&self) -> Result<Vec<Family>> {
-        let mut st = self.conn.prepare("SELECT DISTINCT family FROM code_system")?;
-        let v: Vec<String> = st.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        let mut st = self
+            .conn
+            .prepare("SELECT DISTINCT family FROM code_system")?;
+        let v: Vec<String> = st
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
         Ok(v.iter().filter_map(|s| Family::parse(s)).collect())
     }
 }
@@ -432,14 +554,37 @@ impl ResourceTable {
     }
 }
 
-const CONTENT_TABLES: &[&str] = &["concept", "designation", "property", "is_a", "relationship", "refset_member", "map_entry"];
+const CONTENT_TABLES: &[&str] = &[
+    "concept",
+    "designation",
+    "property",
+    "is_a",
+    "relationship",
+    "refset_member",
+    "map_entry",
+];
 
 const CONTENT_COLUMNS: &[(&str, &str)] = &[
-    ("concept", "code, display, active, effective_time, module, definition_status, kind"),
-    ("designation", "id, code, language, use_code, term, case_significance, active, effective_time, module"),
+    (
+        "concept",
+        "code, display, active, effective_time, module, definition_status, kind",
+    ),
+    (
+        "designation",
+        "id, code, language, use_code, term, case_significance, active, effective_time, module",
+    ),
     ("property", "code, name, kind, value"),
     ("is_a", "child, parent"),
-    ("relationship", "id, source, destination, value, rel_group, type_id, characteristic, modifier, active, effective_time, module"),
-    ("refset_member", "id, refset, component, active, effective_time, module, file_kind, pattern, fields"),
-    ("map_entry", "refset, member_id, source_code, target_code, map_group, map_priority, map_rule, map_advice, correlation, category, active"),
+    (
+        "relationship",
+        "id, source, destination, value, rel_group, type_id, characteristic, modifier, active, effective_time, module",
+    ),
+    (
+        "refset_member",
+        "id, refset, component, active, effective_time, module, file_kind, pattern, fields",
+    ),
+    (
+        "map_entry",
+        "refset, member_id, source_code, target_code, map_group, map_priority, map_rule, map_advice, correlation, category, active",
+    ),
 ];

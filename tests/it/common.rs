@@ -20,7 +20,11 @@ pub fn fixture(rel: &str) -> PathBuf {
 /// never pass silently on a machine without the data.
 pub fn shared(rel: &str) -> PathBuf {
     let p = root().join("../shared/data").join(rel);
-    assert!(p.exists(), "shared test data missing: {} (these tests need ../shared/data beside the clone)", p.display());
+    assert!(
+        p.exists(),
+        "shared test data missing: {} (these tests need ../shared/data beside the clone)",
+        p.display()
+    );
     p
 }
 
@@ -31,7 +35,11 @@ pub fn rf2_mini() -> PathBuf {
 
 /// Runs `concord ARGS…`.
 pub fn concord(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_concord")).args(args).env("CONCORD_LOG", "warn").output().expect("run concord")
+    Command::new(env!("CARGO_BIN_EXE_concord"))
+        .args(args)
+        .env("CONCORD_LOG", "warn")
+        .output()
+        .expect("run concord")
 }
 
 /// Runs `concord import --data DATA -q ARGS…`.
@@ -44,7 +52,12 @@ pub fn import(data: &Path, args: &[&str]) -> Output {
 /// Like [`import`], asserting success; returns stdout.
 pub fn import_ok(data: &Path, args: &[&str]) -> String {
     let out = import(data, args);
-    assert!(out.status.success(), "import {args:?} failed:\n{}\n{}", text(&out.stdout), text(&out.stderr));
+    assert!(
+        out.status.success(),
+        "import {args:?} failed:\n{}\n{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
     text(&out.stdout)
 }
 
@@ -62,7 +75,9 @@ pub fn status(data: &Path) -> Value {
 
 /// A table count from a status document.
 pub fn count(status: &Value, table: &str) -> i64 {
-    status["counts"][table].as_i64().unwrap_or_else(|| panic!("no count for {table}"))
+    status["counts"][table]
+        .as_i64()
+        .unwrap_or_else(|| panic!("no count for {table}"))
 }
 
 /// Code systems listed in a status document: (url, version, concepts).
@@ -71,7 +86,13 @@ pub fn code_systems(status: &Value) -> Vec<(String, String, i64)> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|c| (c["url"].as_str().unwrap().into(), c["version"].as_str().unwrap().into(), c["concepts"].as_i64().unwrap()))
+        .map(|c| {
+            (
+                c["url"].as_str().unwrap().into(),
+                c["version"].as_str().unwrap().into(),
+                c["concepts"].as_i64().unwrap(),
+            )
+        })
         .collect()
 }
 
@@ -87,7 +108,10 @@ pub fn codes_of(data: &Path, url: &str) -> Vec<String> {
     let mut st = db
         .prepare("SELECT code FROM concept WHERE cs = (SELECT id FROM code_system WHERE url = ?1 ORDER BY id DESC LIMIT 1) ORDER BY code")
         .unwrap();
-    st.query_map([url], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
+    st.query_map([url], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
 }
 
 /// A fresh temporary directory.

@@ -6,8 +6,14 @@ use concord::store::Store;
 
 fn digest(data: &std::path::Path) -> String {
     let name = std::fs::read_to_string(data.join("CURRENT")).unwrap();
-    let store = Store::open_read_only(&data.join("releases").join(name.trim()).join("concord.db")).unwrap();
-    let cs = store.code_systems().unwrap().into_iter().find(|c| c.url == "http://snomed.info/sct").unwrap();
+    let store =
+        Store::open_read_only(&data.join("releases").join(name.trim()).join("concord.db")).unwrap();
+    let cs = store
+        .code_systems()
+        .unwrap()
+        .into_iter()
+        .find(|c| c.url == "http://snomed.info/sct")
+        .unwrap();
     store.snapshot_digest(cs.id).unwrap()
 }
 
@@ -15,11 +21,18 @@ fn digest(data: &std::path::Path) -> String {
 fn rf2_mini_snapshot_loads_with_exact_counts() {
     let d = tmp();
     let out = import_ok(d.path(), &[rf2_mini().to_str().unwrap()]);
-    assert!(out.contains("http://snomed.info/sct/900000000000207008/version/20250131: 17 concepts"), "{out}");
+    assert!(
+        out.contains("http://snomed.info/sct/900000000000207008/version/20250131: 17 concepts"),
+        "{out}"
+    );
     let s = status(d.path());
     assert_eq!(count(&s, "concept"), 17);
     assert_eq!(count(&s, "designation"), 39);
-    assert_eq!(count(&s, "relationship"), 16, "15 relationships + 1 concrete value");
+    assert_eq!(
+        count(&s, "relationship"),
+        16,
+        "15 relationships + 1 concrete value"
+    );
     assert_eq!(count(&s, "is_a"), 14);
     assert_eq!(count(&s, "refset_member"), 78 + 2 + 2 + 9 + 1 + 2);
     assert_eq!(count(&s, "map_entry"), 10);
@@ -30,12 +43,24 @@ fn rf2_mini_snapshot_loads_with_exact_counts() {
 #[test]
 fn rf2_mini_full_gives_the_same_snapshot() {
     let (a, b) = (tmp(), tmp());
-    import_ok(a.path(), &["--release-type", "snapshot", rf2_mini().to_str().unwrap()]);
-    import_ok(b.path(), &["--release-type", "full", rf2_mini().to_str().unwrap()]);
+    import_ok(
+        a.path(),
+        &["--release-type", "snapshot", rf2_mini().to_str().unwrap()],
+    );
+    import_ok(
+        b.path(),
+        &["--release-type", "full", rf2_mini().to_str().unwrap()],
+    );
     assert_eq!(digest(a.path()), digest(b.path()));
     // and the older Full rows really were there and lost to the newer ones
     let db = open_db(b.path());
-    let active: bool = db.query_row("SELECT active FROM concept WHERE code = '3000001009'", [], |r| r.get(0)).unwrap();
+    let active: bool = db
+        .query_row(
+            "SELECT active FROM concept WHERE code = '3000001009'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
     assert!(!active);
 }
 
@@ -43,7 +68,10 @@ fn rf2_mini_full_gives_the_same_snapshot() {
 fn rf2_delta_applies_on_top_of_the_loaded_release() {
     let d = tmp();
     import_ok(d.path(), &[rf2_mini().to_str().unwrap()]);
-    let out = import_ok(d.path(), &["--release-type", "delta", rf2_mini().to_str().unwrap()]);
+    let out = import_ok(
+        d.path(),
+        &["--release-type", "delta", rf2_mini().to_str().unwrap()],
+    );
     assert!(out.contains("version/20250731"), "{out}");
     let s = status(d.path());
     let versions: Vec<String> = code_systems(&s).into_iter().map(|c| c.1).collect();
@@ -71,10 +99,16 @@ fn rf2_delta_applies_on_top_of_the_loaded_release() {
 #[test]
 fn rf2_delta_without_a_base_is_refused() {
     let d = tmp();
-    let out = import(d.path(), &["--release-type", "delta", rf2_mini().to_str().unwrap()]);
+    let out = import(
+        d.path(),
+        &["--release-type", "delta", rf2_mini().to_str().unwrap()],
+    );
     assert!(!out.status.success());
     let err = text(&out.stderr);
-    assert!(err.contains("this is a Delta, but no SNOMED CT release is loaded"), "{err}");
+    assert!(
+        err.contains("this is a Delta, but no SNOMED CT release is loaded"),
+        "{err}"
+    );
     assert!(!d.path().join("CURRENT").exists(), "nothing was published");
 }
 
@@ -86,29 +120,53 @@ fn imports_accumulate_and_a_reimport_replaces_only_that_version() {
     let s = status(d.path());
     let cs = code_systems(&s);
     assert_eq!(cs.len(), 2, "{cs:?}");
-    assert!(cs.iter().any(|c| c.0 == "http://snomed.info/sct" && c.2 == 17));
-    assert!(cs.iter().any(|c| c.0 == "http://hl7.org/fhir/sid/icd-10" && c.1 == "2019-mini" && c.2 == 11));
+    assert!(
+        cs.iter()
+            .any(|c| c.0 == "http://snomed.info/sct" && c.2 == 17)
+    );
+    assert!(
+        cs.iter()
+            .any(|c| c.0 == "http://hl7.org/fhir/sid/icd-10" && c.1 == "2019-mini" && c.2 == 11)
+    );
     let out = import_ok(d.path(), &[fixture("icd/claml-mini.xml").to_str().unwrap()]);
-    assert!(out.contains("replaces the loaded http://hl7.org/fhir/sid/icd-10|2019-mini"), "{out}");
+    assert!(
+        out.contains("replaces the loaded http://hl7.org/fhir/sid/icd-10|2019-mini"),
+        "{out}"
+    );
     let s2 = status(d.path());
     assert_eq!(code_systems(&s2), cs);
     assert_eq!(count(&s2, "concept"), count(&s, "concept"));
-    assert_eq!(s2["sources"].as_array().unwrap().len(), 3, "sources accumulate in the manifest");
+    assert_eq!(
+        s2["sources"].as_array().unwrap().len(),
+        3,
+        "sources accumulate in the manifest"
+    );
 }
 
 #[test]
 fn icd10cm_tabular_generates_seventh_characters_and_honours_the_stated_exception() {
     let d = tmp();
-    import_ok(d.path(), &[fixture("icd/icd10cm-mini.xml").to_str().unwrap()]);
+    import_ok(
+        d.path(),
+        &[fixture("icd/icd10cm-mini.xml").to_str().unwrap()],
+    );
     let codes = codes_of(d.path(), "http://hl7.org/fhir/sid/icd-10-cm");
     let expected = [
-        "19", "4", "E08-E13", "E11", "E11.9", "S00-S09", "S06", "S06.0", "S06.0X", "S06.0X0", "S06.0X0A", "S06.0X0D", "S06.0X0S",
-        "S06.0X7", "S06.0X7A", "S06.9", "S06.9XXA", "S06.9XXD", "S06.9XXS", "T07", "T07.XXXA",
+        "19", "4", "E08-E13", "E11", "E11.9", "S00-S09", "S06", "S06.0", "S06.0X", "S06.0X0",
+        "S06.0X0A", "S06.0X0D", "S06.0X0S", "S06.0X7", "S06.0X7A", "S06.9", "S06.9XXA", "S06.9XXD",
+        "S06.9XXS", "T07", "T07.XXXA",
     ];
     assert_eq!(codes, expected);
     let db = open_db(d.path());
-    let parent: String = db.query_row("SELECT parent FROM is_a WHERE child = 'T07'", [], |r| r.get(0)).unwrap();
-    assert_eq!(parent, "19", "a single-category block is its category, hanging under the chapter");
+    let parent: String = db
+        .query_row("SELECT parent FROM is_a WHERE child = 'T07'", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(
+        parent, "19",
+        "a single-category block is its category, hanging under the chapter"
+    );
     let notes: Vec<String> = db
         .prepare("SELECT name || ': ' || value FROM property WHERE code = 'E11' AND name <> 'kind' ORDER BY rowid")
         .unwrap()
@@ -131,7 +189,13 @@ fn claml_modifiers_rubrics_and_usage() {
     let d = tmp();
     import_ok(d.path(), &[fixture("icd/claml-mini.xml").to_str().unwrap()]);
     let codes = codes_of(d.path(), "http://hl7.org/fhir/sid/icd-10");
-    assert_eq!(codes, ["A00-A09", "A01", "A01.0", "G01", "I", "S02", "S02.0", "S02.00", "S02.01", "S02.1", "S02.10"]);
+    assert_eq!(
+        codes,
+        [
+            "A00-A09", "A01", "A01.0", "G01", "I", "S02", "S02.0", "S02.00", "S02.01", "S02.1",
+            "S02.10"
+        ]
+    );
     let db = open_db(d.path());
     let props: Vec<(String, String)> = db
         .prepare("SELECT name, value FROM property WHERE code = 'A01.0' ORDER BY rowid")
@@ -145,11 +209,18 @@ fn claml_modifiers_rubrics_and_usage() {
         [
             ("kind".into(), "category".into()),
             ("usage".into(), "dagger".into()),
-            ("inclusion".into(), "Infection due to Salmonella typhi".into()),
+            (
+                "inclusion".into(),
+                "Infection due to Salmonella typhi".into()
+            ),
             ("exclusion".into(), "paratyphoid fever (A01.4)".into())
         ]
     );
-    let parent: String = db.query_row("SELECT parent FROM is_a WHERE child = 'S02.10'", [], |r| r.get(0)).unwrap();
+    let parent: String = db
+        .query_row("SELECT parent FROM is_a WHERE child = 'S02.10'", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
     assert_eq!(parent, "S02.1");
 }
 
@@ -157,23 +228,53 @@ fn claml_modifiers_rubrics_and_usage() {
 fn fhir_resources_load_with_hierarchy_properties_and_maps() {
     let d = tmp();
     let out = import_ok(d.path(), &[fixture("fhir").to_str().unwrap()]);
-    assert!(out.contains("http://example.org/fhir/CodeSystem/colours|1.0.0: 6 concepts"), "{out}");
+    assert!(
+        out.contains("http://example.org/fhir/CodeSystem/colours|1.0.0: 6 concepts"),
+        "{out}"
+    );
     let s = status(d.path());
     assert_eq!(count(&s, "value_set"), 1);
     assert_eq!(count(&s, "concept_map"), 1);
     let db = open_db(d.path());
-    let parent: String = db.query_row("SELECT parent FROM is_a WHERE child = 'red'", [], |r| r.get(0)).unwrap();
+    let parent: String = db
+        .query_row("SELECT parent FROM is_a WHERE child = 'red'", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
     assert_eq!(parent, "warm");
-    let active: bool = db.query_row("SELECT active FROM concept WHERE code = 'mauve'", [], |r| r.get(0)).unwrap();
+    let active: bool = db
+        .query_row("SELECT active FROM concept WHERE code = 'mauve'", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
     assert!(!active, "status=retired marks the concept inactive");
-    let fr: String = db.query_row("SELECT term FROM designation WHERE code = 'red' AND language = 'fr'", [], |r| r.get(0)).unwrap();
+    let fr: String = db
+        .query_row(
+            "SELECT term FROM designation WHERE code = 'red' AND language = 'fr'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
     assert_eq!(fr, "Rouge");
 }
 
 #[test]
 fn default_dataset_icd10cm_has_every_entry() {
     let d = tmp();
-    import_ok(d.path(), &[root().join("data/icd10cm-tabular-April-1-2026.xml.gz").to_str().unwrap()]);
+    import_ok(
+        d.path(),
+        &[root()
+            .join("data/icd10cm-tabular-April-1-2026.xml.gz")
+            .to_str()
+            .unwrap()],
+    );
     let s = status(d.path());
-    assert_eq!(code_systems(&s), vec![("http://hl7.org/fhir/sid/icd-10-cm".into(), "2026".into(), 98_466)]);
+    assert_eq!(
+        code_systems(&s),
+        vec![(
+            "http://hl7.org/fhir/sid/icd-10-cm".into(),
+            "2026".into(),
+            98_466
+        )]
+    );
 }

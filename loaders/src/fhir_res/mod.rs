@@ -43,10 +43,17 @@ pub fn read(path: &Path) -> Result<FhirContent> {
     if lower.ends_with(".tgz") || lower.ends_with(".tar.gz") {
         let file = std::fs::File::open(path).map_err(|e| Error::file(&shown, e.to_string()))?;
         let mut archive = tar::Archive::new(GzDecoder::new(std::io::BufReader::new(file)));
-        let entries = archive.entries().map_err(|e| Error::file(&shown, format!("not a readable .tgz package: {e}")))?;
+        let entries = archive
+            .entries()
+            .map_err(|e| Error::file(&shown, format!("not a readable .tgz package: {e}")))?;
         for entry in entries {
-            let mut entry = entry.map_err(|e| Error::file(&shown, format!("corrupt .tgz package (truncated?): {e}")))?;
-            let name = entry.path().map(|p| p.to_string_lossy().to_string()).unwrap_or_default();
+            let mut entry = entry.map_err(|e| {
+                Error::file(&shown, format!("corrupt .tgz package (truncated?): {e}"))
+            })?;
+            let name = entry
+                .path()
+                .map(|p| p.to_string_lossy().to_string())
+                .unwrap_or_default();
             if !name.ends_with(".json") {
                 continue;
             }
@@ -57,12 +64,22 @@ pub fn read(path: &Path) -> Result<FhirContent> {
             let where_ = format!("{shown}!{name}");
             if name.ends_with("package/package.json") {
                 let v: Value = parse_json(&where_, &text)?;
-                let s = |k: &str| v.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
+                let s = |k: &str| {
+                    v.get(k)
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_string()
+                };
                 out.package = Some((s("name"), s("version")));
                 continue;
             }
-            if name.rsplit('/').next().is_some_and(|b| b.starts_with('.')) || name.contains("/other/") || name.contains("/example/") {
-                *out.skipped.entry("(package index or example)".into()).or_default() += 1;
+            if name.rsplit('/').next().is_some_and(|b| b.starts_with('.'))
+                || name.contains("/other/")
+                || name.contains("/example/")
+            {
+                *out.skipped
+                    .entry("(package index or example)".into())
+                    .or_default() += 1;
                 continue;
             }
             add(&mut out, &where_, parse_json(&where_, &text)?);
@@ -88,11 +105,16 @@ fn read_member(member: &Member, out: &mut FhirContent) -> Result<()> {
 
 /// Parses JSON with the error's line in the message.
 pub fn parse_json(file: &str, text: &str) -> Result<Value> {
-    serde_json::from_str(text).map_err(|e| Error::line(file, e.line() as u64, format!("malformed JSON: {e}")))
+    serde_json::from_str(text)
+        .map_err(|e| Error::line(file, e.line() as u64, format!("malformed JSON: {e}")))
 }
 
 fn add(out: &mut FhirContent, source: &str, v: Value) {
-    let rt = v.get("resourceType").and_then(Value::as_str).unwrap_or_default().to_string();
+    let rt = v
+        .get("resourceType")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
     if rt == "Bundle" {
         if let Some(entries) = v.get("entry").and_then(Value::as_array) {
             for e in entries {
@@ -104,9 +126,17 @@ fn add(out: &mut FhirContent, source: &str, v: Value) {
         return;
     }
     if WANTED.contains(&rt.as_str()) {
-        out.resources.push(FhirResource { resource_type: rt, json: v, source: source.to_string() });
+        out.resources.push(FhirResource {
+            resource_type: rt,
+            json: v,
+            source: source.to_string(),
+        });
     } else {
-        let key = if rt.is_empty() { "(not a resource)".to_string() } else { rt };
+        let key = if rt.is_empty() {
+            "(not a resource)".to_string()
+        } else {
+            rt
+        };
         *out.skipped.entry(key).or_default() += 1;
     }
 }

@@ -19,7 +19,11 @@ struct ModClass {
 pub fn parse(file: &str, text: &str) -> Result<Classification> {
     let root = xml::parse(file, text)?;
     if root.name != "ClaML" {
-        return Err(Error::line(file, root.line, format!("root element is <{}>, expected <ClaML>", root.name)));
+        return Err(Error::line(
+            file,
+            root.line,
+            format!("root element is <{}>, expected <ClaML>", root.name),
+        ));
     }
     let mut out = Classification::default();
     if let Some(t) = root.child("Title") {
@@ -34,12 +38,21 @@ pub fn parse(file: &str, text: &str) -> Result<Classification> {
     let mut modclasses: HashMap<(String, String), ModClass> = HashMap::new();
     for m in root.children_named("Modifier") {
         let code = req_attr(file, m, "code")?;
-        modifier_order.insert(code.clone(), m.children_named("SubClass").filter_map(|s| s.attr("code").map(str::to_string)).collect());
+        modifier_order.insert(
+            code.clone(),
+            m.children_named("SubClass")
+                .filter_map(|s| s.attr("code").map(str::to_string))
+                .collect(),
+        );
     }
     for mc in root.children_named("ModifierClass") {
         let code = req_attr(file, mc, "code")?;
         let modifier = req_attr(file, mc, "modifier")?;
-        let label = mc.children_named("Rubric").find(|r| r.attr("kind") == Some("preferred")).map(label_text).unwrap_or_default();
+        let label = mc
+            .children_named("Rubric")
+            .find(|r| r.attr("kind") == Some("preferred"))
+            .map(label_text)
+            .unwrap_or_default();
         let mut excluded_after = Vec::new();
         for meta in mc.children_named("Meta") {
             if meta.attr("name") == Some("excludeOnPrecedingModifier") {
@@ -47,7 +60,15 @@ pub fn parse(file: &str, text: &str) -> Result<Classification> {
                 let mut parts = v.split_whitespace();
                 match (parts.next(), parts.next()) {
                     (Some(m), Some(c)) => excluded_after.push((m.to_string(), c.to_string())),
-                    _ => return Err(Error::line(file, meta.line, format!("excludeOnPrecedingModifier value '{v}' is not 'MODIFIER CLASS'"))),
+                    _ => {
+                        return Err(Error::line(
+                            file,
+                            meta.line,
+                            format!(
+                                "excludeOnPrecedingModifier value '{v}' is not 'MODIFIER CLASS'"
+                            ),
+                        ));
+                    }
                 }
             }
         }
@@ -55,7 +76,14 @@ pub fn parse(file: &str, text: &str) -> Result<Classification> {
         if !order.contains(&code) {
             order.push(code.clone());
         }
-        modclasses.insert((modifier, code.clone()), ModClass { code, label, excluded_after });
+        modclasses.insert(
+            (modifier, code.clone()),
+            ModClass {
+                code,
+                label,
+                excluded_after,
+            },
+        );
     }
 
     let mut seen = HashSet::new();
@@ -81,7 +109,10 @@ pub fn parse(file: &str, text: &str) -> Result<Classification> {
                 }
             }
         }
-        let parents = class.children_named("SuperClass").filter_map(|s| s.attr("code").map(str::to_string)).collect();
+        let parents = class
+            .children_named("SuperClass")
+            .filter_map(|s| s.attr("code").map(str::to_string))
+            .collect();
         let entry = ClassEntry {
             code: code.clone(),
             kind,
@@ -96,16 +127,32 @@ pub fn parse(file: &str, text: &str) -> Result<Classification> {
             .children_named("ModifiedBy")
             .map(|m| {
                 let all = m.attr("all").map(|v| v != "false").unwrap_or(true);
-                let valid = (!all).then(|| m.children_named("ValidModifierClass").filter_map(|v| v.attr("code").map(str::to_string)).collect());
+                let valid = (!all).then(|| {
+                    m.children_named("ValidModifierClass")
+                        .filter_map(|v| v.attr("code").map(str::to_string))
+                        .collect()
+                });
                 (m.attr("code").unwrap_or_default().to_string(), valid)
             })
             .collect();
         for (m, _) in &mods {
             if !modifier_order.contains_key(m) {
-                return Err(Error::line(file, class.line, format!("class {code} is modified by unknown modifier '{m}'")));
+                return Err(Error::line(
+                    file,
+                    class.line,
+                    format!("class {code} is modified by unknown modifier '{m}'"),
+                ));
             }
         }
-        expand(&entry, &mods, 0, &[], &modifier_order, &modclasses, &mut generated);
+        expand(
+            &entry,
+            &mods,
+            0,
+            &[],
+            &modifier_order,
+            &modclasses,
+            &mut generated,
+        );
         seen.insert(code);
         out.entries.push(entry);
     }
@@ -127,19 +174,27 @@ fn expand(
     classes: &HashMap<(String, String), ModClass>,
     out: &mut Vec<ClassEntry>,
 ) {
-    let Some((modifier, valid)) = mods.get(level) else { return };
+    let Some((modifier, valid)) = mods.get(level) else {
+        return;
+    };
     for mc_code in order.get(modifier).into_iter().flatten() {
         if valid.as_ref().is_some_and(|v| !v.contains(mc_code)) {
             continue;
         }
-        let Some(mc) = classes.get(&(modifier.clone(), mc_code.clone())) else { continue };
+        let Some(mc) = classes.get(&(modifier.clone(), mc_code.clone())) else {
+            continue;
+        };
         if mc.excluded_after.iter().any(|ex| chosen.contains(ex)) {
             continue;
         }
         let entry = ClassEntry {
             code: format!("{}{}", base.code, mc.code),
             kind: base.kind.clone(),
-            display: if mc.label.is_empty() { base.display.clone() } else { format!("{}: {}", base.display, mc.label) },
+            display: if mc.label.is_empty() {
+                base.display.clone()
+            } else {
+                format!("{}: {}", base.display, mc.label)
+            },
             parents: vec![base.code.clone()],
             rubrics: Vec::new(),
             usage: base.usage.clone(),
@@ -153,9 +208,13 @@ fn expand(
 }
 
 fn req_attr(file: &str, n: &Node, name: &str) -> Result<String> {
-    n.attr(name)
-        .map(str::to_string)
-        .ok_or_else(|| Error::line(file, n.line, format!("<{}> lacks the required attribute '{name}'", n.name)))
+    n.attr(name).map(str::to_string).ok_or_else(|| {
+        Error::line(
+            file,
+            n.line,
+            format!("<{}> lacks the required attribute '{name}'", n.name),
+        )
+    })
 }
 
 fn label_text(rubric: &Node) -> String {
@@ -167,7 +226,11 @@ fn references(label: &Node) -> Vec<String> {
     fn walk(n: &Node, out: &mut Vec<String>) {
         for c in n.children() {
             if c.name == "Reference" {
-                out.push(c.attr("code").map(str::to_string).unwrap_or_else(|| c.text()));
+                out.push(
+                    c.attr("code")
+                        .map(str::to_string)
+                        .unwrap_or_else(|| c.text()),
+                );
             }
             walk(c, out);
         }

@@ -18,7 +18,8 @@ pub fn looks_like_flat_line(line: &str) -> bool {
 pub fn parse(file: &str, text: &str, version: &str) -> Result<Classification> {
     let mut out = Classification {
         name: "ICD-10-CM".into(),
-        title: "International Classification of Diseases, Tenth Revision, Clinical Modification".into(),
+        title: "International Classification of Diseases, Tenth Revision, Clinical Modification"
+            .into(),
         version: version.to_string(),
         ..Default::default()
     };
@@ -27,10 +28,18 @@ pub fn parse(file: &str, text: &str, version: &str) -> Result<Classification> {
             continue;
         }
         if !looks_like_flat_line(line) {
-            return Err(Error::line(file, i as u64 + 1, "not an ICD-10-CM flat-file line (code in columns 1-8, then description)"));
+            return Err(Error::line(
+                file,
+                i as u64 + 1,
+                "not an ICD-10-CM flat-file line (code in columns 1-8, then description)",
+            ));
         }
         let raw = line[..8].trim_end();
-        let code = if raw.len() > 3 { format!("{}.{}", &raw[..3], &raw[3..]) } else { raw.to_string() };
+        let code = if raw.len() > 3 {
+            format!("{}.{}", &raw[..3], &raw[3..])
+        } else {
+            raw.to_string()
+        };
         out.entries.push(ClassEntry {
             code,
             kind: "category".into(),

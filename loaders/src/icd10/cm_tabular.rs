@@ -18,37 +18,69 @@ use super::{ClassEntry, Classification, Rubric};
 use crate::xml::{self, Node};
 use crate::{Error, Result};
 
-const NOTE_KINDS: &[&str] =
-    &["includes", "inclusionTerm", "excludes1", "excludes2", "codeFirst", "useAdditionalCode", "codeAlso", "notes", "sevenChrNote"];
+const NOTE_KINDS: &[&str] = &[
+    "includes",
+    "inclusionTerm",
+    "excludes1",
+    "excludes2",
+    "codeFirst",
+    "useAdditionalCode",
+    "codeAlso",
+    "notes",
+    "sevenChrNote",
+];
 
 /// Parses the tabular XML text.
 pub fn parse(file: &str, text: &str) -> Result<Classification> {
     let root = xml::parse(file, text)?;
     if root.name != "ICD10CM.tabular" {
-        return Err(Error::line(file, root.line, format!("root element is <{}>, expected <ICD10CM.tabular>", root.name)));
+        return Err(Error::line(
+            file,
+            root.line,
+            format!(
+                "root element is <{}>, expected <ICD10CM.tabular>",
+                root.name
+            ),
+        ));
     }
     let version = root.child("version").map(Node::text).unwrap_or_default();
     let mut out = Classification {
         name: "ICD-10-CM".into(),
-        title: "International Classification of Diseases, Tenth Revision, Clinical Modification".into(),
+        title: "International Classification of Diseases, Tenth Revision, Clinical Modification"
+            .into(),
         version,
         ..Default::default()
     };
     for chapter in root.children_named("chapter") {
         let code = need_text(file, chapter, "name")?;
-        out.entries.push(entry(&code, "chapter", &need_text(file, chapter, "desc")?, vec![], chapter, false));
+        out.entries.push(entry(
+            &code,
+            "chapter",
+            &need_text(file, chapter, "desc")?,
+            vec![],
+            chapter,
+            false,
+        ));
         for section in chapter.children_named("section") {
             let id = section
                 .attr("id")
                 .ok_or_else(|| Error::line(file, section.line, "<section> lacks its id attribute"))?
                 .to_string();
             let diags: Vec<&Node> = section.children_named("diag").collect();
-            let merged = diags.len() == 1 && diags[0].child("name").map(Node::text).as_deref() == Some(id.as_str());
+            let merged = diags.len() == 1
+                && diags[0].child("name").map(Node::text).as_deref() == Some(id.as_str());
             let parent_of_diags = if merged {
                 code.clone()
             } else {
                 let desc = section.child("desc").map(Node::text).unwrap_or_default();
-                out.entries.push(entry(&id, "block", &desc, vec![code.clone()], section, false));
+                out.entries.push(entry(
+                    &id,
+                    "block",
+                    &desc,
+                    vec![code.clone()],
+                    section,
+                    false,
+                ));
                 id.clone()
             };
             for d in diags {
@@ -74,14 +106,18 @@ pub struct SeventhRule {
 impl SeventhRule {
     fn allows(&self, base: &str, c: &str) -> bool {
         let sixth = base.replace('.', "").chars().nth(5);
-        !(sixth.is_some_and(|s| self.when_sixth.contains(&s)) && self.excluded.iter().any(|e| e == c))
+        !(sixth.is_some_and(|s| self.when_sixth.contains(&s))
+            && self.excluded.iter().any(|e| e == c))
     }
 }
 
 /// Reads "7th characters D and S do not apply to codes in category S06 with 6th character 7 - …,
 /// or 8 - …" from a note.
 fn exception(note: &str) -> Option<(Vec<String>, Vec<char>)> {
-    let re = regex::Regex::new(r"^7th characters? (.+?) do(?:es)? not apply to codes in .*? with 6th characters? (.+)$").ok()?;
+    let re = regex::Regex::new(
+        r"^7th characters? (.+?) do(?:es)? not apply to codes in .*? with 6th characters? (.+)$",
+    )
+    .ok()?;
     let caps = re.captures(note)?;
     let excluded: Vec<String> = caps[1]
         .split(|c: char| !c.is_ascii_alphanumeric())
@@ -89,19 +125,34 @@ fn exception(note: &str) -> Option<(Vec<String>, Vec<char>)> {
         .map(str::to_string)
         .collect();
     let sixth_re = regex::Regex::new(r"(?:^|, or |, )([0-9A-Z]) -").ok()?;
-    let when: Vec<char> = sixth_re.captures_iter(&caps[2]).filter_map(|c| c[1].chars().next()).collect();
+    let when: Vec<char> = sixth_re
+        .captures_iter(&caps[2])
+        .filter_map(|c| c[1].chars().next())
+        .collect();
     (!excluded.is_empty() && !when.is_empty()).then_some((excluded, when))
 }
 
-fn walk_diag(file: &str, d: &Node, parent: &str, inherited: Option<&SeventhRule>, out: &mut Vec<ClassEntry>) -> Result<()> {
+fn walk_diag(
+    file: &str,
+    d: &Node,
+    parent: &str,
+    inherited: Option<&SeventhRule>,
+    out: &mut Vec<ClassEntry>,
+) -> Result<()> {
     let code = need_text(file, d, "name")?;
     let desc = need_text(file, d, "desc")?;
     let own: Option<SeventhRule> = d.child("sevenChrDef").map(|def| {
         let mut rule = SeventhRule {
-            chars: def.children_named("extension").map(|e| (e.attr("char").unwrap_or_default().to_string(), e.text())).collect(),
+            chars: def
+                .children_named("extension")
+                .map(|e| (e.attr("char").unwrap_or_default().to_string(), e.text()))
+                .collect(),
             ..Default::default()
         };
-        for note in d.children_named("notes").flat_map(|n| n.children_named("note")) {
+        for note in d
+            .children_named("notes")
+            .flat_map(|n| n.children_named("note"))
+        {
             if let Some((excluded, when)) = exception(&note.text()) {
                 rule.excluded = excluded;
                 rule.when_sixth = when;
@@ -110,34 +161,45 @@ fn walk_diag(file: &str, d: &Node, parent: &str, inherited: Option<&SeventhRule>
         rule
     });
     let seventh = own.as_ref().or(inherited);
-    out.push(entry(&code, "category", &desc, vec![parent.to_string()], d, false));
+    out.push(entry(
+        &code,
+        "category",
+        &desc,
+        vec![parent.to_string()],
+        d,
+        false,
+    ));
     let children: Vec<&Node> = d.children_named("diag").collect();
-    if children.is_empty() {
-        if let Some(rule) = seventh {
-            let mut base = code.clone();
-            while base.replace('.', "").len() < 6 {
-                if !base.contains('.') {
-                    base.push('.');
-                }
-                base.push('X');
+    if children.is_empty()
+        && let Some(rule) = seventh
+    {
+        let mut base = code.clone();
+        while base.replace('.', "").len() < 6 {
+            if !base.contains('.') {
+                base.push('.');
             }
-            for (c, label) in &rule.chars {
-                if !rule.allows(&base, c) {
-                    continue;
-                }
-                if c.len() != 1 {
-                    return Err(Error::line(file, d.line, format!("7th character '{c}' is not one character")));
-                }
-                out.push(ClassEntry {
-                    code: format!("{base}{c}"),
-                    kind: "category".into(),
-                    display: format!("{desc}, {label}"),
-                    parents: vec![code.clone()],
-                    rubrics: vec![],
-                    usage: None,
-                    generated: true,
-                });
+            base.push('X');
+        }
+        for (c, label) in &rule.chars {
+            if !rule.allows(&base, c) {
+                continue;
             }
+            if c.len() != 1 {
+                return Err(Error::line(
+                    file,
+                    d.line,
+                    format!("7th character '{c}' is not one character"),
+                ));
+            }
+            out.push(ClassEntry {
+                code: format!("{base}{c}"),
+                kind: "category".into(),
+                display: format!("{desc}, {label}"),
+                parents: vec![code.clone()],
+                rubrics: vec![],
+                usage: None,
+                generated: true,
+            });
         }
     }
     for child in children {
@@ -153,12 +215,24 @@ fn need_text(file: &str, n: &Node, child: &str) -> Result<String> {
         .ok_or_else(|| Error::line(file, n.line, format!("<{}> lacks <{child}>", n.name)))
 }
 
-fn entry(code: &str, kind: &str, display: &str, parents: Vec<String>, n: &Node, generated: bool) -> ClassEntry {
+fn entry(
+    code: &str,
+    kind: &str,
+    display: &str,
+    parents: Vec<String>,
+    n: &Node,
+    generated: bool,
+) -> ClassEntry {
     let mut rubrics = Vec::new();
     for kind in NOTE_KINDS {
         for block in n.children_named(kind) {
             for note in block.children_named("note") {
-                rubrics.push(Rubric { kind: kind.to_string(), language: Some("en".into()), text: note.text(), references: vec![] });
+                rubrics.push(Rubric {
+                    kind: kind.to_string(),
+                    language: Some("en".into()),
+                    text: note.text(),
+                    references: vec![],
+                });
             }
         }
     }

@@ -82,7 +82,8 @@ pub fn parse(name: &str) -> Option<Rf2FileName> {
     // Some published packages write the sub-type with an extra underscore
     // (`sct2_sRefset_OWLExpression_Delta_INT_20230421.txt`); read it as `OWLExpressionDelta`.
     let joined;
-    if parts.len() == 6 && split_subtype(parts[3]).is_some_and(|(summary, _, _)| summary.is_empty()) {
+    if parts.len() == 6 && split_subtype(parts[3]).is_some_and(|(summary, _, _)| summary.is_empty())
+    {
         joined = format!("{}{}", parts[2], parts[3]);
         parts = vec![parts[0], parts[1], &joined, parts[4], parts[5]];
     }
@@ -103,7 +104,10 @@ pub fn parse(name: &str) -> Option<Rf2FileName> {
         if !pattern.bytes().all(|b| matches!(b, b'c' | b'i' | b's')) {
             return None;
         }
-        ContentKind::Refset { pattern: pattern.to_string(), summary: summary.to_string() }
+        ContentKind::Refset {
+            pattern: pattern.to_string(),
+            summary: summary.to_string(),
+        }
     } else {
         if !summary.is_empty() {
             return None;
@@ -135,7 +139,11 @@ fn split_subtype(sub: &str) -> Option<(&str, ReleaseType, Option<String>)> {
         Some((h, l)) => (h, Some(l.to_string())),
         None => (sub, None),
     };
-    for (suffix, rt) in [("Full", ReleaseType::Full), ("Snapshot", ReleaseType::Snapshot), ("Delta", ReleaseType::Delta)] {
+    for (suffix, rt) in [
+        ("Full", ReleaseType::Full),
+        ("Snapshot", ReleaseType::Snapshot),
+        ("Delta", ReleaseType::Delta),
+    ] {
         if let Some(summary) = head.strip_suffix(suffix) {
             return Some((summary, rt, language));
         }
@@ -154,10 +162,18 @@ mod tests {
         assert_eq!(f.release_type, ReleaseType::Snapshot);
         assert_eq!(f.language.as_deref(), Some("en"));
         let f = parse("der2_iisssccRefset_ExtendedMapDelta_INT_20140131.txt").unwrap();
-        assert_eq!(f.kind, ContentKind::Refset { pattern: "iissscc".into(), summary: "ExtendedMap".into() });
+        assert_eq!(
+            f.kind,
+            ContentKind::Refset {
+                pattern: "iissscc".into(),
+                summary: "ExtendedMap".into()
+            }
+        );
         assert_eq!(f.release_type, ReleaseType::Delta);
         let f = parse("sct2_sRefset_OWLExpressionFull_INT_20210731.txt").unwrap();
-        assert!(matches!(f.kind, ContentKind::Refset { ref summary, .. } if summary == "OWLExpression"));
+        assert!(
+            matches!(f.kind, ContentKind::Refset { ref summary, .. } if summary == "OWLExpression")
+        );
         let f = parse("der2_Refset_SimpleSnapshot_GB1000000_20240925.txt").unwrap();
         assert_eq!(f.namespace, "GB1000000");
         let f = parse("sct2_sRefset_OWLExpression_Delta_INT_20230421.txt").unwrap();

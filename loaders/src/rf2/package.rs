@@ -52,12 +52,18 @@ impl Rf2Package {
                     } else {
                         "file name does not follow the RF2 grammar FileType_ContentType_ContentSubType_Namespace_Date.txt"
                     };
-                    skipped.push(Skipped { name: member.name.clone(), reason: reason.into() });
+                    skipped.push(Skipped {
+                        name: member.name.clone(),
+                        reason: reason.into(),
+                    });
                 }
             }
         }
         if files.is_empty() {
-            return Err(Error::file(path.display().to_string(), "no RF2 files (sct2_*/der2_*.txt) found"));
+            return Err(Error::file(
+                path.display().to_string(),
+                "no RF2 files (sct2_*/der2_*.txt) found",
+            ));
         }
         Ok(Rf2Package { files, skipped })
     }
@@ -86,7 +92,11 @@ impl Rf2Package {
     /// Files of one release type, ordered so that concepts load before descriptions,
     /// relationships and refsets (the order a reader of the spec expects in progress output).
     pub fn files_of(&self, rt: ReleaseType) -> Vec<&Rf2File> {
-        let mut v: Vec<&Rf2File> = self.files.iter().filter(|f| f.name.release_type == rt).collect();
+        let mut v: Vec<&Rf2File> = self
+            .files
+            .iter()
+            .filter(|f| f.name.release_type == rt)
+            .collect();
         v.sort_by_key(|f| {
             let rank = match f.name.kind {
                 ContentKind::Concept => 0,
@@ -105,6 +115,10 @@ impl Rf2Package {
 
     /// The latest version date in any file name.
     pub fn release_date(&self) -> String {
-        self.files.iter().map(|f| f.name.date.clone()).max().unwrap_or_default()
+        self.files
+            .iter()
+            .map(|f| f.name.date.clone())
+            .max()
+            .unwrap_or_default()
     }
 }

@@ -12,23 +12,73 @@ use super::sctid::{self, Partition};
 use crate::{Error, Result};
 use std::io::{BufRead, BufReader};
 
-const CONCEPT: &[&str] = &["id", "effectiveTime", "active", "moduleId", "definitionStatusId"];
-const DESCRIPTION: &[&str] =
-    &["id", "effectiveTime", "active", "moduleId", "conceptId", "languageCode", "typeId", "term", "caseSignificanceId"];
+const CONCEPT: &[&str] = &[
+    "id",
+    "effectiveTime",
+    "active",
+    "moduleId",
+    "definitionStatusId",
+];
+const DESCRIPTION: &[&str] = &[
+    "id",
+    "effectiveTime",
+    "active",
+    "moduleId",
+    "conceptId",
+    "languageCode",
+    "typeId",
+    "term",
+    "caseSignificanceId",
+];
 const RELATIONSHIP: &[&str] = &[
-    "id", "effectiveTime", "active", "moduleId", "sourceId", "destinationId", "relationshipGroup", "typeId",
-    "characteristicTypeId", "modifierId",
+    "id",
+    "effectiveTime",
+    "active",
+    "moduleId",
+    "sourceId",
+    "destinationId",
+    "relationshipGroup",
+    "typeId",
+    "characteristicTypeId",
+    "modifierId",
 ];
 const CONCRETE: &[&str] = &[
-    "id", "effectiveTime", "active", "moduleId", "sourceId", "value", "relationshipGroup", "typeId",
-    "characteristicTypeId", "modifierId",
+    "id",
+    "effectiveTime",
+    "active",
+    "moduleId",
+    "sourceId",
+    "value",
+    "relationshipGroup",
+    "typeId",
+    "characteristicTypeId",
+    "modifierId",
 ];
-const REFSET: &[&str] = &["id", "effectiveTime", "active", "moduleId", "refsetId", "referencedComponentId"];
+const REFSET: &[&str] = &[
+    "id",
+    "effectiveTime",
+    "active",
+    "moduleId",
+    "refsetId",
+    "referencedComponentId",
+];
 /// The RF2 specification's Identifier layout; releases before 2017 put `identifierSchemeId` first.
-const IDENTIFIER: &[&str] =
-    &["alternateIdentifier", "effectiveTime", "active", "moduleId", "identifierSchemeId", "referencedComponentId"];
-const IDENTIFIER_OLD: &[&str] =
-    &["identifierSchemeId", "alternateIdentifier", "effectiveTime", "active", "moduleId", "referencedComponentId"];
+const IDENTIFIER: &[&str] = &[
+    "alternateIdentifier",
+    "effectiveTime",
+    "active",
+    "moduleId",
+    "identifierSchemeId",
+    "referencedComponentId",
+];
+const IDENTIFIER_OLD: &[&str] = &[
+    "identifierSchemeId",
+    "alternateIdentifier",
+    "effectiveTime",
+    "active",
+    "moduleId",
+    "referencedComponentId",
+];
 
 /// How strictly rows are checked.
 #[derive(Debug, Clone, Copy)]
@@ -52,7 +102,11 @@ pub fn read(file: &Rf2File, sink: impl FnMut(Row) -> Result<()>) -> Result<u64> 
 /// Reads every row of `file`, calling `sink` for each; returns the number of data rows.
 /// `Identifier` files are checked but produce no rows (Concord does not store them).
 /// An empty (zero-byte) file yields no rows.
-pub fn read_with(file: &Rf2File, checks: Checks, mut sink: impl FnMut(Row) -> Result<()>) -> Result<u64> {
+pub fn read_with(
+    file: &Rf2File,
+    checks: Checks,
+    mut sink: impl FnMut(Row) -> Result<()>,
+) -> Result<u64> {
     let shown = file.member.display();
     let mut lines = BufReader::with_capacity(1 << 20, file.member.open()?);
     let mut buf = String::new();
@@ -65,9 +119,13 @@ pub fn read_with(file: &Rf2File, checks: Checks, mut sink: impl FnMut(Row) -> Re
     };
     loop {
         buf.clear();
-        let n = lines
-            .read_line(&mut buf)
-            .map_err(|e| Error::line(&shown, line_no + 1, format!("cannot read line (not UTF-8 or truncated?): {e}")))?;
+        let n = lines.read_line(&mut buf).map_err(|e| {
+            Error::line(
+                &shown,
+                line_no + 1,
+                format!("cannot read line (not UTF-8 or truncated?): {e}"),
+            )
+        })?;
         if n == 0 {
             break;
         }
@@ -78,13 +136,24 @@ pub fn read_with(file: &Rf2File, checks: Checks, mut sink: impl FnMut(Row) -> Re
         }
         let cols: Vec<&str> = line.split('\t').collect();
         let Some(width) = header else {
-            header = Some(check_header(&file.name.kind, &cols, pattern_len).map_err(|m| Error::line(&shown, line_no, m))?);
+            header = Some(
+                check_header(&file.name.kind, &cols, pattern_len)
+                    .map_err(|m| Error::line(&shown, line_no, m))?,
+            );
             continue;
         };
         if cols.len() != width {
-            return Err(Error::line(&shown, line_no, format!("expected {width} tab-separated columns, found {}", cols.len())));
+            return Err(Error::line(
+                &shown,
+                line_no,
+                format!(
+                    "expected {width} tab-separated columns, found {}",
+                    cols.len()
+                ),
+            ));
         }
-        let row = parse_row(&file.name.kind, &cols, checks).map_err(|m| Error::line(&shown, line_no, m))?;
+        let row = parse_row(&file.name.kind, &cols, checks)
+            .map_err(|m| Error::line(&shown, line_no, m))?;
         rows += 1;
         if let Some(row) = row {
             sink(row)?;
@@ -101,13 +170,22 @@ fn check_header(kind: &ContentKind, cols: &[&str], pattern_len: usize) -> Result
         ContentKind::Description | ContentKind::TextDefinition => DESCRIPTION,
         ContentKind::Relationship | ContentKind::StatedRelationship => RELATIONSHIP,
         ContentKind::RelationshipConcreteValues => CONCRETE,
-        ContentKind::Identifier if cols.first().is_some_and(|c| c.eq_ignore_ascii_case("identifierSchemeId")) => IDENTIFIER_OLD,
+        ContentKind::Identifier
+            if cols
+                .first()
+                .is_some_and(|c| c.eq_ignore_ascii_case("identifierSchemeId")) =>
+        {
+            IDENTIFIER_OLD
+        }
         ContentKind::Identifier => IDENTIFIER,
         ContentKind::Refset { .. } => REFSET,
     };
     // Column names are compared case-insensitively: real releases spell `refSetId` too.
     let prefix_ok = cols.len() >= expected.len()
-        && expected.iter().zip(cols).all(|(e, c)| e.eq_ignore_ascii_case(c.trim_start_matches('\u{feff}')));
+        && expected
+            .iter()
+            .zip(cols)
+            .all(|(e, c)| e.eq_ignore_ascii_case(c.trim_start_matches('\u{feff}')));
     if !prefix_ok {
         return Err(format!(
             "missing or wrong RF2 header: expected columns starting [{}], found [{}]",
@@ -117,13 +195,20 @@ fn check_header(kind: &ContentKind, cols: &[&str], pattern_len: usize) -> Result
     }
     let width = expected.len() + pattern_len;
     if cols.len() != width {
-        return Err(format!("header has {} columns but this file type needs {width}", cols.len()));
+        return Err(format!(
+            "header has {} columns but this file type needs {width}",
+            cols.len()
+        ));
     }
     Ok(width)
 }
 
 fn id(s: &str, what: &str, part: Option<Partition>, checks: Checks) -> Result<u64, String> {
-    let checked = if checks.strict_ids { sctid::check(s, part) } else { sctid::check_structure(s, None) };
+    let checked = if checks.strict_ids {
+        sctid::check(s, part)
+    } else {
+        sctid::check_structure(s, None)
+    };
     checked.map_err(|m| format!("{what}: {m}"))
 }
 
@@ -139,14 +224,22 @@ fn effective_time(s: &str) -> Result<String, String> {
     if s.is_empty() || (s.len() == 8 && s.bytes().all(|b| b.is_ascii_digit())) {
         Ok(s.to_string())
     } else {
-        Err(format!("effectiveTime must be yyyymmdd or empty, found '{s}'"))
+        Err(format!(
+            "effectiveTime must be yyyymmdd or empty, found '{s}'"
+        ))
     }
 }
 
 fn is_uuid(s: &str) -> bool {
     let b = s.as_bytes();
     b.len() == 36
-        && b.iter().enumerate().all(|(i, c)| if matches!(i, 8 | 13 | 18 | 23) { *c == b'-' } else { c.is_ascii_hexdigit() })
+        && b.iter().enumerate().all(|(i, c)| {
+            if matches!(i, 8 | 13 | 18 | 23) {
+                *c == b'-'
+            } else {
+                c.is_ascii_hexdigit()
+            }
+        })
 }
 
 fn parse_row(kind: &ContentKind, c: &[&str], checks: Checks) -> Result<Option<Row>, String> {
@@ -160,18 +253,22 @@ fn parse_row(kind: &ContentKind, c: &[&str], checks: Checks) -> Result<Option<Ro
             module_id: id(c[3], "moduleId", Some(Concept))?,
             definition_status_id: id(c[4], "definitionStatusId", Some(Concept))?,
         }),
-        ContentKind::Description | ContentKind::TextDefinition => Row::Description(DescriptionRow {
-            id: id(c[0], "id", Some(Description))?,
-            effective_time: effective_time(c[1])?,
-            active: active(c[2])?,
-            module_id: id(c[3], "moduleId", Some(Concept))?,
-            concept_id: id(c[4], "conceptId", Some(Concept))?,
-            language_code: c[5].to_string(),
-            type_id: id(c[6], "typeId", Some(Concept))?,
-            term: c[7].to_string(),
-            case_significance_id: id(c[8], "caseSignificanceId", Some(Concept))?,
-        }),
-        ContentKind::Relationship | ContentKind::StatedRelationship | ContentKind::RelationshipConcreteValues => {
+        ContentKind::Description | ContentKind::TextDefinition => {
+            Row::Description(DescriptionRow {
+                id: id(c[0], "id", Some(Description))?,
+                effective_time: effective_time(c[1])?,
+                active: active(c[2])?,
+                module_id: id(c[3], "moduleId", Some(Concept))?,
+                concept_id: id(c[4], "conceptId", Some(Concept))?,
+                language_code: c[5].to_string(),
+                type_id: id(c[6], "typeId", Some(Concept))?,
+                term: c[7].to_string(),
+                case_significance_id: id(c[8], "caseSignificanceId", Some(Concept))?,
+            })
+        }
+        ContentKind::Relationship
+        | ContentKind::StatedRelationship
+        | ContentKind::RelationshipConcreteValues => {
             let concrete = matches!(kind, ContentKind::RelationshipConcreteValues);
             Row::Relationship(RelationshipRow {
                 id: id(c[0], "id", Some(Relationship))?,
@@ -179,7 +276,11 @@ fn parse_row(kind: &ContentKind, c: &[&str], checks: Checks) -> Result<Option<Ro
                 active: active(c[2])?,
                 module_id: id(c[3], "moduleId", Some(Concept))?,
                 source_id: id(c[4], "sourceId", Some(Concept))?,
-                destination_id: if concrete { None } else { Some(id(c[5], "destinationId", Some(Concept))?) },
+                destination_id: if concrete {
+                    None
+                } else {
+                    Some(id(c[5], "destinationId", Some(Concept))?)
+                },
                 value: if concrete {
                     if c[5].is_empty() {
                         return Err("concrete value is empty".into());
@@ -188,7 +289,9 @@ fn parse_row(kind: &ContentKind, c: &[&str], checks: Checks) -> Result<Option<Ro
                 } else {
                     None
                 },
-                relationship_group: c[6].parse().map_err(|_| format!("relationshipGroup must be a number, found '{}'", c[6]))?,
+                relationship_group: c[6]
+                    .parse()
+                    .map_err(|_| format!("relationshipGroup must be a number, found '{}'", c[6]))?,
                 type_id: id(c[7], "typeId", Some(Concept))?,
                 characteristic_type_id: id(c[8], "characteristicTypeId", Some(Concept))?,
                 modifier_id: id(c[9], "modifierId", Some(Concept))?,

@@ -72,8 +72,14 @@ pub fn check(id: &str, expected: Option<Partition>) -> Result<u64, String> {
 /// Like [`check`] without the check digit (for synthetic content with made-up ids); pass
 /// `None` to skip the partition check too.
 pub fn check_structure(id: &str, expected: Option<Partition>) -> Result<u64, String> {
-    if id.len() < 6 || id.len() > 18 || !id.bytes().all(|b| b.is_ascii_digit()) || id.starts_with('0') {
-        return Err(format!("'{id}' is not an SCTID (6-18 digits, no leading zero)"));
+    if id.len() < 6
+        || id.len() > 18
+        || !id.bytes().all(|b| b.is_ascii_digit())
+        || id.starts_with('0')
+    {
+        return Err(format!(
+            "'{id}' is not an SCTID (6-18 digits, no leading zero)"
+        ));
     }
     let bytes = id.as_bytes();
     let (p1, p2) = (bytes[id.len() - 3], bytes[id.len() - 2]);
@@ -81,14 +87,22 @@ pub fn check_structure(id: &str, expected: Option<Partition>) -> Result<u64, Str
         (b'0' | b'1', b'0') => Partition::Concept,
         (b'0' | b'1', b'1') => Partition::Description,
         (b'0' | b'1', b'2') => Partition::Relationship,
-        _ => return Err(format!("SCTID {id} has an unknown partition identifier {}{}", p1 as char, p2 as char)),
+        _ => {
+            return Err(format!(
+                "SCTID {id} has an unknown partition identifier {}{}",
+                p1 as char, p2 as char
+            ));
+        }
     };
     if let Some(want) = expected
         && want != part
     {
-        return Err(format!("SCTID {id} has a {part:?} partition where a {want:?} id is required"));
+        return Err(format!(
+            "SCTID {id} has a {part:?} partition where a {want:?} id is required"
+        ));
     }
-    id.parse::<u64>().map_err(|_| format!("SCTID {id} does not fit in 64 bits"))
+    id.parse::<u64>()
+        .map_err(|_| format!("SCTID {id} does not fit in 64 bits"))
 }
 
 #[cfg(test)]
@@ -97,12 +111,22 @@ mod tests {
 
     #[test]
     fn known_ids_pass_and_bad_ones_fail() {
-        for id in ["138875005", "404684003", "900000000000207008", "116680003", "2148514019"] {
+        for id in [
+            "138875005",
+            "404684003",
+            "900000000000207008",
+            "116680003",
+            "2148514019",
+        ] {
             assert!(verhoeff_ok(id), "{id}");
         }
         assert!(check("138875005", Some(Partition::Concept)).is_ok());
         assert!(check("138875006", None).unwrap_err().contains("Verhoeff"));
-        assert!(check("2148514019", Some(Partition::Concept)).unwrap_err().contains("partition"));
+        assert!(
+            check("2148514019", Some(Partition::Concept))
+                .unwrap_err()
+                .contains("partition")
+        );
         assert_eq!(verhoeff_digit("13887500"), 5);
     }
 }
