@@ -10,6 +10,9 @@ use concord_loaders::rf2::ReleaseType;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+/// The data directory used when none is given.
+pub const DEFAULT_DATA: &str = "concord-data";
+
 /// Concord — FHIR R4 terminology server for SNOMED CT, ICD-10 and FHIR code systems.
 #[derive(Debug, Parser)]
 #[command(name = "concord", version, about)]
@@ -56,7 +59,7 @@ pub enum Command {
     /// Import releases into a data directory and publish a new release atomically.
     Import {
         /// Data directory.
-        #[arg(long, env = "CONCORD_DATA", default_value = "concord-data")]
+        #[arg(long, env = "CONCORD_DATA", default_value = DEFAULT_DATA)]
         data: PathBuf,
         /// Override format detection.
         #[arg(long, value_enum)]
@@ -80,10 +83,64 @@ pub enum Command {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
+    /// Serve the FHIR terminology API. Without --data, imports the embedded default dataset
+    /// (ICD-10-CM 2026, HL7 Terminology, FHIR R4 core terminology) into ./concord-data on first start.
+    Serve {
+        /// Data directory (must hold a release; see `concord import`).
+        #[arg(long, env = "CONCORD_DATA")]
+        data: Option<PathBuf>,
+        /// Address to listen on.
+        #[arg(long, env = "CONCORD_ADDR", default_value = "127.0.0.1:8080")]
+        addr: String,
+        /// Worker threads (default: one per core).
+        #[arg(long, env = "CONCORD_WORKERS")]
+        workers: Option<usize>,
+        /// Display language when a request names none: en-US, en-GB or en-x-<refsetId>.
+        #[arg(long, env = "CONCORD_LANGUAGE", default_value = "en-US")]
+        default_language: String,
+    },
+    /// Look up one code (offline, against a data directory).
+    Lookup {
+        /// Data directory.
+        #[arg(long, env = "CONCORD_DATA", default_value = DEFAULT_DATA)]
+        data: PathBuf,
+        /// Code system version.
+        #[arg(long)]
+        version: Option<String>,
+        /// Display language.
+        #[arg(long, default_value = "en-US")]
+        language: String,
+        /// Print the FHIR Parameters JSON instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Code system URL, or a short name: sct, icd10, icd10cm.
+        system: String,
+        /// The code.
+        code: String,
+    },
+    /// Validate codings from a CSV (header: system,code[,display][,valueSet]) or NDJSON file
+    /// (one {"system","code","display","valueSet"} per line); writes one NDJSON result per input
+    /// row and exits non-zero when any coding is invalid or any row is unreadable.
+    Validate {
+        /// Data directory.
+        #[arg(long, env = "CONCORD_DATA", default_value = DEFAULT_DATA)]
+        data: PathBuf,
+        /// Value set every coding must be in (a row's own valueSet column wins).
+        #[arg(long)]
+        value_set: Option<String>,
+        /// Input file (.csv or .ndjson/.jsonl); `-` reads NDJSON from stdin.
+        file: PathBuf,
+    },
+    /// Write the OpenAPI document.
+    Openapi {
+        /// Output path.
+        #[arg(long, default_value = "openapi/openapi.json")]
+        out: PathBuf,
+    },
     /// Print what the data directory holds.
     Status {
         /// Data directory.
-        #[arg(long, env = "CONCORD_DATA", default_value = "concord-data")]
+        #[arg(long, env = "CONCORD_DATA", default_value = DEFAULT_DATA)]
         data: PathBuf,
         /// Print the manifest as JSON.
         #[arg(long)]
@@ -147,6 +204,31 @@ fn run(cli: Cli) -> Result<ExitCode> {
             };
             let report = import::run(&data, &paths, &opts)?;
             print_import(&report);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Serve { data, addr, workers, default_language } => {
+            let dir = match data {
+                Some(d) => d,
+                None => {
+                    let d = PathBuf::from(DEFAULT_DATA);
+                    if import::status(&d)?.is_none() {
+                        eprintln!("first start: importing the embedded default dataset into {} ...", d.display());
+                        let r = crate::default_data::import_into(&d)?;
+                        eprintln!("imported: {} code systems", r.manifest.code_systems.len());
+                    }
+                    d
+                }
+            };
+            crate::commands::serve(&dir, &addr, workers, &default_language)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Lookup { data, version, language, json, system, code } => {
+            crate::commands::lookup(&data, &system, &code, version, &language, json)
+        }
+        Command::Validate { data, value_set, file } => crate::commands::validate(&data, value_set.as_deref(), &file),
+        Command::Openapi { out } => {
+            crate::commands::write_openapi(&out)?;
+            println!("wrote {}", out.display());
             Ok(ExitCode::SUCCESS)
         }
         Command::Status { data, json } => {

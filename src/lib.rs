@@ -6,6 +6,11 @@
 #![deny(missing_docs)]
 
 pub mod cli;
+pub mod commands;
+pub mod default_data;
+pub mod fhir;
+pub mod http;
 pub mod import;
 pub mod model;
+pub mod ops;
 pub mod store;

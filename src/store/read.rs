@@ -245,6 +245,12 @@ impl Store {
             .optional()?)
     }
 
+    /// A ValueSet or ConceptMap resource by its FHIR id.
+    pub fn resource_by_id(&self, table: &str, id: &str) -> Result<Option<String>> {
+        let sql = format!("SELECT resource FROM {table} WHERE json_extract(resource, '$.id') = ?1 ORDER BY version DESC LIMIT 1");
+        Ok(self.conn.prepare_cached(&sql)?.query_row([id], |r| r.get(0)).optional()?)
+    }
+
     /// Search resources by url, version and name (any may be absent); returns JSON texts.
     pub fn search_resources(
         &self,
@@ -287,6 +293,15 @@ impl Store {
                 })
             })?
             .collect::<rusqlite::Result<_>>()?;
+        Ok(v)
+    }
+
+    /// URLs of the code systems holding `code` (to explain a code sent with the wrong system).
+    pub fn systems_with_code(&self, code: &str) -> Result<Vec<String>> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT DISTINCT s.url FROM concept c JOIN code_system s ON s.id = c.cs WHERE c.code = ?1 ORDER BY s.url LIMIT 5",
+        )?;
+        let v = st.query_map([code], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
         Ok(v)
     }
 

@@ -30,6 +30,7 @@ CREATE TABLE concept (
     kind              TEXT,
     PRIMARY KEY (cs, code)
 ) WITHOUT ROWID;
+CREATE INDEX concept_by_code ON concept (code);
 
 CREATE TABLE designation (
     cs                INTEGER NOT NULL,

@@ -1,0 +1,88 @@
+//! `GET /metadata`: the CapabilityStatement (instantiating the HL7 terminology server
+//! capability) and, with `mode=terminology`, TerminologyCapabilities listing every loaded code
+//! system version.
+
+use crate::model::CodeSystemVersion;
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+
+/// Operations served, as (name, definition canonical, resource types).
+pub const OPERATIONS: &[(&str, &str, &[&str])] = &[
+    ("lookup", "http://hl7.org/fhir/OperationDefinition/CodeSystem-lookup", &["CodeSystem"]),
+    ("validate-code", "http://hl7.org/fhir/OperationDefinition/CodeSystem-validate-code", &["CodeSystem"]),
+    ("subsumes", "http://hl7.org/fhir/OperationDefinition/CodeSystem-subsumes", &["CodeSystem"]),
+    ("validate-code", "http://hl7.org/fhir/OperationDefinition/ValueSet-validate-code", &["ValueSet"]),
+];
+
+/// The CapabilityStatement.
+pub fn capability_statement(base: &str, date: &str) -> Value {
+    let resource = |ty: &str| {
+        let ops: Vec<Value> = OPERATIONS
+            .iter()
+            .filter(|(_, _, types)| types.contains(&ty))
+            .map(|(name, def, _)| json!({"name": name, "definition": def}))
+            .collect();
+        json!({
+            "type": ty,
+            "interaction": [{"code": "read"}, {"code": "search-type"}],
+            "searchParam": [
+                {"name": "url", "type": "uri"}, {"name": "version", "type": "token"}, {"name": "name", "type": "string"}
+            ],
+            "operation": ops
+        })
+    };
+    json!({
+        "resourceType": "CapabilityStatement",
+        "id": "concord",
+        "url": format!("{base}/metadata"),
+        "name": "Concord",
+        "title": "Concord FHIR terminology server",
+        "status": "active",
+        "date": date,
+        "kind": "instance",
+        "instantiates": ["http://hl7.org/fhir/CapabilityStatement/terminology-server"],
+        "software": {"name": "Concord", "version": env!("CARGO_PKG_VERSION")},
+        "implementation": {"description": "Concord terminology server", "url": base},
+        "fhirVersion": "4.0.1",
+        "format": ["application/fhir+json", "json"],
+        "rest": [{
+            "mode": "server",
+            "resource": [resource("CodeSystem"), resource("ValueSet"), resource("ConceptMap")],
+        }]
+    })
+}
+
+/// TerminologyCapabilities: every loaded code system with its versions (latest marked default).
+pub fn terminology_capabilities(base: &str, date: &str, catalog: &[CodeSystemVersion]) -> Value {
+    let mut by_url: BTreeMap<&str, Vec<&CodeSystemVersion>> = BTreeMap::new();
+    for cs in catalog {
+        by_url.entry(cs.url.as_str()).or_default().push(cs);
+    }
+    let code_systems: Vec<Value> = by_url
+        .into_iter()
+        .map(|(url, versions)| {
+            let default = versions.iter().max_by(|a, b| a.release_date.cmp(&b.release_date).then(a.version.cmp(&b.version))).map(|c| c.version.clone());
+            let v: Vec<Value> = versions
+                .iter()
+                .map(|c| json!({"code": c.version, "isDefault": Some(&c.version) == default.as_ref()}))
+                .collect();
+            json!({"uri": url, "version": v})
+        })
+        .collect();
+    json!({
+        "resourceType": "TerminologyCapabilities",
+        "id": "concord",
+        "url": format!("{base}/metadata?mode=terminology"),
+        "name": "ConcordTerminologyCapabilities",
+        "status": "active",
+        "date": date,
+        "kind": "instance",
+        "software": {"name": "Concord", "version": env!("CARGO_PKG_VERSION")},
+        "codeSystem": code_systems,
+        // $expand is not served yet, so no expansion parameter is claimed.
+        "expansion": {"hierarchical": false, "paging": false, "parameter": []},
+        "validateCode": {"translations": false},
+        "translation": {"needsMap": true},
+        "closure": {"translation": false}
+    })
+}

@@ -1,0 +1,44 @@
+//! The one builder of OperationOutcome JSON, for errors and for `$validate-code` issues.
+
+use crate::ops::validate::{Issue, Severity};
+use serde_json::{Value, json};
+
+/// An OperationOutcome with one error issue (`code` is an IssueType: `not-found`, `invalid`,
+/// `not-supported`, `exception`, …); `expression` names the parameter when there is one.
+pub fn error(code: &str, text: &str, expression: Option<&str>) -> Value {
+    let mut issue = json!({"severity": "error", "code": code, "details": {"text": text}, "diagnostics": text});
+    if let Some(e) = expression {
+        issue["expression"] = json!([e]);
+    }
+    json!({"resourceType": "OperationOutcome", "issue": [issue]})
+}
+
+/// `$validate-code` issues as an OperationOutcome (HL7 `tx-issue-type` codes in details).
+pub fn from_issues(issues: &[Issue]) -> Value {
+    let list: Vec<Value> = issues
+        .iter()
+        .map(|i| {
+            let severity = match i.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+                Severity::Information => "information",
+            };
+            let code = match i.kind.tx_code() {
+                "not-found" => "not-found",
+                "code-comment" => "business-rule",
+                "code-rule" => "business-rule",
+                _ => "code-invalid",
+            };
+            json!({
+                "severity": severity,
+                "code": code,
+                "details": {
+                    "coding": [{"system": "http://hl7.org/fhir/tools/CodeSystem/tx-issue-type", "code": i.kind.tx_code()}],
+                    "text": i.text
+                },
+                "expression": [i.expression]
+            })
+        })
+        .collect();
+    json!({"resourceType": "OperationOutcome", "issue": list})
+}

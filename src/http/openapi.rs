@@ -1,0 +1,155 @@
+//! The OpenAPI description of every endpoint and parameter (utoipa). The functions below exist
+//! only to carry the annotations; `handlers` does the work. `concord openapi` writes the
+//! document to `openapi/openapi.json`, which a test keeps in step with the code.
+//!
+//! Patient context for `$translate` (when it lands) uses `dependency` parameters; see the
+//! concept-mapping issue. Inactive SNOMED CT concepts in `$validate-code` come back with
+//! `inactivationReason` (valueCoding) and `replacement` parts (`relationship`, `concept`).
+#![allow(dead_code)]
+
+use utoipa::OpenApi;
+
+/// The API document.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Concord FHIR R4 terminology server",
+        description = "FHIR R4 terminology operations over SNOMED CT, ICD-10, ICD-10-CM and FHIR code systems. \
+Every operation takes GET query parameters or a POST FHIR Parameters resource (application/fhir+json). \
+Errors are FHIR OperationOutcome resources. Responses carry X-Request-Id (echoed when the request sends X-Request-Id or X-Correlation-Id).",
+        license(name = "Apache-2.0")
+    ),
+    paths(health, metadata, lookup, validate_code_system, validate_value_set, subsumes, search, read),
+    tags((name = "terminology", description = "FHIR terminology operations"), (name = "resources", description = "Read and search"))
+)]
+pub struct ApiDoc;
+
+/// Liveness; also the baseline endpoint for load tests.
+#[utoipa::path(get, path = "/health", responses((status = 200, description = "Server is up", body = Object)))]
+fn health() {}
+
+/// CapabilityStatement, or TerminologyCapabilities with `mode=terminology`.
+#[utoipa::path(
+    get, path = "/metadata", tag = "resources",
+    params(
+        ("mode" = Option<String>, Query, description = "`terminology` for TerminologyCapabilities (every loaded code system and version)"),
+        ("_format" = Option<String>, Query, description = "Only JSON: `json`, `application/fhir+json`")
+    ),
+    responses(
+        (status = 200, description = "CapabilityStatement or TerminologyCapabilities", body = Object, content_type = "application/fhir+json"),
+        (status = 406, description = "A non-JSON format was asked for (OperationOutcome)", body = Object)
+    )
+)]
+fn metadata() {}
+
+/// CodeSystem/$lookup: display, designations and properties of a code.
+#[utoipa::path(
+    method(get, post), path = "/CodeSystem/$lookup", tag = "terminology",
+    params(
+        ("system" = Option<String>, Query, description = "Code system URL, e.g. http://snomed.info/sct, http://hl7.org/fhir/sid/icd-10-cm"),
+        ("code" = Option<String>, Query, description = "The code (required unless `coding` is given)"),
+        ("version" = Option<String>, Query, description = "Code system version; SNOMED CT: http://snomed.info/sct/{module}[/version/{yyyymmdd}]"),
+        ("coding" = Option<String>, Query, description = "A Coding instead of system+code; in a query written system|code"),
+        ("displayLanguage" = Option<String>, Query, description = "Language of the display: en-GB, en-US, en-x-{languageRefsetId}; defaults to Accept-Language, then the server default"),
+        ("property" = Option<Vec<String>>, Query, description = "Properties wanted (repeatable); all when absent. SNOMED CT: parent, child, inactive, sufficientlyDefined, moduleId, effectiveTime, normalForm, normalFormTerse, attribute ids")
+    ),
+    request_body(content = Object, content_type = "application/fhir+json", description = "FHIR Parameters with the same parameters (POST)"),
+    responses(
+        (status = 200, description = "Parameters: name, version, display, designation*, property*", body = Object, content_type = "application/fhir+json"),
+        (status = 400, description = "Missing or invalid parameter (OperationOutcome naming it)", body = Object),
+        (status = 404, description = "Unknown code system, version or code (OperationOutcome)", body = Object),
+        (status = 415, description = "POST body is not application/fhir+json", body = Object)
+    )
+)]
+fn lookup() {}
+
+/// CodeSystem/$validate-code: is the code (and display) valid in the code system?
+#[utoipa::path(
+    method(get, post), path = "/CodeSystem/$validate-code", tag = "terminology",
+    params(
+        ("url" = Option<String>, Query, description = "Code system URL"),
+        ("code" = Option<String>, Query, description = "The code"),
+        ("version" = Option<String>, Query, description = "Code system version"),
+        ("display" = Option<String>, Query, description = "Display to check against the concept's designations"),
+        ("coding" = Option<String>, Query, description = "A Coding (system|code in a query)"),
+        ("codeableConcept" = Option<Object>, Query, description = "A CodeableConcept (POST only): valid when any coding is"),
+        ("abstract" = Option<bool>, Query, description = "false: abstract codes (ICD chapters/blocks, notSelectable) are not valid"),
+        ("displayLanguage" = Option<String>, Query, description = "Language of the returned display"),
+        ("tx-resource" = Option<Object>, Query, description = "CodeSystem/ValueSet resources used for this request only (POST only)")
+    ),
+    request_body(content = Object, content_type = "application/fhir+json", description = "FHIR Parameters (POST)"),
+    responses(
+        (status = 200, description = "Parameters: result, message, display, code, system, version, inactive, inactivationReason, replacement*, issues (OperationOutcome with tx-issue-type codes: not-found, invalid-code, invalid-display, not-in-vs, code-comment, code-rule)", body = Object, content_type = "application/fhir+json"),
+        (status = 400, description = "Missing or invalid parameter", body = Object)
+    )
+)]
+fn validate_code_system() {}
+
+/// ValueSet/$validate-code: is the code in the value set?
+#[utoipa::path(
+    method(get, post), path = "/ValueSet/$validate-code", tag = "terminology",
+    params(
+        ("url" = Option<String>, Query, description = "Value set URL (url|version allowed), incl. SNOMED CT implicit value sets http://snomed.info/sct?fhir_vs, ?fhir_vs=isa/X, ?fhir_vs=refset/X"),
+        ("valueSetVersion" = Option<String>, Query, description = "Value set version"),
+        ("valueSet" = Option<Object>, Query, description = "An inline ValueSet (POST only)"),
+        ("system" = Option<String>, Query, description = "Code system of the code (inferred when the value set names one system)"),
+        ("code" = Option<String>, Query, description = "The code"),
+        ("version" = Option<String>, Query, description = "Code system version"),
+        ("display" = Option<String>, Query, description = "Display to check"),
+        ("coding" = Option<String>, Query, description = "A Coding (system|code in a query)"),
+        ("codeableConcept" = Option<Object>, Query, description = "A CodeableConcept (POST only)"),
+        ("abstract" = Option<bool>, Query, description = "false: abstract codes are not valid"),
+        ("displayLanguage" = Option<String>, Query, description = "Language of the returned display")
+    ),
+    request_body(content = Object, content_type = "application/fhir+json", description = "FHIR Parameters (POST)"),
+    responses(
+        (status = 200, description = "Parameters as for CodeSystem/$validate-code", body = Object, content_type = "application/fhir+json"),
+        (status = 404, description = "Unknown value set", body = Object),
+        (status = 422, description = "The value set uses a feature not supported yet (ECL filters)", body = Object)
+    )
+)]
+fn validate_value_set() {}
+
+/// CodeSystem/$subsumes: how two codes relate.
+#[utoipa::path(
+    method(get, post), path = "/CodeSystem/$subsumes", tag = "terminology",
+    params(
+        ("system" = Option<String>, Query, description = "Code system URL"),
+        ("version" = Option<String>, Query, description = "Code system version"),
+        ("codeA" = Option<String>, Query, description = "First code"),
+        ("codeB" = Option<String>, Query, description = "Second code"),
+        ("codingA" = Option<String>, Query, description = "First code as a Coding (system|code)"),
+        ("codingB" = Option<String>, Query, description = "Second code as a Coding (system|code)")
+    ),
+    request_body(content = Object, content_type = "application/fhir+json", description = "FHIR Parameters (POST)"),
+    responses(
+        (status = 200, description = "Parameters: outcome = equivalent | subsumes | subsumed-by | not-subsumed", body = Object, content_type = "application/fhir+json"),
+        (status = 404, description = "Unknown code system or code", body = Object)
+    )
+)]
+fn subsumes() {}
+
+/// Search CodeSystem, ValueSet or ConceptMap resources.
+#[utoipa::path(
+    get, path = "/{type}", tag = "resources",
+    params(
+        ("type" = String, Path, description = "CodeSystem, ValueSet or ConceptMap"),
+        ("url" = Option<String>, Query, description = "Canonical URL"),
+        ("version" = Option<String>, Query, description = "Version"),
+        ("name" = Option<String>, Query, description = "Name or title prefix (case-insensitive for CodeSystem)"),
+        ("_count" = Option<i64>, Query, description = "Page size (default 100)")
+    ),
+    responses((status = 200, description = "Bundle (searchset)", body = Object, content_type = "application/fhir+json"))
+)]
+fn search() {}
+
+/// Read a CodeSystem, ValueSet or ConceptMap by id.
+#[utoipa::path(
+    get, path = "/{type}/{id}", tag = "resources",
+    params(("type" = String, Path, description = "CodeSystem, ValueSet or ConceptMap"), ("id" = String, Path, description = "Resource id")),
+    responses(
+        (status = 200, description = "The resource (CodeSystems without their concepts)", body = Object, content_type = "application/fhir+json"),
+        (status = 404, description = "Not known", body = Object)
+    )
+)]
+fn read() {}

@@ -1,0 +1,88 @@
+//! The terminology engine: the catalogue of loaded code system versions, one read-only SQLite
+//! connection per thread (so statements stay prepared and no lock is shared on the hot path),
+//! and cached in-memory hierarchies.
+
+use super::hierarchy::Hierarchy;
+use super::memory::MemCodeSystem;
+use super::{Error, Result};
+use crate::model::CodeSystemVersion;
+use crate::store::Store;
+use serde_json::Value;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+
+thread_local! {
+    static STORE: RefCell<Option<(PathBuf, Store)>> = const { RefCell::new(None) };
+}
+
+/// The engine shared by all workers.
+pub struct Terminology {
+    db_path: PathBuf,
+    catalog: Vec<CodeSystemVersion>,
+    hierarchies: RwLock<HashMap<i64, Arc<Hierarchy>>>,
+    /// Display language used when a request names none (`en-US`, `en-GB`, `en-x-<refset>`).
+    pub default_language: String,
+}
+
+/// Per-request context: language preference and `tx-resource` content.
+#[derive(Default)]
+pub struct RequestContext {
+    /// Language tags in preference order (from `displayLanguage` or `Accept-Language`).
+    pub languages: Vec<String>,
+    /// CodeSystems supplied with the request.
+    pub code_systems: Vec<Arc<MemCodeSystem>>,
+    /// ValueSets supplied with the request.
+    pub value_sets: Vec<Value>,
+}
+
+impl Terminology {
+    /// Opens the store at `db_path` and reads the catalogue.
+    pub fn open(db_path: &Path, default_language: &str) -> Result<Self> {
+        let store = Store::open_read_only(db_path)?;
+        let catalog = store.code_systems()?;
+        Ok(Terminology {
+            db_path: db_path.to_path_buf(),
+            catalog,
+            hierarchies: RwLock::new(HashMap::new()),
+            default_language: default_language.to_string(),
+        })
+    }
+
+    /// Every loaded code system version.
+    pub fn catalog(&self) -> &[CodeSystemVersion] {
+        &self.catalog
+    }
+
+    /// Runs `f` with this thread's connection to the store.
+    pub fn with_store<R>(&self, f: impl FnOnce(&Store) -> Result<R>) -> Result<R> {
+        STORE.with(|cell| {
+            let mut slot = cell.borrow_mut();
+            if slot.as_ref().is_none_or(|(p, _)| p != &self.db_path) {
+                *slot = Some((self.db_path.clone(), Store::open_read_only(&self.db_path)?));
+            }
+            let (_, store) = slot.as_ref().ok_or_else(|| Error::Internal("no store".into()))?;
+            f(store)
+        })
+    }
+
+    /// The is-a hierarchy of one version, built on first use and kept.
+    pub fn hierarchy(&self, cs: i64) -> Result<Arc<Hierarchy>> {
+        if let Some(h) = self.hierarchies.read().map_err(|_| Error::Internal("lock".into()))?.get(&cs) {
+            return Ok(h.clone());
+        }
+        let edges = self.with_store(|s| Ok(s.all_edges(cs)?))?;
+        let h = Arc::new(Hierarchy::from_edges(edges.iter().map(|(c, p)| (c.as_str(), p.as_str()))));
+        self.hierarchies.write().map_err(|_| Error::Internal("lock".into()))?.insert(cs, h.clone());
+        Ok(h)
+    }
+
+    /// Builds every hierarchy up front (used at server start so first requests are fast).
+    pub fn warm_up(&self) -> Result<()> {
+        for cs in &self.catalog {
+            self.hierarchy(cs.id)?;
+        }
+        Ok(())
+    }
+}

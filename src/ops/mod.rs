@@ -1,0 +1,71 @@
+//! FHIR terminology operations in domain terms: `$lookup`, `$validate-code`, `$subsumes`, value
+//! set membership, code system resolution and display language choice.
+//!
+//! Results are plain Rust values; turning them into FHIR JSON is `fhir`'s job and choosing HTTP
+//! statuses is `http`'s. A business "no" (`$validate-code` result=false) is a result, not an
+//! [`Error`]. May use: `store`, `model`. Never uses `fhir` or `http`.
+
+pub mod engine;
+pub mod hierarchy;
+pub mod language;
+pub mod lookup;
+pub mod memory;
+pub mod resolve;
+pub mod source;
+pub mod subsumes;
+pub mod validate;
+pub mod valueset;
+
+pub use engine::{RequestContext, Terminology};
+
+/// What went wrong, in the words FHIR's issue types use. The `http` layer owns the one table
+/// from these kinds to status codes.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A resource, code system, version or code that is not there (404).
+    #[error("{0}")]
+    NotFound(String),
+    /// A request parameter is missing or wrong (400); `param` names it.
+    #[error("{message}")]
+    Invalid {
+        /// The parameter at fault.
+        param: String,
+        /// What is wrong and how to fix it.
+        message: String,
+    },
+    /// Valid, but not something Concord does (yet).
+    #[error("{0}")]
+    NotSupported(String),
+    /// An internal failure; logged with its chain, reported generically.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl Error {
+    /// Shorthand for [`Error::Invalid`].
+    pub fn invalid(param: &str, message: impl Into<String>) -> Self {
+        Error::Invalid { param: param.into(), message: message.into() }
+    }
+}
+
+impl From<crate::store::Error> for Error {
+    fn from(e: crate::store::Error) -> Self {
+        Error::Internal(e.to_string())
+    }
+}
+
+/// Result alias.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A coding as the operations see it (no FHIR JSON).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct Coding {
+    /// Code system URL.
+    pub system: Option<String>,
+    /// Code system version.
+    pub version: Option<String>,
+    /// Code.
+    pub code: Option<String>,
+    /// Display.
+    pub display: Option<String>,
+}

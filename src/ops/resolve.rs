@@ -1,0 +1,102 @@
+//! Resolving `system` + `version` to one code system version: request-supplied CodeSystems
+//! first, then the store. SNOMED CT versions are edition/version URIs
+//! (`http://snomed.info/sct/{module}/version/{date}`), a module-only URI meaning the latest
+//! release of that edition; no version means the latest release loaded. Other code systems
+//! match the version exactly, or take the highest version loaded.
+
+use super::engine::{RequestContext, Terminology};
+use super::source::{MemSource, Source, StoreSource};
+use super::Error;
+use crate::model::{CodeSystemVersion, uri};
+
+/// Why a code system could not be resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ResolveError {
+    /// No version of this system is loaded.
+    UnknownSystem(String),
+    /// The system is loaded, but not this version.
+    UnknownVersion {
+        /// System URL.
+        system: String,
+        /// Version asked for.
+        version: String,
+        /// Versions that are loaded.
+        available: Vec<String>,
+    },
+}
+
+impl std::fmt::Display for ResolveError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ResolveError::UnknownSystem(s) => write!(f, "A definition for CodeSystem '{s}' could not be found, so the code cannot be validated"),
+            ResolveError::UnknownVersion { system, version, available } => write!(
+                f,
+                "A definition for CodeSystem '{system}' version '{version}' could not be found, so the code cannot be validated. Valid versions: {}",
+                available.join(", ")
+            ),
+        }
+    }
+}
+
+impl From<ResolveError> for Error {
+    fn from(e: ResolveError) -> Self {
+        Error::NotFound(e.to_string())
+    }
+}
+
+/// Finds the code system version for `system`/`version`.
+pub fn code_system<'a>(
+    t: &'a Terminology,
+    ctx: &RequestContext,
+    system: &str,
+    version: Option<&str>,
+) -> Result<Box<dyn Source + 'a>, ResolveError> {
+    // A SNOMED CT edition URI given as the system carries the version.
+    let (system, version) = match uri::parse_snomed_version(system) {
+        Some(_) if version.is_none() => (uri::SNOMED, Some(system)),
+        _ => (system, version.filter(|v| !v.is_empty())),
+    };
+    let supplied: Vec<_> = ctx.code_systems.iter().filter(|c| c.meta.url == system).collect();
+    if let Some(cs) = supplied.iter().find(|c| version.is_none_or(|v| c.meta.version == v)) {
+        return Ok(Box::new(MemSource((*cs).clone())));
+    }
+    let versions: Vec<&CodeSystemVersion> = t.catalog().iter().filter(|c| c.url == system).collect();
+    if versions.is_empty() {
+        return Err(ResolveError::UnknownSystem(system.to_string()));
+    }
+    let found = match version {
+        None => latest(&versions),
+        Some(v) if system == uri::SNOMED => match uri::parse_snomed_version(v) {
+            Some(sv) => {
+                let of_edition: Vec<&CodeSystemVersion> =
+                    versions.iter().copied().filter(|c| c.edition_module.as_deref() == Some(sv.module.as_str())).collect();
+                match sv.date {
+                    Some(d) => of_edition.into_iter().find(|c| c.release_date.as_deref() == Some(d.as_str())),
+                    None => latest(&of_edition),
+                }
+            }
+            None => versions.iter().copied().find(|c| c.release_date.as_deref() == Some(v) || c.version == v),
+        },
+        Some(v) => versions.iter().copied().find(|c| c.version == v),
+    };
+    match found {
+        Some(cs) => Ok(Box::new(StoreSource { engine: t, cs: cs.clone() })),
+        None => Err(ResolveError::UnknownVersion {
+            system: system.to_string(),
+            version: version.unwrap_or_default().to_string(),
+            available: versions.iter().map(|c| c.version.clone()).collect(),
+        }),
+    }
+}
+
+/// The default version: latest SNOMED release date, else the highest version label
+/// (numeric-aware, so `10.0` > `9.1`).
+fn latest<'a>(versions: &[&'a CodeSystemVersion]) -> Option<&'a CodeSystemVersion> {
+    versions.iter().copied().max_by(|a, b| {
+        a.release_date.cmp(&b.release_date).then_with(|| version_key(&a.version).cmp(&version_key(&b.version)))
+    })
+}
+
+fn version_key(v: &str) -> Vec<(u64, String)> {
+    v.split(['.', '-']).map(|p| (p.parse::<u64>().unwrap_or(0), p.to_string())).collect()
+}

@@ -1,0 +1,268 @@
+//! `$validate-code` for code systems and value sets: exact reasons, never a silent pass.
+//!
+//! Each coding is checked in turn: the system resolves (else *unknown system* / *unknown
+//! version*), the code exists (else *unknown code*, naming another loaded code system that has
+//! it — an ICD-10-CM code sent as WHO ICD-10), the display is one of the concept's designations
+//! (else *wrong display*, listing the valid ones), abstract codes when `abstract=false`, and value
+//! set membership. Inactive concepts stay valid but carry a warning, their inactivation reason
+//! and their historical association targets (REPLACED BY, SAME AS, …) as structured output.
+
+use super::engine::{RequestContext, Terminology};
+use super::source::Source;
+use super::valueset::{self, ValueSetDef};
+use super::{Coding, Result, language, resolve};
+use crate::model::{Family, sct};
+
+/// Severity of an issue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum Severity {
+    /// The code is not valid.
+    Error,
+    /// Valid, with something the caller must know.
+    Warning,
+    /// Information.
+    Information,
+}
+
+/// What kind of problem (the HL7 `tx-issue-type` codes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum IssueKind {
+    /// Code system or value set not found.
+    NotFound,
+    /// Code not in the code system.
+    InvalidCode,
+    /// Display not one of the concept's designations.
+    InvalidDisplay,
+    /// Code not in the value set.
+    NotInValueSet,
+    /// Concept inactive.
+    CodeComment,
+    /// A rule (abstract code) is broken.
+    CodeRule,
+}
+
+impl IssueKind {
+    /// `tx-issue-type` code.
+    pub fn tx_code(self) -> &'static str {
+        match self {
+            IssueKind::NotFound => "not-found",
+            IssueKind::InvalidCode => "invalid-code",
+            IssueKind::InvalidDisplay => "invalid-display",
+            IssueKind::NotInValueSet => "not-in-vs",
+            IssueKind::CodeComment => "code-comment",
+            IssueKind::CodeRule => "code-rule",
+        }
+    }
+}
+
+/// One finding.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Issue {
+    /// Severity.
+    pub severity: Severity,
+    /// Kind.
+    pub kind: IssueKind,
+    /// Human text.
+    pub text: String,
+    /// FHIRPath of the element at fault (`Coding.code`, `CodeableConcept.coding[1].display`).
+    pub expression: String,
+}
+
+/// A historical association of an inactive concept.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Replacement {
+    /// `REPLACED BY`, `SAME AS`, `POSSIBLY EQUIVALENT TO`, …
+    pub relationship: String,
+    /// Association refset id.
+    pub refset: String,
+    /// Target concept.
+    pub target: Coding,
+}
+
+/// The answer.
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+pub struct ValidateResult {
+    /// Valid?
+    pub result: bool,
+    /// Summary message (errors and warnings joined).
+    pub message: Option<String>,
+    /// Preferred display in the requested language.
+    pub display: Option<String>,
+    /// The validated code.
+    pub code: Option<String>,
+    /// Its system.
+    pub system: Option<String>,
+    /// The code system version used.
+    pub version: Option<String>,
+    /// Set when the concept is known: its status.
+    pub inactive: Option<bool>,
+    /// Inactivation reason (SNOMED CT).
+    pub inactivation_reason: Option<Coding>,
+    /// Historical association targets (SNOMED CT).
+    pub replacements: Vec<Replacement>,
+    /// Every finding.
+    pub issues: Vec<Issue>,
+}
+
+/// A `$validate-code` request in domain terms.
+#[derive(Debug, Clone, Default)]
+pub struct ValidateRequest {
+    /// Codings to check: one, or the codings of a CodeableConcept.
+    pub codings: Vec<Coding>,
+    /// True when the codings came from a CodeableConcept (paths and any-of semantics).
+    pub codeable_concept: bool,
+    /// The value set, for ValueSet/$validate-code.
+    pub value_set: Option<ValueSetDef>,
+    /// `abstract=false`: abstract codes are not valid.
+    pub reject_abstract: bool,
+}
+
+/// Runs `$validate-code`.
+pub fn validate(t: &Terminology, ctx: &RequestContext, req: &ValidateRequest) -> Result<ValidateResult> {
+    let mut results = Vec::new();
+    for (i, coding) in req.codings.iter().enumerate() {
+        let path = if req.codeable_concept { format!("CodeableConcept.coding[{i}]") } else { "Coding".to_string() };
+        results.push(one(t, ctx, req, coding, &path)?);
+    }
+    // A CodeableConcept is valid when any coding is; every finding is reported.
+    let mut out = match results.iter().position(|r| r.result) {
+        Some(i) => results[i].clone(),
+        None => results.first().cloned().unwrap_or_default(),
+    };
+    out.issues = results.iter().flat_map(|r| r.issues.clone()).collect();
+    if req.codeable_concept && out.result {
+        // Findings on the other codings are downgraded: the concept as a whole is valid.
+        for issue in &mut out.issues {
+            if issue.severity == Severity::Error {
+                issue.severity = Severity::Warning;
+            }
+        }
+    }
+    let texts: Vec<&str> = out.issues.iter().filter(|i| i.severity != Severity::Information).map(|i| i.text.as_str()).collect();
+    out.message = (!texts.is_empty()).then(|| texts.join("; "));
+    Ok(out)
+}
+
+fn issue(severity: Severity, kind: IssueKind, text: String, expression: String) -> Issue {
+    Issue { severity, kind, text, expression }
+}
+
+fn one(t: &Terminology, ctx: &RequestContext, req: &ValidateRequest, coding: &Coding, path: &str) -> Result<ValidateResult> {
+    let code = coding.code.clone().unwrap_or_default();
+    let system = coding.system.clone().or_else(|| req.value_set.as_ref().and_then(ValueSetDef::single_system));
+    let mut r = ValidateResult { code: Some(code.clone()), system: system.clone(), ..Default::default() };
+    let Some(system) = system else {
+        r.issues.push(issue(
+            Severity::Error,
+            IssueKind::InvalidCode,
+            format!("Coding has no system, so code '{code}' cannot be validated"),
+            format!("{path}.system"),
+        ));
+        return Ok(r);
+    };
+    let src = match resolve::code_system(t, ctx, &system, coding.version.as_deref()) {
+        Ok(s) => s,
+        Err(e) => {
+            let expr = if matches!(e, resolve::ResolveError::UnknownVersion { .. }) { "version" } else { "system" };
+            r.issues.push(issue(Severity::Error, IssueKind::NotFound, e.to_string(), format!("{path}.{expr}")));
+            return Ok(r);
+        }
+    };
+    let meta = src.meta().clone();
+    r.version = Some(meta.version.clone());
+    let Some(concept) = src.concept(&code)? else {
+        let mut text = format!("Unknown code '{code}' in the CodeSystem '{}' version '{}'", meta.url, meta.version);
+        let elsewhere = t.with_store(|s| Ok(s.systems_with_code(&code)?))?;
+        let others: Vec<String> = elsewhere.into_iter().filter(|u| u != &meta.url).collect();
+        if !others.is_empty() {
+            text.push_str(&format!("; the code exists in {}, which is a different code system", others.join(", ")));
+        }
+        r.issues.push(issue(Severity::Error, IssueKind::InvalidCode, text, format!("{path}.code")));
+        return Ok(r);
+    };
+    let designations = src.designations(&code)?;
+    r.display = language::display(src.as_ref(), &concept, &designations, &ctx.languages, &t.default_language)?;
+    r.inactive = Some(!concept.active);
+    r.result = true;
+
+    if !concept.active {
+        inactive_details(t, src.as_ref(), &code, &mut r)?;
+        let mut text = format!("The concept '{code}' has a status of inactive");
+        if let Some(reason) = r.inactivation_reason.as_ref().and_then(|c| c.display.clone()) {
+            text.push_str(&format!(" (reason: {reason})"));
+        }
+        if !r.replacements.is_empty() {
+            let list: Vec<String> = r
+                .replacements
+                .iter()
+                .map(|x| format!("{} {}{}", x.relationship, x.target.code.clone().unwrap_or_default(), x.target.display.as_ref().map(|d| format!(" |{d}|")).unwrap_or_default()))
+                .collect();
+            text.push_str(&format!("; {}", list.join(", ")));
+        }
+        r.issues.push(issue(Severity::Warning, IssueKind::CodeComment, text, format!("{path}.code")));
+    }
+    if req.reject_abstract && src.is_abstract(&code)? {
+        r.result = false;
+        r.issues.push(issue(
+            Severity::Error,
+            IssueKind::CodeRule,
+            format!("Code '{code}' is abstract (a {}), and abstract codes are not allowed here", concept.kind.clone().unwrap_or_else(|| "grouping concept".into())),
+            format!("{path}.code"),
+        ));
+    }
+    if let Some(given) = coding.display.as_deref().filter(|d| !d.is_empty()) {
+        let mut valid: Vec<String> = designations.iter().filter(|d| d.active).map(|d| d.term.clone()).collect();
+        if let Some(d) = &concept.display {
+            valid.insert(0, d.clone());
+        }
+        valid.dedup();
+        let norm = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+        if !valid.iter().any(|v| norm(v) == norm(given)) {
+            r.result = false;
+            let shown: Vec<String> = valid.iter().take(10).map(|v| format!("'{v}'")).collect();
+            r.issues.push(issue(
+                Severity::Error,
+                IssueKind::InvalidDisplay,
+                format!(
+                    "Wrong Display Name '{given}' for {}#{code}. Valid display is {}{}",
+                    meta.url,
+                    if valid.len() == 1 { String::new() } else { format!("one of {} choices: ", valid.len()) },
+                    shown.join(", ")
+                ),
+                format!("{path}.display"),
+            ));
+        }
+    }
+    if let Some(vs) = &req.value_set
+        && !valueset::contains(t, ctx, vs, &meta.url, coding.version.as_deref(), &code, 0)?
+    {
+        r.result = false;
+        r.issues.push(issue(
+            Severity::Error,
+            IssueKind::NotInValueSet,
+            format!("The provided code '{}#{code}' was not found in the value set '{}'", meta.url, vs.canonical()),
+            format!("{path}.code"),
+        ));
+    }
+    Ok(r)
+}
+
+fn inactive_details(t: &Terminology, src: &dyn Source, code: &str, r: &mut ValidateResult) -> Result<()> {
+    let (Some(cs), Family::Snomed) = (src.store_id(), src.meta().family) else { return Ok(()) };
+    let coding = |c: &str| -> Result<Coding> {
+        Ok(Coding { system: Some(crate::model::uri::SNOMED.into()), code: Some(c.into()), display: src.concept(c)?.and_then(|x| x.display), version: None })
+    };
+    for (refset, value) in t.with_store(|s| Ok(s.attribute_values(cs, code)?))? {
+        if refset == sct::CONCEPT_INACTIVATION {
+            r.inactivation_reason = Some(coding(&value)?);
+        }
+    }
+    for a in t.with_store(|s| Ok(s.associations(cs, code)?))? {
+        r.replacements.push(Replacement {
+            relationship: sct::association_name(&a.refset).map(str::to_string).unwrap_or_else(|| a.refset.clone()),
+            refset: a.refset.clone(),
+            target: coding(&a.target)?,
+        });
+    }
+    Ok(())
+}

@@ -1,0 +1,249 @@
+//! Value set membership for `$validate-code`: stored ValueSets, request-supplied ones
+//! (`tx-resource`) and SNOMED CT implicit value sets (`http://snomed.info/sct?fhir_vs`,
+//! `?fhir_vs=isa/X`, `?fhir_vs=refset/X`). Compose is evaluated per code, never by expanding:
+//! an include matches when its system matches and its concept list, every filter and every
+//! referenced value set hold; any matching exclude removes the code.
+//!
+//! Filters: `is-a`, `descendent-of`, `is-not-a`, `=`, `in`, `regex`, `exists` on the concept
+//! (`concept`/`code`) or on a concept property; SNOMED CT `concept in <refset>`. ECL
+//! (`constraint`/`expression`) is reported as not supported, naming the filter.
+
+use super::engine::{RequestContext, Terminology};
+use super::{Error, Result, resolve};
+use crate::model::uri;
+use serde_json::Value;
+
+/// A value set ready for membership checks.
+#[derive(Debug, Clone)]
+pub enum ValueSetDef {
+    /// A ValueSet resource (stored or supplied).
+    Resource(Value),
+    /// A SNOMED CT implicit value set.
+    Snomed {
+        /// Canonical URL as given.
+        url: String,
+        /// Edition/version the URL names, if any.
+        version: Option<String>,
+        /// What it selects.
+        kind: SnomedImplicit,
+    },
+}
+
+/// SNOMED CT implicit value set kinds.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SnomedImplicit {
+    /// Every concept.
+    All,
+    /// `isa/X`: X and its descendants.
+    IsA(String),
+    /// `refset/X`: members of X.
+    Refset(String),
+}
+
+impl ValueSetDef {
+    /// `url|version` for messages.
+    pub fn canonical(&self) -> String {
+        match self {
+            ValueSetDef::Resource(v) => {
+                let url = v.get("url").and_then(Value::as_str).unwrap_or("(contained)");
+                match v.get("version").and_then(Value::as_str) {
+                    Some(ver) => format!("{url}|{ver}"),
+                    None => url.to_string(),
+                }
+            }
+            ValueSetDef::Snomed { url, .. } => url.clone(),
+        }
+    }
+
+    /// The single system its includes name, when there is exactly one (to infer a missing
+    /// `system` parameter).
+    pub fn single_system(&self) -> Option<String> {
+        match self {
+            ValueSetDef::Snomed { .. } => Some(uri::SNOMED.into()),
+            ValueSetDef::Resource(v) => {
+                let mut systems: Vec<&str> = v
+                    .pointer("/compose/include")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|i| i.get("system").and_then(Value::as_str))
+                    .collect();
+                systems.dedup();
+                (systems.len() == 1).then(|| systems[0].to_string())
+            }
+        }
+    }
+}
+
+/// Finds a value set by canonical URL (optionally `url|version`).
+pub fn resolve_value_set(t: &Terminology, ctx: &RequestContext, url: &str, version: Option<&str>) -> Result<ValueSetDef> {
+    let (url, version) = match url.split_once('|') {
+        Some((u, v)) => (u, Some(v)),
+        None => (url, version),
+    };
+    if let Some(def) = implicit(url)? {
+        return Ok(def);
+    }
+    let matches = |v: &Value| {
+        v.get("url").and_then(Value::as_str) == Some(url) && version.is_none_or(|ver| v.get("version").and_then(Value::as_str) == Some(ver))
+    };
+    if let Some(v) = ctx.value_sets.iter().find(|v| matches(v)) {
+        return Ok(ValueSetDef::Resource(v.clone()));
+    }
+    let text = t.with_store(|s| Ok(s.resource("value_set", url, version)?))?;
+    match text {
+        Some(text) => Ok(ValueSetDef::Resource(serde_json::from_str(&text).map_err(|e| Error::Internal(e.to_string()))?)),
+        None => Err(Error::NotFound(match version {
+            Some(v) => format!("A definition for the value Set '{url}|{v}' could not be found"),
+            None => format!("A definition for the value Set '{url}' could not be found"),
+        })),
+    }
+}
+
+fn implicit(url: &str) -> Result<Option<ValueSetDef>> {
+    let Some((base, query)) = url.split_once('?') else { return Ok(None) };
+    if !(base == uri::SNOMED || base.starts_with("http://snomed.info/sct/")) {
+        return Ok(None);
+    }
+    let version = (base != uri::SNOMED).then(|| base.to_string());
+    let kind = match query {
+        "fhir_vs" => SnomedImplicit::All,
+        q => match q.strip_prefix("fhir_vs=") {
+            Some(rest) if rest.starts_with("isa/") => SnomedImplicit::IsA(rest[4..].to_string()),
+            Some(rest) if rest.starts_with("refset/") => SnomedImplicit::Refset(rest[7..].to_string()),
+            Some(rest) if rest.starts_with("ecl/") => {
+                return Err(Error::NotSupported(format!("ECL implicit value sets ('{url}') are not supported yet")));
+            }
+            _ => return Err(Error::NotSupported(format!("'{url}' is not a SNOMED CT implicit value set form this server knows (fhir_vs, fhir_vs=isa/X, fhir_vs=refset/X)"))),
+        },
+    };
+    Ok(Some(ValueSetDef::Snomed { url: url.to_string(), version, kind }))
+}
+
+/// True when `system|code` is in the value set.
+pub fn contains(t: &Terminology, ctx: &RequestContext, vs: &ValueSetDef, system: &str, version: Option<&str>, code: &str, depth: usize) -> Result<bool> {
+    if depth > 16 {
+        return Err(Error::NotSupported("value set includes nest more than 16 levels (circular?)".into()));
+    }
+    match vs {
+        ValueSetDef::Snomed { version: vs_version, kind, .. } => {
+            if system != uri::SNOMED {
+                return Ok(false);
+            }
+            let src = resolve::code_system(t, ctx, uri::SNOMED, vs_version.as_deref().or(version))?;
+            if src.concept(code)?.is_none() {
+                return Ok(false);
+            }
+            match kind {
+                SnomedImplicit::All => Ok(true),
+                SnomedImplicit::IsA(root) => src.subsumes(root, code),
+                SnomedImplicit::Refset(refset) => match src.store_id() {
+                    Some(cs) => t.with_store(|s| Ok(s.in_refset(cs, refset, code)?)),
+                    None => Ok(false),
+                },
+            }
+        }
+        ValueSetDef::Resource(json) => {
+            let compose = json.get("compose");
+            let Some(includes) = compose.and_then(|c| c.get("include")).and_then(Value::as_array) else {
+                // No compose: an expansion may still list the codes.
+                return Ok(json
+                    .pointer("/expansion/contains")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .any(|c| c.get("system").and_then(Value::as_str) == Some(system) && c.get("code").and_then(Value::as_str) == Some(code)));
+            };
+            let mut included = false;
+            for inc in includes {
+                if item_matches(t, ctx, inc, system, version, code, depth)? {
+                    included = true;
+                    break;
+                }
+            }
+            if !included {
+                return Ok(false);
+            }
+            for exc in compose.and_then(|c| c.get("exclude")).and_then(Value::as_array).into_iter().flatten() {
+                if item_matches(t, ctx, exc, system, version, code, depth)? {
+                    return Ok(false);
+                }
+            }
+            Ok(true)
+        }
+    }
+}
+
+fn item_matches(t: &Terminology, ctx: &RequestContext, item: &Value, system: &str, version: Option<&str>, code: &str, depth: usize) -> Result<bool> {
+    for vs_url in item.get("valueSet").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str) {
+        let vs = resolve_value_set(t, ctx, vs_url, None)?;
+        if !contains(t, ctx, &vs, system, version, code, depth + 1)? {
+            return Ok(false);
+        }
+    }
+    let Some(item_system) = item.get("system").and_then(Value::as_str) else {
+        return Ok(item.get("valueSet").is_some());
+    };
+    if item_system != system {
+        return Ok(false);
+    }
+    if let Some(concepts) = item.get("concept").and_then(Value::as_array) {
+        if !concepts.iter().any(|c| c.get("code").and_then(Value::as_str) == Some(code)) {
+            return Ok(false);
+        }
+    }
+    let item_version = item.get("version").and_then(Value::as_str).or(version);
+    let src = resolve::code_system(t, ctx, item_system, item_version)?;
+    if src.concept(code)?.is_none() {
+        return Ok(false);
+    }
+    for f in item.get("filter").and_then(Value::as_array).into_iter().flatten() {
+        let property = f.get("property").and_then(Value::as_str).unwrap_or_default();
+        let op = f.get("op").and_then(Value::as_str).unwrap_or_default();
+        let value = f.get("value").and_then(Value::as_str).unwrap_or_default();
+        let holds = match (property, op) {
+            ("concept" | "code", "is-a") => src.subsumes(value, code)?,
+            ("concept" | "code", "descendent-of") => value != code && src.subsumes(value, code)?,
+            ("concept" | "code", "is-not-a") => !src.subsumes(value, code)?,
+            ("concept" | "code", "=") => value == code,
+            ("concept", "in") if src.meta().family == crate::model::Family::Snomed => match src.store_id() {
+                Some(cs) => t.with_store(|s| Ok(s.in_refset(cs, value, code)?))?,
+                None => false,
+            },
+            ("concept" | "code", "in") => value.split(',').any(|v| v.trim() == code),
+            ("concept" | "code", "regex") => full_match(value, code)?,
+            ("constraint" | "expression", _) => {
+                return Err(Error::NotSupported(format!(
+                    "filter '{property} {op} {value}' uses ECL, which this server does not evaluate yet"
+                )));
+            }
+            (_, "exists") => {
+                let has = src.properties(code)?.iter().any(|p| p.name == property);
+                has == (value == "true")
+            }
+            (_, "=" | "in" | "regex") => {
+                let props = src.properties(code)?;
+                let concept = src.concept(code)?;
+                let mut values: Vec<String> = props.into_iter().filter(|p| p.name == property).map(|p| p.value).collect();
+                if property == "inactive" {
+                    values.push((!concept.map(|c| c.active).unwrap_or(true)).to_string());
+                }
+                match op {
+                    "=" => values.iter().any(|v| v == value),
+                    "in" => values.iter().any(|v| value.split(',').any(|x| x.trim() == v)),
+                    _ => values.iter().map(|v| full_match(value, v)).collect::<Result<Vec<bool>>>()?.into_iter().any(|b| b),
+                }
+            }
+            _ => return Err(Error::NotSupported(format!("value set filter operator '{op}' on '{property}' is not supported"))),
+        };
+        if !holds {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+fn full_match(pattern: &str, text: &str) -> Result<bool> {
+    let re = regex::Regex::new(&format!("^(?:{pattern})$")).map_err(|e| Error::invalid("valueSet", format!("value set regex filter '{pattern}' is invalid: {e}")))?;
+    Ok(re.is_match(text))
+}
