@@ -206,13 +206,21 @@ fn run(cli: Cli) -> Result<ExitCode> {
             print_import(&report);
             Ok(ExitCode::SUCCESS)
         }
-        Command::Serve { data, addr, workers, default_language } => {
+        Command::Serve {
+            data,
+            addr,
+            workers,
+            default_language,
+        } => {
             let dir = match data {
                 Some(d) => d,
                 None => {
                     let d = PathBuf::from(DEFAULT_DATA);
                     if import::status(&d)?.is_none() {
-                        eprintln!("first start: importing the embedded default dataset into {} ...", d.display());
+                        eprintln!(
+                            "first start: importing the embedded default dataset into {} ...",
+                            d.display()
+                        );
                         let r = crate::default_data::import_into(&d)?;
                         eprintln!("imported: {} code systems", r.manifest.code_systems.len());
                     }
@@ -222,10 +230,19 @@ fn run(cli: Cli) -> Result<ExitCode> {
             crate::commands::serve(&dir, &addr, workers, &default_language)?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Lookup { data, version, language, json, system, code } => {
-            crate::commands::lookup(&data, &system, &code, version, &language, json)
-        }
-        Command::Validate { data, value_set, file } => crate::commands::validate(&data, value_set.as_deref(), &file),
+        Command::Lookup {
+            data,
+            version,
+            language,
+            json,
+            system,
+            code,
+        } => crate::commands::lookup(&data, &system, &code, version, &language, json),
+        Command::Validate {
+            data,
+            value_set,
+            file,
+        } => crate::commands::validate(&data, value_set.as_deref(), &file),
         Command::Openapi { out } => {
             crate::commands::write_openapi(&out)?;
             println!("wrote {}", out.display());

@@ -15,18 +15,40 @@ use std::sync::Arc;
 
 /// Opens the current release of a data directory.
 pub fn open(data: &Path, default_language: &str) -> Result<Terminology> {
-    let release = import::status(data)?.ok_or_else(|| anyhow!("{} holds no release; run `concord import --data {} PATH…` first", data.display(), data.display()))?;
-    Terminology::open(&release.db_path(), default_language).with_context(|| format!("opening {}", release.db_path().display()))
+    let release = import::status(data)?.ok_or_else(|| {
+        anyhow!(
+            "{} holds no release; run `concord import --data {} PATH…` first",
+            data.display(),
+            data.display()
+        )
+    })?;
+    Terminology::open(&release.db_path(), default_language)
+        .with_context(|| format!("opening {}", release.db_path().display()))
 }
 
 /// `concord serve`.
-pub fn serve(data: &Path, addr: &str, workers: Option<usize>, default_language: &str) -> Result<()> {
+pub fn serve(
+    data: &Path,
+    addr: &str,
+    workers: Option<usize>,
+    default_language: &str,
+) -> Result<()> {
     let t = Arc::new(open(data, default_language)?);
     t.warm_up()?;
-    let workers = workers.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2));
+    let workers = workers.unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2)
+    });
     tracing::info!(%addr, workers, code_systems = t.catalog().len(), "serving");
-    eprintln!("Concord serving {} code system versions on http://{addr} (data: {})", t.catalog().len(), data.display());
-    actix_web::rt::System::new().block_on(crate::http::serve(t, addr, workers)).with_context(|| format!("serving on {addr}"))
+    eprintln!(
+        "Concord serving {} code system versions on http://{addr} (data: {})",
+        t.catalog().len(),
+        data.display()
+    );
+    actix_web::rt::System::new()
+        .block_on(crate::http::serve(t, addr, workers))
+        .with_context(|| format!("serving on {addr}"))
 }
 
 /// Short names accepted on the command line.
@@ -40,9 +62,21 @@ pub fn system_url(s: &str) -> String {
 }
 
 /// `concord lookup`.
-pub fn lookup(data: &Path, system: &str, code: &str, version: Option<String>, language: &str, json_out: bool) -> Result<ExitCode> {
+pub fn lookup(
+    data: &Path,
+    system: &str,
+    code: &str,
+    version: Option<String>,
+    language: &str,
+    json_out: bool,
+) -> Result<ExitCode> {
     let t = open(data, language)?;
-    let req = LookupRequest { system: system_url(system), version, code: code.to_string(), properties: vec![] };
+    let req = LookupRequest {
+        system: system_url(system),
+        version,
+        code: code.to_string(),
+        properties: vec![],
+    };
     let r = match crate::ops::lookup::lookup(&t, &RequestContext::default(), &req) {
         Ok(r) => r,
         Err(e) => {
@@ -54,19 +88,44 @@ pub fn lookup(data: &Path, system: &str, code: &str, version: Option<String>, la
         println!("{}", serde_json::to_string_pretty(&convert::lookup(&r))?);
         return Ok(ExitCode::SUCCESS);
     }
-    println!("{} ({} {})", r.display.clone().unwrap_or_default(), r.name, r.version);
+    println!(
+        "{} ({} {})",
+        r.display.clone().unwrap_or_default(),
+        r.name,
+        r.version
+    );
     for d in &r.designations {
-        let use_ = d.use_.as_ref().and_then(|u| u.display.clone().or(u.code.clone())).unwrap_or_default();
-        println!("  designation [{}{}] {}", d.language.clone().unwrap_or_default(), if use_.is_empty() { String::new() } else { format!(", {use_}") }, d.value);
+        let use_ = d
+            .use_
+            .as_ref()
+            .and_then(|u| u.display.clone().or(u.code.clone()))
+            .unwrap_or_default();
+        println!(
+            "  designation [{}{}] {}",
+            d.language.clone().unwrap_or_default(),
+            if use_.is_empty() {
+                String::new()
+            } else {
+                format!(", {use_}")
+            },
+            d.value
+        );
     }
     for p in &r.properties {
         let v = match &p.value {
-            crate::ops::lookup::Value::Code(c) | crate::ops::lookup::Value::String(c) | crate::ops::lookup::Value::Decimal(c) | crate::ops::lookup::Value::DateTime(c) => c.clone(),
+            crate::ops::lookup::Value::Code(c)
+            | crate::ops::lookup::Value::String(c)
+            | crate::ops::lookup::Value::Decimal(c)
+            | crate::ops::lookup::Value::DateTime(c) => c.clone(),
             crate::ops::lookup::Value::Boolean(b) => b.to_string(),
             crate::ops::lookup::Value::Integer(i) => i.to_string(),
             crate::ops::lookup::Value::Coding(c) => c.code.clone().unwrap_or_default(),
         };
-        let d = p.description.as_ref().map(|d| format!(" |{d}|")).unwrap_or_default();
+        let d = p
+            .description
+            .as_ref()
+            .map(|d| format!(" |{d}|"))
+            .unwrap_or_default();
         println!("  {} = {v}{d}", p.code);
     }
     Ok(ExitCode::SUCCESS)
@@ -83,12 +142,27 @@ struct Row {
 
 fn read_rows(file: &Path) -> Result<Vec<Result<Row, (u64, String)>>> {
     let name = file.to_string_lossy().to_lowercase();
-    let non_empty = |s: Option<&str>| s.map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
+    let non_empty = |s: Option<&str>| {
+        s.map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
     if name.ends_with(".csv") {
-        let mut rdr = csv::ReaderBuilder::new().flexible(true).from_path(file).with_context(|| format!("reading {}", file.display()))?;
-        let headers: Vec<String> = rdr.headers().with_context(|| format!("{}: no header row", file.display()))?.iter().map(|h| h.trim().to_ascii_lowercase()).collect();
+        let mut rdr = csv::ReaderBuilder::new()
+            .flexible(true)
+            .from_path(file)
+            .with_context(|| format!("reading {}", file.display()))?;
+        let headers: Vec<String> = rdr
+            .headers()
+            .with_context(|| format!("{}: no header row", file.display()))?
+            .iter()
+            .map(|h| h.trim().to_ascii_lowercase())
+            .collect();
         if !headers.iter().any(|h| h == "code") {
-            return Err(anyhow!("{}:1: the header must name a 'code' column (system,code[,display][,valueSet])", file.display()));
+            return Err(anyhow!(
+                "{}:1: the header must name a 'code' column (system,code[,display][,valueSet])",
+                file.display()
+            ));
         }
         let col = |n: &str| headers.iter().position(|h| h == n);
         let (cs, cc, cd, cv) = (col("system"), col("code"), col("display"), col("valueset"));
@@ -111,7 +185,9 @@ fn read_rows(file: &Path) -> Result<Vec<Result<Row, (u64, String)>>> {
     let reader: Box<dyn BufRead> = if file == Path::new("-") {
         Box::new(std::io::stdin().lock())
     } else {
-        Box::new(std::io::BufReader::new(std::fs::File::open(file).with_context(|| format!("reading {}", file.display()))?))
+        Box::new(std::io::BufReader::new(
+            std::fs::File::open(file).with_context(|| format!("reading {}", file.display()))?,
+        ))
     };
     let mut out = Vec::new();
     for (i, line) in reader.lines().enumerate() {
@@ -123,7 +199,13 @@ fn read_rows(file: &Path) -> Result<Vec<Result<Row, (u64, String)>>> {
         out.push(match serde_json::from_str::<Value>(&line) {
             Ok(v) if v.is_object() => {
                 let s = |k: &str| non_empty(v.get(k).and_then(Value::as_str));
-                Ok(Row { line: n, system: s("system"), code: s("code"), display: s("display"), value_set: s("valueSet") })
+                Ok(Row {
+                    line: n,
+                    system: s("system"),
+                    code: s("code"),
+                    display: s("display"),
+                    value_set: s("valueSet"),
+                })
             }
             Ok(_) => Err((n, "not a JSON object".into())),
             Err(e) => Err((n, format!("malformed JSON: {e}"))),
@@ -152,7 +234,11 @@ pub fn validate(data: &Path, value_set: Option<&str>, file: &Path) -> Result<Exi
     }
     out.flush()?;
     eprintln!("{ok} valid, {bad} invalid");
-    Ok(if bad == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    Ok(if bad == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 fn check_row(t: &Terminology, ctx: &RequestContext, row: &Row, default_vs: Option<&str>) -> Value {
@@ -162,15 +248,28 @@ fn check_row(t: &Terminology, ctx: &RequestContext, row: &Row, default_vs: Optio
     let vs = match row.value_set.as_deref().or(default_vs) {
         Some(url) => match valueset::resolve_value_set(t, ctx, url, None) {
             Ok(v) => Some(v),
-            Err(e) => return json!({"line": row.line, "system": row.system, "code": code, "valid": false, "error": e.to_string()}),
+            Err(e) => {
+                return json!({"line": row.line, "system": row.system, "code": code, "valid": false, "error": e.to_string()});
+            }
         },
         None => None,
     };
-    let coding = Coding { system: row.system.as_deref().map(system_url), version: None, code: Some(code.clone()), display: row.display.clone() };
-    let req = ValidateRequest { codings: vec![coding], codeable_concept: false, value_set: vs, reject_abstract: false };
+    let coding = Coding {
+        system: row.system.as_deref().map(system_url),
+        version: None,
+        code: Some(code.clone()),
+        display: row.display.clone(),
+    };
+    let req = ValidateRequest {
+        codings: vec![coding],
+        codeable_concept: false,
+        value_set: vs,
+        reject_abstract: false,
+    };
     match run_validate(t, ctx, &req) {
         Ok(r) => {
-            let mut v = json!({"line": row.line, "system": r.system, "code": code, "valid": r.result});
+            let mut v =
+                json!({"line": row.line, "system": r.system, "code": code, "valid": r.result});
             if let Some(d) = &r.display {
                 v["display"] = json!(d);
             }
@@ -178,14 +277,21 @@ fn check_row(t: &Terminology, ctx: &RequestContext, row: &Row, default_vs: Optio
                 v["message"] = json!(m);
             }
             if !r.issues.is_empty() {
-                v["issues"] = json!(r.issues.iter().map(|i| i.kind.tx_code()).collect::<Vec<_>>());
+                v["issues"] = json!(
+                    r.issues
+                        .iter()
+                        .map(|i| i.kind.tx_code())
+                        .collect::<Vec<_>>()
+                );
             }
             if r.inactive == Some(true) {
                 v["inactive"] = json!(true);
             }
             v
         }
-        Err(e) => json!({"line": row.line, "system": row.system, "code": code, "valid": false, "error": e.to_string()}),
+        Err(e) => {
+            json!({"line": row.line, "system": row.system, "code": code, "valid": false, "error": e.to_string()})
+        }
     }
 }
 

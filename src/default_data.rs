@@ -9,9 +9,18 @@ use std::path::Path;
 
 /// (file name, bytes) of every embedded source, imported in this order.
 pub const FILES: &[(&str, &[u8])] = &[
-    ("icd10cm-tabular-April-1-2026.xml.gz", include_bytes!("../data/icd10cm-tabular-April-1-2026.xml.gz")),
-    ("hl7.fhir.r4.examples-4.0.1-terminology-subset.tgz", include_bytes!("../data/hl7.fhir.r4.examples-4.0.1-terminology-subset.tgz")),
-    ("hl7.terminology.r4-7.0.1.tgz", include_bytes!("../data/hl7.terminology.r4-7.0.1.tgz")),
+    (
+        "icd10cm-tabular-April-1-2026.xml.gz",
+        include_bytes!("../data/icd10cm-tabular-April-1-2026.xml.gz"),
+    ),
+    (
+        "hl7.fhir.r4.examples-4.0.1-terminology-subset.tgz",
+        include_bytes!("../data/hl7.fhir.r4.examples-4.0.1-terminology-subset.tgz"),
+    ),
+    (
+        "hl7.terminology.r4-7.0.1.tgz",
+        include_bytes!("../data/hl7.terminology.r4-7.0.1.tgz"),
+    ),
 ];
 
 /// Imports the embedded dataset into `data` (which must hold no release yet).
@@ -24,7 +33,14 @@ pub fn import_into(data: &Path) -> Result<Release> {
         std::fs::write(&p, bytes).with_context(|| format!("writing {}", p.display()))?;
         paths.push(p);
     }
-    let report = import::run(data, &paths, &ImportOptions { progress: true, ..Default::default() });
+    let report = import::run(
+        data,
+        &paths,
+        &ImportOptions {
+            progress: true,
+            ..Default::default()
+        },
+    );
     let _ = std::fs::remove_dir_all(&tmp);
     Ok(report?.release)
 }

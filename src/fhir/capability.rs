@@ -8,10 +8,26 @@ use std::collections::BTreeMap;
 
 /// Operations served, as (name, definition canonical, resource types).
 pub const OPERATIONS: &[(&str, &str, &[&str])] = &[
-    ("lookup", "http://hl7.org/fhir/OperationDefinition/CodeSystem-lookup", &["CodeSystem"]),
-    ("validate-code", "http://hl7.org/fhir/OperationDefinition/CodeSystem-validate-code", &["CodeSystem"]),
-    ("subsumes", "http://hl7.org/fhir/OperationDefinition/CodeSystem-subsumes", &["CodeSystem"]),
-    ("validate-code", "http://hl7.org/fhir/OperationDefinition/ValueSet-validate-code", &["ValueSet"]),
+    (
+        "lookup",
+        "http://hl7.org/fhir/OperationDefinition/CodeSystem-lookup",
+        &["CodeSystem"],
+    ),
+    (
+        "validate-code",
+        "http://hl7.org/fhir/OperationDefinition/CodeSystem-validate-code",
+        &["CodeSystem"],
+    ),
+    (
+        "subsumes",
+        "http://hl7.org/fhir/OperationDefinition/CodeSystem-subsumes",
+        &["CodeSystem"],
+    ),
+    (
+        "validate-code",
+        "http://hl7.org/fhir/OperationDefinition/ValueSet-validate-code",
+        &["ValueSet"],
+    ),
 ];
 
 /// The CapabilityStatement.

@@ -10,7 +10,12 @@ use serde_json::{Map, Value, json};
 /// Coding JSON without empty members.
 pub fn coding(c: &Coding) -> Value {
     let mut m = Map::new();
-    for (k, v) in [("system", &c.system), ("version", &c.version), ("code", &c.code), ("display", &c.display)] {
+    for (k, v) in [
+        ("system", &c.system),
+        ("version", &c.version),
+        ("code", &c.code),
+        ("display", &c.display),
+    ] {
         if let Some(v) = v {
             m.insert(k.into(), json!(v));
         }
@@ -36,14 +41,22 @@ fn value_part(v: &PValue) -> (&'static str, Value) {
         PValue::String(s) => ("valueString", json!(s)),
         PValue::Boolean(b) => ("valueBoolean", json!(b)),
         PValue::Integer(i) => ("valueInteger", json!(i)),
-        PValue::Decimal(d) => ("valueDecimal", d.parse::<f64>().map(|f| json!(f)).unwrap_or_else(|_| json!(d))),
+        PValue::Decimal(d) => (
+            "valueDecimal",
+            d.parse::<f64>()
+                .map(|f| json!(f))
+                .unwrap_or_else(|_| json!(d)),
+        ),
         PValue::DateTime(d) => ("valueDateTime", json!(d)),
     }
 }
 
 fn property(p: &LookupProperty, part_name: &str) -> Value {
     let (key, value) = value_part(&p.value);
-    let mut parts = vec![param("code", "valueCode", json!(p.code)), param("value", key, value)];
+    let mut parts = vec![
+        param("code", "valueCode", json!(p.code)),
+        param("value", key, value),
+    ];
     if let Some(d) = &p.description {
         parts.push(param("description", "valueString", json!(d)));
     }
@@ -55,7 +68,10 @@ fn property(p: &LookupProperty, part_name: &str) -> Value {
 
 /// `$lookup` output.
 pub fn lookup(r: &LookupResult) -> Value {
-    let mut list = vec![param("name", "valueString", json!(r.name)), param("version", "valueString", json!(r.version))];
+    let mut list = vec![
+        param("name", "valueString", json!(r.name)),
+        param("version", "valueString", json!(r.version)),
+    ];
     if let Some(d) = &r.display {
         list.push(param("display", "valueString", json!(d)));
     }

@@ -6,7 +6,8 @@ use serde_json::{Value, json};
 /// An OperationOutcome with one error issue (`code` is an IssueType: `not-found`, `invalid`,
 /// `not-supported`, `exception`, …); `expression` names the parameter when there is one.
 pub fn error(code: &str, text: &str, expression: Option<&str>) -> Value {
-    let mut issue = json!({"severity": "error", "code": code, "details": {"text": text}, "diagnostics": text});
+    let mut issue =
+        json!({"severity": "error", "code": code, "details": {"text": text}, "diagnostics": text});
     if let Some(e) = expression {
         issue["expression"] = json!([e]);
     }

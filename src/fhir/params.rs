@@ -23,24 +23,44 @@ pub struct Params {
 impl Params {
     /// From query pairs.
     pub fn from_query(pairs: Vec<(String, String)>) -> Self {
-        Params { items: pairs.into_iter().filter(|(k, _)| !k.starts_with('_')).map(|(k, v)| (k, ParamValue::Text(v))).collect() }
+        Params {
+            items: pairs
+                .into_iter()
+                .filter(|(k, _)| !k.starts_with('_'))
+                .map(|(k, v)| (k, ParamValue::Text(v)))
+                .collect(),
+        }
     }
 
     /// From a `Parameters` resource.
     pub fn from_parameters(body: &Value) -> Result<Self> {
         if body.get("resourceType").and_then(Value::as_str) != Some("Parameters") {
-            return Err(Error::invalid("body", "the request body must be a FHIR Parameters resource (resourceType 'Parameters')"));
+            return Err(Error::invalid(
+                "body",
+                "the request body must be a FHIR Parameters resource (resourceType 'Parameters')",
+            ));
         }
         let mut items = Vec::new();
-        for p in body.get("parameter").and_then(Value::as_array).into_iter().flatten() {
+        for p in body
+            .get("parameter")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             let Some(name) = p.get("name").and_then(Value::as_str) else {
-                return Err(Error::invalid("parameter", "every Parameters.parameter needs a name"));
+                return Err(Error::invalid(
+                    "parameter",
+                    "every Parameters.parameter needs a name",
+                ));
             };
             let value = if let Some(r) = p.get("resource") {
                 ParamValue::Json(r.clone())
             } else if p.get("part").is_some() {
                 ParamValue::Json(p.clone())
-            } else if let Some((_, v)) = p.as_object().and_then(|o| o.iter().find(|(k, _)| k.starts_with("value"))) {
+            } else if let Some((_, v)) = p
+                .as_object()
+                .and_then(|o| o.iter().find(|(k, _)| k.starts_with("value")))
+            {
                 match v {
                     Value::String(s) => ParamValue::Text(s.clone()),
                     Value::Bool(b) => ParamValue::Text(b.to_string()),
@@ -48,7 +68,10 @@ impl Params {
                     other => ParamValue::Json(other.clone()),
                 }
             } else {
-                return Err(Error::invalid(name, format!("parameter '{name}' has no value")));
+                return Err(Error::invalid(
+                    name,
+                    format!("parameter '{name}' has no value"),
+                ));
             };
             items.push((name.to_string(), value));
         }
@@ -66,7 +89,10 @@ impl Params {
 
     /// Every value of a parameter.
     pub fn all(&self, name: &str) -> impl Iterator<Item = &ParamValue> {
-        self.items.iter().filter(move |(k, _)| k == name).map(|(_, v)| v)
+        self.items
+            .iter()
+            .filter(move |(k, _)| k == name)
+            .map(|(_, v)| v)
     }
 
     /// A single text parameter; repeated or complex values are errors.
@@ -74,19 +100,35 @@ impl Params {
         let mut it = self.all(name);
         let first = it.next();
         if it.next().is_some() {
-            return Err(Error::invalid(name, format!("parameter '{name}' may appear only once")));
+            return Err(Error::invalid(
+                name,
+                format!("parameter '{name}' may appear only once"),
+            ));
         }
         match first {
             None => Ok(None),
-            Some(ParamValue::Text(s)) if s.is_empty() => Err(Error::invalid(name, format!("parameter '{name}' is empty"))),
+            Some(ParamValue::Text(s)) if s.is_empty() => {
+                Err(Error::invalid(name, format!("parameter '{name}' is empty")))
+            }
             Some(ParamValue::Text(s)) => Ok(Some(s.clone())),
-            Some(ParamValue::Json(_)) => Err(Error::invalid(name, format!("parameter '{name}' must be a primitive value"))),
+            Some(ParamValue::Json(_)) => Err(Error::invalid(
+                name,
+                format!("parameter '{name}' must be a primitive value"),
+            )),
         }
     }
 
     /// Every text value of a repeating parameter.
     pub fn texts(&self, name: &str) -> Vec<String> {
-        self.all(name).filter_map(|v| if let ParamValue::Text(s) = v { Some(s.clone()) } else { None }).collect()
+        self.all(name)
+            .filter_map(|v| {
+                if let ParamValue::Text(s) = v {
+                    Some(s.clone())
+                } else {
+                    None
+                }
+            })
+            .collect()
     }
 
     /// A boolean parameter.
@@ -95,7 +137,10 @@ impl Params {
             None => Ok(None),
             Some("true") => Ok(Some(true)),
             Some("false") => Ok(Some(false)),
-            Some(v) => Err(Error::invalid(name, format!("parameter '{name}' must be true or false, not '{v}'"))),
+            Some(v) => Err(Error::invalid(
+                name,
+                format!("parameter '{name}' must be true or false, not '{v}'"),
+            )),
         }
     }
 
@@ -104,14 +149,26 @@ impl Params {
         let mut it = self.all(name);
         let first = it.next();
         if it.next().is_some() {
-            return Err(Error::invalid(name, format!("parameter '{name}' may appear only once")));
+            return Err(Error::invalid(
+                name,
+                format!("parameter '{name}' may appear only once"),
+            ));
         }
         match first {
             None => Ok(None),
             Some(ParamValue::Json(v)) => Ok(Some(coding_from_json(v))),
             Some(ParamValue::Text(s)) => match s.rsplit_once('|') {
-                Some((system, code)) => Ok(Some(Coding { system: Some(system.to_string()).filter(|s| !s.is_empty()), code: Some(code.into()), ..Default::default() })),
-                None => Err(Error::invalid(name, format!("parameter '{name}' must be a Coding; in a query write it as system|code"))),
+                Some((system, code)) => Ok(Some(Coding {
+                    system: Some(system.to_string()).filter(|s| !s.is_empty()),
+                    code: Some(code.into()),
+                    ..Default::default()
+                })),
+                None => Err(Error::invalid(
+                    name,
+                    format!(
+                        "parameter '{name}' must be a Coding; in a query write it as system|code"
+                    ),
+                )),
             },
         }
     }
@@ -121,13 +178,27 @@ impl Params {
         match self.all(name).next() {
             None => Ok(None),
             Some(ParamValue::Json(v)) => {
-                let codings: Vec<Coding> = v.get("coding").and_then(Value::as_array).into_iter().flatten().map(coding_from_json).collect();
+                let codings: Vec<Coding> = v
+                    .get("coding")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .map(coding_from_json)
+                    .collect();
                 if codings.is_empty() {
-                    return Err(Error::invalid(name, format!("parameter '{name}' has no coding")));
+                    return Err(Error::invalid(
+                        name,
+                        format!("parameter '{name}' has no coding"),
+                    ));
                 }
                 Ok(Some(codings))
             }
-            Some(ParamValue::Text(_)) => Err(Error::invalid(name, format!("parameter '{name}' must be a CodeableConcept (send it with POST Parameters)"))),
+            Some(ParamValue::Text(_)) => Err(Error::invalid(
+                name,
+                format!(
+                    "parameter '{name}' must be a CodeableConcept (send it with POST Parameters)"
+                ),
+            )),
         }
     }
 
@@ -136,7 +207,10 @@ impl Params {
         self.all(name)
             .map(|v| match v {
                 ParamValue::Json(r) if r.get("resourceType").is_some() => Ok(r.clone()),
-                _ => Err(Error::invalid(name, format!("parameter '{name}' must carry a resource"))),
+                _ => Err(Error::invalid(
+                    name,
+                    format!("parameter '{name}' must carry a resource"),
+                )),
             })
             .collect()
     }
@@ -145,5 +219,10 @@ impl Params {
 /// A Coding from its JSON.
 pub fn coding_from_json(v: &Value) -> Coding {
     let s = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
-    Coding { system: s("system"), version: s("version"), code: s("code"), display: s("display") }
+    Coding {
+        system: s("system"),
+        version: s("version"),
+        code: s("code"),
+        display: s("display"),
+    }
 }

@@ -11,8 +11,17 @@ pub fn code_system_id(cs: &CodeSystemVersion, resource: Option<&Value>) -> Strin
         return id.to_string();
     }
     match cs.family {
-        Family::Snomed => format!("snomed-{}-{}", cs.edition_module.clone().unwrap_or_default(), cs.release_date.clone().unwrap_or_default()),
-        f => format!("{}-{}", f.as_str(), cs.version.replace(|c: char| !c.is_ascii_alphanumeric() && c != '.', "-")),
+        Family::Snomed => format!(
+            "snomed-{}-{}",
+            cs.edition_module.clone().unwrap_or_default(),
+            cs.release_date.clone().unwrap_or_default()
+        ),
+        f => format!(
+            "{}-{}",
+            f.as_str(),
+            cs.version
+                .replace(|c: char| !c.is_ascii_alphanumeric() && c != '.', "-")
+        ),
     }
 }
 

@@ -25,7 +25,11 @@ pub enum ApiError {
 impl ApiError {
     /// An HTTP-level error.
     pub fn http(status: StatusCode, code: &'static str, text: impl Into<String>) -> Self {
-        ApiError::Http { status, code, text: text.into() }
+        ApiError::Http {
+            status,
+            code,
+            text: text.into(),
+        }
     }
 }
 
@@ -58,14 +62,22 @@ impl ResponseError for ApiError {
     fn error_response(&self) -> HttpResponse {
         let body = match self {
             ApiError::Op(ops::Error::NotFound(m)) => outcome::error("not-found", m, None),
-            ApiError::Op(ops::Error::Invalid { param, message }) => outcome::error("invalid", message, Some(param)),
+            ApiError::Op(ops::Error::Invalid { param, message }) => {
+                outcome::error("invalid", message, Some(param))
+            }
             ApiError::Op(ops::Error::NotSupported(m)) => outcome::error("not-supported", m, None),
             ApiError::Op(ops::Error::Internal(m)) => {
                 tracing::error!(error = %m, "internal error");
-                outcome::error("exception", "internal server error; the server log has the details", None)
+                outcome::error(
+                    "exception",
+                    "internal server error; the server log has the details",
+                    None,
+                )
             }
             ApiError::Http { code, text, .. } => outcome::error(code, text, None),
         };
-        HttpResponse::build(self.status_code()).content_type(FHIR_JSON).json(body)
+        HttpResponse::build(self.status_code())
+            .content_type(FHIR_JSON)
+            .json(body)
     }
 }

@@ -11,7 +11,9 @@ use serde_json::Value;
 type Reply = Result<HttpResponse, ApiError>;
 
 fn fhir(v: &Value) -> HttpResponse {
-    HttpResponse::Ok().content_type(FHIR_JSON).body(serde_json::to_vec(v).unwrap_or_default())
+    HttpResponse::Ok()
+        .content_type(FHIR_JSON)
+        .body(serde_json::to_vec(v).unwrap_or_default())
 }
 
 fn base_url(req: &HttpRequest) -> String {
@@ -21,7 +23,9 @@ fn base_url(req: &HttpRequest) -> String {
 
 /// `GET /health`: a trivial endpoint (liveness, and the baseline in load tests).
 pub async fn health() -> HttpResponse {
-    HttpResponse::Ok().content_type("application/json").body(r#"{"status":"ok"}"#)
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(r#"{"status":"ok"}"#)
 }
 
 /// `GET /metadata[?mode=terminology]`.
@@ -29,10 +33,25 @@ pub async fn metadata(t: web::Data<Terminology>, req: HttpRequest) -> Reply {
     request::check_format(&req)?;
     let pairs = request::query_pairs(&req)?;
     let date = crate::import::manifest::now_rfc3339();
-    match pairs.iter().find(|(k, _)| k == "mode").map(|(_, v)| v.as_str()) {
-        None | Some("full") | Some("normative") => Ok(fhir(&capability::capability_statement(&base_url(&req), &date))),
-        Some("terminology") => Ok(fhir(&capability::terminology_capabilities(&base_url(&req), &date, t.catalog()))),
-        Some(other) => Err(ops::Error::invalid("mode", format!("mode '{other}' is not one of full, normative, terminology")).into()),
+    match pairs
+        .iter()
+        .find(|(k, _)| k == "mode")
+        .map(|(_, v)| v.as_str())
+    {
+        None | Some("full") | Some("normative") => Ok(fhir(&capability::capability_statement(
+            &base_url(&req),
+            &date,
+        ))),
+        Some("terminology") => Ok(fhir(&capability::terminology_capabilities(
+            &base_url(&req),
+            &date,
+            t.catalog(),
+        ))),
+        Some(other) => Err(ops::Error::invalid(
+            "mode",
+            format!("mode '{other}' is not one of full, normative, terminology"),
+        )
+        .into()),
     }
 }
 
@@ -45,7 +64,11 @@ pub async fn lookup(t: web::Data<Terminology>, req: HttpRequest, body: web::Byte
 }
 
 /// `GET|POST /CodeSystem/$validate-code`.
-pub async fn validate_code_system(t: web::Data<Terminology>, req: HttpRequest, body: web::Bytes) -> Reply {
+pub async fn validate_code_system(
+    t: web::Data<Terminology>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Reply {
     let p = request::params(&req, &body)?;
     let mut ctx = request::context(&req, &p)?;
     for cs in p.resources("codeSystem")? {
@@ -58,7 +81,11 @@ pub async fn validate_code_system(t: web::Data<Terminology>, req: HttpRequest, b
 }
 
 /// `GET|POST /ValueSet/$validate-code`.
-pub async fn validate_value_set(t: web::Data<Terminology>, req: HttpRequest, body: web::Bytes) -> Reply {
+pub async fn validate_value_set(
+    t: web::Data<Terminology>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Reply {
     let p = request::params(&req, &body)?;
     let ctx = request::context(&req, &p)?;
     let vreq = requests::validate_value_set(&t, &ctx, &p)?;
@@ -80,7 +107,13 @@ fn resource_type(ty: &str) -> Result<&'static str, ApiError> {
         "CodeSystem" => Ok("CodeSystem"),
         "ValueSet" => Ok("value_set"),
         "ConceptMap" => Ok("concept_map"),
-        _ => Err(ApiError::http(StatusCode::NOT_FOUND, "not-found", format!("unknown resource type or route '/{ty}'; this server serves CodeSystem, ValueSet and ConceptMap"))),
+        _ => Err(ApiError::http(
+            StatusCode::NOT_FOUND,
+            "not-found",
+            format!(
+                "unknown resource type or route '/{ty}'; this server serves CodeSystem, ValueSet and ConceptMap"
+            ),
+        )),
     }
 }
 
@@ -90,20 +123,32 @@ pub async fn search(t: web::Data<Terminology>, req: HttpRequest, path: web::Path
     let ty = path.into_inner();
     let table = resource_type(&ty)?;
     let p = crate::fhir::params::Params::from_query(request::query_pairs(&req)?);
-    let count: i64 = match request::query_pairs(&req)?.into_iter().find(|(k, _)| k == "_count") {
-        Some((_, v)) => v.parse().ok().filter(|n| *n >= 0).ok_or_else(|| ops::Error::invalid("_count", format!("_count must be a non-negative number, not '{v}'")))?,
+    let count: i64 = match request::query_pairs(&req)?
+        .into_iter()
+        .find(|(k, _)| k == "_count")
+    {
+        Some((_, v)) => v.parse().ok().filter(|n| *n >= 0).ok_or_else(|| {
+            ops::Error::invalid(
+                "_count",
+                format!("_count must be a non-negative number, not '{v}'"),
+            )
+        })?,
         None => 100,
     };
     let (url, version, name) = (p.text("url")?, p.text("version")?, p.text("name")?);
     let entries: Vec<Value> = if table == "CodeSystem" {
         let mut out = Vec::new();
         for cs in t.catalog() {
-            if url.as_ref().is_some_and(|u| u != &cs.url) || version.as_ref().is_some_and(|v| v != &cs.version) {
+            if url.as_ref().is_some_and(|u| u != &cs.url)
+                || version.as_ref().is_some_and(|v| v != &cs.version)
+            {
                 continue;
             }
             if let Some(n) = &name {
                 let n = n.to_lowercase();
-                let hit = [&cs.name, &cs.title].iter().any(|f| f.as_ref().is_some_and(|s| s.to_lowercase().starts_with(&n)));
+                let hit = [&cs.name, &cs.title]
+                    .iter()
+                    .any(|f| f.as_ref().is_some_and(|s| s.to_lowercase().starts_with(&n)));
                 if !hit {
                     continue;
                 }
@@ -115,21 +160,38 @@ pub async fn search(t: web::Data<Terminology>, req: HttpRequest, path: web::Path
         }
         out
     } else {
-        t.with_store(|s| Ok(s.search_resources(table, url.as_deref(), version.as_deref(), name.as_deref(), count)?))?
-            .into_iter()
-            .filter_map(|s| serde_json::from_str(&s).ok())
-            .collect()
+        t.with_store(|s| {
+            Ok(s.search_resources(
+                table,
+                url.as_deref(),
+                version.as_deref(),
+                name.as_deref(),
+                count,
+            )?)
+        })?
+        .into_iter()
+        .filter_map(|s| serde_json::from_str(&s).ok())
+        .collect()
     };
     Ok(fhir(&resources::bundle(&base_url(&req), &ty, entries)))
 }
 
-fn code_system_resource(t: &Terminology, cs: &crate::model::CodeSystemVersion) -> Result<Value, ApiError> {
-    let stored = t.with_store(|s| Ok(s.code_system_resource(cs.id)?))?.and_then(|s| serde_json::from_str(&s).ok());
+fn code_system_resource(
+    t: &Terminology,
+    cs: &crate::model::CodeSystemVersion,
+) -> Result<Value, ApiError> {
+    let stored = t
+        .with_store(|s| Ok(s.code_system_resource(cs.id)?))?
+        .and_then(|s| serde_json::from_str(&s).ok());
     Ok(resources::code_system(cs, stored))
 }
 
 /// `GET /{CodeSystem|ValueSet|ConceptMap}/{id}`.
-pub async fn read(t: web::Data<Terminology>, req: HttpRequest, path: web::Path<(String, String)>) -> Reply {
+pub async fn read(
+    t: web::Data<Terminology>,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+) -> Reply {
     request::check_format(&req)?;
     let (ty, id) = path.into_inner();
     let table = resource_type(&ty)?;
@@ -144,9 +206,16 @@ pub async fn read(t: web::Data<Terminology>, req: HttpRequest, path: web::Path<(
         }
         hit
     } else {
-        t.with_store(|s| Ok(s.resource_by_id(table, &id)?))?.and_then(|s| serde_json::from_str(&s).ok())
+        t.with_store(|s| Ok(s.resource_by_id(table, &id)?))?
+            .and_then(|s| serde_json::from_str(&s).ok())
     };
-    found.map(|r| fhir(&r)).ok_or_else(|| ApiError::http(StatusCode::NOT_FOUND, "not-found", format!("{ty}/{id} is not known to this server")))
+    found.map(|r| fhir(&r)).ok_or_else(|| {
+        ApiError::http(
+            StatusCode::NOT_FOUND,
+            "not-found",
+            format!("{ty}/{id} is not known to this server"),
+        )
+    })
 }
 
 /// Unknown routes.
@@ -154,7 +223,11 @@ pub async fn not_found(req: HttpRequest) -> HttpResponse {
     actix_web::ResponseError::error_response(&ApiError::http(
         StatusCode::NOT_FOUND,
         "not-found",
-        format!("no route {} {}; see /openapi.json or /swagger-ui/ for what this server offers", req.method(), req.path()),
+        format!(
+            "no route {} {}; see /openapi.json or /swagger-ui/ for what this server offers",
+            req.method(),
+            req.path()
+        ),
     ))
 }
 
@@ -165,7 +238,14 @@ pub async fn method_not_allowed(req: HttpRequest) -> HttpResponse {
         "not-supported",
         format!("{} is not allowed on {}", req.method(), req.path()),
     ));
-    let allow = if req.path().contains('$') { "GET, POST" } else { "GET" };
-    res.headers_mut().insert(actix_web::http::header::ALLOW, actix_web::http::header::HeaderValue::from_static(allow));
+    let allow = if req.path().contains('$') {
+        "GET, POST"
+    } else {
+        "GET"
+    };
+    res.headers_mut().insert(
+        actix_web::http::header::ALLOW,
+        actix_web::http::header::HeaderValue::from_static(allow),
+    );
     res
 }

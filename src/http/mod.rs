@@ -19,8 +19,16 @@ pub fn configure(t: Arc<Terminology>) -> impl FnOnce(&mut web::ServiceConfig) {
         use handlers::*;
         cfg.app_data(web::Data::from(t))
             .app_data(web::PayloadConfig::new(16 << 20))
-            .service(web::resource("/health").route(web::get().to(health)).default_service(web::to(method_not_allowed)))
-            .service(web::resource("/metadata").route(web::get().to(metadata)).default_service(web::to(method_not_allowed)))
+            .service(
+                web::resource("/health")
+                    .route(web::get().to(health))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource("/metadata")
+                    .route(web::get().to(metadata))
+                    .default_service(web::to(method_not_allowed)),
+            )
             .service(
                 web::resource("/CodeSystem/$lookup")
                     .route(web::get().to(lookup))
@@ -46,18 +54,46 @@ pub fn configure(t: Arc<Terminology>) -> impl FnOnce(&mut web::ServiceConfig) {
                     .default_service(web::to(method_not_allowed)),
             )
             // The spec and its UI are registered before the generic /{type} routes they would match.
-            .service(utoipa_swagger_ui::SwaggerUi::new("/swagger-ui/{_:.*}").url("/openapi.json", openapi::ApiDoc::openapi()))
-            .service(web::resource("/{type}").route(web::get().to(search)).default_service(web::to(method_not_allowed)))
-            .service(web::resource("/{type}/{id}").route(web::get().to(read)).default_service(web::to(method_not_allowed)))
+            .service(
+                utoipa_swagger_ui::SwaggerUi::new("/swagger-ui/{_:.*}")
+                    .url("/openapi.json", openapi::ApiDoc::openapi()),
+            )
+            .service(
+                web::resource("/{type}")
+                    .route(web::get().to(search))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource("/{type}/{id}")
+                    .route(web::get().to(read))
+                    .default_service(web::to(method_not_allowed)),
+            )
             .default_service(web::to(not_found));
     }
 }
 
-/// Runs the server until it is stopped.
+/// Runs the server on `addr` until it is stopped.
 pub async fn serve(t: Arc<Terminology>, addr: &str, workers: usize) -> std::io::Result<()> {
-    HttpServer::new(move || App::new().wrap(actix_web::middleware::from_fn(request::correlation_id)).configure(configure(t.clone())))
-        .workers(workers)
-        .bind(addr)?
-        .run()
-        .await
+    let listener = std::net::TcpListener::bind(addr)?;
+    server(t, listener, workers, true)?.await
+}
+
+/// The server on an already bound listener (tests bind port 0, without signal handling);
+/// not yet awaited.
+pub fn server(
+    t: Arc<Terminology>,
+    listener: std::net::TcpListener,
+    workers: usize,
+    signals: bool,
+) -> std::io::Result<actix_web::dev::Server> {
+    let mut s = HttpServer::new(move || {
+        App::new()
+            .wrap(actix_web::middleware::from_fn(request::correlation_id))
+            .configure(configure(t.clone()))
+    })
+    .workers(workers);
+    if !signals {
+        s = s.disable_signals();
+    }
+    Ok(s.listen(listener)?.run())
 }

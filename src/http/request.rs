@@ -17,28 +17,52 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Query pairs of a request.
 pub fn query_pairs(req: &HttpRequest) -> Result<Vec<(String, String)>, ApiError> {
-    serde_urlencoded::from_str(req.query_string())
-        .map_err(|e| ApiError::http(StatusCode::BAD_REQUEST, "invalid", format!("malformed query string: {e}")))
+    serde_urlencoded::from_str(req.query_string()).map_err(|e| {
+        ApiError::http(
+            StatusCode::BAD_REQUEST,
+            "invalid",
+            format!("malformed query string: {e}"),
+        )
+    })
 }
 
 /// Rejects `_format` values and `Accept` headers asking for anything but FHIR JSON.
 pub fn check_format(req: &HttpRequest) -> Result<(), ApiError> {
     let pairs = query_pairs(req)?;
     if let Some((_, f)) = pairs.iter().find(|(k, _)| k == "_format") {
-        let ok = matches!(f.as_str(), "json" | "application/json" | "application/fhir+json" | "fhir+json")
-            || f.starts_with("application/fhir+json;")
+        let ok = matches!(
+            f.as_str(),
+            "json" | "application/json" | "application/fhir+json" | "fhir+json"
+        ) || f.starts_with("application/fhir+json;")
             || f.starts_with("application/json;");
         if !ok {
-            return Err(ApiError::http(StatusCode::NOT_ACCEPTABLE, "not-supported", format!("_format '{f}' is not supported; this server speaks FHIR JSON (_format=json)")));
+            return Err(ApiError::http(
+                StatusCode::NOT_ACCEPTABLE,
+                "not-supported",
+                format!(
+                    "_format '{f}' is not supported; this server speaks FHIR JSON (_format=json)"
+                ),
+            ));
         }
     }
-    if let Some(accept) = req.headers().get(header::ACCEPT).and_then(|h| h.to_str().ok()) {
+    if let Some(accept) = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|h| h.to_str().ok())
+    {
         let json_ok = accept.split(',').any(|a| {
             let a = a.trim().split(';').next().unwrap_or("").trim();
-            matches!(a, "*/*" | "application/*" | "application/json" | "application/fhir+json" | "")
+            matches!(
+                a,
+                "*/*" | "application/*" | "application/json" | "application/fhir+json" | ""
+            )
         });
         if !json_ok {
-            return Err(ApiError::http(StatusCode::NOT_ACCEPTABLE, "not-supported", format!("cannot answer with '{accept}'; this server speaks application/fhir+json")));
+            return Err(ApiError::http(
+                StatusCode::NOT_ACCEPTABLE,
+                "not-supported",
+                format!("cannot answer with '{accept}'; this server speaks application/fhir+json"),
+            ));
         }
     }
     Ok(())
@@ -50,12 +74,29 @@ pub fn params(req: &HttpRequest, body: &web::Bytes) -> Result<Params, ApiError> 
     if req.method() != Method::POST {
         return Ok(Params::from_query(query_pairs(req)?));
     }
-    let ct = req.headers().get(header::CONTENT_TYPE).and_then(|h| h.to_str().ok()).unwrap_or("");
-    let mime = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let ct = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("");
+    let mime = ct
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     match mime.as_str() {
         "application/fhir+json" | "application/json" => {
             let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
-                ApiError::http(StatusCode::BAD_REQUEST, "invalid", format!("malformed JSON body at line {}, column {}: {e}", e.line(), e.column()))
+                ApiError::http(
+                    StatusCode::BAD_REQUEST,
+                    "invalid",
+                    format!(
+                        "malformed JSON body at line {}, column {}: {e}",
+                        e.line(),
+                        e.column()
+                    ),
+                )
             })?;
             let mut p = Params::from_parameters(&value)?;
             // Query parameters may accompany a POST; the body wins for the same name.
@@ -63,15 +104,26 @@ pub fn params(req: &HttpRequest, body: &web::Bytes) -> Result<Params, ApiError> 
             Ok(p)
         }
         "application/x-www-form-urlencoded" => {
-            let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body)
-                .map_err(|e| ApiError::http(StatusCode::BAD_REQUEST, "invalid", format!("malformed form body: {e}")))?;
+            let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body).map_err(|e| {
+                ApiError::http(
+                    StatusCode::BAD_REQUEST,
+                    "invalid",
+                    format!("malformed form body: {e}"),
+                )
+            })?;
             Ok(Params::from_query(pairs))
         }
-        "" => Err(ApiError::http(StatusCode::UNSUPPORTED_MEDIA_TYPE, "not-supported", "POST needs Content-Type: application/fhir+json (a Parameters resource)")),
+        "" => Err(ApiError::http(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "not-supported",
+            "POST needs Content-Type: application/fhir+json (a Parameters resource)",
+        )),
         other => Err(ApiError::http(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "not-supported",
-            format!("Content-Type '{other}' is not supported; send application/fhir+json (a Parameters resource)"),
+            format!(
+                "Content-Type '{other}' is not supported; send application/fhir+json (a Parameters resource)"
+            ),
         )),
     }
 }
@@ -81,14 +133,22 @@ pub fn context(req: &HttpRequest, p: &Params) -> Result<RequestContext, ApiError
     let mut ctx = RequestContext::default();
     if let Some(lang) = p.text("displayLanguage")? {
         ctx.languages = parse_accept_language(&lang);
-    } else if let Some(h) = req.headers().get(header::ACCEPT_LANGUAGE).and_then(|h| h.to_str().ok()) {
+    } else if let Some(h) = req
+        .headers()
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|h| h.to_str().ok())
+    {
         ctx.languages = parse_accept_language(h);
     }
     for r in p.resources("tx-resource")? {
         match r.get("resourceType").and_then(|v| v.as_str()) {
             Some("CodeSystem") => {
-                let cs = MemCodeSystem::from_json(&r)
-                    .ok_or_else(|| crate::ops::Error::invalid("tx-resource", "a CodeSystem in tx-resource needs a url"))?;
+                let cs = MemCodeSystem::from_json(&r).ok_or_else(|| {
+                    crate::ops::Error::invalid(
+                        "tx-resource",
+                        "a CodeSystem in tx-resource needs a url",
+                    )
+                })?;
                 ctx.code_systems.push(Arc::new(cs));
             }
             Some("ValueSet") => ctx.value_sets.push(r),
@@ -102,7 +162,10 @@ static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
 /// Echoes `X-Request-Id` (or `X-Correlation-Id`) back, generating one when absent, so
 /// integration services can join their logs with ours.
-pub async fn correlation_id(req: ServiceRequest, next: Next<impl MessageBody>) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+pub async fn correlation_id(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let given = req
         .headers()
         .get("x-request-id")
@@ -110,10 +173,17 @@ pub async fn correlation_id(req: ServiceRequest, next: Next<impl MessageBody>) -
         .and_then(|h| h.to_str().ok())
         .filter(|s| !s.is_empty() && s.len() <= 200)
         .map(str::to_string);
-    let id = given.unwrap_or_else(|| format!("concord-{:x}-{}", std::process::id(), NEXT_ID.fetch_add(1, Ordering::Relaxed)));
+    let id = given.unwrap_or_else(|| {
+        format!(
+            "concord-{:x}-{}",
+            std::process::id(),
+            NEXT_ID.fetch_add(1, Ordering::Relaxed)
+        )
+    });
     let mut res = next.call(req).await?;
     if let Ok(v) = HeaderValue::from_str(&id) {
-        res.headers_mut().insert(header::HeaderName::from_static("x-request-id"), v);
+        res.headers_mut()
+            .insert(header::HeaderName::from_static("x-request-id"), v);
     }
     Ok(res)
 }

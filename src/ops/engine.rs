@@ -62,19 +62,31 @@ impl Terminology {
             if slot.as_ref().is_none_or(|(p, _)| p != &self.db_path) {
                 *slot = Some((self.db_path.clone(), Store::open_read_only(&self.db_path)?));
             }
-            let (_, store) = slot.as_ref().ok_or_else(|| Error::Internal("no store".into()))?;
+            let (_, store) = slot
+                .as_ref()
+                .ok_or_else(|| Error::Internal("no store".into()))?;
             f(store)
         })
     }
 
     /// The is-a hierarchy of one version, built on first use and kept.
     pub fn hierarchy(&self, cs: i64) -> Result<Arc<Hierarchy>> {
-        if let Some(h) = self.hierarchies.read().map_err(|_| Error::Internal("lock".into()))?.get(&cs) {
+        if let Some(h) = self
+            .hierarchies
+            .read()
+            .map_err(|_| Error::Internal("lock".into()))?
+            .get(&cs)
+        {
             return Ok(h.clone());
         }
         let edges = self.with_store(|s| Ok(s.all_edges(cs)?))?;
-        let h = Arc::new(Hierarchy::from_edges(edges.iter().map(|(c, p)| (c.as_str(), p.as_str()))));
-        self.hierarchies.write().map_err(|_| Error::Internal("lock".into()))?.insert(cs, h.clone());
+        let h = Arc::new(Hierarchy::from_edges(
+            edges.iter().map(|(c, p)| (c.as_str(), p.as_str())),
+        ));
+        self.hierarchies
+            .write()
+            .map_err(|_| Error::Internal("lock".into()))?
+            .insert(cs, h.clone());
         Ok(h)
     }
 

@@ -63,7 +63,9 @@ impl Hierarchy {
 
     /// Every descendant of `code` (not including it).
     pub fn descendants(&self, code: &str) -> Vec<&str> {
-        let Some(&start) = self.index.get(code) else { return Vec::new() };
+        let Some(&start) = self.index.get(code) else {
+            return Vec::new();
+        };
         let mut seen = std::collections::HashSet::new();
         let mut stack = vec![start];
         let mut out = Vec::new();

@@ -3,8 +3,8 @@
 //! 900000000000509007, or `xx-x-<refsetId>`), and the display is the synonym preferred in it;
 //! for other code systems a designation in that language, else the concept's display.
 
-use super::source::Source;
 use super::Result;
+use super::source::Source;
 use crate::model::{Concept, Designation, Family, sct};
 
 /// Parses an `Accept-Language` header into tags by descending quality.
@@ -18,7 +18,13 @@ pub fn parse_accept_language(header: &str) -> Vec<String> {
             if tag.is_empty() || tag == "*" {
                 return None;
             }
-            let q = it.find_map(|p| p.trim().strip_prefix("q=").and_then(|q| q.parse::<f32>().ok())).unwrap_or(1.0);
+            let q = it
+                .find_map(|p| {
+                    p.trim()
+                        .strip_prefix("q=")
+                        .and_then(|q| q.parse::<f32>().ok())
+                })
+                .unwrap_or(1.0);
             (q > 0.0).then(|| (q, i, tag.to_string()))
         })
         .collect();
@@ -27,7 +33,13 @@ pub fn parse_accept_language(header: &str) -> Vec<String> {
 }
 
 /// Chooses the display of `concept` for the requested language tags (then `default`).
-pub fn display(source: &dyn Source, concept: &Concept, designations: &[Designation], tags: &[String], default: &str) -> Result<Option<String>> {
+pub fn display(
+    source: &dyn Source,
+    concept: &Concept,
+    designations: &[Designation],
+    tags: &[String],
+    default: &str,
+) -> Result<Option<String>> {
     let mut all: Vec<&str> = tags.iter().map(String::as_str).collect();
     all.push(default);
     for tag in all {
@@ -36,7 +48,9 @@ pub fn display(source: &dyn Source, concept: &Concept, designations: &[Designati
                 && let Some(d) = designations.iter().find(|d| {
                     d.active
                         && d.use_code.as_deref() == Some(sct::SYNONYM)
-                        && d.acceptability.iter().any(|(r, a)| r == &refset && a == sct::PREFERRED)
+                        && d.acceptability
+                            .iter()
+                            .any(|(r, a)| r == &refset && a == sct::PREFERRED)
                 })
             {
                 return Ok(Some(d.term.clone()));
@@ -45,11 +59,19 @@ pub fn display(source: &dyn Source, concept: &Concept, designations: &[Designati
             let primary = tag.split('-').next().unwrap_or(tag);
             if let Some(d) = designations.iter().find(|d| {
                 d.active
-                    && d.language.as_deref().is_some_and(|l| l.eq_ignore_ascii_case(tag) || (l.eq_ignore_ascii_case(primary) && !tag.contains("-x-")))
-                    && d.use_code.as_deref().is_none_or(|u| matches!(u, "display" | "preferred" | "900000000000013009"))
+                    && d.language.as_deref().is_some_and(|l| {
+                        l.eq_ignore_ascii_case(tag)
+                            || (l.eq_ignore_ascii_case(primary) && !tag.contains("-x-"))
+                    })
+                    && d.use_code
+                        .as_deref()
+                        .is_none_or(|u| matches!(u, "display" | "preferred" | "900000000000013009"))
             }) {
                 // A designation exactly in the concept's own display language is the display.
-                if primary.eq_ignore_ascii_case("en") && concept.display.is_some() && source.meta().family != Family::Fhir {
+                if primary.eq_ignore_ascii_case("en")
+                    && concept.display.is_some()
+                    && source.meta().family != Family::Fhir
+                {
                     return Ok(concept.display.clone());
                 }
                 return Ok(Some(d.term.clone()));
@@ -63,6 +85,9 @@ pub fn display(source: &dyn Source, concept: &Concept, designations: &[Designati
 mod tests {
     #[test]
     fn accept_language_orders_by_quality() {
-        assert_eq!(super::parse_accept_language("en-US;q=0.5, en-GB, fr;q=0"), ["en-GB", "en-US"]);
+        assert_eq!(
+            super::parse_accept_language("en-US;q=0.5, en-GB, fr;q=0"),
+            ["en-GB", "en-US"]
+        );
     }
 }

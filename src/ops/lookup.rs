@@ -82,7 +82,12 @@ pub struct LookupResult {
 }
 
 fn prop(code: &str, value: Value) -> LookupProperty {
-    LookupProperty { code: code.into(), value, description: None, sub: vec![] }
+    LookupProperty {
+        code: code.into(),
+        value,
+        description: None,
+        sub: vec![],
+    }
 }
 
 /// Runs `$lookup`.
@@ -90,17 +95,34 @@ pub fn lookup(t: &Terminology, ctx: &RequestContext, req: &LookupRequest) -> Res
     let source = resolve::code_system(t, ctx, &req.system, req.version.as_deref())?;
     let meta = source.meta().clone();
     let concept = source.concept(&req.code)?.ok_or_else(|| {
-        Error::NotFound(format!("Unable to find code '{}' in {} version {}", req.code, meta.url, meta.version))
+        Error::NotFound(format!(
+            "Unable to find code '{}' in {} version {}",
+            req.code, meta.url, meta.version
+        ))
     })?;
     let designations = source.designations(&req.code)?;
-    let display = language::display(source.as_ref(), &concept, &designations, &ctx.languages, &t.default_language)?;
+    let display = language::display(
+        source.as_ref(),
+        &concept,
+        &designations,
+        &ctx.languages,
+        &t.default_language,
+    )?;
     let wanted = |p: &str| req.properties.is_empty() || req.properties.iter().any(|w| w == p);
     let mut properties = Vec::new();
-    let display_of = |code: &str| -> Result<Option<String>> { Ok(source.concept(code)?.and_then(|c| c.display)) };
-    for (name, codes) in [("parent", source.parents(&req.code)?), ("child", source.children(&req.code)?)] {
+    let display_of = |code: &str| -> Result<Option<String>> {
+        Ok(source.concept(code)?.and_then(|c| c.display))
+    };
+    for (name, codes) in [
+        ("parent", source.parents(&req.code)?),
+        ("child", source.children(&req.code)?),
+    ] {
         if wanted(name) {
             for c in codes {
-                properties.push(LookupProperty { description: display_of(&c)?, ..prop(name, Value::Code(c)) });
+                properties.push(LookupProperty {
+                    description: display_of(&c)?,
+                    ..prop(name, Value::Code(c))
+                });
             }
         }
     }
@@ -117,7 +139,9 @@ pub fn lookup(t: &Terminology, ctx: &RequestContext, req: &LookupRequest) -> Res
         })
         .collect();
     match (meta.family, source.store_id()) {
-        (Family::Snomed, Some(cs)) => snomed_properties(t, source.as_ref(), cs, &concept, &wanted, &mut properties)?,
+        (Family::Snomed, Some(cs)) => {
+            snomed_properties(t, source.as_ref(), cs, &concept, &wanted, &mut properties)?
+        }
         _ => {
             for p in source.properties(&req.code)? {
                 if matches!(p.name.as_str(), "parent" | "child" | "inactive") || !wanted(&p.name) {
@@ -128,7 +152,11 @@ pub fn lookup(t: &Terminology, ctx: &RequestContext, req: &LookupRequest) -> Res
         }
     }
     Ok(LookupResult {
-        name: meta.title.clone().or(meta.name.clone()).unwrap_or_else(|| meta.url.clone()),
+        name: meta
+            .title
+            .clone()
+            .or(meta.name.clone())
+            .unwrap_or_else(|| meta.url.clone()),
         version: meta.version.clone(),
         display,
         designations: out_designations,
@@ -140,13 +168,21 @@ fn typed(kind: &str, v: &str) -> Value {
     match kind {
         "code" => Value::Code(v.into()),
         "boolean" => Value::Boolean(v == "true"),
-        "integer" => v.parse().map(Value::Integer).unwrap_or_else(|_| Value::String(v.into())),
+        "integer" => v
+            .parse()
+            .map(Value::Integer)
+            .unwrap_or_else(|_| Value::String(v.into())),
         "decimal" => Value::Decimal(v.into()),
         "dateTime" => Value::DateTime(v.into()),
         "Coding" => serde_json::from_str::<serde_json::Value>(v)
             .map(|j| {
                 let s = |k: &str| j.get(k).and_then(|x| x.as_str()).map(str::to_string);
-                Value::Coding(Coding { system: s("system"), version: s("version"), code: s("code"), display: s("display") })
+                Value::Coding(Coding {
+                    system: s("system"),
+                    version: s("version"),
+                    code: s("code"),
+                    display: s("display"),
+                })
             })
             .unwrap_or_else(|_| Value::String(v.into())),
         _ => Value::String(v.into()),
@@ -163,9 +199,18 @@ pub fn use_coding(family: Family, code: &str) -> Coding {
             sct::DEFINITION => Some("Definition"),
             _ => None,
         };
-        return Coding { system: Some(crate::model::uri::SNOMED.into()), code: Some(code.into()), display: display.map(str::to_string), version: None };
+        return Coding {
+            system: Some(crate::model::uri::SNOMED.into()),
+            code: Some(code.into()),
+            display: display.map(str::to_string),
+            version: None,
+        };
     }
-    Coding { system: Some("http://terminology.hl7.org/CodeSystem/designation-usage".into()), code: Some(code.into()), ..Default::default() }
+    Coding {
+        system: Some("http://terminology.hl7.org/CodeSystem/designation-usage".into()),
+        code: Some(code.into()),
+        ..Default::default()
+    }
 }
 
 fn snomed_properties(
@@ -181,13 +226,24 @@ fn snomed_properties(
         out.push(prop("sufficientlyDefined", Value::Boolean(defined)));
     }
     if wanted("moduleId") {
-        out.push(prop("moduleId", Value::Code(concept.module.clone().unwrap_or_default())));
+        out.push(prop(
+            "moduleId",
+            Value::Code(concept.module.clone().unwrap_or_default()),
+        ));
     }
     if wanted("effectiveTime") {
-        out.push(prop("effectiveTime", Value::String(concept.effective_time.clone().unwrap_or_default())));
+        out.push(prop(
+            "effectiveTime",
+            Value::String(concept.effective_time.clone().unwrap_or_default()),
+        ));
     }
     let rels = t.with_store(|s| Ok(s.relationships(cs, &concept.code)?))?;
-    let term = |code: &str| -> Result<String> { Ok(source.concept(code)?.and_then(|c| c.display).unwrap_or_default()) };
+    let term = |code: &str| -> Result<String> {
+        Ok(source
+            .concept(code)?
+            .and_then(|c| c.display)
+            .unwrap_or_default())
+    };
     for r in rels.iter().filter(|r| r.type_id != sct::IS_A) {
         if !wanted(&r.type_id) {
             continue;
@@ -211,24 +267,40 @@ fn snomed_properties(
     if wanted("normalForm") || wanted("normalFormTerse") {
         let parents = source.parents(&concept.code)?;
         if wanted("normalFormTerse") {
-            out.push(prop("normalFormTerse", Value::String(normal_form(defined, &parents, &rels, &|c| Ok(c.to_string()))?)));
+            out.push(prop(
+                "normalFormTerse",
+                Value::String(normal_form(defined, &parents, &rels, &|c| {
+                    Ok(c.to_string())
+                })?),
+            ));
         }
         if wanted("normalForm") {
             let with_term = |c: &str| -> Result<String> { Ok(format!("{c}|{}|", term(c)?)) };
-            out.push(prop("normalForm", Value::String(normal_form(defined, &parents, &rels, &with_term)?)));
+            out.push(prop(
+                "normalForm",
+                Value::String(normal_form(defined, &parents, &rels, &with_term)?),
+            ));
         }
     }
     let inactive_extras = !concept.active;
     if inactive_extras {
         for (refset, value) in t.with_store(|s| Ok(s.attribute_values(cs, &concept.code)?))? {
             if refset == sct::CONCEPT_INACTIVATION && wanted("inactivationReason") {
-                out.push(LookupProperty { description: Some(term(&value)?).filter(|s| !s.is_empty()), ..prop("inactivationReason", Value::Code(value)) });
+                out.push(LookupProperty {
+                    description: Some(term(&value)?).filter(|s| !s.is_empty()),
+                    ..prop("inactivationReason", Value::Code(value))
+                });
             }
         }
         for a in t.with_store(|s| Ok(s.associations(cs, &concept.code)?))? {
-            let name = sct::association_name(&a.refset).map(str::to_string).unwrap_or_else(|| a.refset.clone());
+            let name = sct::association_name(&a.refset)
+                .map(str::to_string)
+                .unwrap_or_else(|| a.refset.clone());
             if wanted(&name) || wanted("association") {
-                out.push(LookupProperty { description: Some(term(&a.target)?).filter(|s| !s.is_empty()), ..prop(&name, Value::Code(a.target)) });
+                out.push(LookupProperty {
+                    description: Some(term(&a.target)?).filter(|s| !s.is_empty()),
+                    ..prop(&name, Value::Code(a.target))
+                });
             }
         }
     }
@@ -248,9 +320,20 @@ fn concrete(v: &str) -> Value {
 
 /// SNOMED CT compositional grammar normal form from the stated-or-inferred view: definition
 /// status, focus concepts (parents), then ungrouped attributes and `{ }` role groups.
-fn normal_form(defined: bool, parents: &[String], rels: &[Relationship], name: &dyn Fn(&str) -> Result<String>) -> Result<String> {
+fn normal_form(
+    defined: bool,
+    parents: &[String],
+    rels: &[Relationship],
+    name: &dyn Fn(&str) -> Result<String>,
+) -> Result<String> {
     let mut s = String::from(if defined { "=== " } else { "<<< " });
-    s.push_str(&parents.iter().map(|p| name(p)).collect::<Result<Vec<_>>>()?.join(" + "));
+    s.push_str(
+        &parents
+            .iter()
+            .map(|p| name(p))
+            .collect::<Result<Vec<_>>>()?
+            .join(" + "),
+    );
     let mut groups: BTreeMap<i64, Vec<String>> = BTreeMap::new();
     for r in rels.iter().filter(|r| r.type_id != sct::IS_A) {
         let value = match (&r.destination, &r.value) {
@@ -258,7 +341,10 @@ fn normal_form(defined: bool, parents: &[String], rels: &[Relationship], name: &
             (None, Some(v)) => v.clone(),
             _ => continue,
         };
-        groups.entry(r.group).or_default().push(format!("{} = {}", name(&r.type_id)?, value));
+        groups
+            .entry(r.group)
+            .or_default()
+            .push(format!("{} = {}", name(&r.type_id)?, value));
     }
     if !groups.is_empty() {
         let mut parts = Vec::new();

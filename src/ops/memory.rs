@@ -36,11 +36,22 @@ impl MemCodeSystem {
         let s = |k: &str| json.get(k).and_then(Value::as_str).map(str::to_string);
         let url = s("url")?;
         let mut concepts = HashMap::new();
-        for c in json.get("concept").and_then(Value::as_array).into_iter().flatten() {
+        for c in json
+            .get("concept")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             walk(c, None, &mut concepts);
         }
-        let edges: Vec<(String, String)> =
-            concepts.values().flat_map(|c: &MemConcept| c.parents.iter().map(|p| (c.concept.code.clone(), p.clone()))).collect();
+        let edges: Vec<(String, String)> = concepts
+            .values()
+            .flat_map(|c: &MemConcept| {
+                c.parents
+                    .iter()
+                    .map(|p| (c.concept.code.clone(), p.clone()))
+            })
+            .collect();
         let hierarchy = Hierarchy::from_edges(edges.iter().map(|(a, b)| (a.as_str(), b.as_str())));
         Some(MemCodeSystem {
             meta: CodeSystemVersion {
@@ -62,20 +73,40 @@ impl MemCodeSystem {
 }
 
 fn walk(c: &Value, parent: Option<&str>, out: &mut HashMap<String, MemConcept>) {
-    let Some(code) = c.get("code").and_then(Value::as_str) else { return };
+    let Some(code) = c.get("code").and_then(Value::as_str) else {
+        return;
+    };
     let mut properties = Vec::new();
     let mut parents: Vec<String> = parent.map(str::to_string).into_iter().collect();
     let mut active = true;
-    for p in c.get("property").and_then(Value::as_array).into_iter().flatten() {
-        let name = p.get("code").and_then(Value::as_str).unwrap_or_default().to_string();
+    for p in c
+        .get("property")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let name = p
+            .get("code")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
         let Some((kind, value)) = p.as_object().and_then(|o| {
             o.iter().find_map(|(k, v)| {
-                k.strip_prefix("value").map(|t| (t.to_string(), v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())))
+                k.strip_prefix("value").map(|t| {
+                    (
+                        t.to_string(),
+                        v.as_str()
+                            .map(str::to_string)
+                            .unwrap_or_else(|| v.to_string()),
+                    )
+                })
             })
         }) else {
             continue;
         };
-        if (name == "status" && matches!(value.as_str(), "retired" | "inactive" | "deprecated")) || (name == "inactive" && value == "true") {
+        if (name == "status" && matches!(value.as_str(), "retired" | "inactive" | "deprecated"))
+            || (name == "inactive" && value == "true")
+        {
             active = false;
         }
         if matches!(name.as_str(), "parent" | "subsumedBy") {
@@ -89,7 +120,11 @@ fn walk(c: &Value, parent: Option<&str>, out: &mut HashMap<String, MemConcept>) 
         properties.push(Property { name, kind, value });
     }
     if let Some(def) = c.get("definition").and_then(Value::as_str) {
-        properties.push(Property { name: "definition".into(), kind: "string".into(), value: def.into() });
+        properties.push(Property {
+            name: "definition".into(),
+            kind: "string".into(),
+            value: def.into(),
+        });
     }
     let designations = c
         .get("designation")
@@ -100,8 +135,14 @@ fn walk(c: &Value, parent: Option<&str>, out: &mut HashMap<String, MemConcept>) 
         .filter_map(|(i, d)| {
             Some(Designation {
                 id: format!("{code}#{i}"),
-                language: d.get("language").and_then(Value::as_str).map(str::to_string),
-                use_code: d.pointer("/use/code").and_then(Value::as_str).map(str::to_string),
+                language: d
+                    .get("language")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+                use_code: d
+                    .pointer("/use/code")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
                 term: d.get("value").and_then(Value::as_str)?.to_string(),
                 case_significance: None,
                 active: true,
@@ -126,7 +167,12 @@ fn walk(c: &Value, parent: Option<&str>, out: &mut HashMap<String, MemConcept>) 
             parents,
         },
     );
-    for child in c.get("concept").and_then(Value::as_array).into_iter().flatten() {
+    for child in c
+        .get("concept")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         walk(child, Some(code), out);
     }
 }

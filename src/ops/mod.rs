@@ -44,7 +44,10 @@ pub enum Error {
 impl Error {
     /// Shorthand for [`Error::Invalid`].
     pub fn invalid(param: &str, message: impl Into<String>) -> Self {
-        Error::Invalid { param: param.into(), message: message.into() }
+        Error::Invalid {
+            param: param.into(),
+            message: message.into(),
+        }
     }
 }
 

@@ -4,9 +4,9 @@
 //! release of that edition; no version means the latest release loaded. Other code systems
 //! match the version exactly, or take the highest version loaded.
 
+use super::Error;
 use super::engine::{RequestContext, Terminology};
 use super::source::{MemSource, Source, StoreSource};
-use super::Error;
 use crate::model::{CodeSystemVersion, uri};
 
 /// Why a code system could not be resolved.
@@ -28,10 +28,16 @@ pub enum ResolveError {
 impl std::fmt::Display for ResolveError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            ResolveError::UnknownSystem(s) => write!(f, "A definition for CodeSystem '{s}' could not be found, so the code cannot be validated"),
-            ResolveError::UnknownVersion { system, version, available } => write!(
+            ResolveError::UnknownSystem(s) => {
+                write!(f, "A definition for CodeSystem '{s}' could not be found")
+            }
+            ResolveError::UnknownVersion {
+                system,
+                version,
+                available,
+            } => write!(
                 f,
-                "A definition for CodeSystem '{system}' version '{version}' could not be found, so the code cannot be validated. Valid versions: {}",
+                "A definition for CodeSystem '{system}' version '{version}' could not be found. Valid versions: {}",
                 available.join(", ")
             ),
         }
@@ -56,11 +62,19 @@ pub fn code_system<'a>(
         Some(_) if version.is_none() => (uri::SNOMED, Some(system)),
         _ => (system, version.filter(|v| !v.is_empty())),
     };
-    let supplied: Vec<_> = ctx.code_systems.iter().filter(|c| c.meta.url == system).collect();
-    if let Some(cs) = supplied.iter().find(|c| version.is_none_or(|v| c.meta.version == v)) {
+    let supplied: Vec<_> = ctx
+        .code_systems
+        .iter()
+        .filter(|c| c.meta.url == system)
+        .collect();
+    if let Some(cs) = supplied
+        .iter()
+        .find(|c| version.is_none_or(|v| c.meta.version == v))
+    {
         return Ok(Box::new(MemSource((*cs).clone())));
     }
-    let versions: Vec<&CodeSystemVersion> = t.catalog().iter().filter(|c| c.url == system).collect();
+    let versions: Vec<&CodeSystemVersion> =
+        t.catalog().iter().filter(|c| c.url == system).collect();
     if versions.is_empty() {
         return Err(ResolveError::UnknownSystem(system.to_string()));
     }
@@ -68,19 +82,30 @@ pub fn code_system<'a>(
         None => latest(&versions),
         Some(v) if system == uri::SNOMED => match uri::parse_snomed_version(v) {
             Some(sv) => {
-                let of_edition: Vec<&CodeSystemVersion> =
-                    versions.iter().copied().filter(|c| c.edition_module.as_deref() == Some(sv.module.as_str())).collect();
+                let of_edition: Vec<&CodeSystemVersion> = versions
+                    .iter()
+                    .copied()
+                    .filter(|c| c.edition_module.as_deref() == Some(sv.module.as_str()))
+                    .collect();
                 match sv.date {
-                    Some(d) => of_edition.into_iter().find(|c| c.release_date.as_deref() == Some(d.as_str())),
+                    Some(d) => of_edition
+                        .into_iter()
+                        .find(|c| c.release_date.as_deref() == Some(d.as_str())),
                     None => latest(&of_edition),
                 }
             }
-            None => versions.iter().copied().find(|c| c.release_date.as_deref() == Some(v) || c.version == v),
+            None => versions
+                .iter()
+                .copied()
+                .find(|c| c.release_date.as_deref() == Some(v) || c.version == v),
         },
         Some(v) => versions.iter().copied().find(|c| c.version == v),
     };
     match found {
-        Some(cs) => Ok(Box::new(StoreSource { engine: t, cs: cs.clone() })),
+        Some(cs) => Ok(Box::new(StoreSource {
+            engine: t,
+            cs: cs.clone(),
+        })),
         None => Err(ResolveError::UnknownVersion {
             system: system.to_string(),
             version: version.unwrap_or_default().to_string(),
@@ -93,10 +118,14 @@ pub fn code_system<'a>(
 /// (numeric-aware, so `10.0` > `9.1`).
 fn latest<'a>(versions: &[&'a CodeSystemVersion]) -> Option<&'a CodeSystemVersion> {
     versions.iter().copied().max_by(|a, b| {
-        a.release_date.cmp(&b.release_date).then_with(|| version_key(&a.version).cmp(&version_key(&b.version)))
+        a.release_date
+            .cmp(&b.release_date)
+            .then_with(|| version_key(&a.version).cmp(&version_key(&b.version)))
     })
 }
 
 fn version_key(v: &str) -> Vec<(u64, String)> {
-    v.split(['.', '-']).map(|p| (p.parse::<u64>().unwrap_or(0), p.to_string())).collect()
+    v.split(['.', '-'])
+        .map(|p| (p.parse::<u64>().unwrap_or(0), p.to_string()))
+        .collect()
 }

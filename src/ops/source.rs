@@ -2,9 +2,9 @@
 //! (SNOMED CT, ICD-10, loaded FHIR CodeSystems) or in memory (a `tx-resource` CodeSystem sent
 //! with the request). Operations are written once against this trait.
 
+use super::Result;
 use super::engine::Terminology;
 use super::memory::MemCodeSystem;
-use super::Result;
 use crate::model::{CodeSystemVersion, Concept, Designation, Family, Property};
 use std::sync::Arc;
 
@@ -31,10 +31,16 @@ pub trait Source {
     /// True when the concept may not be used in data (ICD chapters/blocks, `notSelectable`).
     fn is_abstract(&self, code: &str) -> Result<bool> {
         let c = self.concept(code)?;
-        if c.as_ref().and_then(|c| c.kind.as_deref()).is_some_and(|k| matches!(k, "chapter" | "block")) {
+        if c.as_ref()
+            .and_then(|c| c.kind.as_deref())
+            .is_some_and(|k| matches!(k, "chapter" | "block"))
+        {
             return Ok(true);
         }
-        Ok(self.properties(code)?.iter().any(|p| p.name == "notSelectable" && p.value == "true"))
+        Ok(self
+            .properties(code)?
+            .iter()
+            .any(|p| p.name == "notSelectable" && p.value == "true"))
     }
 }
 
@@ -54,22 +60,31 @@ impl Source for StoreSource<'_> {
         self.engine.with_store(|s| Ok(s.concept(self.cs.id, code)?))
     }
     fn designations(&self, code: &str) -> Result<Vec<Designation>> {
-        self.engine.with_store(|s| Ok(s.designations(self.cs.id, code)?))
+        self.engine
+            .with_store(|s| Ok(s.designations(self.cs.id, code)?))
     }
     fn properties(&self, code: &str) -> Result<Vec<Property>> {
-        self.engine.with_store(|s| Ok(s.properties(self.cs.id, code)?))
+        self.engine
+            .with_store(|s| Ok(s.properties(self.cs.id, code)?))
     }
     fn parents(&self, code: &str) -> Result<Vec<String>> {
         self.engine.with_store(|s| Ok(s.parents(self.cs.id, code)?))
     }
     fn children(&self, code: &str) -> Result<Vec<String>> {
-        self.engine.with_store(|s| Ok(s.children(self.cs.id, code)?))
+        self.engine
+            .with_store(|s| Ok(s.children(self.cs.id, code)?))
     }
     fn subsumes(&self, a: &str, b: &str) -> Result<bool> {
         Ok(self.engine.hierarchy(self.cs.id)?.subsumes(a, b))
     }
     fn descendants(&self, code: &str) -> Result<Vec<String>> {
-        Ok(self.engine.hierarchy(self.cs.id)?.descendants(code).into_iter().map(str::to_string).collect())
+        Ok(self
+            .engine
+            .hierarchy(self.cs.id)?
+            .descendants(code)
+            .into_iter()
+            .map(str::to_string)
+            .collect())
     }
     fn store_id(&self) -> Option<i64> {
         Some(self.cs.id)
@@ -79,10 +94,16 @@ impl Source for StoreSource<'_> {
             return Ok(false);
         }
         let c = self.concept(code)?;
-        if c.as_ref().and_then(|c| c.kind.as_deref()).is_some_and(|k| matches!(k, "chapter" | "block")) {
+        if c.as_ref()
+            .and_then(|c| c.kind.as_deref())
+            .is_some_and(|k| matches!(k, "chapter" | "block"))
+        {
             return Ok(true);
         }
-        Ok(self.properties(code)?.iter().any(|p| p.name == "notSelectable" && p.value == "true"))
+        Ok(self
+            .properties(code)?
+            .iter()
+            .any(|p| p.name == "notSelectable" && p.value == "true"))
     }
 }
 
@@ -97,22 +118,55 @@ impl Source for MemSource {
         Ok(self.0.concepts.get(code).map(|c| c.concept.clone()))
     }
     fn designations(&self, code: &str) -> Result<Vec<Designation>> {
-        Ok(self.0.concepts.get(code).map(|c| c.designations.clone()).unwrap_or_default())
+        Ok(self
+            .0
+            .concepts
+            .get(code)
+            .map(|c| c.designations.clone())
+            .unwrap_or_default())
     }
     fn properties(&self, code: &str) -> Result<Vec<Property>> {
-        Ok(self.0.concepts.get(code).map(|c| c.properties.clone()).unwrap_or_default())
+        Ok(self
+            .0
+            .concepts
+            .get(code)
+            .map(|c| c.properties.clone())
+            .unwrap_or_default())
     }
     fn parents(&self, code: &str) -> Result<Vec<String>> {
-        Ok(self.0.concepts.get(code).map(|c| c.parents.clone()).unwrap_or_default())
+        Ok(self
+            .0
+            .concepts
+            .get(code)
+            .map(|c| c.parents.clone())
+            .unwrap_or_default())
     }
     fn children(&self, code: &str) -> Result<Vec<String>> {
-        Ok(self.0.hierarchy.descendants(code).into_iter().filter(|d| self.0.concepts.get(*d).is_some_and(|c| c.parents.iter().any(|p| p == code))).map(str::to_string).collect())
+        Ok(self
+            .0
+            .hierarchy
+            .descendants(code)
+            .into_iter()
+            .filter(|d| {
+                self.0
+                    .concepts
+                    .get(*d)
+                    .is_some_and(|c| c.parents.iter().any(|p| p == code))
+            })
+            .map(str::to_string)
+            .collect())
     }
     fn subsumes(&self, a: &str, b: &str) -> Result<bool> {
         Ok(self.0.hierarchy.subsumes(a, b))
     }
     fn descendants(&self, code: &str) -> Result<Vec<String>> {
-        Ok(self.0.hierarchy.descendants(code).into_iter().map(str::to_string).collect())
+        Ok(self
+            .0
+            .hierarchy
+            .descendants(code)
+            .into_iter()
+            .map(str::to_string)
+            .collect())
     }
     fn store_id(&self) -> Option<i64> {
         None

@@ -29,11 +29,22 @@ impl Outcome {
 }
 
 /// Runs `$subsumes` for `code_a` and `code_b` in `system`.
-pub fn subsumes(t: &Terminology, ctx: &RequestContext, system: &str, version: Option<&str>, code_a: &str, code_b: &str) -> Result<Outcome> {
+pub fn subsumes(
+    t: &Terminology,
+    ctx: &RequestContext,
+    system: &str,
+    version: Option<&str>,
+    code_a: &str,
+    code_b: &str,
+) -> Result<Outcome> {
     let src = resolve::code_system(t, ctx, system, version)?;
     for (param, code) in [("codeA", code_a), ("codeB", code_b)] {
         if src.concept(code)?.is_none() {
-            return Err(Error::NotFound(format!("{param}: unknown code '{code}' in {} version {}", src.meta().url, src.meta().version)));
+            return Err(Error::NotFound(format!(
+                "{param}: unknown code '{code}' in {} version {}",
+                src.meta().url,
+                src.meta().version
+            )));
         }
     }
     Ok(if code_a == code_b {

@@ -118,10 +118,18 @@ pub struct ValidateRequest {
 }
 
 /// Runs `$validate-code`.
-pub fn validate(t: &Terminology, ctx: &RequestContext, req: &ValidateRequest) -> Result<ValidateResult> {
+pub fn validate(
+    t: &Terminology,
+    ctx: &RequestContext,
+    req: &ValidateRequest,
+) -> Result<ValidateResult> {
     let mut results = Vec::new();
     for (i, coding) in req.codings.iter().enumerate() {
-        let path = if req.codeable_concept { format!("CodeableConcept.coding[{i}]") } else { "Coding".to_string() };
+        let path = if req.codeable_concept {
+            format!("CodeableConcept.coding[{i}]")
+        } else {
+            "Coding".to_string()
+        };
         results.push(one(t, ctx, req, coding, &path)?);
     }
     // A CodeableConcept is valid when any coding is; every finding is reported.
@@ -138,19 +146,42 @@ pub fn validate(t: &Terminology, ctx: &RequestContext, req: &ValidateRequest) ->
             }
         }
     }
-    let texts: Vec<&str> = out.issues.iter().filter(|i| i.severity != Severity::Information).map(|i| i.text.as_str()).collect();
+    let texts: Vec<&str> = out
+        .issues
+        .iter()
+        .filter(|i| i.severity != Severity::Information)
+        .map(|i| i.text.as_str())
+        .collect();
     out.message = (!texts.is_empty()).then(|| texts.join("; "));
     Ok(out)
 }
 
 fn issue(severity: Severity, kind: IssueKind, text: String, expression: String) -> Issue {
-    Issue { severity, kind, text, expression }
+    Issue {
+        severity,
+        kind,
+        text,
+        expression,
+    }
 }
 
-fn one(t: &Terminology, ctx: &RequestContext, req: &ValidateRequest, coding: &Coding, path: &str) -> Result<ValidateResult> {
+fn one(
+    t: &Terminology,
+    ctx: &RequestContext,
+    req: &ValidateRequest,
+    coding: &Coding,
+    path: &str,
+) -> Result<ValidateResult> {
     let code = coding.code.clone().unwrap_or_default();
-    let system = coding.system.clone().or_else(|| req.value_set.as_ref().and_then(ValueSetDef::single_system));
-    let mut r = ValidateResult { code: Some(code.clone()), system: system.clone(), ..Default::default() };
+    let system = coding
+        .system
+        .clone()
+        .or_else(|| req.value_set.as_ref().and_then(ValueSetDef::single_system));
+    let mut r = ValidateResult {
+        code: Some(code.clone()),
+        system: system.clone(),
+        ..Default::default()
+    };
     let Some(system) = system else {
         r.issues.push(issue(
             Severity::Error,
@@ -163,60 +194,122 @@ fn one(t: &Terminology, ctx: &RequestContext, req: &ValidateRequest, coding: &Co
     let src = match resolve::code_system(t, ctx, &system, coding.version.as_deref()) {
         Ok(s) => s,
         Err(e) => {
-            let expr = if matches!(e, resolve::ResolveError::UnknownVersion { .. }) { "version" } else { "system" };
-            r.issues.push(issue(Severity::Error, IssueKind::NotFound, e.to_string(), format!("{path}.{expr}")));
+            let expr = if matches!(e, resolve::ResolveError::UnknownVersion { .. }) {
+                "version"
+            } else {
+                "system"
+            };
+            let text = format!("{e}, so the code cannot be validated");
+            r.issues.push(issue(
+                Severity::Error,
+                IssueKind::NotFound,
+                text,
+                format!("{path}.{expr}"),
+            ));
             return Ok(r);
         }
     };
     let meta = src.meta().clone();
     r.version = Some(meta.version.clone());
     let Some(concept) = src.concept(&code)? else {
-        let mut text = format!("Unknown code '{code}' in the CodeSystem '{}' version '{}'", meta.url, meta.version);
+        let mut text = format!(
+            "Unknown code '{code}' in the CodeSystem '{}' version '{}'",
+            meta.url, meta.version
+        );
         let elsewhere = t.with_store(|s| Ok(s.systems_with_code(&code)?))?;
         let others: Vec<String> = elsewhere.into_iter().filter(|u| u != &meta.url).collect();
         if !others.is_empty() {
-            text.push_str(&format!("; the code exists in {}, which is a different code system", others.join(", ")));
+            text.push_str(&format!(
+                "; the code exists in {}, which is a different code system",
+                others.join(", ")
+            ));
         }
-        r.issues.push(issue(Severity::Error, IssueKind::InvalidCode, text, format!("{path}.code")));
+        r.issues.push(issue(
+            Severity::Error,
+            IssueKind::InvalidCode,
+            text,
+            format!("{path}.code"),
+        ));
         return Ok(r);
     };
     let designations = src.designations(&code)?;
-    r.display = language::display(src.as_ref(), &concept, &designations, &ctx.languages, &t.default_language)?;
+    r.display = language::display(
+        src.as_ref(),
+        &concept,
+        &designations,
+        &ctx.languages,
+        &t.default_language,
+    )?;
     r.inactive = Some(!concept.active);
     r.result = true;
 
     if !concept.active {
         inactive_details(t, src.as_ref(), &code, &mut r)?;
         let mut text = format!("The concept '{code}' has a status of inactive");
-        if let Some(reason) = r.inactivation_reason.as_ref().and_then(|c| c.display.clone()) {
+        if let Some(reason) = r
+            .inactivation_reason
+            .as_ref()
+            .and_then(|c| c.display.clone())
+        {
             text.push_str(&format!(" (reason: {reason})"));
         }
         if !r.replacements.is_empty() {
             let list: Vec<String> = r
                 .replacements
                 .iter()
-                .map(|x| format!("{} {}{}", x.relationship, x.target.code.clone().unwrap_or_default(), x.target.display.as_ref().map(|d| format!(" |{d}|")).unwrap_or_default()))
+                .map(|x| {
+                    format!(
+                        "{} {}{}",
+                        x.relationship,
+                        x.target.code.clone().unwrap_or_default(),
+                        x.target
+                            .display
+                            .as_ref()
+                            .map(|d| format!(" |{d}|"))
+                            .unwrap_or_default()
+                    )
+                })
                 .collect();
             text.push_str(&format!("; {}", list.join(", ")));
         }
-        r.issues.push(issue(Severity::Warning, IssueKind::CodeComment, text, format!("{path}.code")));
+        r.issues.push(issue(
+            Severity::Warning,
+            IssueKind::CodeComment,
+            text,
+            format!("{path}.code"),
+        ));
     }
     if req.reject_abstract && src.is_abstract(&code)? {
         r.result = false;
         r.issues.push(issue(
             Severity::Error,
             IssueKind::CodeRule,
-            format!("Code '{code}' is abstract (a {}), and abstract codes are not allowed here", concept.kind.clone().unwrap_or_else(|| "grouping concept".into())),
+            format!(
+                "Code '{code}' is abstract (a {}), and abstract codes are not allowed here",
+                concept
+                    .kind
+                    .clone()
+                    .unwrap_or_else(|| "grouping concept".into())
+            ),
             format!("{path}.code"),
         ));
     }
     if let Some(given) = coding.display.as_deref().filter(|d| !d.is_empty()) {
-        let mut valid: Vec<String> = designations.iter().filter(|d| d.active).map(|d| d.term.clone()).collect();
+        let mut valid: Vec<String> = designations
+            .iter()
+            .filter(|d| d.active)
+            .map(|d| d.term.clone())
+            .collect();
         if let Some(d) = &concept.display {
             valid.insert(0, d.clone());
         }
         valid.dedup();
-        let norm = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+        let norm = |s: &str| {
+            s.split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .to_lowercase()
+        };
         if !valid.iter().any(|v| norm(v) == norm(given)) {
             r.result = false;
             let shown: Vec<String> = valid.iter().take(10).map(|v| format!("'{v}'")).collect();
@@ -226,7 +319,11 @@ fn one(t: &Terminology, ctx: &RequestContext, req: &ValidateRequest, coding: &Co
                 format!(
                     "Wrong Display Name '{given}' for {}#{code}. Valid display is {}{}",
                     meta.url,
-                    if valid.len() == 1 { String::new() } else { format!("one of {} choices: ", valid.len()) },
+                    if valid.len() == 1 {
+                        String::new()
+                    } else {
+                        format!("one of {} choices: ", valid.len())
+                    },
                     shown.join(", ")
                 ),
                 format!("{path}.display"),
@@ -240,17 +337,33 @@ fn one(t: &Terminology, ctx: &RequestContext, req: &ValidateRequest, coding: &Co
         r.issues.push(issue(
             Severity::Error,
             IssueKind::NotInValueSet,
-            format!("The provided code '{}#{code}' was not found in the value set '{}'", meta.url, vs.canonical()),
+            format!(
+                "The provided code '{}#{code}' was not found in the value set '{}'",
+                meta.url,
+                vs.canonical()
+            ),
             format!("{path}.code"),
         ));
     }
     Ok(r)
 }
 
-fn inactive_details(t: &Terminology, src: &dyn Source, code: &str, r: &mut ValidateResult) -> Result<()> {
-    let (Some(cs), Family::Snomed) = (src.store_id(), src.meta().family) else { return Ok(()) };
+fn inactive_details(
+    t: &Terminology,
+    src: &dyn Source,
+    code: &str,
+    r: &mut ValidateResult,
+) -> Result<()> {
+    let (Some(cs), Family::Snomed) = (src.store_id(), src.meta().family) else {
+        return Ok(());
+    };
     let coding = |c: &str| -> Result<Coding> {
-        Ok(Coding { system: Some(crate::model::uri::SNOMED.into()), code: Some(c.into()), display: src.concept(c)?.and_then(|x| x.display), version: None })
+        Ok(Coding {
+            system: Some(crate::model::uri::SNOMED.into()),
+            code: Some(c.into()),
+            display: src.concept(c)?.and_then(|x| x.display),
+            version: None,
+        })
     };
     for (refset, value) in t.with_store(|s| Ok(s.attribute_values(cs, code)?))? {
         if refset == sct::CONCEPT_INACTIVATION {
@@ -259,7 +372,9 @@ fn inactive_details(t: &Terminology, src: &dyn Source, code: &str, r: &mut Valid
     }
     for a in t.with_store(|s| Ok(s.associations(cs, code)?))? {
         r.replacements.push(Replacement {
-            relationship: sct::association_name(&a.refset).map(str::to_string).unwrap_or_else(|| a.refset.clone()),
+            relationship: sct::association_name(&a.refset)
+                .map(str::to_string)
+                .unwrap_or_else(|| a.refset.clone()),
             refset: a.refset.clone(),
             target: coding(&a.target)?,
         });

@@ -45,7 +45,10 @@ impl ValueSetDef {
     pub fn canonical(&self) -> String {
         match self {
             ValueSetDef::Resource(v) => {
-                let url = v.get("url").and_then(Value::as_str).unwrap_or("(contained)");
+                let url = v
+                    .get("url")
+                    .and_then(Value::as_str)
+                    .unwrap_or("(contained)");
                 match v.get("version").and_then(Value::as_str) {
                     Some(ver) => format!("{url}|{ver}"),
                     None => url.to_string(),
@@ -76,7 +79,12 @@ impl ValueSetDef {
 }
 
 /// Finds a value set by canonical URL (optionally `url|version`).
-pub fn resolve_value_set(t: &Terminology, ctx: &RequestContext, url: &str, version: Option<&str>) -> Result<ValueSetDef> {
+pub fn resolve_value_set(
+    t: &Terminology,
+    ctx: &RequestContext,
+    url: &str,
+    version: Option<&str>,
+) -> Result<ValueSetDef> {
     let (url, version) = match url.split_once('|') {
         Some((u, v)) => (u, Some(v)),
         None => (url, version),
@@ -85,14 +93,17 @@ pub fn resolve_value_set(t: &Terminology, ctx: &RequestContext, url: &str, versi
         return Ok(def);
     }
     let matches = |v: &Value| {
-        v.get("url").and_then(Value::as_str) == Some(url) && version.is_none_or(|ver| v.get("version").and_then(Value::as_str) == Some(ver))
+        v.get("url").and_then(Value::as_str) == Some(url)
+            && version.is_none_or(|ver| v.get("version").and_then(Value::as_str) == Some(ver))
     };
     if let Some(v) = ctx.value_sets.iter().find(|v| matches(v)) {
         return Ok(ValueSetDef::Resource(v.clone()));
     }
     let text = t.with_store(|s| Ok(s.resource("value_set", url, version)?))?;
     match text {
-        Some(text) => Ok(ValueSetDef::Resource(serde_json::from_str(&text).map_err(|e| Error::Internal(e.to_string()))?)),
+        Some(text) => Ok(ValueSetDef::Resource(
+            serde_json::from_str(&text).map_err(|e| Error::Internal(e.to_string()))?,
+        )),
         None => Err(Error::NotFound(match version {
             Some(v) => format!("A definition for the value Set '{url}|{v}' could not be found"),
             None => format!("A definition for the value Set '{url}' could not be found"),
@@ -101,7 +112,9 @@ pub fn resolve_value_set(t: &Terminology, ctx: &RequestContext, url: &str, versi
 }
 
 fn implicit(url: &str) -> Result<Option<ValueSetDef>> {
-    let Some((base, query)) = url.split_once('?') else { return Ok(None) };
+    let Some((base, query)) = url.split_once('?') else {
+        return Ok(None);
+    };
     if !(base == uri::SNOMED || base.starts_with("http://snomed.info/sct/")) {
         return Ok(None);
     }
@@ -110,23 +123,49 @@ fn implicit(url: &str) -> Result<Option<ValueSetDef>> {
         "fhir_vs" => SnomedImplicit::All,
         q => match q.strip_prefix("fhir_vs=") {
             Some(rest) if rest.starts_with("isa/") => SnomedImplicit::IsA(rest[4..].to_string()),
-            Some(rest) if rest.starts_with("refset/") => SnomedImplicit::Refset(rest[7..].to_string()),
-            Some(rest) if rest.starts_with("ecl/") => {
-                return Err(Error::NotSupported(format!("ECL implicit value sets ('{url}') are not supported yet")));
+            Some(rest) if rest.starts_with("refset/") => {
+                SnomedImplicit::Refset(rest[7..].to_string())
             }
-            _ => return Err(Error::NotSupported(format!("'{url}' is not a SNOMED CT implicit value set form this server knows (fhir_vs, fhir_vs=isa/X, fhir_vs=refset/X)"))),
+            Some(rest) if rest.starts_with("ecl/") => {
+                return Err(Error::NotSupported(format!(
+                    "ECL implicit value sets ('{url}') are not supported yet"
+                )));
+            }
+            _ => {
+                return Err(Error::NotSupported(format!(
+                    "'{url}' is not a SNOMED CT implicit value set form this server knows (fhir_vs, fhir_vs=isa/X, fhir_vs=refset/X)"
+                )));
+            }
         },
     };
-    Ok(Some(ValueSetDef::Snomed { url: url.to_string(), version, kind }))
+    Ok(Some(ValueSetDef::Snomed {
+        url: url.to_string(),
+        version,
+        kind,
+    }))
 }
 
 /// True when `system|code` is in the value set.
-pub fn contains(t: &Terminology, ctx: &RequestContext, vs: &ValueSetDef, system: &str, version: Option<&str>, code: &str, depth: usize) -> Result<bool> {
+pub fn contains(
+    t: &Terminology,
+    ctx: &RequestContext,
+    vs: &ValueSetDef,
+    system: &str,
+    version: Option<&str>,
+    code: &str,
+    depth: usize,
+) -> Result<bool> {
     if depth > 16 {
-        return Err(Error::NotSupported("value set includes nest more than 16 levels (circular?)".into()));
+        return Err(Error::NotSupported(
+            "value set includes nest more than 16 levels (circular?)".into(),
+        ));
     }
     match vs {
-        ValueSetDef::Snomed { version: vs_version, kind, .. } => {
+        ValueSetDef::Snomed {
+            version: vs_version,
+            kind,
+            ..
+        } => {
             if system != uri::SNOMED {
                 return Ok(false);
             }
@@ -145,14 +184,20 @@ pub fn contains(t: &Terminology, ctx: &RequestContext, vs: &ValueSetDef, system:
         }
         ValueSetDef::Resource(json) => {
             let compose = json.get("compose");
-            let Some(includes) = compose.and_then(|c| c.get("include")).and_then(Value::as_array) else {
+            let Some(includes) = compose
+                .and_then(|c| c.get("include"))
+                .and_then(Value::as_array)
+            else {
                 // No compose: an expansion may still list the codes.
                 return Ok(json
                     .pointer("/expansion/contains")
                     .and_then(Value::as_array)
                     .into_iter()
                     .flatten()
-                    .any(|c| c.get("system").and_then(Value::as_str) == Some(system) && c.get("code").and_then(Value::as_str) == Some(code)));
+                    .any(|c| {
+                        c.get("system").and_then(Value::as_str) == Some(system)
+                            && c.get("code").and_then(Value::as_str) == Some(code)
+                    }));
             };
             let mut included = false;
             for inc in includes {
@@ -164,7 +209,12 @@ pub fn contains(t: &Terminology, ctx: &RequestContext, vs: &ValueSetDef, system:
             if !included {
                 return Ok(false);
             }
-            for exc in compose.and_then(|c| c.get("exclude")).and_then(Value::as_array).into_iter().flatten() {
+            for exc in compose
+                .and_then(|c| c.get("exclude"))
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
                 if item_matches(t, ctx, exc, system, version, code, depth)? {
                     return Ok(false);
                 }
@@ -174,8 +224,22 @@ pub fn contains(t: &Terminology, ctx: &RequestContext, vs: &ValueSetDef, system:
     }
 }
 
-fn item_matches(t: &Terminology, ctx: &RequestContext, item: &Value, system: &str, version: Option<&str>, code: &str, depth: usize) -> Result<bool> {
-    for vs_url in item.get("valueSet").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str) {
+fn item_matches(
+    t: &Terminology,
+    ctx: &RequestContext,
+    item: &Value,
+    system: &str,
+    version: Option<&str>,
+    code: &str,
+    depth: usize,
+) -> Result<bool> {
+    for vs_url in item
+        .get("valueSet")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+    {
         let vs = resolve_value_set(t, ctx, vs_url, None)?;
         if !contains(t, ctx, &vs, system, version, code, depth + 1)? {
             return Ok(false);
@@ -188,7 +252,10 @@ fn item_matches(t: &Terminology, ctx: &RequestContext, item: &Value, system: &st
         return Ok(false);
     }
     if let Some(concepts) = item.get("concept").and_then(Value::as_array) {
-        if !concepts.iter().any(|c| c.get("code").and_then(Value::as_str) == Some(code)) {
+        if !concepts
+            .iter()
+            .any(|c| c.get("code").and_then(Value::as_str) == Some(code))
+        {
             return Ok(false);
         }
     }
@@ -197,8 +264,16 @@ fn item_matches(t: &Terminology, ctx: &RequestContext, item: &Value, system: &st
     if src.concept(code)?.is_none() {
         return Ok(false);
     }
-    for f in item.get("filter").and_then(Value::as_array).into_iter().flatten() {
-        let property = f.get("property").and_then(Value::as_str).unwrap_or_default();
+    for f in item
+        .get("filter")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let property = f
+            .get("property")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
         let op = f.get("op").and_then(Value::as_str).unwrap_or_default();
         let value = f.get("value").and_then(Value::as_str).unwrap_or_default();
         let holds = match (property, op) {
@@ -206,10 +281,12 @@ fn item_matches(t: &Terminology, ctx: &RequestContext, item: &Value, system: &st
             ("concept" | "code", "descendent-of") => value != code && src.subsumes(value, code)?,
             ("concept" | "code", "is-not-a") => !src.subsumes(value, code)?,
             ("concept" | "code", "=") => value == code,
-            ("concept", "in") if src.meta().family == crate::model::Family::Snomed => match src.store_id() {
-                Some(cs) => t.with_store(|s| Ok(s.in_refset(cs, value, code)?))?,
-                None => false,
-            },
+            ("concept", "in") if src.meta().family == crate::model::Family::Snomed => {
+                match src.store_id() {
+                    Some(cs) => t.with_store(|s| Ok(s.in_refset(cs, value, code)?))?,
+                    None => false,
+                }
+            }
             ("concept" | "code", "in") => value.split(',').any(|v| v.trim() == code),
             ("concept" | "code", "regex") => full_match(value, code)?,
             ("constraint" | "expression", _) => {
@@ -224,17 +301,32 @@ fn item_matches(t: &Terminology, ctx: &RequestContext, item: &Value, system: &st
             (_, "=" | "in" | "regex") => {
                 let props = src.properties(code)?;
                 let concept = src.concept(code)?;
-                let mut values: Vec<String> = props.into_iter().filter(|p| p.name == property).map(|p| p.value).collect();
+                let mut values: Vec<String> = props
+                    .into_iter()
+                    .filter(|p| p.name == property)
+                    .map(|p| p.value)
+                    .collect();
                 if property == "inactive" {
                     values.push((!concept.map(|c| c.active).unwrap_or(true)).to_string());
                 }
                 match op {
                     "=" => values.iter().any(|v| v == value),
-                    "in" => values.iter().any(|v| value.split(',').any(|x| x.trim() == v)),
-                    _ => values.iter().map(|v| full_match(value, v)).collect::<Result<Vec<bool>>>()?.into_iter().any(|b| b),
+                    "in" => values
+                        .iter()
+                        .any(|v| value.split(',').any(|x| x.trim() == v)),
+                    _ => values
+                        .iter()
+                        .map(|v| full_match(value, v))
+                        .collect::<Result<Vec<bool>>>()?
+                        .into_iter()
+                        .any(|b| b),
                 }
             }
-            _ => return Err(Error::NotSupported(format!("value set filter operator '{op}' on '{property}' is not supported"))),
+            _ => {
+                return Err(Error::NotSupported(format!(
+                    "value set filter operator '{op}' on '{property}' is not supported"
+                )));
+            }
         };
         if !holds {
             return Ok(false);
@@ -244,6 +336,11 @@ fn item_matches(t: &Terminology, ctx: &RequestContext, item: &Value, system: &st
 }
 
 fn full_match(pattern: &str, text: &str) -> Result<bool> {
-    let re = regex::Regex::new(&format!("^(?:{pattern})$")).map_err(|e| Error::invalid("valueSet", format!("value set regex filter '{pattern}' is invalid: {e}")))?;
+    let re = regex::Regex::new(&format!("^(?:{pattern})$")).map_err(|e| {
+        Error::invalid(
+            "valueSet",
+            format!("value set regex filter '{pattern}' is invalid: {e}"),
+        )
+    })?;
     Ok(re.is_match(text))
 }

@@ -247,8 +247,14 @@ impl Store {
 
     /// A ValueSet or ConceptMap resource by its FHIR id.
     pub fn resource_by_id(&self, table: &str, id: &str) -> Result<Option<String>> {
-        let sql = format!("SELECT resource FROM {table} WHERE json_extract(resource, '$.id') = ?1 ORDER BY version DESC LIMIT 1");
-        Ok(self.conn.prepare_cached(&sql)?.query_row([id], |r| r.get(0)).optional()?)
+        let sql = format!(
+            "SELECT resource FROM {table} WHERE json_extract(resource, '$.id') = ?1 ORDER BY version DESC LIMIT 1"
+        );
+        Ok(self
+            .conn
+            .prepare_cached(&sql)?
+            .query_row([id], |r| r.get(0))
+            .optional()?)
     }
 
     /// Search resources by url, version and name (any may be absent); returns JSON texts.
@@ -301,7 +307,9 @@ impl Store {
         let mut st = self.conn.prepare_cached(
             "SELECT DISTINCT s.url FROM concept c JOIN code_system s ON s.id = c.cs WHERE c.code = ?1 ORDER BY s.url LIMIT 5",
         )?;
-        let v = st.query_map([code], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        let v = st
+            .query_map([code], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
         Ok(v)
     }
 

@@ -4,7 +4,12 @@
 //! passes on a machine without it; `.ci/run` runs them with `--run-ignored all`, and they fail
 //! (never skip) when the data is missing.
 
+mod cli_ops;
 mod common;
+mod http_api;
+mod http_lookup;
+mod http_validate;
 mod import_bad_input;
 mod import_fixtures;
+mod server;
 mod shared_data;

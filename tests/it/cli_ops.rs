@@ -1,0 +1,136 @@
+//! The offline CLI forms: `concord lookup` and `concord validate` on CSV / NDJSON files.
+
+use crate::common::*;
+
+fn data() -> tempfile::TempDir {
+    let d = tmp();
+    import_ok(
+        d.path(),
+        &[
+            rf2_mini().to_str().unwrap(),
+            fixture("icd/icd10cm-mini.xml").to_str().unwrap(),
+        ],
+    );
+    d
+}
+
+#[test]
+fn lookup_prints_display_and_properties() {
+    let d = data();
+    let out = concord(&[
+        "lookup",
+        "--data",
+        d.path().to_str().unwrap(),
+        "sct",
+        "73211009",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let s = text(&out.stdout);
+    assert!(s.starts_with("Diabetes mellitus (SNOMED CT http://snomed.info/sct/900000000000207008/version/20250131)"), "{s}");
+    assert!(s.contains("  parent = 64572001 |Disease|"), "{s}");
+    let out = concord(&[
+        "lookup",
+        "--data",
+        d.path().to_str().unwrap(),
+        "--json",
+        "icd10cm",
+        "E11.9",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["resourceType"], "Parameters");
+    let out = concord(&[
+        "lookup",
+        "--data",
+        d.path().to_str().unwrap(),
+        "sct",
+        "1234",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("Unable to find code '1234'"));
+}
+
+#[test]
+fn validate_csv_reports_every_row_and_fails_when_any_is_invalid() {
+    let d = data();
+    let t = tmp();
+    let csv = t.path().join("codes.csv");
+    std::fs::write(
+        &csv,
+        "system,code,display\nhttp://snomed.info/sct,44054006,Type 2 diabetes mellitus\nsct,22298006,Heart failure\nicd10cm,E11.9,\nhttp://snomed.info/sct,,\nicd10cm,\"unterminated\n",
+    )
+    .unwrap();
+    let out = concord(&[
+        "validate",
+        "--data",
+        d.path().to_str().unwrap(),
+        csv.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let rows: Vec<serde_json::Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 5, "{rows:?}");
+    assert_eq!(
+        (rows[0]["line"].as_u64(), rows[0]["valid"].as_bool()),
+        (Some(2), Some(true))
+    );
+    assert_eq!(rows[1]["valid"], false);
+    assert!(
+        rows[1]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Wrong Display Name")
+    );
+    assert_eq!(rows[2]["valid"], true);
+    assert_eq!(
+        (rows[3]["line"].as_u64(), rows[3]["error"].as_str()),
+        (Some(5), Some("no code"))
+    );
+    assert_eq!(rows[4]["valid"], false);
+    assert!(text(&out.stderr).contains("2 valid, 3 invalid"));
+}
+
+#[test]
+fn validate_ndjson_with_a_value_set_and_a_bad_line() {
+    let d = data();
+    let t = tmp();
+    let f = t.path().join("codes.ndjson");
+    std::fs::write(
+        &f,
+        "{\"system\":\"http://snomed.info/sct\",\"code\":\"44054006\"}\n{not json}\n{\"system\":\"http://snomed.info/sct\",\"code\":\"22298006\"}\n",
+    )
+    .unwrap();
+    let out = concord(&[
+        "validate",
+        "--data",
+        d.path().to_str().unwrap(),
+        "--value-set",
+        "http://snomed.info/sct?fhir_vs=isa/73211009",
+        f.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let rows: Vec<serde_json::Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows[0]["valid"], true);
+    assert_eq!(rows[1]["line"], 2);
+    assert!(
+        rows[1]["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("malformed JSON")
+    );
+    assert_eq!(rows[2]["valid"], false);
+    assert_eq!(rows[2]["issues"][0], "not-in-vs");
+    let ok = t.path().join("ok.ndjson");
+    std::fs::write(&ok, "{\"system\":\"icd10cm\",\"code\":\"E11.9\"}\n").unwrap();
+    let out = concord(&[
+        "validate",
+        "--data",
+        d.path().to_str().unwrap(),
+        ok.to_str().unwrap(),
+    ]);
+    assert!(out.status.success());
+}

@@ -1,0 +1,197 @@
+//! The API surface: metadata, read/search, HTTP errors, correlation ids, OpenAPI and its UI.
+
+use crate::common::*;
+use crate::server::*;
+
+#[test]
+fn capability_statement_and_terminology_capabilities() {
+    let (s, _, c) = get("/metadata");
+    assert_eq!(s, 200);
+    assert_eq!(c["resourceType"], "CapabilityStatement");
+    assert_eq!(
+        c["instantiates"][0],
+        "http://hl7.org/fhir/CapabilityStatement/terminology-server"
+    );
+    let ops: Vec<&str> = c["rest"][0]["resource"][0]["operation"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(ops, ["lookup", "validate-code", "subsumes"]);
+    let (_, _, t) = get("/metadata?mode=terminology");
+    assert_eq!(t["resourceType"], "TerminologyCapabilities");
+    let systems = t["codeSystem"].as_array().unwrap();
+    let sct = systems
+        .iter()
+        .find(|x| x["uri"] == "http://snomed.info/sct")
+        .unwrap();
+    assert_eq!(
+        sct["version"][0]["code"],
+        "http://snomed.info/sct/900000000000207008/version/20250131"
+    );
+    assert_eq!(sct["version"][0]["isDefault"], true);
+    assert!(
+        systems
+            .iter()
+            .any(|x| x["uri"] == "http://hl7.org/fhir/sid/icd-10-cm"
+                && x["version"][0]["code"] == "2026")
+    );
+    assert_outcome(&get("/metadata?mode=bogus"), 400, "mode 'bogus'");
+}
+
+#[test]
+fn read_and_search_resources() {
+    let (s, _, b) = get("/CodeSystem?url=http://snomed.info/sct");
+    assert_eq!(s, 200);
+    assert_eq!(b["resourceType"], "Bundle");
+    assert_eq!(b["total"], 1);
+    let id = b["entry"][0]["resource"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(id, "snomed-900000000000207008-20250131");
+    assert_eq!(b["entry"][0]["resource"]["count"], 17);
+    let (s, _, r) = get(&format!("/CodeSystem/{id}"));
+    assert_eq!(
+        (s, r["url"].as_str()),
+        (200, Some("http://snomed.info/sct"))
+    );
+    let (_, _, r) = get("/CodeSystem/concord-colours");
+    assert_eq!(r["name"], "Colours");
+    assert!(
+        r.get("concept").is_none(),
+        "CodeSystem reads leave the concepts out"
+    );
+    let (_, _, b) = get("/ValueSet?name=Warm");
+    assert_eq!(b["total"], 1);
+    let (s, _, r) = get("/ValueSet/concord-warm");
+    assert_eq!(
+        (s, r["url"].as_str()),
+        (200, Some("http://example.org/fhir/ValueSet/warm"))
+    );
+    let (_, _, b) = get("/ConceptMap?url=http://example.org/fhir/ConceptMap/colours-rgb");
+    assert_eq!(b["total"], 1);
+    assert_outcome(&get("/ValueSet/nope"), 404, "ValueSet/nope is not known");
+    assert_outcome(&get("/CodeSystem?_count=x"), 400, "_count");
+}
+
+#[test]
+fn http_errors_are_operation_outcomes_with_the_right_status() {
+    assert_outcome(&get("/Patient/1"), 404, "unknown resource type");
+    assert_outcome(&get("/a/b/c"), 404, "no route GET /a/b/c");
+    let r = client()
+        .delete(format!("{}/CodeSystem/$lookup", server().base))
+        .send()
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 405);
+    assert_eq!(r.headers()["allow"], "GET, POST");
+    assert_eq!(
+        r.json::<serde_json::Value>().unwrap()["resourceType"],
+        "OperationOutcome"
+    );
+    assert_outcome(
+        &post(
+            "/CodeSystem/$lookup",
+            "application/fhir+json",
+            "{\"resourceType\": \"Parameters\", ",
+        ),
+        400,
+        "malformed JSON body at line 1",
+    );
+    assert_outcome(
+        &post("/CodeSystem/$lookup", "application/xml", "<Parameters/>"),
+        415,
+        "Content-Type 'application/xml' is not supported",
+    );
+    assert_outcome(
+        &post(
+            "/CodeSystem/$lookup",
+            "application/fhir+json",
+            "{\"resourceType\": \"Patient\"}",
+        ),
+        400,
+        "must be a FHIR Parameters resource",
+    );
+    assert_outcome(
+        &get("/CodeSystem/$lookup?system=http://snomed.info/sct&code=73211009&_format=xml"),
+        406,
+        "_format 'xml'",
+    );
+    assert_eq!(
+        get("/CodeSystem/$lookup?system=http://snomed.info/sct&code=73211009&_format=json").0,
+        200
+    );
+    // A form-encoded POST is a valid FHIR operation call too.
+    let (s, _, _) = post(
+        "/CodeSystem/$lookup",
+        "application/x-www-form-urlencoded",
+        "system=http%3A%2F%2Fsnomed.info%2Fsct&code=73211009",
+    );
+    assert_eq!(s, 200);
+}
+
+#[test]
+fn correlation_ids_are_echoed_or_generated() {
+    let r = client()
+        .get(format!("{}/health", server().base))
+        .header("X-Correlation-Id", "abc-123")
+        .send()
+        .unwrap();
+    assert_eq!(r.headers()["x-request-id"], "abc-123");
+    let r = client()
+        .get(format!("{}/health", server().base))
+        .send()
+        .unwrap();
+    assert!(
+        r.headers()["x-request-id"]
+            .to_str()
+            .unwrap()
+            .starts_with("concord-")
+    );
+}
+
+#[test]
+fn openapi_document_is_current_and_served_with_its_ui() {
+    let committed = std::fs::read_to_string(root().join("openapi/openapi.json"))
+        .expect("openapi/openapi.json is committed");
+    assert_eq!(
+        committed,
+        concord::commands::openapi_json().unwrap(),
+        "run `cargo run -- openapi` and commit openapi/openapi.json"
+    );
+    let served: serde_json::Value = client()
+        .get(format!("{}/openapi.json", server().base))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(
+        served,
+        serde_json::from_str::<serde_json::Value>(&committed).unwrap()
+    );
+    for path in [
+        "/CodeSystem/$lookup",
+        "/CodeSystem/$validate-code",
+        "/ValueSet/$validate-code",
+        "/CodeSystem/$subsumes",
+        "/metadata",
+    ] {
+        assert!(served["paths"][path].is_object(), "{path} documented");
+    }
+    let ui = client()
+        .get(format!("{}/swagger-ui/index.html", server().base))
+        .send()
+        .unwrap();
+    assert_eq!(ui.status().as_u16(), 200);
+    assert!(ui.text().unwrap().contains("swagger"));
+    let js = client()
+        .get(format!("{}/swagger-ui/swagger-ui-bundle.js", server().base))
+        .send()
+        .unwrap();
+    assert_eq!(
+        js.status().as_u16(),
+        200,
+        "the UI's script is served from the binary, no CDN"
+    );
+}

@@ -1,0 +1,227 @@
+//! `$validate-code` over HTTP: every reason a code fails, and value sets.
+
+use crate::server::*;
+use serde_json::{Value, json};
+
+fn result(p: &Value) -> bool {
+    param(p, "result").unwrap()["valueBoolean"]
+        .as_bool()
+        .unwrap()
+}
+
+fn issue_codes(p: &Value) -> Vec<String> {
+    param(p, "issues")
+        .map(|i| {
+            i["resource"]["issue"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|x| {
+                    x["details"]["coding"][0]["code"]
+                        .as_str()
+                        .unwrap()
+                        .to_string()
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn message(p: &Value) -> String {
+    param(p, "message")
+        .map(|m| m["valueString"].as_str().unwrap().to_string())
+        .unwrap_or_default()
+}
+
+fn cs(query: &str) -> Value {
+    let (s, ct, p) = get(&format!("/CodeSystem/$validate-code?{query}"));
+    assert_eq!(s, 200, "{p}");
+    assert!(ct.starts_with("application/fhir+json"));
+    p
+}
+
+#[test]
+fn a_valid_code_returns_true_with_its_display() {
+    let p = cs("url=http://snomed.info/sct&code=44054006&display=Type%20II%20diabetes%20mellitus");
+    assert!(result(&p), "{p}");
+    assert_eq!(
+        param(&p, "display").unwrap()["valueString"],
+        "Type 2 diabetes mellitus"
+    );
+    assert!(issue_codes(&p).is_empty());
+}
+
+#[test]
+fn unknown_code_unknown_system_unknown_version() {
+    let p = cs("url=http://snomed.info/sct&code=12345678");
+    assert!(!result(&p));
+    assert_eq!(issue_codes(&p), ["invalid-code"]);
+    let p = cs("url=http://example.org/unknown&code=1");
+    assert!(!result(&p));
+    assert_eq!(issue_codes(&p), ["not-found"]);
+    assert!(message(&p).contains("could not be found, so the code cannot be validated"));
+    let p = cs("url=http://hl7.org/fhir/sid/icd-10-cm&code=E11.9&version=2019");
+    assert!(!result(&p));
+    assert!(
+        message(&p).contains("version '2019' could not be found. Valid versions: 2026"),
+        "{}",
+        message(&p)
+    );
+}
+
+#[test]
+fn a_code_of_another_system_is_named() {
+    let p = cs("url=http://hl7.org/fhir/sid/icd-10&code=E11.9");
+    assert!(!result(&p));
+    assert!(
+        message(&p).contains(
+            "the code exists in http://hl7.org/fhir/sid/icd-10-cm, which is a different code system"
+        ),
+        "{}",
+        message(&p)
+    );
+}
+
+#[test]
+fn wrong_display_lists_the_valid_ones() {
+    let p = cs("url=http://snomed.info/sct&code=22298006&display=Heart%20failure");
+    assert!(!result(&p));
+    assert_eq!(issue_codes(&p), ["invalid-display"]);
+    let m = message(&p);
+    assert!(
+        m.contains("Wrong Display Name 'Heart failure'")
+            && m.contains("'Myocardial infarction'")
+            && m.contains("'Heart attack'"),
+        "{m}"
+    );
+}
+
+#[test]
+fn inactive_concepts_carry_reason_and_replacements() {
+    let p = cs("url=http://snomed.info/sct&code=3000002002");
+    assert!(result(&p), "inactive codes are valid, with a warning");
+    assert_eq!(param(&p, "inactive").unwrap()["valueBoolean"], true);
+    assert_eq!(
+        param(&p, "inactivationReason").unwrap()["valueCoding"]["code"],
+        "900000000000483008"
+    );
+    let r = param(&p, "replacement").unwrap();
+    assert_eq!(
+        part(r, "relationship").unwrap()["valueString"],
+        "REPLACED BY"
+    );
+    assert_eq!(
+        part(r, "concept").unwrap()["valueCoding"]["code"],
+        "44054006"
+    );
+    assert_eq!(issue_codes(&p), ["code-comment"]);
+    assert_eq!(
+        param(&p, "issues").unwrap()["resource"]["issue"][0]["severity"],
+        "warning"
+    );
+    let p = cs("url=http://snomed.info/sct&code=3000001009");
+    assert_eq!(
+        part(param(&p, "replacement").unwrap(), "relationship").unwrap()["valueString"],
+        "SAME AS"
+    );
+}
+
+#[test]
+fn abstract_codes_rejected_on_request() {
+    assert!(result(&cs(
+        "url=http://hl7.org/fhir/sid/icd-10-cm&code=E08-E13"
+    )));
+    let p = cs("url=http://hl7.org/fhir/sid/icd-10-cm&code=E08-E13&abstract=false");
+    assert!(!result(&p));
+    assert_eq!(issue_codes(&p), ["code-rule"]);
+}
+
+#[test]
+fn codeable_concept_is_valid_when_any_coding_is() {
+    let body = json!({"resourceType": "Parameters", "parameter": [{"name": "codeableConcept", "valueCodeableConcept": {"coding": [
+        {"system": "http://hl7.org/fhir/sid/icd-10", "code": "E11.9"},
+        {"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "E11.9"}]}}]});
+    let (s, _, p) = post_params("/CodeSystem/$validate-code", body);
+    assert_eq!(s, 200, "{p}");
+    assert!(result(&p));
+    let issues = &param(&p, "issues").unwrap()["resource"]["issue"];
+    assert_eq!(issues[0]["expression"][0], "CodeableConcept.coding[0].code");
+    assert_eq!(issues[0]["severity"], "warning");
+}
+
+#[test]
+fn value_sets_stored_implicit_and_supplied() {
+    let vs = |q: &str| {
+        let (s, _, p) = get(&format!("/ValueSet/$validate-code?{q}"));
+        assert_eq!(s, 200, "{p}");
+        p
+    };
+    assert!(result(&vs(
+        "url=http://example.org/fhir/ValueSet/warm&system=http://example.org/fhir/CodeSystem/colours&code=red"
+    )));
+    let p = vs("url=http://example.org/fhir/ValueSet/warm&code=blue");
+    assert!(
+        !result(&p),
+        "system inferred from the value set; blue is cool"
+    );
+    assert_eq!(issue_codes(&p), ["not-in-vs"]);
+    assert!(result(&vs(
+        "url=http://snomed.info/sct?fhir_vs=isa/73211009&system=http://snomed.info/sct&code=44054006"
+    )));
+    assert!(!result(&vs(
+        "url=http://snomed.info/sct?fhir_vs=isa/73211009&system=http://snomed.info/sct&code=22298006"
+    )));
+    assert!(result(&vs(
+        "url=http://snomed.info/sct?fhir_vs=refset/900000000000497000&system=http://snomed.info/sct&code=44054006"
+    )));
+    assert!(result(&vs(
+        "url=http://snomed.info/sct?fhir_vs&system=http://snomed.info/sct&code=22298006"
+    )));
+    assert_outcome(
+        &get("/ValueSet/$validate-code?url=http://example.org/nothing&code=1"),
+        404,
+        "could not be found",
+    );
+    assert_outcome(&get("/ValueSet/$validate-code?code=1"), 400, "'url'");
+
+    // tx-resource: a CodeSystem and a ValueSet used for this request only.
+    let body = |code: &str| {
+        json!({"resourceType": "Parameters", "parameter": [
+            {"name": "url", "valueUri": "http://example.org/tx/vs"},
+            {"name": "coding", "valueCoding": {"system": "http://example.org/tx/cs", "code": code}},
+            {"name": "tx-resource", "resource": {"resourceType": "CodeSystem", "url": "http://example.org/tx/cs", "version": "1", "status": "active", "content": "complete",
+                "concept": [{"code": "a", "display": "A", "concept": [{"code": "b", "display": "B"}]}, {"code": "c", "display": "C"}]}},
+            {"name": "tx-resource", "resource": {"resourceType": "ValueSet", "url": "http://example.org/tx/vs", "status": "active",
+                "compose": {"include": [{"system": "http://example.org/tx/cs", "filter": [{"property": "concept", "op": "descendent-of", "value": "a"}]}]}}}
+        ]})
+    };
+    let (s, _, p) = post_params("/ValueSet/$validate-code", body("b"));
+    assert_eq!(s, 200, "{p}");
+    assert!(result(&p), "{p}");
+    assert_eq!(param(&p, "display").unwrap()["valueString"], "B");
+    let (_, _, p) = post_params("/ValueSet/$validate-code", body("c"));
+    assert!(!result(&p), "{p}");
+    // ... and not afterwards.
+    assert_outcome(
+        &get("/ValueSet/$validate-code?url=http://example.org/tx/vs&code=b"),
+        404,
+        "could not be found",
+    );
+}
+
+#[test]
+fn validate_parameter_errors_name_the_parameter() {
+    let r = get("/CodeSystem/$validate-code?code=1");
+    assert_outcome(&r, 400, "parameter 'url'");
+    assert_eq!(r.2["issue"][0]["expression"][0], "url");
+    assert_outcome(
+        &get("/CodeSystem/$validate-code?url=http://snomed.info/sct&code=1&abstract=maybe"),
+        400,
+        "must be true or false",
+    );
+    assert_outcome(
+        &get("/CodeSystem/$validate-code?url=x&code=1&coding=x|1"),
+        400,
+        "exactly one of code, coding or codeableConcept",
+    );
+}
