@@ -96,7 +96,7 @@ pub fn terminology_capabilities(base: &str, date: &str, catalog: &[CodeSystemVer
         "software": {"name": "Concord", "version": env!("CARGO_PKG_VERSION")},
         "codeSystem": code_systems,
         // $expand is not served yet, so no expansion parameter is claimed.
-        "expansion": {"hierarchical": false, "paging": false, "parameter": []},
+        "expansion": {"hierarchical": false, "paging": false},
         "validateCode": {"translations": false},
         "translation": {"needsMap": true},
         "closure": {"translation": false}

@@ -6,6 +6,7 @@
 
 mod cli_ops;
 mod common;
+mod fhir_validity;
 mod http_api;
 mod http_lookup;
 mod http_validate;

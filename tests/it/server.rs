@@ -93,22 +93,7 @@ fn finish(r: reqwest::blocking::Response) -> (u16, String, Value) {
         .unwrap_or_default();
     let text = r.text().unwrap();
     let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
-    crate::server::record(&body);
     (status, ct, body)
-}
-
-static BODIES: std::sync::Mutex<Vec<Value>> = std::sync::Mutex::new(Vec::new());
-
-/// Every JSON body any test received, for the FHIR-validity check.
-pub fn record(body: &Value) {
-    if body.get("resourceType").is_some() {
-        BODIES.lock().unwrap().push(body.clone());
-    }
-}
-
-/// Bodies recorded so far.
-pub fn recorded() -> Vec<Value> {
-    BODIES.lock().unwrap().clone()
 }
 
 /// The first parameter with this name.
