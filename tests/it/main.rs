@@ -6,6 +6,7 @@
 
 mod cli_ops;
 mod common;
+mod default_dataset;
 mod fhir_validity;
 mod http_api;
 mod http_lookup;
