@@ -251,13 +251,12 @@ fn item_matches(
     if item_system != system {
         return Ok(false);
     }
-    if let Some(concepts) = item.get("concept").and_then(Value::as_array) {
-        if !concepts
+    if let Some(concepts) = item.get("concept").and_then(Value::as_array)
+        && !concepts
             .iter()
             .any(|c| c.get("code").and_then(Value::as_str) == Some(code))
-        {
-            return Ok(false);
-        }
+    {
+        return Ok(false);
     }
     let item_version = item.get("version").and_then(Value::as_str).or(version);
     let src = resolve::code_system(t, ctx, item_system, item_version)?;

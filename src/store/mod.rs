@@ -67,10 +67,14 @@ impl Store {
     }
 
     /// Opens a published store read-only, as the server does (one connection per worker).
+    /// A published release never changes, so it is opened `immutable`: no file locks and no
+    /// change checks, two system calls fewer per query.
     pub fn open_read_only(path: &Path) -> Result<Store> {
         let conn = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            format!("file:{}?immutable=1", uri_path(path)),
+            OpenFlags::SQLITE_OPEN_READ_ONLY
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX
+                | OpenFlags::SQLITE_OPEN_URI,
         )?;
         check_stamp(&conn, path)?;
         conn.pragma_update(None, "cache_size", -65536)?;
@@ -87,6 +91,19 @@ impl Store {
         )?;
         Ok(())
     }
+}
+
+/// Percent-encodes the characters SQLite URIs treat specially.
+fn uri_path(path: &Path) -> String {
+    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut out = String::new();
+    for ch in abs.to_string_lossy().chars() {
+        match ch {
+            '%' | '?' | '#' | ' ' => out.push_str(&format!("%{:02X}", ch as u32)),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 fn check_stamp(conn: &Connection, path: &Path) -> Result<()> {

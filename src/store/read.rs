@@ -79,7 +79,7 @@ impl Store {
             "SELECT d.id, d.language, d.use_code, d.term, d.case_significance, d.active,
                     (SELECT group_concat(m.refset || ':' || m.fields, ' ') FROM refset_member m
                       WHERE m.cs = d.cs AND m.component = d.id AND m.active = 1 AND m.file_kind = 'Language')
-             FROM designation d WHERE d.cs = ?1 AND d.code = ?2 ORDER BY d.active DESC, d.id",
+             FROM designation d WHERE d.cs = ?1 AND d.code = ?2",
         )?;
         let v = st
             .query_map(params![cs, code], |r| {
@@ -101,46 +101,57 @@ impl Store {
                         .collect(),
                 })
             })?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<rusqlite::Result<Vec<Designation>>>()?;
+        // Sorted here, not in SQL: an ORDER BY makes SQLite (built with STAT4) re-prepare the
+        // statement on every new binding, a full parse per request.
+        let mut v = v;
+        v.sort_by(|a, b| b.active.cmp(&a.active).then_with(|| a.id.cmp(&b.id)));
         Ok(v)
     }
 
     /// Properties of a concept in stored order.
     pub fn properties(&self, cs: i64, code: &str) -> Result<Vec<Property>> {
         let mut st = self.conn.prepare_cached(
-            "SELECT name, kind, value FROM property WHERE cs = ?1 AND code = ?2 ORDER BY rowid",
+            "SELECT name, kind, value, rowid FROM property WHERE cs = ?1 AND code = ?2",
         )?;
         let v = st
             .query_map(params![cs, code], |r| {
-                Ok(Property {
-                    name: r.get(0)?,
-                    kind: r.get(1)?,
-                    value: r.get(2)?,
-                })
+                Ok((
+                    r.get::<_, i64>(3)?,
+                    Property {
+                        name: r.get(0)?,
+                        kind: r.get(1)?,
+                        value: r.get(2)?,
+                    },
+                ))
             })?
-            .collect::<rusqlite::Result<_>>()?;
-        Ok(v)
+            .collect::<rusqlite::Result<Vec<(i64, Property)>>>()?;
+        let mut v = v;
+        v.sort_by_key(|(rowid, _)| *rowid);
+        Ok(v.into_iter().map(|(_, p)| p).collect())
     }
 
     /// Direct parents.
     pub fn parents(&self, cs: i64, code: &str) -> Result<Vec<String>> {
-        let mut st = self.conn.prepare_cached(
-            "SELECT parent FROM is_a WHERE cs = ?1 AND child = ?2 ORDER BY parent",
-        )?;
-        let v = st
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT parent FROM is_a WHERE cs = ?1 AND child = ?2")?;
+        let mut v: Vec<String> = st
             .query_map(params![cs, code], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
+        v.sort();
         Ok(v)
     }
 
     /// Direct children.
     pub fn children(&self, cs: i64, code: &str) -> Result<Vec<String>> {
-        let mut st = self.conn.prepare_cached(
-            "SELECT child FROM is_a WHERE cs = ?1 AND parent = ?2 ORDER BY child",
-        )?;
-        let v = st
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT child FROM is_a WHERE cs = ?1 AND parent = ?2")?;
+        let mut v: Vec<String> = st
             .query_map(params![cs, code], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
+        v.sort();
         Ok(v)
     }
 
@@ -160,8 +171,7 @@ impl Store {
     pub fn relationships(&self, cs: i64, code: &str) -> Result<Vec<Relationship>> {
         let mut st = self.conn.prepare_cached(
             "SELECT id, type_id, destination, value, rel_group, characteristic FROM relationship
-             WHERE cs = ?1 AND source = ?2 AND active = 1 AND characteristic <> '900000000000010007'
-             ORDER BY rel_group, type_id, destination",
+             WHERE cs = ?1 AND source = ?2 AND active = 1 AND characteristic <> '900000000000010007'",
         )?;
         let v = st
             .query_map(params![cs, code], |r| {
@@ -174,7 +184,11 @@ impl Store {
                     characteristic: r.get(5)?,
                 })
             })?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<rusqlite::Result<Vec<Relationship>>>()?;
+        let mut v = v;
+        v.sort_by(|a, b| {
+            (a.group, &a.type_id, &a.destination).cmp(&(b.group, &b.type_id, &b.destination))
+        });
         Ok(v)
     }
 
@@ -182,7 +196,7 @@ impl Store {
     pub fn associations(&self, cs: i64, component: &str) -> Result<Vec<Association>> {
         let mut st = self.conn.prepare_cached(
             "SELECT refset, fields FROM refset_member WHERE cs = ?1 AND component = ?2 AND active = 1
-             AND file_kind LIKE 'Association%' ORDER BY refset, fields",
+             AND file_kind LIKE 'Association%'",
         )?;
         let v = st
             .query_map(params![cs, component], |r| {
@@ -191,7 +205,9 @@ impl Store {
                     target: r.get(1)?,
                 })
             })?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<rusqlite::Result<Vec<Association>>>()?;
+        let mut v = v;
+        v.sort_by(|a, b| (&a.refset, &a.target).cmp(&(&b.refset, &b.target)));
         Ok(v)
     }
 
@@ -281,8 +297,7 @@ impl Store {
     pub fn map_rows(&self, cs: i64, refset: &str, code: &str) -> Result<Vec<MapRow>> {
         let mut st = self.conn.prepare_cached(
             "SELECT member_id, source_code, target_code, map_group, map_priority, map_rule, map_advice, correlation, category
-             FROM map_entry WHERE cs = ?1 AND refset = ?2 AND source_code = ?3 AND active = 1
-             ORDER BY map_group, map_priority, member_id",
+             FROM map_entry WHERE cs = ?1 AND refset = ?2 AND source_code = ?3 AND active = 1",
         )?;
         let v = st
             .query_map(params![cs, refset, code], |r| {
@@ -298,7 +313,11 @@ impl Store {
                     category: r.get(8)?,
                 })
             })?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<rusqlite::Result<Vec<MapRow>>>()?;
+        let mut v = v;
+        v.sort_by(|a, b| {
+            (a.group, a.priority, &a.member_id).cmp(&(b.group, b.priority, &b.member_id))
+        });
         Ok(v)
     }
 

@@ -16,7 +16,11 @@ impl Drop for Kill {
 #[test]
 fn serve_without_data_imports_the_embedded_dataset_and_answers() {
     let cwd = tmp();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let addr = format!("127.0.0.1:{port}");
     let child = Command::new(env!("CARGO_BIN_EXE_concord"))
         .args(["serve", "--addr", &addr])
@@ -34,12 +38,35 @@ fn serve_without_data_imports_the_embedded_dataset_and_answers() {
         std::thread::sleep(std::time::Duration::from_millis(200));
     }
     assert!(cwd.path().join("concord-data/CURRENT").exists());
-    let (s, _, p) = get_from(&base, "/CodeSystem/$lookup?system=http://hl7.org/fhir/sid/icd-10-cm&code=E11.9", &[]);
+    let (s, _, p) = get_from(
+        &base,
+        "/CodeSystem/$lookup?system=http://hl7.org/fhir/sid/icd-10-cm&code=E11.9",
+        &[],
+    );
     assert_eq!(s, 200, "{p}");
-    let (s, _, p) = get_from(&base, "/CodeSystem/$validate-code?url=http://terminology.hl7.org/CodeSystem/v3-ActCode&code=AMB", &[]);
-    assert_eq!((s, p["parameter"][0]["valueBoolean"].as_bool()), (200, Some(true)), "{p}");
-    let (s, _, p) = get_from(&base, "/ValueSet/$validate-code?url=http://hl7.org/fhir/ValueSet/administrative-gender&code=female", &[]);
-    assert_eq!((s, p["parameter"][0]["valueBoolean"].as_bool()), (200, Some(true)), "{p}");
+    let (s, _, p) = get_from(
+        &base,
+        "/CodeSystem/$validate-code?url=http://terminology.hl7.org/CodeSystem/v3-ActCode&code=AMB",
+        &[],
+    );
+    assert_eq!(
+        (s, p["parameter"][0]["valueBoolean"].as_bool()),
+        (200, Some(true)),
+        "{p}"
+    );
+    let (s, _, p) = get_from(
+        &base,
+        "/ValueSet/$validate-code?url=http://hl7.org/fhir/ValueSet/administrative-gender&code=female",
+        &[],
+    );
+    assert_eq!(
+        (s, p["parameter"][0]["valueBoolean"].as_bool()),
+        (200, Some(true)),
+        "{p}"
+    );
     let (_, _, t) = get_from(&base, "/metadata?mode=terminology", &[]);
-    assert!(t["codeSystem"].as_array().unwrap().len() > 1000, "THO + R4 core code systems listed");
+    assert!(
+        t["codeSystem"].as_array().unwrap().len() > 1000,
+        "THO + R4 core code systems listed"
+    );
 }

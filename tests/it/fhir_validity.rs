@@ -49,7 +49,10 @@ fn shared_every_response_body_is_valid_fhir_r4() {
     bodies.push(post("/CodeSystem/$lookup", "application/fhir+json", "{").2);
     let dir = tmp();
     for (i, b) in bodies.iter().enumerate() {
-        assert!(b.get("resourceType").is_some(), "body {i} is not a resource: {b}");
+        assert!(
+            b.get("resourceType").is_some(),
+            "body {i} is not a resource: {b}"
+        );
         std::fs::write(dir.path().join(format!("{i:03}.json")), b.to_string()).unwrap();
     }
     let python = std::env::var("CONCORD_FHIR_PYTHON").unwrap_or_else(|_| "python3".into());
@@ -59,6 +62,12 @@ fn shared_every_response_body_is_valid_fhir_r4() {
         .output()
         .unwrap_or_else(|e| panic!("cannot run {python}: {e}"));
     let report = format!("{}{}", text(&out.stdout), text(&out.stderr));
-    assert!(out.status.success(), "FHIR R4 validation failed (install: pip install -r tests/requirements-fhir.txt):\n{report}");
-    assert!(report.contains(&format!("{} passed, 0 failed", bodies.len())), "{report}");
+    assert!(
+        out.status.success(),
+        "FHIR R4 validation failed (install: pip install -r tests/requirements-fhir.txt):\n{report}"
+    );
+    assert!(
+        report.contains(&format!("{} passed, 0 failed", bodies.len())),
+        "{report}"
+    );
 }

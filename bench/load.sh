@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Load benchmark: throughput and latency of $lookup, $validate-code and $subsumes with rotating
+# codes, each next to the trivial /health endpoint of the same server in the same run (the ratio
+# survives a noisy machine). Usage:
+#   bench/load.sh [DATA_DIR] [SYSTEM_URL]
+# DATA_DIR defaults to a fresh import of the embedded dataset; SYSTEM_URL defaults to
+# ICD-10-CM. Needs wrk (apt-get install wrk). Loopback only; each run is bounded by DURATION.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DURATION="${DURATION:-10s}"
+CONNS="${CONNS:-10}"
+PORT="${PORT:-18080}"
+command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
+cargo build --release --quiet
+BIN=target/release/concord
+DATA="${1:-}"
+if [ -z "$DATA" ]; then
+  DATA=$(mktemp -d)/data
+  $BIN import --data "$DATA" -q data/icd10cm-tabular-April-1-2026.xml.gz data/hl7.terminology.r4-7.0.1.tgz >/dev/null
+fi
+SYSTEM="${2:-http://hl7.org/fhir/sid/icd-10-cm}"
+WORK=$(mktemp -d)
+DB="$DATA/releases/$(cat "$DATA/CURRENT")/concord.db"
+python3 - "$DB" "$SYSTEM" "$WORK" <<'PY'
+import sqlite3, sys, random, urllib.parse as u
+db, system, work = sys.argv[1:]
+c = sqlite3.connect(db)
+cs = c.execute("SELECT id FROM code_system WHERE url = ? ORDER BY id DESC LIMIT 1", (system,)).fetchone()[0]
+codes = [r[0] for r in c.execute("SELECT code FROM concept WHERE cs = ? AND active = 1", (cs,))]
+edges = [r for r in c.execute("SELECT child, parent FROM is_a WHERE cs = ?", (cs,))]
+random.seed(1); random.shuffle(codes); random.shuffle(edges)
+s = u.quote(system, safe="")
+open(f"{work}/health", "w").write("/health\n")
+open(f"{work}/lookup", "w").write("".join(f"/CodeSystem/$lookup?system={s}&code={u.quote(x)}\n" for x in codes))
+open(f"{work}/validate", "w").write("".join(f"/CodeSystem/$validate-code?url={s}&code={u.quote(x)}\n" for x in codes))
+open(f"{work}/subsumes", "w").write("".join(f"/CodeSystem/$subsumes?system={s}&codeA={u.quote(p)}&codeB={u.quote(ch)}\n" for ch, p in edges))
+print(f"{len(codes)} codes, {len(edges)} is-a edges of {system}")
+PY
+$BIN serve --data "$DATA" --addr "127.0.0.1:$PORT" >"$WORK/server.log" 2>&1 &
+SERVER=$!
+trap 'kill $SERVER 2>/dev/null || true' EXIT
+for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/health" >/dev/null && break; sleep 0.2; done
+echo "machine: $(nproc) cores; wrk -t2 -c$CONNS -d$DURATION; server workers: $(nproc)"
+for kind in health lookup validate subsumes health; do
+  # one warm-up pass so the first run is not measuring page-cache faults
+  PATHS="$WORK/$kind" wrk -t2 -c"$CONNS" -d2s -s bench/rotate.lua "http://127.0.0.1:$PORT" >/dev/null
+  line=$(PATHS="$WORK/$kind" wrk -t2 -c"$CONNS" -d"$DURATION" -s bench/rotate.lua "http://127.0.0.1:$PORT" | grep '^RESULT')
+  echo "$kind: ${line#RESULT }"
+done
+echo "RSS after load: $(ps -o rss= -p $SERVER) KiB"
