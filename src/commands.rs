@@ -85,7 +85,10 @@ pub fn lookup(
         }
     };
     if json_out {
-        println!("{}", serde_json::to_string_pretty(&convert::lookup(&r))?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&convert::lookup(&r).to_value())?
+        );
         return Ok(ExitCode::SUCCESS);
     }
     println!(

@@ -1,137 +1,196 @@
-//! Operation results → FHIR `Parameters`.
+//! Operation results → FHIR `Parameters`, serialized straight from borrowed results (no
+//! intermediate `serde_json::Value` tree: building one cost a quarter of a SNOMED CT
+//! `$lookup`).
 
 use super::outcome;
 use crate::ops::Coding;
 use crate::ops::lookup::{LookupProperty, LookupResult, Value as PValue};
 use crate::ops::subsumes::Outcome;
 use crate::ops::validate::ValidateResult;
-use serde_json::{Map, Value, json};
+use serde::Serialize;
+use serde::ser::{SerializeMap, Serializer};
+use serde_json::{Value, json};
+
+/// A `Parameters` resource ready to serialize.
+pub struct Parameters<'a>(Vec<Param<'a>>);
+
+/// One `Parameters.parameter` (or `part`).
+pub struct Param<'a> {
+    name: &'a str,
+    value: V<'a>,
+}
+
+enum V<'a> {
+    /// A primitive with its `valueX` key.
+    Str(&'static str, &'a str),
+    Bool(bool),
+    Int(i64),
+    Decimal(&'a str),
+    Coding(&'a Coding),
+    Parts(Vec<Param<'a>>),
+    Resource(Value),
+}
+
+impl Serialize for Parameters<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(2))?;
+        m.serialize_entry("resourceType", "Parameters")?;
+        m.serialize_entry("parameter", &self.0)?;
+        m.end()
+    }
+}
+
+impl Serialize for Param<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(2))?;
+        m.serialize_entry("name", self.name)?;
+        match &self.value {
+            V::Str(key, v) => m.serialize_entry(key, v)?,
+            V::Bool(b) => m.serialize_entry("valueBoolean", b)?,
+            V::Int(i) => m.serialize_entry("valueInteger", i)?,
+            V::Decimal(d) => match d.parse::<f64>() {
+                Ok(f) => m.serialize_entry("valueDecimal", &f)?,
+                Err(_) => m.serialize_entry("valueString", d)?,
+            },
+            V::Coding(c) => m.serialize_entry("valueCoding", &CodingJson(c))?,
+            V::Parts(p) => m.serialize_entry("part", p)?,
+            V::Resource(r) => m.serialize_entry("resource", r)?,
+        }
+        m.end()
+    }
+}
+
+struct CodingJson<'a>(&'a Coding);
+
+impl Serialize for CodingJson<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let c = self.0;
+        let mut m = s.serialize_map(None)?;
+        for (k, v) in [
+            ("system", &c.system),
+            ("version", &c.version),
+            ("code", &c.code),
+            ("display", &c.display),
+        ] {
+            if let Some(v) = v {
+                m.serialize_entry(k, v)?;
+            }
+        }
+        m.end()
+    }
+}
+
+impl Parameters<'_> {
+    /// As a JSON value (for callers that edit or embed it).
+    pub fn to_value(&self) -> Value {
+        serde_json::to_value(self).unwrap_or(Value::Null)
+    }
+}
 
 /// Coding JSON without empty members.
 pub fn coding(c: &Coding) -> Value {
-    let mut m = Map::new();
-    for (k, v) in [
-        ("system", &c.system),
-        ("version", &c.version),
-        ("code", &c.code),
-        ("display", &c.display),
-    ] {
-        if let Some(v) = v {
-            m.insert(k.into(), json!(v));
-        }
-    }
-    Value::Object(m)
+    serde_json::to_value(CodingJson(c)).unwrap_or(Value::Null)
 }
 
-fn param(name: &str, key: &str, value: Value) -> Value {
-    let mut m = Map::new();
-    m.insert("name".into(), json!(name));
-    m.insert(key.into(), value);
-    Value::Object(m)
+fn p<'a>(name: &'a str, value: V<'a>) -> Param<'a> {
+    Param { name, value }
 }
 
-fn parameters(list: Vec<Value>) -> Value {
-    json!({"resourceType": "Parameters", "parameter": list})
-}
-
-fn value_part(v: &PValue) -> (&'static str, Value) {
+fn value(v: &PValue) -> V<'_> {
     match v {
-        PValue::Code(c) => ("valueCode", json!(c)),
-        PValue::Coding(c) => ("valueCoding", coding(c)),
-        PValue::String(s) => ("valueString", json!(s)),
-        PValue::Boolean(b) => ("valueBoolean", json!(b)),
-        PValue::Integer(i) => ("valueInteger", json!(i)),
-        PValue::Decimal(d) => (
-            "valueDecimal",
-            d.parse::<f64>()
-                .map(|f| json!(f))
-                .unwrap_or_else(|_| json!(d)),
-        ),
-        PValue::DateTime(d) => ("valueDateTime", json!(d)),
+        PValue::Code(c) => V::Str("valueCode", c),
+        PValue::Coding(c) => V::Coding(c),
+        PValue::String(s) => V::Str("valueString", s),
+        PValue::Boolean(b) => V::Bool(*b),
+        PValue::Integer(i) => V::Int(*i),
+        PValue::Decimal(d) => V::Decimal(d),
+        PValue::DateTime(d) => V::Str("valueDateTime", d),
     }
 }
 
-fn property(p: &LookupProperty, part_name: &str) -> Value {
-    let (key, value) = value_part(&p.value);
+fn property<'a>(prop: &'a LookupProperty, part_name: &'a str) -> Param<'a> {
     let mut parts = vec![
-        param("code", "valueCode", json!(p.code)),
-        param("value", key, value),
+        p("code", V::Str("valueCode", &prop.code)),
+        p("value", value(&prop.value)),
     ];
-    if let Some(d) = &p.description {
-        parts.push(param("description", "valueString", json!(d)));
+    if let Some(d) = &prop.description {
+        parts.push(p("description", V::Str("valueString", d)));
     }
-    for s in &p.sub {
+    for s in &prop.sub {
         parts.push(property(s, "subproperty"));
     }
-    json!({"name": part_name, "part": parts})
+    p(part_name, V::Parts(parts))
 }
 
 /// `$lookup` output.
-pub fn lookup(r: &LookupResult) -> Value {
+pub fn lookup(r: &LookupResult) -> Parameters<'_> {
     let mut list = vec![
-        param("name", "valueString", json!(r.name)),
-        param("version", "valueString", json!(r.version)),
+        p("name", V::Str("valueString", &r.name)),
+        p("version", V::Str("valueString", &r.version)),
     ];
     if let Some(d) = &r.display {
-        list.push(param("display", "valueString", json!(d)));
+        list.push(p("display", V::Str("valueString", d)));
     }
     for d in &r.designations {
-        let mut parts = Vec::new();
+        let mut parts = Vec::with_capacity(3);
         if let Some(l) = &d.language {
-            parts.push(param("language", "valueCode", json!(l)));
+            parts.push(p("language", V::Str("valueCode", l)));
         }
         if let Some(u) = &d.use_ {
-            parts.push(param("use", "valueCoding", coding(u)));
+            parts.push(p("use", V::Coding(u)));
         }
-        parts.push(param("value", "valueString", json!(d.value)));
-        list.push(json!({"name": "designation", "part": parts}));
+        parts.push(p("value", V::Str("valueString", &d.value)));
+        list.push(p("designation", V::Parts(parts)));
     }
-    for p in &r.properties {
-        list.push(property(p, "property"));
+    for prop in &r.properties {
+        list.push(property(prop, "property"));
     }
-    parameters(list)
+    Parameters(list)
 }
 
 /// `$validate-code` output. Beyond the R4 parameters (`result`, `message`, `display`) it returns
 /// `code`, `system`, `version`, `inactive` and `issues` as the HL7 terminology ecosystem does,
 /// and for inactive SNOMED CT concepts `inactivationReason` (valueCoding) and one `replacement`
 /// per historical association (parts `relationship` valueString and `concept` valueCoding).
-pub fn validate(r: &ValidateResult) -> Value {
-    let mut list = vec![param("result", "valueBoolean", json!(r.result))];
+pub fn validate(r: &ValidateResult) -> Parameters<'_> {
+    let mut list = vec![p("result", V::Bool(r.result))];
     if let Some(m) = &r.message {
-        list.push(param("message", "valueString", json!(m)));
+        list.push(p("message", V::Str("valueString", m)));
     }
     if let Some(d) = &r.display {
-        list.push(param("display", "valueString", json!(d)));
+        list.push(p("display", V::Str("valueString", d)));
     }
     if let Some(c) = &r.code {
-        list.push(param("code", "valueCode", json!(c)));
+        list.push(p("code", V::Str("valueCode", c)));
     }
     if let Some(s) = &r.system {
-        list.push(param("system", "valueUri", json!(s)));
+        list.push(p("system", V::Str("valueUri", s)));
     }
     if let Some(v) = &r.version {
-        list.push(param("version", "valueString", json!(v)));
+        list.push(p("version", V::Str("valueString", v)));
     }
     if let Some(i) = r.inactive {
-        list.push(param("inactive", "valueBoolean", json!(i)));
+        list.push(p("inactive", V::Bool(i)));
     }
     if let Some(reason) = &r.inactivation_reason {
-        list.push(param("inactivationReason", "valueCoding", coding(reason)));
+        list.push(p("inactivationReason", V::Coding(reason)));
     }
     for x in &r.replacements {
-        list.push(json!({"name": "replacement", "part": [
-            param("relationship", "valueString", json!(x.relationship)),
-            param("concept", "valueCoding", coding(&x.target))
-        ]}));
+        list.push(p(
+            "replacement",
+            V::Parts(vec![
+                p("relationship", V::Str("valueString", &x.relationship)),
+                p("concept", V::Coding(&x.target)),
+            ]),
+        ));
     }
     if !r.issues.is_empty() {
-        list.push(param("issues", "resource", outcome::from_issues(&r.issues)));
+        list.push(p("issues", V::Resource(outcome::from_issues(&r.issues))));
     }
-    parameters(list)
+    Parameters(list)
 }
 
 /// `$subsumes` output.
 pub fn subsumes(o: Outcome) -> Value {
-    parameters(vec![param("outcome", "valueCode", json!(o.code()))])
+    json!({"resourceType": "Parameters", "parameter": [{"name": "outcome", "valueCode": o.code()}]})
 }

@@ -10,7 +10,7 @@ use serde_json::Value;
 
 type Reply = Result<HttpResponse, ApiError>;
 
-fn fhir(v: &Value) -> HttpResponse {
+fn fhir(v: &impl serde::Serialize) -> HttpResponse {
     HttpResponse::Ok()
         .content_type(FHIR_JSON)
         .body(serde_json::to_vec(v).unwrap_or_default())
