@@ -1,0 +1,18 @@
+# Concord: multi-stage build, non-root runtime, data in a volume.
+FROM rust:1.95-bookworm AS build
+WORKDIR /src
+COPY . .
+RUN cargo build --release --locked && strip target/release/concord
+
+FROM debian:bookworm-slim
+RUN useradd --system --uid 10001 --home-dir /data concord && mkdir -p /data && chown concord /data
+COPY --from=build /src/target/release/concord /usr/local/bin/concord
+USER concord
+WORKDIR /data
+VOLUME ["/data"]
+ENV CONCORD_ADDR=0.0.0.0:8080 CONCORD_LOG_FORMAT=json CONCORD_LOG=info
+EXPOSE 8080
+HEALTHCHECK CMD ["/bin/sh", "-c", "exec 3<>/dev/tcp/127.0.0.1/8080"]
+# Without CONCORD_DATA the embedded default dataset is imported into /data/concord-data on first start.
+# With a licensed SNOMED CT release: docker run -v $PWD/data:/data concord import --data /data/store /data/Snomed….zip
+CMD ["concord", "serve"]
