@@ -131,6 +131,28 @@ pub enum Command {
         /// Input file (.csv or .ndjson/.jsonl); `-` reads NDJSON from stdin.
         file: PathBuf,
     },
+    /// Generate a synthetic SNOMED CT release of International shape and size (scale 1.0 ≈
+    /// 370k concepts, ≈8M rows) for benchmarks and tests; writes synth-manifest.json with counts.
+    Synth {
+        /// Size relative to the International edition.
+        #[arg(long, default_value_t = 1.0)]
+        scale: f64,
+        /// Random seed (same seed, same release).
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Output folder.
+        #[arg(long)]
+        out: PathBuf,
+        /// Zip the package as releases are published.
+        #[arg(long)]
+        zip: bool,
+        /// Also write Full files (with older row versions).
+        #[arg(long)]
+        full: bool,
+        /// Also write an extension package (namespace 1000000) layered on the International one.
+        #[arg(long)]
+        extension: bool,
+    },
     /// Write the OpenAPI document.
     Openapi {
         /// Output path.
@@ -243,6 +265,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
             value_set,
             file,
         } => crate::commands::validate(&data, value_set.as_deref(), &file),
+        Command::Synth { scale, seed, out, zip, full, extension } => {
+            let opts = crate::synth::SynthOptions { scale, seed, out: out.clone(), full, zip, extension };
+            let m = crate::synth::generate(&opts, &crate::synth::icd10_targets()?)?;
+            println!("wrote {} ({} files)", out.join(&m.package).display(), m.files.len());
+            for (k, v) in &m.summary {
+                println!("  {k:<26} {v:>10}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Openapi { out } => {
             crate::commands::write_openapi(&out)?;
             println!("wrote {}", out.display());

@@ -14,3 +14,4 @@ pub mod import;
 pub mod model;
 pub mod ops;
 pub mod store;
+pub mod synth;

@@ -182,6 +182,11 @@ fn walk(root: &Path, dir: &Path, out: &mut Vec<Member>) -> Result<()> {
     Ok(())
 }
 
+/// A gzip decoder over bytes in memory (embedded datasets).
+pub fn gunzip(bytes: &[u8]) -> impl Read + '_ {
+    GzDecoder::new(bytes)
+}
+
 /// True when the file starts with a zip signature (so misnamed archives are still recognised).
 pub fn is_zip(path: &Path) -> Result<bool> {
     let mut magic = [0u8; 4];

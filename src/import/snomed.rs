@@ -51,7 +51,17 @@ pub fn import(store: &Store, path: &Path, opts: &ImportOptions) -> Result<Source
             )
         })?)
     } else {
-        None
+        // An extension names the editions it depends on in its module dependency refset; when
+        // one of them is loaded, the extension is layered on a copy of it.
+        let mut found = None;
+        for module in external_dependencies(&files, opts)? {
+            if let Some(b) = store.latest_snomed(Some(&module))? {
+                report.note(format!("layered on the loaded edition {module} ({})", b.2));
+                found = Some(b);
+                break;
+            }
+        }
+        found
     };
     let cs = store.insert_code_system(&NewCodeSystem {
         url: uri::SNOMED.into(),
@@ -138,6 +148,29 @@ pub fn import(store: &Store, path: &Path, opts: &ImportOptions) -> Result<Source
         .code_systems
         .push((uri::SNOMED.to_string(), version, store.concept_count(cs)?));
     Ok(report)
+}
+
+/// Modules the package's own modules depend on but does not itself contain.
+fn external_dependencies(files: &[&concord_loaders::rf2::Rf2File], opts: &ImportOptions) -> Result<Vec<String>> {
+    let mut own = HashSet::new();
+    let mut targets = Vec::new();
+    for f in files {
+        if !matches!(&f.name.kind, concord_loaders::rf2::ContentKind::Refset { summary, .. } if summary == "ModuleDependency") {
+            continue;
+        }
+        reader::read_with(f, reader::Checks { strict_ids: opts.strict_ids }, |row| {
+            if let Row::Refset(r) = row
+                && r.active
+            {
+                own.insert(r.module_id.to_string());
+                targets.push(r.referenced_component_id);
+            }
+            Ok(())
+        })?;
+    }
+    let mut out: Vec<String> = targets.into_iter().filter(|t| !own.contains(t)).collect();
+    out.dedup();
+    Ok(out)
 }
 
 /// The edition module: among modules owning concepts, the one that transitively depends on the

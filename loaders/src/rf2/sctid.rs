@@ -37,7 +37,7 @@ const P: [[u8; 10]; 8] = [
     [2, 7, 9, 3, 8, 0, 6, 4, 1, 5],
     [7, 0, 4, 6, 9, 1, 3, 2, 5, 8],
 ];
-const INV: [u8; 10] = [0, 4, 3, 2, 1, 5, 9, 8, 7, 6];
+const INV: [u8; 10] = [0, 4, 3, 2, 1, 5, 6, 7, 8, 9];
 
 /// True when the last digit of `digits` is the Verhoeff check digit of the rest.
 pub fn verhoeff_ok(digits: &str) -> bool {
@@ -128,5 +128,10 @@ mod tests {
                 .contains("partition")
         );
         assert_eq!(verhoeff_digit("13887500"), 5);
+        // Every generated check digit validates (a wrong inverse table once broke half of them).
+        for item in 100_000_000u64..100_002_000 {
+            let base = item.to_string();
+            assert!(verhoeff_ok(&format!("{base}{}", verhoeff_digit(&base))), "{base}");
+        }
     }
 }
