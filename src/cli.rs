@@ -265,10 +265,28 @@ fn run(cli: Cli) -> Result<ExitCode> {
             value_set,
             file,
         } => crate::commands::validate(&data, value_set.as_deref(), &file),
-        Command::Synth { scale, seed, out, zip, full, extension } => {
-            let opts = crate::synth::SynthOptions { scale, seed, out: out.clone(), full, zip, extension };
+        Command::Synth {
+            scale,
+            seed,
+            out,
+            zip,
+            full,
+            extension,
+        } => {
+            let opts = crate::synth::SynthOptions {
+                scale,
+                seed,
+                out: out.clone(),
+                full,
+                zip,
+                extension,
+            };
             let m = crate::synth::generate(&opts, &crate::synth::icd10_targets()?)?;
-            println!("wrote {} ({} files)", out.join(&m.package).display(), m.files.len());
+            println!(
+                "wrote {} ({} files)",
+                out.join(&m.package).display(),
+                m.files.len()
+            );
             for (k, v) in &m.summary {
                 println!("  {k:<26} {v:>10}");
             }

@@ -151,6 +151,7 @@ pub fn run(data: &Path, paths: &[PathBuf], opts: &ImportOptions) -> Result<Impor
         reports.push(report);
     }
     store.commit()?;
+    tracing::info!(ms = started.elapsed().as_millis() as u64, "committed");
     let manifest = Manifest {
         format_version: crate::store::FORMAT_VERSION,
         concord_version: env!("CARGO_PKG_VERSION").into(),

@@ -1,6 +1,7 @@
-//! SNOMED CT import: RF2 rows → store upserts → derived tables → edition/version identity.
+//! SNOMED CT import: RF2 rows → staged → merged (latest row per id wins) → derived tables →
+//! edition/version identity.
 //!
-//! Full, Snapshot and Delta all load through the same "latest row per id wins" upserts, so a
+//! Full, Snapshot and Delta all load through the same "latest row per id wins" merge, so a
 //! Full release yields exactly its Snapshot. A Delta is applied to a copy of the latest loaded
 //! version; the result becomes a new version (or replaces one with the same version URI).
 //! The edition is the module, among those owning concepts, that depends (per the module
@@ -17,6 +18,7 @@ use std::path::Path;
 
 /// Imports one RF2 package into `store`.
 pub fn import(store: &Store, path: &Path, opts: &ImportOptions) -> Result<SourceReport> {
+    let started = std::time::Instant::now();
     let pkg = Rf2Package::open(path)?;
     let rt = opts
         .release_type
@@ -78,6 +80,7 @@ pub fn import(store: &Store, path: &Path, opts: &ImportOptions) -> Result<Source
     if let Some((base_cs, _, _)) = &base {
         store.copy_content(*base_cs, cs)?;
     }
+    store.stage_begin()?;
     let mut total = 0u64;
     for f in &files {
         let kind = match &f.name.kind {
@@ -94,15 +97,15 @@ pub fn import(store: &Store, path: &Path, opts: &ImportOptions) -> Result<Source
             },
             |row| {
                 match &row {
-                    Row::Concept(r) => store.upsert_concept(cs, r),
-                    Row::Description(r) => store.upsert_description(cs, r),
-                    Row::Relationship(r) => store.upsert_relationship(cs, r),
+                    Row::Concept(r) => store.stage_concept(r),
+                    Row::Description(r) => store.stage_description(r),
+                    Row::Relationship(r) => store.stage_relationship(r),
                     Row::Refset(r) => {
                         let (summary, pattern) = kind
                             .as_ref()
                             .map(|(s, p)| (s.as_str(), p.as_str()))
                             .unwrap_or(("", ""));
-                        store.upsert_refset_member(cs, r, summary, pattern)
+                        store.stage_refset(r, summary, pattern)
                     }
                 }
                 .map_err(|e| concord_loaders::Error::file(f.member.display(), e.to_string()))?;
@@ -112,9 +115,21 @@ pub fn import(store: &Store, path: &Path, opts: &ImportOptions) -> Result<Source
         )?;
         bar.finish_and_clear();
         total += n;
+        tracing::info!(file = %f.member.name, rows = n, ms = started.elapsed().as_millis() as u64, "file loaded");
         report.rows.push((f.member.name.clone(), n));
     }
     report.total_rows = total;
+    tracing::info!(
+        rows = total,
+        ms = started.elapsed().as_millis() as u64,
+        "rows staged"
+    );
+    store.stage_merge(cs)?;
+    tracing::info!(
+        rows = total,
+        ms = started.elapsed().as_millis() as u64,
+        "rows loaded"
+    );
 
     let facts = store.snomed_facts(cs)?;
     let edition = choose_edition(&facts.concept_modules, &facts.dependencies)
@@ -138,6 +153,10 @@ pub fn import(store: &Store, path: &Path, opts: &ImportOptions) -> Result<Source
     store
         .derive_snomed(cs)
         .context("building the is-a hierarchy and map tables")?;
+    tracing::info!(
+        ms = started.elapsed().as_millis() as u64,
+        "derived tables built"
+    );
     let orphans = store.map_rows_without_source(cs)?;
     if orphans > 0 {
         report.warn(format!(
@@ -151,22 +170,32 @@ pub fn import(store: &Store, path: &Path, opts: &ImportOptions) -> Result<Source
 }
 
 /// Modules the package's own modules depend on but does not itself contain.
-fn external_dependencies(files: &[&concord_loaders::rf2::Rf2File], opts: &ImportOptions) -> Result<Vec<String>> {
+fn external_dependencies(
+    files: &[&concord_loaders::rf2::Rf2File],
+    opts: &ImportOptions,
+) -> Result<Vec<String>> {
     let mut own = HashSet::new();
     let mut targets = Vec::new();
     for f in files {
-        if !matches!(&f.name.kind, concord_loaders::rf2::ContentKind::Refset { summary, .. } if summary == "ModuleDependency") {
+        if !matches!(&f.name.kind, concord_loaders::rf2::ContentKind::Refset { summary, .. } if summary == "ModuleDependency")
+        {
             continue;
         }
-        reader::read_with(f, reader::Checks { strict_ids: opts.strict_ids }, |row| {
-            if let Row::Refset(r) = row
-                && r.active
-            {
-                own.insert(r.module_id.to_string());
-                targets.push(r.referenced_component_id);
-            }
-            Ok(())
-        })?;
+        reader::read_with(
+            f,
+            reader::Checks {
+                strict_ids: opts.strict_ids,
+            },
+            |row| {
+                if let Row::Refset(r) = row
+                    && r.active
+                {
+                    own.insert(r.module_id.to_string());
+                    targets.push(r.referenced_component_id);
+                }
+                Ok(())
+            },
+        )?;
     }
     let mut out: Vec<String> = targets.into_iter().filter(|t| !own.contains(t)).collect();
     out.dedup();

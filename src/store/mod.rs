@@ -6,6 +6,7 @@
 //! the queries the operations need. May use: `model`, `rusqlite`. Never uses `ops` or `http`.
 
 pub mod read;
+pub mod stage;
 pub mod write;
 
 use rusqlite::{Connection, OpenFlags};
@@ -50,6 +51,7 @@ impl Store {
     pub fn create(path: &Path) -> Result<Store> {
         let conn = Connection::open(path)?;
         conn.execute_batch(include_str!("schema.sql"))?;
+        conn.execute_batch(include_str!("indexes.sql"))?;
         conn.pragma_update(None, "application_id", APPLICATION_ID)?;
         conn.pragma_update(None, "user_version", FORMAT_VERSION)?;
         let store = Store { conn };
@@ -87,7 +89,7 @@ impl Store {
     /// complete, so durability comes from the rename, not from SQLite's journal.
     fn tune_for_import(&self) -> Result<()> {
         self.conn.execute_batch(
-            "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -262144; PRAGMA temp_store = MEMORY;",
+            "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -262144; PRAGMA temp_store = FILE;",
         )?;
         Ok(())
     }

@@ -1,6 +1,7 @@
 -- Concord release store, format version 1. One schema for every code system family.
 -- Every content table is keyed by the code system version (`cs`), so versions coexist.
 -- Effective times are yyyymmdd text; '' marks unpublished RF2 content (newest).
+-- Secondary indexes live in indexes.sql (bulk loads drop and rebuild them).
 
 CREATE TABLE code_system (
     id              INTEGER PRIMARY KEY,
@@ -30,7 +31,6 @@ CREATE TABLE concept (
     kind              TEXT,
     PRIMARY KEY (cs, code)
 ) WITHOUT ROWID;
-CREATE INDEX concept_by_code ON concept (code);
 
 CREATE TABLE designation (
     cs                INTEGER NOT NULL,
@@ -45,7 +45,6 @@ CREATE TABLE designation (
     module            TEXT,
     PRIMARY KEY (cs, id)
 ) WITHOUT ROWID;
-CREATE INDEX designation_by_code ON designation (cs, code);
 
 CREATE TABLE property (
     cs     INTEGER NOT NULL,
@@ -54,7 +53,6 @@ CREATE TABLE property (
     kind   TEXT NOT NULL,                     -- code | string | boolean | integer | decimal | dateTime | Coding
     value  TEXT NOT NULL
 );
-CREATE INDEX property_by_code ON property (cs, code);
 
 -- Direct is-a edges: SNOMED active inferred |is a|, ICD SuperClass, FHIR nesting/parent.
 CREATE TABLE is_a (
@@ -63,7 +61,6 @@ CREATE TABLE is_a (
     parent TEXT NOT NULL,
     PRIMARY KEY (cs, child, parent)
 ) WITHOUT ROWID;
-CREATE INDEX is_a_by_parent ON is_a (cs, parent, child);
 
 CREATE TABLE relationship (
     cs             INTEGER NOT NULL,
@@ -80,7 +77,6 @@ CREATE TABLE relationship (
     module         TEXT NOT NULL,
     PRIMARY KEY (cs, id)
 ) WITHOUT ROWID;
-CREATE INDEX relationship_by_source ON relationship (cs, source);
 
 CREATE TABLE refset_member (
     cs             INTEGER NOT NULL,
@@ -95,8 +91,6 @@ CREATE TABLE refset_member (
     fields         TEXT NOT NULL,             -- extra columns, tab-joined
     PRIMARY KEY (cs, id)
 ) WITHOUT ROWID;
-CREATE INDEX refset_member_by_component ON refset_member (cs, component);
-CREATE INDEX refset_member_by_refset ON refset_member (cs, refset);
 
 -- Derived from map refset members after every SNOMED import (and from ConceptMaps later).
 CREATE TABLE map_entry (
@@ -114,8 +108,6 @@ CREATE TABLE map_entry (
     active        INTEGER NOT NULL,
     PRIMARY KEY (cs, member_id)
 ) WITHOUT ROWID;
-CREATE INDEX map_entry_by_source ON map_entry (cs, refset, source_code);
-CREATE INDEX map_entry_by_target ON map_entry (cs, refset, target_code);
 
 CREATE TABLE value_set (
     id       INTEGER PRIMARY KEY,

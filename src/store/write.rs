@@ -4,7 +4,6 @@
 
 use super::{Result, Store};
 use crate::model::{Family, sct};
-use concord_loaders::rf2::{ConceptRow, DescriptionRow, RefsetRow, RelationshipRow};
 use rusqlite::{OptionalExtension, params};
 
 /// Registration data of a new code system version.
@@ -46,8 +45,6 @@ pub struct SnomedFacts {
     /// Latest effective time of any row.
     pub max_effective_time: Option<String>,
 }
-
-const NEWER: &str = "excluded.effective_time = '' OR (t.effective_time <> '' AND excluded.effective_time >= t.effective_time)";
 
 impl Store {
     /// Starts the import transaction.
@@ -165,102 +162,6 @@ impl Store {
         Ok(())
     }
 
-    /// RF2 concept row, latest wins.
-    pub fn upsert_concept(&self, cs: i64, r: &ConceptRow) -> Result<()> {
-        self.conn
-            .prepare_cached(&format!(
-                "INSERT INTO concept AS t (cs, code, active, effective_time, module, definition_status) VALUES (?1,?2,?3,?4,?5,?6)
-                 ON CONFLICT (cs, code) DO UPDATE SET active = excluded.active, effective_time = excluded.effective_time,
-                 module = excluded.module, definition_status = excluded.definition_status WHERE {NEWER}"
-            ))?
-            .execute(params![cs, r.id.to_string(), r.active, r.effective_time, r.module_id.to_string(), r.definition_status_id.to_string()])?;
-        Ok(())
-    }
-
-    /// RF2 description or text definition row, latest wins.
-    pub fn upsert_description(&self, cs: i64, r: &DescriptionRow) -> Result<()> {
-        self.conn
-            .prepare_cached(&format!(
-                "INSERT INTO designation AS t (cs, id, code, language, use_code, term, case_significance, active, effective_time, module)
-                 VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)
-                 ON CONFLICT (cs, id) DO UPDATE SET code = excluded.code, language = excluded.language, use_code = excluded.use_code,
-                 term = excluded.term, case_significance = excluded.case_significance, active = excluded.active,
-                 effective_time = excluded.effective_time, module = excluded.module WHERE {NEWER}"
-            ))?
-            .execute(params![
-                cs,
-                r.id.to_string(),
-                r.concept_id.to_string(),
-                r.language_code,
-                r.type_id.to_string(),
-                r.term,
-                r.case_significance_id.to_string(),
-                r.active,
-                r.effective_time,
-                r.module_id.to_string()
-            ])?;
-        Ok(())
-    }
-
-    /// RF2 relationship (any characteristic) or concrete value row, latest wins.
-    pub fn upsert_relationship(&self, cs: i64, r: &RelationshipRow) -> Result<()> {
-        self.conn
-            .prepare_cached(&format!(
-                "INSERT INTO relationship AS t (cs, id, source, destination, value, rel_group, type_id, characteristic, modifier,
-                 active, effective_time, module) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)
-                 ON CONFLICT (cs, id) DO UPDATE SET source = excluded.source, destination = excluded.destination,
-                 value = excluded.value, rel_group = excluded.rel_group, type_id = excluded.type_id,
-                 characteristic = excluded.characteristic, modifier = excluded.modifier, active = excluded.active,
-                 effective_time = excluded.effective_time, module = excluded.module WHERE {NEWER}"
-            ))?
-            .execute(params![
-                cs,
-                r.id.to_string(),
-                r.source_id.to_string(),
-                r.destination_id.map(|d| d.to_string()),
-                r.value,
-                r.relationship_group,
-                r.type_id.to_string(),
-                r.characteristic_type_id.to_string(),
-                r.modifier_id.to_string(),
-                r.active,
-                r.effective_time,
-                r.module_id.to_string()
-            ])?;
-        Ok(())
-    }
-
-    /// RF2 refset member row, latest wins. `file_kind` is the RF2 summary (`Language`, …).
-    pub fn upsert_refset_member(
-        &self,
-        cs: i64,
-        r: &RefsetRow,
-        file_kind: &str,
-        pattern: &str,
-    ) -> Result<()> {
-        self.conn
-            .prepare_cached(&format!(
-                "INSERT INTO refset_member AS t (cs, id, refset, component, active, effective_time, module, file_kind, pattern, fields)
-                 VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)
-                 ON CONFLICT (cs, id) DO UPDATE SET refset = excluded.refset, component = excluded.component,
-                 active = excluded.active, effective_time = excluded.effective_time, module = excluded.module,
-                 file_kind = excluded.file_kind, pattern = excluded.pattern, fields = excluded.fields WHERE {NEWER}"
-            ))?
-            .execute(params![
-                cs,
-                r.id,
-                r.refset_id.to_string(),
-                r.referenced_component_id,
-                r.active,
-                r.effective_time,
-                r.module_id.to_string(),
-                file_kind,
-                pattern,
-                r.fields.join("\t")
-            ])?;
-        Ok(())
-    }
-
     /// A concept of a non-RF2 code system (listed once per version; a repeat replaces it).
     pub fn insert_concept(
         &self,
@@ -371,7 +272,9 @@ impl Store {
                 params![cs, sct::IS_A],
             )?;
         }
+        tracing::info!("is-a edges derived");
         self.derive_map_entries(cs)?;
+        tracing::info!("map entries derived");
         self.conn.execute(
             "UPDATE concept SET display = COALESCE(
                (SELECT d.term FROM designation d CROSS JOIN refset_member m ON m.cs = d.cs AND m.component = d.id

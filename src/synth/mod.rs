@@ -85,18 +85,38 @@ const ROOT: &str = "138875005";
 const TOP: &[(&str, &str, &str, f64)] = &[
     ("123037004", "Body structure", "body structure", 0.10),
     ("404684003", "Clinical finding", "disorder", 0.30),
-    ("308916002", "Environment or geographical location", "environment / location", 0.005),
+    (
+        "308916002",
+        "Environment or geographical location",
+        "environment / location",
+        0.005,
+    ),
     ("272379006", "Event", "event", 0.01),
     ("363787002", "Observable entity", "observable entity", 0.03),
     ("410607006", "Organism", "organism", 0.09),
-    ("373873005", "Pharmaceutical / biologic product", "product", 0.08),
+    (
+        "373873005",
+        "Pharmaceutical / biologic product",
+        "product",
+        0.08,
+    ),
     ("78621006", "Physical force", "physical force", 0.002),
     ("260787004", "Physical object", "physical object", 0.03),
     ("71388002", "Procedure", "procedure", 0.15),
     ("362981000", "Qualifier value", "qualifier value", 0.03),
     ("419891008", "Record artifact", "record artifact", 0.003),
-    ("243796009", "Situation with explicit context", "situation", 0.01),
-    ("900000000000441003", "SNOMED CT Model Component", "metadata", 0.002),
+    (
+        "243796009",
+        "Situation with explicit context",
+        "situation",
+        0.01,
+    ),
+    (
+        "900000000000441003",
+        "SNOMED CT Model Component",
+        "metadata",
+        0.002,
+    ),
     ("48176007", "Social context", "social concept", 0.01),
     ("370115009", "Special concept", "special concept", 0.001),
     ("123038009", "Specimen", "specimen", 0.005),
@@ -115,31 +135,114 @@ const META: &[(&str, &str, &str, usize)] = &[
     ("246075003", "Causative agent", "attribute", 13),
     ("272741003", "Laterality", "attribute", 13),
     ("738774007", "Is modification of", "attribute", 13),
-    ("1142135004", "Has presentation strength numerator value", "attribute", 13),
-    ("1142136003", "Has presentation strength denominator value", "attribute", 13),
+    (
+        "1142135004",
+        "Has presentation strength numerator value",
+        "attribute",
+        13,
+    ),
+    (
+        "1142136003",
+        "Has presentation strength denominator value",
+        "attribute",
+        13,
+    ),
     (FSN, "Fully specified name", "core metadata concept", 13),
     (SYN, "Synonym", "core metadata concept", 13),
     (DEF, "Definition", "core metadata concept", 13),
     (PREF, "Preferred", "foundation metadata concept", 13),
     (ACC, "Acceptable", "foundation metadata concept", 13),
-    (GB, "Great Britain English language reference set", "foundation metadata concept", 13),
-    (US, "United States of America English language reference set", "foundation metadata concept", 13),
-    ("447562003", "ICD-10 complex map reference set", "foundation metadata concept", 13),
-    ("900000000000526001", "REPLACED BY association reference set", "foundation metadata concept", 13),
-    ("900000000000527005", "SAME AS association reference set", "foundation metadata concept", 13),
-    ("900000000000523009", "POSSIBLY EQUIVALENT TO association reference set", "foundation metadata concept", 13),
-    ("900000000000489007", "Concept inactivation indicator reference set", "foundation metadata concept", 13),
-    ("900000000000482003", "Duplicate component", "foundation metadata concept", 13),
-    ("900000000000483008", "Outdated component", "foundation metadata concept", 13),
-    ("900000000000484002", "Ambiguous component", "foundation metadata concept", 13),
+    (
+        GB,
+        "Great Britain English language reference set",
+        "foundation metadata concept",
+        13,
+    ),
+    (
+        US,
+        "United States of America English language reference set",
+        "foundation metadata concept",
+        13,
+    ),
+    (
+        "447562003",
+        "ICD-10 complex map reference set",
+        "foundation metadata concept",
+        13,
+    ),
+    (
+        "900000000000526001",
+        "REPLACED BY association reference set",
+        "foundation metadata concept",
+        13,
+    ),
+    (
+        "900000000000527005",
+        "SAME AS association reference set",
+        "foundation metadata concept",
+        13,
+    ),
+    (
+        "900000000000523009",
+        "POSSIBLY EQUIVALENT TO association reference set",
+        "foundation metadata concept",
+        13,
+    ),
+    (
+        "900000000000489007",
+        "Concept inactivation indicator reference set",
+        "foundation metadata concept",
+        13,
+    ),
+    (
+        "900000000000482003",
+        "Duplicate component",
+        "foundation metadata concept",
+        13,
+    ),
+    (
+        "900000000000483008",
+        "Outdated component",
+        "foundation metadata concept",
+        13,
+    ),
+    (
+        "900000000000484002",
+        "Ambiguous component",
+        "foundation metadata concept",
+        13,
+    ),
     (CORE, "SNOMED CT core module", "core metadata concept", 13),
-    (MODEL, "SNOMED CT model component module", "core metadata concept", 13),
-    (MAP_MODULE, "SNOMED CT to ICD-10 rule-based mapping module", "core metadata concept", 13),
-    ("900000000000534007", "Module dependency reference set", "foundation metadata concept", 13),
-    ("445518008", "Age at onset of clinical finding", "observable entity", 4),
+    (
+        MODEL,
+        "SNOMED CT model component module",
+        "core metadata concept",
+        13,
+    ),
+    (
+        MAP_MODULE,
+        "SNOMED CT to ICD-10 rule-based mapping module",
+        "core metadata concept",
+        13,
+    ),
+    (
+        "900000000000534007",
+        "Module dependency reference set",
+        "foundation metadata concept",
+        13,
+    ),
+    (
+        "445518008",
+        "Age at onset of clinical finding",
+        "observable entity",
+        4,
+    ),
     ("248152002", "Female", "finding", 1),
     ("248153007", "Male", "finding", 1),
 ];
+
+/// (en-GB, en-US) acceptability of a description.
+type Acceptability = (&'static str, &'static str);
 
 struct Concept {
     id: String,
@@ -168,25 +271,47 @@ pub fn generate(opts: &SynthOptions, icd_targets: &[String]) -> Result<SynthMani
     let n_generated = ((370_000.0 * opts.scale) as usize).max(200);
     let package = format!("SnomedCT_ConcordSynth_INT_{DATE}T120000Z");
     let root_dir = opts.out.join(&package);
-    std::fs::create_dir_all(&root_dir).with_context(|| format!("creating {}", root_dir.display()))?;
+    std::fs::create_dir_all(&root_dir)
+        .with_context(|| format!("creating {}", root_dir.display()))?;
     let mut w = Rf2Writer::new(&root_dir, "INT", DATE, opts.full)?;
     let mut summary: BTreeMap<String, u64> = BTreeMap::new();
 
     // --- concepts: root, top levels, metadata, then generated ones
     let mut concepts: Vec<Concept> = Vec::with_capacity(n_generated + 60);
     let mut terms: Vec<String> = Vec::with_capacity(n_generated + 60);
-    concepts.push(Concept { id: ROOT.into(), top: usize::MAX, active: true, defined: false, parents: vec![], depth: 0 });
+    concepts.push(Concept {
+        id: ROOT.into(),
+        top: usize::MAX,
+        active: true,
+        defined: false,
+        parents: vec![],
+        depth: 0,
+    });
     terms.push("SNOMED CT Concept".into());
     let mut by_top: Vec<Vec<u32>> = vec![Vec::new(); TOP.len()];
     for (i, (id, term, _, _)) in TOP.iter().enumerate() {
         by_top[i].push(concepts.len() as u32);
-        concepts.push(Concept { id: (*id).into(), top: i, active: true, defined: false, parents: vec![0], depth: 1 });
+        concepts.push(Concept {
+            id: (*id).into(),
+            top: i,
+            active: true,
+            defined: false,
+            parents: vec![0],
+            depth: 1,
+        });
         terms.push((*term).into());
     }
     for (id, term, _, top) in META {
         let parent = by_top[*top][0];
         by_top[*top].push(concepts.len() as u32);
-        concepts.push(Concept { id: (*id).into(), top: *top, active: true, defined: false, parents: vec![parent], depth: 2 });
+        concepts.push(Concept {
+            id: (*id).into(),
+            top: *top,
+            active: true,
+            defined: false,
+            parents: vec![parent],
+            depth: 2,
+        });
         terms.push((*term).into());
     }
     let weights: Vec<f64> = TOP.iter().map(|t| t.3).collect();
@@ -220,27 +345,51 @@ pub fn generate(opts: &SynthOptions, icd_targets: &[String]) -> Result<SynthMani
             by_top[top].push(idx);
         }
         let defined = active && matches!(top, 1 | 9) && rng.chance(0.3);
-        concepts.push(Concept { id: concept_id(1_000_000 + i as u64), top, active, defined, parents, depth });
+        concepts.push(Concept {
+            id: concept_id(5_000_000 + i as u64),
+            top,
+            active,
+            defined,
+            parents,
+            depth,
+        });
         terms.push(vocab.term(&mut rng));
     }
 
     // --- concept rows
     let mut older_versions = 0u64;
     for c in &concepts {
-        let date = if c.top == usize::MAX { DATE.to_string() } else { history_date(&mut rng) };
-        let module = if c.id.len() > 15 || c.top == 13 && c.id.starts_with("9000") { MODEL } else { CORE };
+        let date = if c.top == usize::MAX {
+            DATE.to_string()
+        } else {
+            history_date(&mut rng)
+        };
+        let module = if c.id.len() > 15 || c.top == 13 && c.id.starts_with("9000") {
+            MODEL
+        } else {
+            CORE
+        };
         let ds = if c.defined { DEFINED } else { PRIMITIVE };
         if opts.full && rng.chance(0.05) {
             // An older version: the latest row must win when Full is loaded.
             w.full_only("concept", &[&c.id, "20200131", "1", module, PRIMITIVE])?;
-            w.row("concept", &[&c.id, DATE, if c.active { "1" } else { "0" }, module, ds])?;
+            w.row(
+                "concept",
+                &[&c.id, DATE, if c.active { "1" } else { "0" }, module, ds],
+            )?;
             older_versions += 1;
         } else {
-            w.row("concept", &[&c.id, &date, if c.active { "1" } else { "0" }, module, ds])?;
+            w.row(
+                "concept",
+                &[&c.id, &date, if c.active { "1" } else { "0" }, module, ds],
+            )?;
         }
     }
     summary.insert("concepts".into(), concepts.len() as u64);
-    summary.insert("active_concepts".into(), concepts.iter().filter(|c| c.active).count() as u64);
+    summary.insert(
+        "active_concepts".into(),
+        concepts.iter().filter(|c| c.active).count() as u64,
+    );
 
     // --- descriptions + language refsets
     let mut desc_item = 1_000_000u64;
@@ -259,17 +408,30 @@ pub fn generate(opts: &SynthOptions, icd_targets: &[String]) -> Result<SynthMani
             synonyms.push(vocab.term(&mut rng));
         }
         // Dialects differ for a few concepts: en-GB prefers the second synonym.
-        let gb_pt = if synonyms.len() > 1 && rng.chance(0.05) { 1 } else { 0 };
-        let mut entries: Vec<(String, &str, Option<(&str, &str)>)> = vec![(format!("{pt} ({tag})"), FSN, Some((PREF, PREF)))];
+        let gb_pt = if synonyms.len() > 1 && rng.chance(0.05) {
+            1
+        } else {
+            0
+        };
+        let mut entries: Vec<(String, &str, Option<Acceptability>)> =
+            vec![(format!("{pt} ({tag})"), FSN, Some((PREF, PREF)))];
         for (k, s) in synonyms.iter().enumerate() {
             let gb = if k == gb_pt { PREF } else { ACC };
             let us = if k == 0 { PREF } else { ACC };
             // Preferred terms stay active; some other synonyms are retired.
-            let acc = if k == 0 || k == gb_pt || !rng.chance(0.07) { Some((gb, us)) } else { None };
+            let acc = if k == 0 || k == gb_pt || !rng.chance(0.07) {
+                Some((gb, us))
+            } else {
+                None
+            };
             entries.push((s.clone(), SYN, acc));
         }
         if c.active && rng.chance(0.01) {
-            entries.push((format!("A made-up definition of {}", pt.to_lowercase()), DEF, None));
+            entries.push((
+                format!("A made-up definition of {}", pt.to_lowercase()),
+                DEF,
+                None,
+            ));
         }
         for (term, ty, acceptability) in entries {
             let id = with_check(format!("{desc_item}01"));
@@ -278,10 +440,36 @@ pub fn generate(opts: &SynthOptions, icd_targets: &[String]) -> Result<SynthMani
             let kind = if ty == DEF { "textdef" } else { "description" };
             let date = history_date(&mut rng);
             if opts.full && rng.chance(0.03) {
-                w.full_only(kind, &[&id, "20200131", "1", CORE, &c.id, "en", ty, &format!("{term} (old)"), CASE])?;
+                w.full_only(
+                    kind,
+                    &[
+                        &id,
+                        "20200131",
+                        "1",
+                        CORE,
+                        &c.id,
+                        "en",
+                        ty,
+                        &format!("{term} (old)"),
+                        CASE,
+                    ],
+                )?;
                 older_versions += 1;
             }
-            w.row(kind, &[&id, &date, if active { "1" } else { "0" }, CORE, &c.id, "en", ty, &term, CASE])?;
+            w.row(
+                kind,
+                &[
+                    &id,
+                    &date,
+                    if active { "1" } else { "0" },
+                    CORE,
+                    &c.id,
+                    "en",
+                    ty,
+                    &term,
+                    CASE,
+                ],
+            )?;
             n_desc += 1;
             if let Some((gb, us)) = acceptability {
                 for (refset, a) in [(GB, gb), (US, us)] {
@@ -296,7 +484,11 @@ pub fn generate(opts: &SynthOptions, icd_targets: &[String]) -> Result<SynthMani
     summary.insert("language_members".into(), n_lang);
 
     // --- relationships
-    let mut rel = Rels { next: 1_000_000, rows: 0, active: 0 };
+    let mut rel = Rels {
+        next: 1_000_000,
+        rows: 0,
+        active: 0,
+    };
     let (mut multi, mut max_depth, mut concrete) = (0u64, 0u16, 0u64);
     let body = by_top[0].clone();
     let qualifiers = by_top[10].clone();
@@ -308,7 +500,15 @@ pub fn generate(opts: &SynthOptions, icd_targets: &[String]) -> Result<SynthMani
             }
             max_depth = max_depth.max(c.depth);
             for p in &c.parents {
-                rel.row(&mut w, &mut rng, &c.id, &concepts[*p as usize].id, 0, IS_A, true)?;
+                rel.row(
+                    &mut w,
+                    &mut rng,
+                    &c.id,
+                    &concepts[*p as usize].id,
+                    0,
+                    IS_A,
+                    true,
+                )?;
             }
             let groups = match c.top {
                 1 | 9 if c.depth > 1 => 1 + rng.below(3),
@@ -316,7 +516,9 @@ pub fn generate(opts: &SynthOptions, icd_targets: &[String]) -> Result<SynthMani
                 _ => 0,
             };
             for g in 1..=groups as u32 {
-                let pick = |rng: &mut Rng, pool: &[u32]| concepts[pool[rng.below(pool.len())] as usize].id.clone();
+                let pick = |rng: &mut Rng, pool: &[u32]| {
+                    concepts[pool[rng.below(pool.len())] as usize].id.clone()
+                };
                 match c.top {
                     1 => {
                         let site = pick(&mut rng, &body);
@@ -345,9 +547,29 @@ pub fn generate(opts: &SynthOptions, icd_targets: &[String]) -> Result<SynthMani
                     _ => {
                         let substance = pick(&mut rng, &substances);
                         rel.row(&mut w, &mut rng, &c.id, &substance, g, "127489000", true)?;
-                        for (ty, value) in [("1142135004", format!("#{}", [5, 10, 20, 25, 50, 100, 250, 500][rng.below(8)])), ("1142136003", "#1".to_string())] {
+                        for (ty, value) in [
+                            (
+                                "1142135004",
+                                format!("#{}", [5, 10, 20, 25, 50, 100, 250, 500][rng.below(8)]),
+                            ),
+                            ("1142136003", "#1".to_string()),
+                        ] {
                             let id = rel.next_id();
-                            w.row("concrete", &[&id, DATE, "1", CORE, &c.id, &value, &g.to_string(), ty, INFERRED, EXISTENTIAL])?;
+                            w.row(
+                                "concrete",
+                                &[
+                                    &id,
+                                    DATE,
+                                    "1",
+                                    CORE,
+                                    &c.id,
+                                    &value,
+                                    &g.to_string(),
+                                    ty,
+                                    INFERRED,
+                                    EXISTENTIAL,
+                                ],
+                            )?;
                             concrete += 1;
                         }
                     }
@@ -355,7 +577,11 @@ pub fn generate(opts: &SynthOptions, icd_targets: &[String]) -> Result<SynthMani
             }
         }
         // Retired rows: the history every real concept accumulates.
-        let retired = if c.active { rng.below(11) } else { 2 + rng.below(5) };
+        let retired = if c.active {
+            rng.below(11)
+        } else {
+            2 + rng.below(5)
+        };
         for _ in 0..retired {
             let pool = &by_top[if c.top == usize::MAX { 0 } else { c.top }];
             let dst = concepts[pool[rng.below(pool.len())] as usize].id.clone();
@@ -379,9 +605,15 @@ pub fn generate(opts: &SynthOptions, icd_targets: &[String]) -> Result<SynthMani
             _ => ("900000000000523009", "900000000000484002"),
         };
         let uuid = rng.uuid();
-        w.row("association", &[&uuid, DATE, "1", CORE, refset, &c.id, target])?;
+        w.row(
+            "association",
+            &[&uuid, DATE, "1", CORE, refset, &c.id, target],
+        )?;
         let uuid = rng.uuid();
-        w.row("attribute", &[&uuid, DATE, "1", CORE, "900000000000489007", &c.id, reason])?;
+        w.row(
+            "attribute",
+            &[&uuid, DATE, "1", CORE, "900000000000489007", &c.id, reason],
+        )?;
         n_assoc += 1;
         n_attr += 1;
     }
@@ -389,13 +621,21 @@ pub fn generate(opts: &SynthOptions, icd_targets: &[String]) -> Result<SynthMani
     summary.insert("inactivation_indicators".into(), n_attr);
 
     // --- ICD-10 extended map
-    let findings: Vec<u32> = by_top[1].iter().copied().filter(|i| *i as usize > TOP.len() + META.len()).collect();
+    let findings: Vec<u32> = by_top[1]
+        .iter()
+        .copied()
+        .filter(|i| *i as usize > TOP.len() + META.len())
+        .collect();
     let mut rule_counts: BTreeMap<&str, u64> = BTreeMap::new();
     let mut n_map = 0u64;
     let mapped: Vec<usize> = concepts
         .iter()
         .enumerate()
-        .filter(|(i, c)| c.active && *i > TOP.len() + META.len() && (c.top == 1 || (matches!(c.top, 3 | 12) && rng.chance(0.3))))
+        .filter(|(i, c)| {
+            c.active
+                && *i > TOP.len() + META.len()
+                && (c.top == 1 || (matches!(c.top, 3 | 12) && rng.chance(0.3)))
+        })
         .map(|(i, _)| i)
         .collect();
     for i in mapped {
@@ -414,46 +654,115 @@ pub fn generate(opts: &SynthOptions, icd_targets: &[String]) -> Result<SynthMani
                 for _ in 0..1 + rng.below(4) {
                     let t = icd_targets[rng.below(icd_targets.len())].clone();
                     let rule = match rng.below(20) {
-                        0..=2 => format!("IFA 445518008 | Age at onset of clinical finding (observable entity) | {} {}.0 years", ["<", ">=", "<="][rng.below(3)], [1, 12, 15, 18, 19, 65][rng.below(6)]),
-                        3 | 4 => if rng.chance(0.5) { "IFA 248152002 | Female (finding) |".to_string() } else { "IFA 248153007 | Male (finding) |".to_string() },
+                        0..=2 => format!(
+                            "IFA 445518008 | Age at onset of clinical finding (observable entity) | {} {}.0 years",
+                            ["<", ">=", "<="][rng.below(3)],
+                            [1, 12, 15, 18, 19, 65][rng.below(6)]
+                        ),
+                        3 | 4 => {
+                            if rng.chance(0.5) {
+                                "IFA 248152002 | Female (finding) |".to_string()
+                            } else {
+                                "IFA 248153007 | Male (finding) |".to_string()
+                            }
+                        }
                         _ => {
                             let other = findings[rng.below(findings.len())] as usize;
-                            format!("IFA {} | {} ({}) |", concepts[other].id, terms[other], TOP[1].2)
+                            format!(
+                                "IFA {} | {} ({}) |",
+                                concepts[other].id, terms[other], TOP[1].2
+                            )
                         }
                     };
-                    let advice = format!("IF {} CHOOSE {t} | MAP OF SOURCE CONCEPT IS CONTEXT DEPENDENT", rule.trim_start_matches("IFA ").to_uppercase());
+                    let advice = format!(
+                        "IF {} CHOOSE {t} | MAP OF SOURCE CONCEPT IS CONTEXT DEPENDENT",
+                        rule.trim_start_matches("IFA ").to_uppercase()
+                    );
                     rows.push((rule, advice, t, "447639009"));
                 }
                 if rng.chance(0.1) {
-                    rows.push(("OTHERWISE TRUE".into(), "MAP SOURCE CONCEPT CANNOT BE CLASSIFIED WITH AVAILABLE DATA".into(), String::new(), "447638001"));
+                    rows.push((
+                        "OTHERWISE TRUE".into(),
+                        "MAP SOURCE CONCEPT CANNOT BE CLASSIFIED WITH AVAILABLE DATA".into(),
+                        String::new(),
+                        "447638001",
+                    ));
                 } else {
                     let t = icd_targets[rng.below(icd_targets.len())].clone();
-                    rows.push(("OTHERWISE TRUE".into(), format!("OTHERWISE {t}"), t, "447637006"));
+                    rows.push((
+                        "OTHERWISE TRUE".into(),
+                        format!("OTHERWISE {t}"),
+                        t,
+                        "447637006",
+                    ));
                 }
             }
             for (priority, (rule, advice, target, category)) in rows.into_iter().enumerate() {
-                let kind = if rule == "TRUE" { "TRUE" } else if rule == "OTHERWISE TRUE" { "OTHERWISE TRUE" } else { "IFA" };
+                let kind = if rule == "TRUE" {
+                    "TRUE"
+                } else if rule == "OTHERWISE TRUE" {
+                    "OTHERWISE TRUE"
+                } else {
+                    "IFA"
+                };
                 *rule_counts.entry(kind).or_default() += 1;
                 let uuid = rng.uuid();
-                w.row("extended_map", &[&uuid, DATE, "1", MAP_MODULE, "447562003", &c.id, &g.to_string(), &(priority + 1).to_string(), &rule, &advice, &target, "447561005", category])?;
+                w.row(
+                    "extended_map",
+                    &[
+                        &uuid,
+                        DATE,
+                        "1",
+                        MAP_MODULE,
+                        "447562003",
+                        &c.id,
+                        &g.to_string(),
+                        &(priority + 1).to_string(),
+                        &rule,
+                        &advice,
+                        &target,
+                        "447561005",
+                        category,
+                    ],
+                )?;
                 n_map += 1;
             }
         }
     }
     summary.insert("map_rows".into(), n_map);
     for (k, v) in rule_counts {
-        summary.insert(format!("map_rule_{}", k.to_lowercase().replace(' ', "_")), v);
+        summary.insert(
+            format!("map_rule_{}", k.to_lowercase().replace(' ', "_")),
+            v,
+        );
     }
 
     // --- module dependencies
     for (module, target) in [(CORE, MODEL), (MAP_MODULE, CORE), (MAP_MODULE, MODEL)] {
         let uuid = rng.uuid();
-        w.row("module_dependency", &[&uuid, DATE, "1", module, "900000000000534007", target, DATE, DATE])?;
+        w.row(
+            "module_dependency",
+            &[
+                &uuid,
+                DATE,
+                "1",
+                module,
+                "900000000000534007",
+                target,
+                DATE,
+                DATE,
+            ],
+        )?;
     }
     summary.insert("full_older_versions".into(), older_versions);
     let mut files = w.finish()?;
 
-    let mut manifest = SynthManifest { scale: opts.scale, seed: opts.seed, package: package.clone(), ..Default::default() };
+    let mut manifest = SynthManifest {
+        scale: opts.scale,
+        seed: opts.seed,
+        package: package.clone(),
+        ..Default::default()
+    };
     if opts.extension {
         let (name, ext_files) = extension(opts, &concepts, &by_top, &vocab, &mut rng)?;
         for (k, v) in ext_files {
@@ -462,7 +771,14 @@ pub fn generate(opts: &SynthOptions, icd_targets: &[String]) -> Result<SynthMani
         manifest.extension_package = Some(name);
     }
     for (k, v) in files {
-        manifest.files.insert(if k.contains('/') && !k.starts_with("Snapshot") && !k.starts_with("Full") { k } else { format!("{package}/{k}") }, v);
+        manifest.files.insert(
+            if k.contains('/') && !k.starts_with("Snapshot") && !k.starts_with("Full") {
+                k
+            } else {
+                format!("{package}/{k}")
+            },
+            v,
+        );
     }
     if opts.zip {
         let zip_path = opts.out.join(format!("{package}.zip"));
@@ -472,7 +788,10 @@ pub fn generate(opts: &SynthOptions, icd_targets: &[String]) -> Result<SynthMani
     }
     summary.insert("generation_ms".into(), started.elapsed().as_millis() as u64);
     manifest.summary = summary;
-    std::fs::write(opts.out.join("synth-manifest.json"), serde_json::to_string_pretty(&manifest)? + "\n")?;
+    std::fs::write(
+        opts.out.join("synth-manifest.json"),
+        serde_json::to_string_pretty(&manifest)? + "\n",
+    )?;
     Ok(manifest)
 }
 
@@ -490,10 +809,33 @@ impl Rels {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn row(&mut self, w: &mut Rf2Writer, rng: &mut Rng, src: &str, dst: &str, group: u32, ty: &str, active: bool) -> Result<()> {
+    fn row(
+        &mut self,
+        w: &mut Rf2Writer,
+        rng: &mut Rng,
+        src: &str,
+        dst: &str,
+        group: u32,
+        ty: &str,
+        active: bool,
+    ) -> Result<()> {
         let id = self.next_id();
         let date = history_date(rng);
-        w.row("relationship", &[&id, &date, if active { "1" } else { "0" }, CORE, src, dst, &group.to_string(), ty, INFERRED, EXISTENTIAL])?;
+        w.row(
+            "relationship",
+            &[
+                &id,
+                &date,
+                if active { "1" } else { "0" },
+                CORE,
+                src,
+                dst,
+                &group.to_string(),
+                ty,
+                INFERRED,
+                EXISTENTIAL,
+            ],
+        )?;
         self.rows += 1;
         self.active += u64::from(active);
         Ok(())
@@ -511,7 +853,13 @@ fn history_date(rng: &mut Rng) -> String {
 }
 
 /// An extension package (namespace 1000000) whose concepts hang under International concepts.
-fn extension(opts: &SynthOptions, concepts: &[Concept], by_top: &[Vec<u32>], vocab: &Vocabulary, rng: &mut Rng) -> Result<(String, BTreeMap<String, u64>)> {
+fn extension(
+    opts: &SynthOptions,
+    concepts: &[Concept],
+    by_top: &[Vec<u32>],
+    vocab: &Vocabulary,
+    rng: &mut Rng,
+) -> Result<(String, BTreeMap<String, u64>)> {
     const NS: &str = "1000000";
     let name = format!("SnomedCT_ConcordSynthExtension_XX{NS}_{EXT_DATE}T120000Z");
     let dir = opts.out.join(&name);
@@ -522,22 +870,49 @@ fn extension(opts: &SynthOptions, concepts: &[Concept], by_top: &[Vec<u32>], voc
     let n = ((20_000.0 * opts.scale) as usize).max(20);
     w.row("concept", &[&module, EXT_DATE, "1", &module, PRIMITIVE])?;
     let (mut d, mut r) = (1u64, 1u64);
-    let mut describe = |w: &mut Rf2Writer, rng: &mut Rng, id: &str, term: &str, tag: &str| -> Result<()> {
-        for (t, ty) in [(format!("{term} ({tag})"), FSN), (term.to_string(), SYN)] {
-            let did = ext_id(d, "11");
-            d += 1;
-            w.row("description", &[&did, EXT_DATE, "1", &module, id, "en", ty, &t, CASE])?;
-            for refset in [GB, US] {
-                let uuid = rng.uuid();
-                w.row("language", &[&uuid, EXT_DATE, "1", &module, refset, &did, PREF])?;
+    let mut describe =
+        |w: &mut Rf2Writer, rng: &mut Rng, id: &str, term: &str, tag: &str| -> Result<()> {
+            for (t, ty) in [(format!("{term} ({tag})"), FSN), (term.to_string(), SYN)] {
+                let did = ext_id(d, "11");
+                d += 1;
+                w.row(
+                    "description",
+                    &[&did, EXT_DATE, "1", &module, id, "en", ty, &t, CASE],
+                )?;
+                for refset in [GB, US] {
+                    let uuid = rng.uuid();
+                    w.row(
+                        "language",
+                        &[&uuid, EXT_DATE, "1", &module, refset, &did, PREF],
+                    )?;
+                }
             }
-        }
-        Ok(())
-    };
-    describe(&mut w, rng, &module, "Concord synthetic extension module", "core metadata concept")?;
+            Ok(())
+        };
+    describe(
+        &mut w,
+        rng,
+        &module,
+        "Concord synthetic extension module",
+        "core metadata concept",
+    )?;
     let rid = ext_id(r, "12");
     r += 1;
-    w.row("relationship", &[&rid, EXT_DATE, "1", &module, &module, CORE, "0", IS_A, INFERRED, EXISTENTIAL])?;
+    w.row(
+        "relationship",
+        &[
+            &rid,
+            EXT_DATE,
+            "1",
+            &module,
+            &module,
+            CORE,
+            "0",
+            IS_A,
+            INFERRED,
+            EXISTENTIAL,
+        ],
+    )?;
     for i in 0..n {
         let id = ext_id(100 + i as u64, "10");
         let top = [1usize, 9, 6][rng.below(3)];
@@ -547,10 +922,36 @@ fn extension(opts: &SynthOptions, concepts: &[Concept], by_top: &[Vec<u32>], voc
         describe(&mut w, rng, &id, &term, TOP[top].2)?;
         let rid = ext_id(r, "12");
         r += 1;
-        w.row("relationship", &[&rid, EXT_DATE, "1", &module, &id, parent, "0", IS_A, INFERRED, EXISTENTIAL])?;
+        w.row(
+            "relationship",
+            &[
+                &rid,
+                EXT_DATE,
+                "1",
+                &module,
+                &id,
+                parent,
+                "0",
+                IS_A,
+                INFERRED,
+                EXISTENTIAL,
+            ],
+        )?;
     }
     let uuid = rng.uuid();
-    w.row("module_dependency", &[&uuid, EXT_DATE, "1", &module, "900000000000534007", CORE, EXT_DATE, DATE])?;
+    w.row(
+        "module_dependency",
+        &[
+            &uuid,
+            EXT_DATE,
+            "1",
+            &module,
+            "900000000000534007",
+            CORE,
+            EXT_DATE,
+            DATE,
+        ],
+    )?;
     Ok((name, w.finish()?))
 }
 
@@ -562,7 +963,11 @@ pub fn icd10_targets() -> Result<Vec<String>> {
     std::io::Read::read_to_string(&mut flate2_decoder(bytes), &mut text)?;
     let c = concord_loaders::icd10::cm_tabular::parse("embedded ICD-10-CM", &text)?;
     let re = regex::Regex::new(r"^[A-Z][0-9]{2}(\.[0-9])?$")?;
-    Ok(c.entries.into_iter().filter(|e| re.is_match(&e.code)).map(|e| e.code).collect())
+    Ok(c.entries
+        .into_iter()
+        .filter(|e| re.is_match(&e.code))
+        .map(|e| e.code)
+        .collect())
 }
 
 fn flate2_decoder(bytes: &'static [u8]) -> impl std::io::Read {

@@ -3,10 +3,16 @@
 
 use super::rng::Rng;
 
-const ONSETS: &[&str] = &["b", "c", "d", "f", "g", "h", "l", "m", "n", "p", "r", "s", "t", "v", "st", "tr", "pl", "cr", "gl", "th", "ph", "ch"];
+const ONSETS: &[&str] = &[
+    "b", "c", "d", "f", "g", "h", "l", "m", "n", "p", "r", "s", "t", "v", "st", "tr", "pl", "cr",
+    "gl", "th", "ph", "ch",
+];
 const VOWELS: &[&str] = &["a", "e", "i", "o", "u", "ae", "io", "ia", "y"];
 const CODAS: &[&str] = &["", "n", "r", "s", "l", "x", "m", "t", "st", "nt"];
-const SUFFIXES: &[&str] = &["itis", "osis", "oma", "ectomy", "otomy", "algia", "emia", "pathy", "plasty", "scopy", "al", "ic", "ous", "ine", "ase"];
+const SUFFIXES: &[&str] = &[
+    "itis", "osis", "oma", "ectomy", "otomy", "algia", "emia", "pathy", "plasty", "scopy", "al",
+    "ic", "ous", "ine", "ase",
+];
 
 /// The vocabulary and its cumulative Zipf weights.
 pub struct Vocabulary {
@@ -48,7 +54,10 @@ impl Vocabulary {
     pub fn word(&self, rng: &mut Rng) -> &str {
         let total = *self.cumulative.last().unwrap_or(&1.0);
         let x = (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64 * total;
-        let i = self.cumulative.partition_point(|c| *c < x).min(self.words.len() - 1);
+        let i = self
+            .cumulative
+            .partition_point(|c| *c < x)
+            .min(self.words.len() - 1);
         &self.words[i]
     }
 
@@ -58,7 +67,10 @@ impl Vocabulary {
         let mut t: Vec<String> = (0..n).map(|_| self.word(rng).to_string()).collect();
         if let Some(first) = t.first_mut() {
             let mut c = first.chars();
-            *first = c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default();
+            *first = c
+                .next()
+                .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+                .unwrap_or_default();
         }
         t.join(" ")
     }

@@ -8,16 +8,66 @@ use std::path::{Path, PathBuf};
 
 /// (kind, folder, file-name pattern with {T} = release type, header).
 const FILES: &[(&str, &str, &str, &str)] = &[
-    ("concept", "Terminology", "sct2_Concept_{T}", "id\teffectiveTime\tactive\tmoduleId\tdefinitionStatusId"),
-    ("description", "Terminology", "sct2_Description_{T}-en", "id\teffectiveTime\tactive\tmoduleId\tconceptId\tlanguageCode\ttypeId\tterm\tcaseSignificanceId"),
-    ("textdef", "Terminology", "sct2_TextDefinition_{T}-en", "id\teffectiveTime\tactive\tmoduleId\tconceptId\tlanguageCode\ttypeId\tterm\tcaseSignificanceId"),
-    ("relationship", "Terminology", "sct2_Relationship_{T}", "id\teffectiveTime\tactive\tmoduleId\tsourceId\tdestinationId\trelationshipGroup\ttypeId\tcharacteristicTypeId\tmodifierId"),
-    ("concrete", "Terminology", "sct2_RelationshipConcreteValues_{T}", "id\teffectiveTime\tactive\tmoduleId\tsourceId\tvalue\trelationshipGroup\ttypeId\tcharacteristicTypeId\tmodifierId"),
-    ("language", "Refset/Language", "der2_cRefset_Language{T}-en", "id\teffectiveTime\tactive\tmoduleId\trefsetId\treferencedComponentId\tacceptabilityId"),
-    ("association", "Refset/Content", "der2_cRefset_Association{T}", "id\teffectiveTime\tactive\tmoduleId\trefsetId\treferencedComponentId\ttargetComponentId"),
-    ("attribute", "Refset/Content", "der2_cRefset_AttributeValue{T}", "id\teffectiveTime\tactive\tmoduleId\trefsetId\treferencedComponentId\tvalueId"),
-    ("extended_map", "Refset/Map", "der2_iisssccRefset_ExtendedMap{T}", "id\teffectiveTime\tactive\tmoduleId\trefsetId\treferencedComponentId\tmapGroup\tmapPriority\tmapRule\tmapAdvice\tmapTarget\tcorrelationId\tmapCategoryId"),
-    ("module_dependency", "Refset/Metadata", "der2_ssRefset_ModuleDependency{T}", "id\teffectiveTime\tactive\tmoduleId\trefsetId\treferencedComponentId\tsourceEffectiveTime\ttargetEffectiveTime"),
+    (
+        "concept",
+        "Terminology",
+        "sct2_Concept_{T}",
+        "id\teffectiveTime\tactive\tmoduleId\tdefinitionStatusId",
+    ),
+    (
+        "description",
+        "Terminology",
+        "sct2_Description_{T}-en",
+        "id\teffectiveTime\tactive\tmoduleId\tconceptId\tlanguageCode\ttypeId\tterm\tcaseSignificanceId",
+    ),
+    (
+        "textdef",
+        "Terminology",
+        "sct2_TextDefinition_{T}-en",
+        "id\teffectiveTime\tactive\tmoduleId\tconceptId\tlanguageCode\ttypeId\tterm\tcaseSignificanceId",
+    ),
+    (
+        "relationship",
+        "Terminology",
+        "sct2_Relationship_{T}",
+        "id\teffectiveTime\tactive\tmoduleId\tsourceId\tdestinationId\trelationshipGroup\ttypeId\tcharacteristicTypeId\tmodifierId",
+    ),
+    (
+        "concrete",
+        "Terminology",
+        "sct2_RelationshipConcreteValues_{T}",
+        "id\teffectiveTime\tactive\tmoduleId\tsourceId\tvalue\trelationshipGroup\ttypeId\tcharacteristicTypeId\tmodifierId",
+    ),
+    (
+        "language",
+        "Refset/Language",
+        "der2_cRefset_Language{T}-en",
+        "id\teffectiveTime\tactive\tmoduleId\trefsetId\treferencedComponentId\tacceptabilityId",
+    ),
+    (
+        "association",
+        "Refset/Content",
+        "der2_cRefset_Association{T}",
+        "id\teffectiveTime\tactive\tmoduleId\trefsetId\treferencedComponentId\ttargetComponentId",
+    ),
+    (
+        "attribute",
+        "Refset/Content",
+        "der2_cRefset_AttributeValue{T}",
+        "id\teffectiveTime\tactive\tmoduleId\trefsetId\treferencedComponentId\tvalueId",
+    ),
+    (
+        "extended_map",
+        "Refset/Map",
+        "der2_iisssccRefset_ExtendedMap{T}",
+        "id\teffectiveTime\tactive\tmoduleId\trefsetId\treferencedComponentId\tmapGroup\tmapPriority\tmapRule\tmapAdvice\tmapTarget\tcorrelationId\tmapCategoryId",
+    ),
+    (
+        "module_dependency",
+        "Refset/Metadata",
+        "der2_ssRefset_ModuleDependency{T}",
+        "id\teffectiveTime\tactive\tmoduleId\trefsetId\treferencedComponentId\tsourceEffectiveTime\ttargetEffectiveTime",
+    ),
 ];
 
 struct Out {
@@ -32,13 +82,24 @@ pub struct Rf2Writer {
     full: BTreeMap<&'static str, Out>,
 }
 
-fn open(dir: &Path, release_type: &str, namespace: &str, date: &str) -> Result<BTreeMap<&'static str, Out>> {
+fn open(
+    dir: &Path,
+    release_type: &str,
+    namespace: &str,
+    date: &str,
+) -> Result<BTreeMap<&'static str, Out>> {
     let mut out = BTreeMap::new();
     for (kind, folder, pattern, header) in FILES {
-        let rel = format!("{release_type}/{folder}/{}_{namespace}_{date}.txt", pattern.replace("{T}", release_type));
+        let rel = format!(
+            "{release_type}/{folder}/{}_{namespace}_{date}.txt",
+            pattern.replace("{T}", release_type)
+        );
         let path: PathBuf = dir.join(&rel);
         std::fs::create_dir_all(path.parent().unwrap_or(dir))?;
-        let mut file = BufWriter::with_capacity(1 << 20, File::create(&path).with_context(|| format!("creating {}", path.display()))?);
+        let mut file = BufWriter::with_capacity(
+            1 << 20,
+            File::create(&path).with_context(|| format!("creating {}", path.display()))?,
+        );
         file.write_all(header.as_bytes())?;
         file.write_all(b"\r\n")?;
         out.insert(*kind, Out { rel, file, rows: 0 });
@@ -63,7 +124,11 @@ impl Rf2Writer {
     pub fn new(dir: &Path, namespace: &str, date: &str, full: bool) -> Result<Self> {
         Ok(Rf2Writer {
             snapshot: open(dir, "Snapshot", namespace, date)?,
-            full: if full { open(dir, "Full", namespace, date)? } else { BTreeMap::new() },
+            full: if full {
+                open(dir, "Full", namespace, date)?
+            } else {
+                BTreeMap::new()
+            },
         })
     }
 
@@ -100,7 +165,9 @@ impl Rf2Writer {
 /// Zips `dir` as `<top>/…` into `zip_path` (deflate), the way releases are published.
 pub fn zip_dir(dir: &Path, top: &str, zip_path: &Path) -> Result<()> {
     let mut zip = zip::ZipWriter::new(BufWriter::new(File::create(zip_path)?));
-    let opts = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated).large_file(true);
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .large_file(true);
     let mut stack = vec![dir.to_path_buf()];
     let mut files = Vec::new();
     while let Some(d) = stack.pop() {

@@ -131,7 +131,10 @@ mod tests {
         // Every generated check digit validates (a wrong inverse table once broke half of them).
         for item in 100_000_000u64..100_002_000 {
             let base = item.to_string();
-            assert!(verhoeff_ok(&format!("{base}{}", verhoeff_digit(&base))), "{base}");
+            assert!(
+                verhoeff_ok(&format!("{base}{}", verhoeff_digit(&base))),
+                "{base}"
+            );
         }
     }
 }

@@ -1,0 +1,183 @@
+//! Bulk RF2 loading through staging tables.
+//!
+//! Rows are appended to TEMP tables without keys (cheap, in file order), then merged into the
+//! real tables per id — the latest row per id wins, as RF2 requires — sorted by id, with the
+//! secondary indexes dropped and rebuilt from sorted data. Inserting refset members keyed by
+//! random UUIDs row by row ran at ~70k rows/s at International scale; sorted merging removes the
+//! random B-tree writes. Deltas and extensions merge into a copied base with the same upserts.
+
+use super::{Result, Store};
+use concord_loaders::rf2::{ConceptRow, DescriptionRow, RefsetRow, RelationshipRow};
+use rusqlite::params;
+
+const STAGE: &str = "
+CREATE TEMP TABLE IF NOT EXISTS stage_concept (id TEXT, effective_time TEXT, active INTEGER, module TEXT, definition_status TEXT);
+CREATE TEMP TABLE IF NOT EXISTS stage_designation (id TEXT, effective_time TEXT, active INTEGER, module TEXT, code TEXT, language TEXT, use_code TEXT, term TEXT, case_significance TEXT);
+CREATE TEMP TABLE IF NOT EXISTS stage_relationship (id TEXT, effective_time TEXT, active INTEGER, module TEXT, source TEXT, destination TEXT, value TEXT, rel_group INTEGER, type_id TEXT, characteristic TEXT, modifier TEXT);
+CREATE TEMP TABLE IF NOT EXISTS stage_refset (id TEXT, effective_time TEXT, active INTEGER, module TEXT, refset TEXT, component TEXT, file_kind TEXT, pattern TEXT, fields TEXT);
+";
+
+const NEWER: &str = "excluded.effective_time = '' OR (t.effective_time <> '' AND excluded.effective_time >= t.effective_time)";
+
+impl Store {
+    /// Creates (empty) staging tables.
+    pub fn stage_begin(&self) -> Result<()> {
+        self.conn.execute_batch(STAGE)?;
+        Ok(())
+    }
+
+    /// Stages a concept row.
+    pub fn stage_concept(&self, r: &ConceptRow) -> Result<()> {
+        self.conn
+            .prepare_cached("INSERT INTO temp.stage_concept VALUES (?1,?2,?3,?4,?5)")?
+            .execute(params![
+                r.id.to_string(),
+                r.effective_time,
+                r.active,
+                r.module_id.to_string(),
+                r.definition_status_id.to_string()
+            ])?;
+        Ok(())
+    }
+
+    /// Stages a description or text definition row.
+    pub fn stage_description(&self, r: &DescriptionRow) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO temp.stage_designation VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)",
+            )?
+            .execute(params![
+                r.id.to_string(),
+                r.effective_time,
+                r.active,
+                r.module_id.to_string(),
+                r.concept_id.to_string(),
+                r.language_code,
+                r.type_id.to_string(),
+                r.term,
+                r.case_significance_id.to_string()
+            ])?;
+        Ok(())
+    }
+
+    /// Stages a relationship or concrete value row.
+    pub fn stage_relationship(&self, r: &RelationshipRow) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO temp.stage_relationship VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
+            )?
+            .execute(params![
+                r.id.to_string(),
+                r.effective_time,
+                r.active,
+                r.module_id.to_string(),
+                r.source_id.to_string(),
+                r.destination_id.map(|d| d.to_string()),
+                r.value,
+                r.relationship_group,
+                r.type_id.to_string(),
+                r.characteristic_type_id.to_string(),
+                r.modifier_id.to_string()
+            ])?;
+        Ok(())
+    }
+
+    /// Stages a refset member row.
+    pub fn stage_refset(&self, r: &RefsetRow, file_kind: &str, pattern: &str) -> Result<()> {
+        self.conn
+            .prepare_cached("INSERT INTO temp.stage_refset VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)")?
+            .execute(params![
+                r.id,
+                r.effective_time,
+                r.active,
+                r.module_id.to_string(),
+                r.refset_id.to_string(),
+                r.referenced_component_id,
+                file_kind,
+                pattern,
+                r.fields.join("\t")
+            ])?;
+        Ok(())
+    }
+
+    /// Merges the staged rows into version `cs` (latest row per id wins, also against rows
+    /// already there from a base), rebuilds the secondary indexes and empties the stage.
+    pub fn stage_merge(&self, cs: i64) -> Result<()> {
+        for name in index_names() {
+            self.conn
+                .execute_batch(&format!("DROP INDEX IF EXISTS {name}"))?;
+        }
+        let merges = [
+            (
+                "concept",
+                "code, active, effective_time, module, definition_status",
+                "id, active, effective_time, module, definition_status",
+                "stage_concept",
+                "cs, code",
+            ),
+            (
+                "designation",
+                "id, code, language, use_code, term, case_significance, active, effective_time, module",
+                "id, code, language, use_code, term, case_significance, active, effective_time, module",
+                "stage_designation",
+                "cs, id",
+            ),
+            (
+                "relationship",
+                "id, source, destination, value, rel_group, type_id, characteristic, modifier, active, effective_time, module",
+                "id, source, destination, value, rel_group, type_id, characteristic, modifier, active, effective_time, module",
+                "stage_relationship",
+                "cs, id",
+            ),
+            (
+                "refset_member",
+                "id, refset, component, active, effective_time, module, file_kind, pattern, fields",
+                "id, refset, component, active, effective_time, module, file_kind, pattern, fields",
+                "stage_refset",
+                "cs, id",
+            ),
+        ];
+        for (table, target_cols, source_cols, stage, key) in merges {
+            let updates: Vec<String> = target_cols
+                .split(", ")
+                .filter(|c| *c != "code" || table != "concept")
+                .map(|c| format!("{c} = excluded.{c}"))
+                .collect();
+            let sql = format!(
+                "INSERT INTO {table} AS t (cs, {target_cols})
+                 SELECT ?1, {source_cols} FROM temp.{stage} WHERE true ORDER BY id, rowid
+                 ON CONFLICT ({key}) DO UPDATE SET {} WHERE {NEWER}",
+                updates.join(", ")
+            );
+            // Rows arrive sorted by id (sequential B-tree writes) and, for one id, in file order,
+            // so the upsert's "newer or same effective time" rule leaves the latest row.
+            self.conn.execute(&sql, [cs])?;
+            tracing::info!(table, "staged rows merged");
+            self.conn
+                .execute_batch(&format!("DELETE FROM temp.{stage}"))?;
+        }
+        self.conn.execute_batch(include_str!("indexes.sql"))?;
+        Ok(())
+    }
+}
+
+/// Names of the secondary indexes (from `indexes.sql`, so the list cannot drift).
+fn index_names() -> Vec<&'static str> {
+    include_str!("indexes.sql")
+        .lines()
+        .filter_map(|l| l.strip_prefix("CREATE INDEX IF NOT EXISTS "))
+        .filter_map(|l| l.split_whitespace().next())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn index_names_come_from_indexes_sql() {
+        let names = super::index_names();
+        assert!(
+            names.contains(&"refset_member_by_component") && names.contains(&"designation_by_code"),
+            "{names:?}"
+        );
+    }
+}
