@@ -124,7 +124,7 @@ pub fn import(store: &Store, path: &Path, opts: &ImportOptions) -> Result<Source
         ms = started.elapsed().as_millis() as u64,
         "rows staged"
     );
-    store.stage_merge(cs)?;
+    store.stage_merge(cs, base.is_some())?;
     tracing::info!(
         rows = total,
         ms = started.elapsed().as_millis() as u64,

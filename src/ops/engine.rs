@@ -79,9 +79,10 @@ impl Terminology {
         {
             return Ok(h.clone());
         }
-        let edges = self.with_store(|s| Ok(s.all_edges(cs)?))?;
-        let h = Arc::new(Hierarchy::from_edges(
+        let (edges, displays) = self.with_store(|s| Ok((s.all_edges(cs)?, s.all_displays(cs)?)))?;
+        let h = Arc::new(Hierarchy::build(
             edges.iter().map(|(c, p)| (c.as_str(), p.as_str())),
+            displays.iter().map(|(c, d)| (c.as_str(), d.as_deref())),
         ));
         self.hierarchies
             .write()

@@ -1,14 +1,18 @@
-//! An in-memory is-a graph: codes interned to `u32`, parent and child adjacency lists.
-//! Subsumption walks up from the more specific code, so its cost is bounded by depth × fan-in
-//! (SNOMED CT: depth ≤ ~30) rather than by the size of the hierarchy.
+//! An in-memory index of one code system version: codes interned to `u32`, parent and child
+//! adjacency lists, and each concept's default display. Subsumption walks up from the more
+//! specific code, so its cost is bounded by depth × fan-in (SNOMED CT: depth ≤ ~30) rather than
+//! by the size of the hierarchy; parents, children and the displays `$lookup` shows for them are
+//! answered without touching the store (at International scale those were most of a lookup's
+//! random page reads).
 
 use std::collections::HashMap;
 
-/// Adjacency of one code system version.
+/// Adjacency and displays of one code system version.
 #[derive(Debug, Default)]
 pub struct Hierarchy {
-    index: HashMap<String, u32>,
-    codes: Vec<String>,
+    index: HashMap<Box<str>, u32>,
+    codes: Vec<Box<str>>,
+    displays: Vec<Option<Box<str>>>,
     parents: Vec<Vec<u32>>,
     children: Vec<Vec<u32>>,
 }
@@ -16,11 +20,26 @@ pub struct Hierarchy {
 impl Hierarchy {
     /// Builds from (child, parent) edges.
     pub fn from_edges<'a>(edges: impl Iterator<Item = (&'a str, &'a str)>) -> Self {
+        Self::build(edges, std::iter::empty())
+    }
+
+    /// Builds from (child, parent) edges and (code, display) pairs.
+    pub fn build<'a>(
+        edges: impl Iterator<Item = (&'a str, &'a str)>,
+        displays: impl Iterator<Item = (&'a str, Option<&'a str>)>,
+    ) -> Self {
         let mut h = Hierarchy::default();
+        for (code, display) in displays {
+            let i = h.intern(code);
+            h.displays[i as usize] = display.map(Box::from);
+        }
         for (c, p) in edges {
             let (c, p) = (h.intern(c), h.intern(p));
             h.parents[c as usize].push(p);
             h.children[p as usize].push(c);
+        }
+        for list in h.parents.iter_mut().chain(h.children.iter_mut()) {
+            list.shrink_to_fit();
         }
         h
     }
@@ -30,11 +49,49 @@ impl Hierarchy {
             return *i;
         }
         let i = self.codes.len() as u32;
-        self.index.insert(code.to_string(), i);
-        self.codes.push(code.to_string());
+        self.index.insert(Box::from(code), i);
+        self.codes.push(Box::from(code));
+        self.displays.push(None);
         self.parents.push(Vec::new());
         self.children.push(Vec::new());
         i
+    }
+
+    /// True when the code is known (has a display or an edge).
+    pub fn contains(&self, code: &str) -> bool {
+        self.index.contains_key(code)
+    }
+
+    /// The default display of a code.
+    pub fn display(&self, code: &str) -> Option<&str> {
+        self.index
+            .get(code)
+            .and_then(|i| self.displays[*i as usize].as_deref())
+    }
+
+    /// Direct parents, sorted.
+    pub fn parents_of(&self, code: &str) -> Vec<&str> {
+        self.neighbours(code, &self.parents)
+    }
+
+    /// Direct children, sorted.
+    pub fn children_of(&self, code: &str) -> Vec<&str> {
+        self.neighbours(code, &self.children)
+    }
+
+    fn neighbours<'a>(&'a self, code: &str, lists: &'a [Vec<u32>]) -> Vec<&'a str> {
+        let mut v: Vec<&str> = self
+            .index
+            .get(code)
+            .map(|i| {
+                lists[*i as usize]
+                    .iter()
+                    .map(|j| &*self.codes[*j as usize])
+                    .collect()
+            })
+            .unwrap_or_default();
+        v.sort_unstable();
+        v
     }
 
     /// True when `ancestor` is `code` or one of its ancestors.
@@ -45,15 +102,14 @@ impl Hierarchy {
         let (Some(&a), Some(&c)) = (self.index.get(ancestor), self.index.get(code)) else {
             return false;
         };
-        let mut seen = vec![c];
+        let mut seen = std::collections::HashSet::new();
         let mut stack = vec![c];
         while let Some(x) = stack.pop() {
             for &p in &self.parents[x as usize] {
                 if p == a {
                     return true;
                 }
-                if !seen.contains(&p) {
-                    seen.push(p);
+                if seen.insert(p) {
                     stack.push(p);
                 }
             }
@@ -72,7 +128,7 @@ impl Hierarchy {
         while let Some(x) = stack.pop() {
             for &c in &self.children[x as usize] {
                 if seen.insert(c) {
-                    out.push(self.codes[c as usize].as_str());
+                    out.push(&*self.codes[c as usize]);
                     stack.push(c);
                 }
             }
@@ -87,7 +143,10 @@ mod tests {
 
     #[test]
     fn subsumption_follows_every_parent() {
-        let h = Hierarchy::from_edges([("b", "a"), ("c", "b"), ("c", "x"), ("d", "c")].into_iter());
+        let h = Hierarchy::build(
+            [("b", "a"), ("c", "b"), ("c", "x"), ("d", "c")].into_iter(),
+            [("a", Some("A"))].into_iter(),
+        );
         assert!(h.subsumes("a", "d"));
         assert!(h.subsumes("x", "d"));
         assert!(h.subsumes("d", "d"));
@@ -96,5 +155,9 @@ mod tests {
         let mut desc = h.descendants("b");
         desc.sort();
         assert_eq!(desc, ["c", "d"]);
+        assert_eq!(h.parents_of("c"), ["b", "x"]);
+        assert_eq!(h.children_of("b"), ["c"]);
+        assert_eq!(h.display("a"), Some("A"));
+        assert_eq!(h.display("b"), None);
     }
 }

@@ -110,9 +110,7 @@ pub fn lookup(t: &Terminology, ctx: &RequestContext, req: &LookupRequest) -> Res
     )?;
     let wanted = |p: &str| req.properties.is_empty() || req.properties.iter().any(|w| w == p);
     let mut properties = Vec::new();
-    let display_of = |code: &str| -> Result<Option<String>> {
-        Ok(source.concept(code)?.and_then(|c| c.display))
-    };
+    let display_of = |code: &str| -> Result<Option<String>> { source.display(code) };
     for (name, codes) in [
         ("parent", source.parents(&req.code)?),
         ("child", source.children(&req.code)?),
@@ -238,12 +236,7 @@ fn snomed_properties(
         ));
     }
     let rels = t.with_store(|s| Ok(s.relationships(cs, &concept.code)?))?;
-    let term = |code: &str| -> Result<String> {
-        Ok(source
-            .concept(code)?
-            .and_then(|c| c.display)
-            .unwrap_or_default())
-    };
+    let term = |code: &str| -> Result<String> { Ok(source.display(code)?.unwrap_or_default()) };
     for r in rels.iter().filter(|r| r.type_id != sct::IS_A) {
         if !wanted(&r.type_id) {
             continue;

@@ -28,6 +28,10 @@ pub trait Source {
     fn descendants(&self, code: &str) -> Result<Vec<String>>;
     /// The store key when the version lives in the store (SNOMED CT extras need it).
     fn store_id(&self) -> Option<i64>;
+    /// The default display of a code (for the codes a `$lookup` property points at).
+    fn display(&self, code: &str) -> Result<Option<String>> {
+        Ok(self.concept(code)?.and_then(|c| c.display))
+    }
     /// True when the concept may not be used in data (ICD chapters/blocks, `notSelectable`).
     fn is_abstract(&self, code: &str) -> Result<bool> {
         let c = self.concept(code)?;
@@ -68,11 +72,22 @@ impl Source for StoreSource<'_> {
             .with_store(|s| Ok(s.properties(self.cs.id, code)?))
     }
     fn parents(&self, code: &str) -> Result<Vec<String>> {
-        self.engine.with_store(|s| Ok(s.parents(self.cs.id, code)?))
+        let h = self.engine.hierarchy(self.cs.id)?;
+        Ok(h.parents_of(code).into_iter().map(str::to_string).collect())
     }
     fn children(&self, code: &str) -> Result<Vec<String>> {
-        self.engine
-            .with_store(|s| Ok(s.children(self.cs.id, code)?))
+        let h = self.engine.hierarchy(self.cs.id)?;
+        Ok(h.children_of(code)
+            .into_iter()
+            .map(str::to_string)
+            .collect())
+    }
+    fn display(&self, code: &str) -> Result<Option<String>> {
+        let h = self.engine.hierarchy(self.cs.id)?;
+        if h.contains(code) {
+            return Ok(h.display(code).map(str::to_string));
+        }
+        Ok(self.concept(code)?.and_then(|c| c.display))
     }
     fn subsumes(&self, a: &str, b: &str) -> Result<bool> {
         Ok(self.engine.hierarchy(self.cs.id)?.subsumes(a, b))
@@ -145,14 +160,8 @@ impl Source for MemSource {
         Ok(self
             .0
             .hierarchy
-            .descendants(code)
+            .children_of(code)
             .into_iter()
-            .filter(|d| {
-                self.0
-                    .concepts
-                    .get(*d)
-                    .is_some_and(|c| c.parents.iter().any(|p| p == code))
-            })
             .map(str::to_string)
             .collect())
     }

@@ -76,10 +76,8 @@ impl Store {
     /// Designations of a concept with their language refset acceptability (active members).
     pub fn designations(&self, cs: i64, code: &str) -> Result<Vec<Designation>> {
         let mut st = self.conn.prepare_cached(
-            "SELECT d.id, d.language, d.use_code, d.term, d.case_significance, d.active,
-                    (SELECT group_concat(m.refset || ':' || m.fields, ' ') FROM refset_member m
-                      WHERE m.cs = d.cs AND m.component = d.id AND m.active = 1 AND m.file_kind = 'Language')
-             FROM designation d WHERE d.cs = ?1 AND d.code = ?2",
+            "SELECT id, language, use_code, term, case_significance, active, acceptability
+             FROM designation WHERE cs = ?1 AND code = ?2",
         )?;
         let v = st
             .query_map(params![cs, code], |r| {
@@ -166,6 +164,17 @@ impl Store {
         Ok(v)
     }
 
+    /// Every (code, default display) of a version (for the in-memory index).
+    pub fn all_displays(&self, cs: i64) -> Result<Vec<(String, Option<String>)>> {
+        let mut st = self
+            .conn
+            .prepare("SELECT code, display FROM concept WHERE cs = ?1")?;
+        let v = st
+            .query_map([cs], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(v)
+    }
+
     /// Active relationships of a SNOMED CT concept with the given characteristic types
     /// (none given: all but stated).
     pub fn relationships(&self, cs: i64, code: &str) -> Result<Vec<Relationship>> {
@@ -235,11 +244,13 @@ impl Store {
         Ok(self
             .conn
             .prepare_cached(
-                "SELECT d.term FROM designation d CROSS JOIN refset_member m ON m.cs = d.cs AND m.component = d.id
-                 WHERE d.cs = ?1 AND d.code = ?2 AND d.active = 1 AND d.use_code = '900000000000013009'
-                   AND m.active = 1 AND m.refset = ?3 AND m.fields = '900000000000548007' LIMIT 1",
+                "SELECT term FROM designation WHERE cs = ?1 AND code = ?2 AND active = 1
+                   AND use_code = '900000000000013009' AND instr(acceptability, ?3) > 0 LIMIT 1",
             )?
-            .query_row(params![cs, code, refset], |r| r.get(0))
+            .query_row(
+                params![cs, code, format!("{refset}:900000000000548007")],
+                |r| r.get(0),
+            )
             .optional()?)
     }
 

@@ -43,8 +43,11 @@ CREATE TABLE designation (
     active            INTEGER NOT NULL DEFAULT 1,
     effective_time    TEXT,
     module            TEXT,
-    PRIMARY KEY (cs, id)
+    acceptability     TEXT,                   -- SNOMED: active language refset members, 'refset:acceptability …'
+    -- Clustered by concept: a concept's designations share a page, so $lookup reads one range.
+    PRIMARY KEY (cs, code, id)
 ) WITHOUT ROWID;
+CREATE UNIQUE INDEX designation_id ON designation (cs, id);
 
 CREATE TABLE property (
     cs     INTEGER NOT NULL,
@@ -75,8 +78,10 @@ CREATE TABLE relationship (
     active         INTEGER NOT NULL,
     effective_time TEXT NOT NULL,
     module         TEXT NOT NULL,
-    PRIMARY KEY (cs, id)
+    -- Clustered by source concept (one range per $lookup); ids stay unique for RF2 upserts.
+    PRIMARY KEY (cs, source, id)
 ) WITHOUT ROWID;
+CREATE UNIQUE INDEX relationship_id ON relationship (cs, id);
 
 CREATE TABLE refset_member (
     cs             INTEGER NOT NULL,

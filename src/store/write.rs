@@ -275,18 +275,17 @@ impl Store {
         tracing::info!("is-a edges derived");
         self.derive_map_entries(cs)?;
         tracing::info!("map entries derived");
+        let preferred = |refset: &str| format!("{refset}:{}", sct::PREFERRED);
         self.conn.execute(
             "UPDATE concept SET display = COALESCE(
-               (SELECT d.term FROM designation d CROSS JOIN refset_member m ON m.cs = d.cs AND m.component = d.id
-                 WHERE d.cs = concept.cs AND d.code = concept.code AND d.active = 1 AND d.use_code = ?2
-                   AND m.active = 1 AND m.refset = ?4 AND m.fields = ?3 LIMIT 1),
-               (SELECT d.term FROM designation d CROSS JOIN refset_member m ON m.cs = d.cs AND m.component = d.id
-                 WHERE d.cs = concept.cs AND d.code = concept.code AND d.active = 1 AND d.use_code = ?2
-                   AND m.active = 1 AND m.refset = ?5 AND m.fields = ?3 LIMIT 1),
-               (SELECT term FROM designation WHERE cs = concept.cs AND code = concept.code AND active = 1 AND use_code = ?6 LIMIT 1),
-               (SELECT term FROM designation WHERE cs = concept.cs AND code = concept.code AND use_code <> ?7 ORDER BY active DESC LIMIT 1))
+               (SELECT term FROM designation d WHERE d.cs = concept.cs AND d.code = concept.code AND d.active = 1
+                  AND d.use_code = ?2 AND instr(d.acceptability, ?3) > 0 LIMIT 1),
+               (SELECT term FROM designation d WHERE d.cs = concept.cs AND d.code = concept.code AND d.active = 1
+                  AND d.use_code = ?2 AND instr(d.acceptability, ?4) > 0 LIMIT 1),
+               (SELECT term FROM designation WHERE cs = concept.cs AND code = concept.code AND active = 1 AND use_code = ?5 LIMIT 1),
+               (SELECT term FROM designation WHERE cs = concept.cs AND code = concept.code AND use_code <> ?6 ORDER BY active DESC LIMIT 1))
              WHERE cs = ?1",
-            params![cs, sct::SYNONYM, sct::PREFERRED, sct::LANG_US, sct::LANG_GB, sct::FSN, sct::DEFINITION],
+            params![cs, sct::SYNONYM, preferred(sct::LANG_US), preferred(sct::LANG_GB), sct::FSN, sct::DEFINITION],
         )?;
         Ok(())
     }
@@ -485,7 +484,7 @@ const CONTENT_COLUMNS: &[(&str, &str)] = &[
     ),
     (
         "designation",
-        "id, code, language, use_code, term, case_significance, active, effective_time, module",
+        "id, code, language, use_code, term, case_significance, active, effective_time, module, acceptability",
     ),
     ("property", "code, name, kind, value"),
     ("is_a", "child, parent"),

@@ -36,7 +36,7 @@ fn rf2_mini_snapshot_loads_with_exact_counts() {
     assert_eq!(count(&s, "is_a"), 14);
     assert_eq!(count(&s, "refset_member"), 78 + 2 + 2 + 9 + 1 + 2);
     assert_eq!(count(&s, "map_entry"), 10);
-    assert_eq!(s["format_version"], 1);
+    assert_eq!(s["format_version"], concord::store::FORMAT_VERSION);
     assert_eq!(s["sources"][0]["sha256"].as_str().unwrap().len(), 64);
 }
 
