@@ -438,8 +438,10 @@ pub fn generate(opts: &SynthOptions, icd_targets: &[String]) -> Result<SynthMani
             desc_item += 1;
             let active = acceptability.is_some() || ty == DEF;
             let kind = if ty == DEF { "textdef" } else { "description" };
-            let date = history_date(&mut rng);
+            let mut date = history_date(&mut rng);
             if opts.full && rng.chance(0.03) {
+                // The current row must be newer than the older version it replaces.
+                date = DATE.to_string();
                 w.full_only(
                     kind,
                     &[

@@ -15,3 +15,4 @@ mod import_bad_input;
 mod import_fixtures;
 mod server;
 mod shared_data;
+mod synth;
