@@ -153,6 +153,39 @@ pub enum Command {
         #[arg(long)]
         extension: bool,
     },
+    /// Translate a code with a map (SNOMED CT ICD-10 map rules evaluated with --sex/--age/
+    /// --condition), or every row of a CSV/NDJSON file (columns system, code[, target, sex, age,
+    /// conditions]; one NDJSON result per row; exit 1 when any row has no target).
+    Translate {
+        /// Data directory.
+        #[arg(long, env = "CONCORD_DATA", default_value = DEFAULT_DATA)]
+        data: PathBuf,
+        /// Target system (URL or icd10, icd10cm, sct).
+        #[arg(long)]
+        target: Option<String>,
+        /// Map canonical, e.g. http://snomed.info/sct?fhir_cm=447562003.
+        #[arg(long)]
+        url: Option<String>,
+        /// Patient sex: male or female.
+        #[arg(long)]
+        sex: Option<String>,
+        /// Age at onset with a UCUM unit: 10a, 6mo, 3wk, 20d.
+        #[arg(long)]
+        age: Option<String>,
+        /// A co-existing condition (SNOMED CT code); repeatable.
+        #[arg(long = "condition")]
+        conditions: Vec<String>,
+        /// Use the map backwards (e.g. ICD-10 → SNOMED CT candidates).
+        #[arg(long)]
+        reverse: bool,
+        /// File of codes instead of SYSTEM CODE.
+        #[arg(long)]
+        file: Option<PathBuf>,
+        /// Source system (URL or sct, icd10, icd10cm).
+        system: Option<String>,
+        /// Source code.
+        code: Option<String>,
+    },
     /// Write the OpenAPI document.
     Openapi {
         /// Output path.
@@ -265,6 +298,34 @@ fn run(cli: Cli) -> Result<ExitCode> {
             value_set,
             file,
         } => crate::commands::validate(&data, value_set.as_deref(), &file),
+        Command::Translate {
+            data,
+            target,
+            url,
+            sex,
+            age,
+            conditions,
+            reverse,
+            file,
+            system,
+            code,
+        } => {
+            let args = crate::commands::TranslateArgs {
+                target,
+                url,
+                sex,
+                age,
+                conditions,
+                reverse,
+            };
+            crate::commands::translate(
+                &data,
+                system.as_deref(),
+                code.as_deref(),
+                file.as_deref(),
+                &args,
+            )
+        }
         Command::Synth {
             scale,
             seed,

@@ -134,22 +134,15 @@ pub fn lookup(
     Ok(ExitCode::SUCCESS)
 }
 
-/// One input row of `concord validate`.
-struct Row {
-    line: u64,
-    system: Option<String>,
-    code: Option<String>,
-    display: Option<String>,
-    value_set: Option<String>,
-}
+/// One input record of a pipeline file: its line and its fields (keys lower-cased, empty
+/// values dropped).
+type Record = (u64, std::collections::BTreeMap<String, String>);
 
-fn read_rows(file: &Path) -> Result<Vec<Result<Row, (u64, String)>>> {
+/// Reads a CSV (with a header) or NDJSON file (`-` = NDJSON on stdin) into records; a row that
+/// cannot be read becomes `Err((line, reason))` and never stops the rest of the file.
+fn read_records(file: &Path) -> Result<Vec<Result<Record, (u64, String)>>> {
     let name = file.to_string_lossy().to_lowercase();
-    let non_empty = |s: Option<&str>| {
-        s.map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
-    };
+    let mut out = Vec::new();
     if name.ends_with(".csv") {
         let mut rdr = csv::ReaderBuilder::new()
             .flexible(true)
@@ -163,23 +156,22 @@ fn read_rows(file: &Path) -> Result<Vec<Result<Row, (u64, String)>>> {
             .collect();
         if !headers.iter().any(|h| h == "code") {
             return Err(anyhow!(
-                "{}:1: the header must name a 'code' column (system,code[,display][,valueSet])",
+                "{}:1: the header must name a 'code' column",
                 file.display()
             ));
         }
-        let col = |n: &str| headers.iter().position(|h| h == n);
-        let (cs, cc, cd, cv) = (col("system"), col("code"), col("display"), col("valueset"));
-        let mut out = Vec::new();
         for (i, rec) in rdr.records().enumerate() {
             let line = i as u64 + 2;
             out.push(match rec {
-                Ok(r) => Ok(Row {
+                Ok(r) => Ok((
                     line,
-                    system: cs.and_then(|c| non_empty(r.get(c))),
-                    code: cc.and_then(|c| non_empty(r.get(c))),
-                    display: cd.and_then(|c| non_empty(r.get(c))),
-                    value_set: cv.and_then(|c| non_empty(r.get(c))),
-                }),
+                    headers
+                        .iter()
+                        .zip(r.iter())
+                        .filter(|(_, v)| !v.trim().is_empty())
+                        .map(|(k, v)| (k.clone(), v.trim().to_string()))
+                        .collect(),
+                )),
                 Err(e) => Err((line, format!("unreadable CSV row: {e}"))),
             });
         }
@@ -192,7 +184,6 @@ fn read_rows(file: &Path) -> Result<Vec<Result<Row, (u64, String)>>> {
             std::fs::File::open(file).with_context(|| format!("reading {}", file.display()))?,
         ))
     };
-    let mut out = Vec::new();
     for (i, line) in reader.lines().enumerate() {
         let n = i as u64 + 1;
         let line = line.with_context(|| format!("{}:{n}: cannot read", file.display()))?;
@@ -200,16 +191,25 @@ fn read_rows(file: &Path) -> Result<Vec<Result<Row, (u64, String)>>> {
             continue;
         }
         out.push(match serde_json::from_str::<Value>(&line) {
-            Ok(v) if v.is_object() => {
-                let s = |k: &str| non_empty(v.get(k).and_then(Value::as_str));
-                Ok(Row {
-                    line: n,
-                    system: s("system"),
-                    code: s("code"),
-                    display: s("display"),
-                    value_set: s("valueSet"),
-                })
-            }
+            Ok(Value::Object(o)) => Ok((
+                n,
+                o.into_iter()
+                    .filter_map(|(k, v)| {
+                        let text = match v {
+                            Value::String(s) => s,
+                            Value::Array(a) => a
+                                .iter()
+                                .filter_map(|x| x.as_str())
+                                .collect::<Vec<_>>()
+                                .join(" "),
+                            Value::Null => return None,
+                            other => other.to_string(),
+                        };
+                        (!text.trim().is_empty())
+                            .then(|| (k.to_ascii_lowercase(), text.trim().to_string()))
+                    })
+                    .collect(),
+            )),
             Ok(_) => Err((n, "not a JSON object".into())),
             Err(e) => Err((n, format!("malformed JSON: {e}"))),
         });
@@ -217,16 +217,17 @@ fn read_rows(file: &Path) -> Result<Vec<Result<Row, (u64, String)>>> {
     Ok(out)
 }
 
-/// `concord validate`.
-pub fn validate(data: &Path, value_set: Option<&str>, file: &Path) -> Result<ExitCode> {
-    let t = open(data, "en-US")?;
-    let ctx = RequestContext::default();
+/// Runs `check` on every record, writes one NDJSON result per record, returns the exit code.
+fn each_record(
+    file: &Path,
+    mut check: impl FnMut(u64, &std::collections::BTreeMap<String, String>) -> Value,
+) -> Result<ExitCode> {
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let (mut ok, mut bad) = (0u64, 0u64);
-    for row in read_rows(file)? {
-        let result = match row {
+    for rec in read_records(file)? {
+        let result = match rec {
             Err((line, reason)) => json!({"line": line, "valid": false, "error": reason}),
-            Ok(row) => check_row(&t, &ctx, &row, value_set),
+            Ok((line, fields)) => check(line, &fields),
         };
         if result["valid"] == json!(true) {
             ok += 1;
@@ -244,24 +245,38 @@ pub fn validate(data: &Path, value_set: Option<&str>, file: &Path) -> Result<Exi
     })
 }
 
-fn check_row(t: &Terminology, ctx: &RequestContext, row: &Row, default_vs: Option<&str>) -> Value {
-    let Some(code) = &row.code else {
-        return json!({"line": row.line, "valid": false, "error": "no code"});
+/// `concord validate`.
+pub fn validate(data: &Path, value_set: Option<&str>, file: &Path) -> Result<ExitCode> {
+    let t = open(data, "en-US")?;
+    let ctx = RequestContext::default();
+    each_record(file, |line, f| check_row(&t, &ctx, line, f, value_set))
+}
+
+fn check_row(
+    t: &Terminology,
+    ctx: &RequestContext,
+    line: u64,
+    f: &std::collections::BTreeMap<String, String>,
+    default_vs: Option<&str>,
+) -> Value {
+    let system = f.get("system").cloned();
+    let Some(code) = f.get("code").cloned() else {
+        return json!({"line": line, "valid": false, "error": "no code"});
     };
-    let vs = match row.value_set.as_deref().or(default_vs) {
+    let vs = match f.get("valueset").map(String::as_str).or(default_vs) {
         Some(url) => match valueset::resolve_value_set(t, ctx, url, None) {
             Ok(v) => Some(v),
             Err(e) => {
-                return json!({"line": row.line, "system": row.system, "code": code, "valid": false, "error": e.to_string()});
+                return json!({"line": line, "system": system, "code": code, "valid": false, "error": e.to_string()});
             }
         },
         None => None,
     };
     let coding = Coding {
-        system: row.system.as_deref().map(system_url),
+        system: system.as_deref().map(system_url),
         version: None,
         code: Some(code.clone()),
-        display: row.display.clone(),
+        display: f.get("display").cloned(),
     };
     let req = ValidateRequest {
         codings: vec![coding],
@@ -271,8 +286,7 @@ fn check_row(t: &Terminology, ctx: &RequestContext, row: &Row, default_vs: Optio
     };
     match run_validate(t, ctx, &req) {
         Ok(r) => {
-            let mut v =
-                json!({"line": row.line, "system": r.system, "code": code, "valid": r.result});
+            let mut v = json!({"line": line, "system": r.system, "code": code, "valid": r.result});
             if let Some(d) = &r.display {
                 v["display"] = json!(d);
             }
@@ -293,7 +307,196 @@ fn check_row(t: &Terminology, ctx: &RequestContext, row: &Row, default_vs: Optio
             v
         }
         Err(e) => {
-            json!({"line": row.line, "system": row.system, "code": code, "valid": false, "error": e.to_string()})
+            json!({"line": line, "system": system, "code": code, "valid": false, "error": e.to_string()})
+        }
+    }
+}
+
+/// Patient context and map choice for `concord translate`.
+#[derive(Debug, Clone, Default)]
+pub struct TranslateArgs {
+    /// Target system (URL or short name).
+    pub target: Option<String>,
+    /// Map canonical.
+    pub url: Option<String>,
+    /// male / female.
+    pub sex: Option<String>,
+    /// Age at onset with a UCUM unit suffix: `10a`, `6mo`, `3wk`, `20d`.
+    pub age: Option<String>,
+    /// Co-existing SNOMED CT conditions.
+    pub conditions: Vec<String>,
+    /// Reverse use.
+    pub reverse: bool,
+}
+
+fn translate_request(
+    system: &str,
+    code: &str,
+    a: &TranslateArgs,
+) -> std::result::Result<crate::ops::translate::TranslateRequest, String> {
+    use crate::ops::maprule::{Context, FEMALE, MALE};
+    let mut context = Context {
+        conditions: a.conditions.clone(),
+        ..Default::default()
+    };
+    context.given = a.sex.is_some() || a.age.is_some() || !a.conditions.is_empty();
+    if let Some(s) = &a.sex {
+        context.sex = Some(match s.to_ascii_lowercase().as_str() {
+            "female" | "f" | FEMALE => FEMALE.into(),
+            "male" | "m" | MALE => MALE.into(),
+            other => return Err(format!("sex '{other}' is not male or female")),
+        });
+    }
+    if let Some(age) = &a.age {
+        let split = age
+            .find(|c: char| c.is_ascii_alphabetic())
+            .unwrap_or(age.len());
+        let value: f64 = age[..split]
+            .parse()
+            .map_err(|_| format!("age '{age}' is not a number with a unit (10a, 6mo, 3wk, 20d)"))?;
+        context.age_years = Some(match &age[split..] {
+            "" | "a" => value,
+            "mo" => value / 12.0,
+            "wk" => value / 52.1775,
+            "d" => value / 365.25,
+            u => return Err(format!("age unit '{u}' is not a, mo, wk or d")),
+        });
+    }
+    Ok(crate::ops::translate::TranslateRequest {
+        system: system_url(system),
+        code: code.to_string(),
+        url: a.url.clone(),
+        target_system: a.target.as_deref().map(system_url),
+        context,
+        reverse: a.reverse,
+        ..Default::default()
+    })
+}
+
+fn translate_json(
+    line: Option<u64>,
+    system: &str,
+    code: &str,
+    r: &crate::ops::translate::TranslateResult,
+) -> Value {
+    let matches: Vec<Value> = r
+        .matches
+        .iter()
+        .map(|m| {
+            json!({
+                "equivalence": m.equivalence,
+                "system": m.concept.as_ref().and_then(|c| c.system.clone()),
+                "code": m.concept.as_ref().and_then(|c| c.code.clone()),
+                "display": m.concept.as_ref().and_then(|c| c.display.clone()),
+                "group": m.group, "priority": m.priority, "rule": m.rule, "advice": m.advice,
+                "ruleOutcome": m.rule_outcome, "via": m.via,
+            })
+        })
+        .collect();
+    let mut v =
+        json!({"system": system_url(system), "code": code, "valid": r.result, "matches": matches});
+    if let Some(l) = line {
+        v["line"] = json!(l);
+    }
+    if let Some(m) = &r.message {
+        v["message"] = json!(m);
+    }
+    v
+}
+
+/// `concord translate` for one code (text) or a file of codes (NDJSON out).
+pub fn translate(
+    data: &Path,
+    system: Option<&str>,
+    code: Option<&str>,
+    file: Option<&Path>,
+    args: &TranslateArgs,
+) -> Result<ExitCode> {
+    let t = open(data, "en-US")?;
+    let ctx = RequestContext::default();
+    if let Some(file) = file {
+        return each_record(file, |line, f| {
+            let (Some(system), Some(code)) = (f.get("system"), f.get("code")) else {
+                return json!({"line": line, "valid": false, "error": "a row needs system and code"});
+            };
+            let mut a = args.clone();
+            for (key, slot) in [
+                ("target", &mut a.target),
+                ("sex", &mut a.sex),
+                ("age", &mut a.age),
+                ("url", &mut a.url),
+            ] {
+                if let Some(v) = f.get(key) {
+                    *slot = Some(v.clone());
+                }
+            }
+            if let Some(c) = f.get("conditions") {
+                a.conditions = c
+                    .split([' ', ';', ','])
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+                    .collect();
+            }
+            match translate_request(system, code, &a)
+                .map_err(|e| e.to_string())
+                .and_then(|req| {
+                    crate::ops::translate::translate(&t, &ctx, &req).map_err(|e| e.to_string())
+                }) {
+                Ok(r) => translate_json(Some(line), system, code, &r),
+                Err(e) => {
+                    json!({"line": line, "system": system, "code": code, "valid": false, "error": e})
+                }
+            }
+        });
+    }
+    let (Some(system), Some(code)) = (system, code) else {
+        return Err(anyhow!("give SYSTEM CODE, or --file"));
+    };
+    let req = translate_request(system, code, args).map_err(|e| anyhow!(e))?;
+    match crate::ops::translate::translate(&t, &ctx, &req) {
+        Ok(r) => {
+            for m in &r.matches {
+                let target = m
+                    .concept
+                    .as_ref()
+                    .map(|c| {
+                        format!(
+                            "{} {}",
+                            c.code.clone().unwrap_or_default(),
+                            c.display
+                                .as_ref()
+                                .map(|d| format!("|{d}|"))
+                                .unwrap_or_default()
+                        )
+                    })
+                    .unwrap_or_else(|| "(no target)".into());
+                let group = m
+                    .group
+                    .map(|g| format!("group {g} priority {} ", m.priority.unwrap_or(0)))
+                    .unwrap_or_default();
+                let rule = m
+                    .rule
+                    .as_ref()
+                    .map(|r| format!(" [{r}]"))
+                    .unwrap_or_default();
+                println!(
+                    "{group}{} {target}{rule} {}",
+                    m.equivalence,
+                    m.rule_outcome.clone().unwrap_or_default()
+                );
+            }
+            if let Some(msg) = &r.message {
+                println!("note: {msg}");
+            }
+            Ok(if r.result {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            Ok(ExitCode::from(2))
         }
     }
 }

@@ -28,6 +28,11 @@ pub const OPERATIONS: &[(&str, &str, &[&str])] = &[
         "http://hl7.org/fhir/OperationDefinition/ValueSet-validate-code",
         &["ValueSet"],
     ),
+    (
+        "translate",
+        "http://hl7.org/fhir/OperationDefinition/ConceptMap-translate",
+        &["ConceptMap"],
+    ),
 ];
 
 /// The CapabilityStatement.

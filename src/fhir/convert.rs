@@ -194,3 +194,61 @@ pub fn validate(r: &ValidateResult) -> Parameters<'_> {
 pub fn subsumes(o: Outcome) -> Value {
     json!({"resourceType": "Parameters", "parameter": [{"name": "outcome", "valueCode": o.code()}]})
 }
+
+/// `$translate` output: `result`, `message`, and one `match` per match with the R4 parts
+/// `equivalence`, `concept`, `source`, `product`/`dependsOn` (element + concept), plus the SNOMED
+/// CT map structure as further parts: `mapGroup`, `mapPriority` (valueInteger), `mapRule`,
+/// `mapAdvice` (valueString), `mapCategory`, `correlation` (valueCoding), `ruleOutcome`
+/// (valueCode: fired | candidate | unconditional), `via` (valueCode: the inactive source code
+/// followed) and `comment`.
+pub fn translate(r: &crate::ops::translate::TranslateResult) -> Parameters<'_> {
+    let mut list = vec![p("result", V::Bool(r.result))];
+    if let Some(m) = &r.message {
+        list.push(p("message", V::Str("valueString", m)));
+    }
+    for m in &r.matches {
+        let mut parts = vec![p("equivalence", V::Str("valueCode", &m.equivalence))];
+        if let Some(c) = &m.concept {
+            parts.push(p("concept", V::Coding(c)));
+        }
+        for (name, element, concept) in &m.elements {
+            parts.push(p(
+                name,
+                V::Parts(vec![
+                    p("element", V::Str("valueUri", element)),
+                    p("concept", V::Coding(concept)),
+                ]),
+            ));
+        }
+        parts.push(p("source", V::Str("valueUri", &m.source)));
+        if let Some(g) = m.group {
+            parts.push(p("mapGroup", V::Int(g)));
+        }
+        if let Some(x) = m.priority {
+            parts.push(p("mapPriority", V::Int(x)));
+        }
+        if let Some(x) = &m.rule {
+            parts.push(p("mapRule", V::Str("valueString", x)));
+        }
+        if let Some(x) = &m.advice {
+            parts.push(p("mapAdvice", V::Str("valueString", x)));
+        }
+        if let Some(x) = &m.category {
+            parts.push(p("mapCategory", V::Coding(x)));
+        }
+        if let Some(x) = &m.correlation {
+            parts.push(p("correlation", V::Coding(x)));
+        }
+        if let Some(x) = &m.rule_outcome {
+            parts.push(p("ruleOutcome", V::Str("valueCode", x)));
+        }
+        if let Some(x) = &m.via {
+            parts.push(p("via", V::Str("valueCode", x)));
+        }
+        if let Some(x) = &m.comment {
+            parts.push(p("comment", V::Str("valueString", x)));
+        }
+        list.push(p("match", V::Parts(parts)));
+    }
+    Parameters(list)
+}

@@ -185,3 +185,153 @@ pub fn subsumes(p: &Params) -> Result<(String, Option<String>, String, String)> 
     };
     Ok((system, p.text("version")?, code_a, code_b))
 }
+
+/// Element URIs of the `dependency` parameters that carry patient context (documented in the
+/// OpenAPI description and the CapabilityStatement).
+pub const DEPENDENCY_SEX: &str = "http://hl7.org/fhir/StructureDefinition/Patient#Patient.gender";
+/// Age at onset (with a `value` part holding a UCUM `valueQuantity`: a, mo, wk, d).
+pub const DEPENDENCY_AGE: &str = "http://snomed.info/id/445518008";
+/// A co-existing condition (SNOMED CT coding; repeatable).
+pub const DEPENDENCY_CONDITION: &str = "http://snomed.info/id/404684003";
+
+/// `$translate`: the source code, the map to use, and patient context from `dependency`.
+pub fn translate(p: &Params) -> Result<crate::ops::translate::TranslateRequest> {
+    use crate::ops::maprule::{Context, FEMALE, MALE};
+    let (system, code, version) =
+        match (p.coding("coding")?, p.codeable_concept("codeableConcept")?) {
+            (Some(c), _) => (c.system, c.code, c.version),
+            (None, Some(cc)) => {
+                let c = cc.into_iter().next().unwrap_or_default();
+                (c.system, c.code, c.version)
+            }
+            (None, None) => (p.text("system")?, p.text("code")?, p.text("version")?),
+        };
+    let code = code.ok_or_else(|| {
+        Error::invalid(
+            "code",
+            "parameter 'code' (with 'system'), 'coding' or 'codeableConcept' is required",
+        )
+    })?;
+    let system = system
+        .ok_or_else(|| Error::invalid("system", "parameter 'system' is required with 'code'"))?;
+    let mut context = Context::default();
+    for d in p.all("dependency") {
+        let super::params::ParamValue::Json(v) = d else {
+            return Err(Error::invalid(
+                "dependency",
+                "dependency needs parts (element, concept or value); send it with POST Parameters",
+            ));
+        };
+        context.given = true;
+        let parts = v
+            .get("part")
+            .and_then(serde_json::Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        let part = |n: &str| {
+            parts
+                .iter()
+                .find(|x| x.get("name").and_then(serde_json::Value::as_str) == Some(n))
+        };
+        let element = part("element")
+            .and_then(|x| x.get("valueUri").or(x.get("valueString")))
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or_default();
+        let codings: Vec<Coding> = match part("concept") {
+            Some(c) => match (
+                c.get("valueCodeableConcept"),
+                c.get("valueCoding"),
+                c.get("valueCode"),
+            ) {
+                (Some(cc), _, _) => cc
+                    .get("coding")
+                    .and_then(serde_json::Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .map(super::params::coding_from_json)
+                    .collect(),
+                (None, Some(x), _) => vec![super::params::coding_from_json(x)],
+                (None, None, Some(code)) => vec![Coding {
+                    code: code.as_str().map(str::to_string),
+                    ..Default::default()
+                }],
+                _ => vec![],
+            },
+            None => vec![],
+        };
+        match element {
+            DEPENDENCY_SEX => {
+                let c = codings.first().and_then(|c| c.code.clone()).ok_or_else(|| Error::invalid("dependency", "the sex dependency needs a concept (male/female or 248153007/248152002)"))?;
+                context.sex = Some(match c.as_str() {
+                    "female" | FEMALE => FEMALE.to_string(),
+                    "male" | MALE => MALE.to_string(),
+                    other => {
+                        return Err(Error::invalid(
+                            "dependency",
+                            format!("sex '{other}' is not male, female, 248153007 or 248152002"),
+                        ));
+                    }
+                });
+            }
+            DEPENDENCY_AGE => {
+                let q = part("value")
+                    .and_then(|x| x.get("valueQuantity"))
+                    .ok_or_else(|| {
+                        Error::invalid(
+                            "dependency",
+                            "the age-at-onset dependency needs a 'value' part with a valueQuantity",
+                        )
+                    })?;
+                let value = q
+                    .get("value")
+                    .and_then(serde_json::Value::as_f64)
+                    .ok_or_else(|| {
+                        Error::invalid("dependency", "age valueQuantity has no numeric value")
+                    })?;
+                let unit = q
+                    .get("code")
+                    .or(q.get("unit"))
+                    .and_then(serde_json::Value::as_str)
+                    .unwrap_or("a");
+                context.age_years = Some(match unit {
+                    "a" | "year" | "years" => value,
+                    "mo" | "month" | "months" => value / 12.0,
+                    "wk" | "week" | "weeks" => value / 52.1775,
+                    "d" | "day" | "days" => value / 365.25,
+                    other => {
+                        return Err(Error::invalid(
+                            "dependency",
+                            format!("age unit '{other}' is not a UCUM a, mo, wk or d"),
+                        ));
+                    }
+                });
+            }
+            DEPENDENCY_CONDITION => context
+                .conditions
+                .extend(codings.into_iter().filter_map(|c| c.code)),
+            other => {
+                return Err(Error::invalid(
+                    "dependency",
+                    format!(
+                        "dependency element '{other}' is not one this server evaluates ({DEPENDENCY_SEX}, {DEPENDENCY_AGE}, {DEPENDENCY_CONDITION})"
+                    ),
+                ));
+            }
+        }
+    }
+    let url = p
+        .text("url")?
+        .or(p.text("source")?.filter(|s| s.contains("?fhir_cm=")));
+    Ok(crate::ops::translate::TranslateRequest {
+        system,
+        code,
+        version,
+        url,
+        map_version: p.text("conceptMapVersion")?,
+        concept_map: p.resources("conceptMap")?.into_iter().next(),
+        target_system: p.text("targetsystem")?.or(p.text("targetSystem")?),
+        context,
+        reverse: p.boolean("reverse")?.unwrap_or(false),
+        unconditional_only: p.boolean("unconditionalOnly")?.unwrap_or(false),
+    })
+}

@@ -249,3 +249,11 @@ pub async fn method_not_allowed(req: HttpRequest) -> HttpResponse {
     );
     res
 }
+
+/// `GET|POST /ConceptMap/$translate`.
+pub async fn translate(t: web::Data<Terminology>, req: HttpRequest, body: web::Bytes) -> Reply {
+    let p = request::params(&req, &body)?;
+    let ctx = request::context(&req, &p)?;
+    let r = ops::translate::translate(&t, &ctx, &requests::translate(&p)?)?;
+    Ok(fhir(&convert::translate(&r)))
+}

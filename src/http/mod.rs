@@ -53,6 +53,12 @@ pub fn configure(t: Arc<Terminology>) -> impl FnOnce(&mut web::ServiceConfig) {
                     .route(web::post().to(subsumes))
                     .default_service(web::to(method_not_allowed)),
             )
+            .service(
+                web::resource("/ConceptMap/$translate")
+                    .route(web::get().to(translate))
+                    .route(web::post().to(translate))
+                    .default_service(web::to(method_not_allowed)),
+            )
             // The spec and its UI are registered before the generic /{type} routes they would match.
             .service(
                 utoipa_swagger_ui::SwaggerUi::new("/swagger-ui/{_:.*}")

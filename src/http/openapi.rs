@@ -2,9 +2,9 @@
 //! only to carry the annotations; `handlers` does the work. `concord openapi` writes the
 //! document to `openapi/openapi.json`, which a test keeps in step with the code.
 //!
-//! Patient context for `$translate` (when it lands) uses `dependency` parameters; see the
-//! concept-mapping issue. Inactive SNOMED CT concepts in `$validate-code` come back with
-//! `inactivationReason` (valueCoding) and `replacement` parts (`relationship`, `concept`).
+//! Patient context for `$translate` arrives as `dependency` parameters (see [`translate`]).
+//! Inactive SNOMED CT concepts in `$validate-code` come back with `inactivationReason`
+//! (valueCoding) and `replacement` parts (`relationship`, `concept`).
 #![allow(dead_code)]
 
 use utoipa::OpenApi;
@@ -19,7 +19,7 @@ Every operation takes GET query parameters or a POST FHIR Parameters resource (a
 Errors are FHIR OperationOutcome resources. Responses carry X-Request-Id (echoed when the request sends X-Request-Id or X-Correlation-Id).",
         license(name = "Apache-2.0")
     ),
-    paths(health, metadata, lookup, validate_code_system, validate_value_set, subsumes, search, read),
+    paths(health, metadata, lookup, validate_code_system, validate_value_set, subsumes, translate, search, read),
     tags((name = "terminology", description = "FHIR terminology operations"), (name = "resources", description = "Read and search"))
 )]
 pub struct ApiDoc;
@@ -128,6 +128,46 @@ fn validate_value_set() {}
     )
 )]
 fn subsumes() {}
+
+/// ConceptMap/$translate: SNOMED CT maps (with rule evaluation), FHIR ConceptMaps, reverse use.
+///
+/// Patient context for SNOMED CT map rules is sent as repeating `dependency` parameters (POST):
+/// * sex: `element` = `http://hl7.org/fhir/StructureDefinition/Patient#Patient.gender`,
+///   `concept` = administrative-gender `male`/`female` or SNOMED CT 248153007 / 248152002;
+/// * age at onset: `element` = `http://snomed.info/id/445518008` and a part `value` with a
+///   `valueQuantity` in UCUM units (`a`, `mo`, `wk`, `d`), as R5's `dependency.value[x]`;
+/// * co-existing conditions: `element` = `http://snomed.info/id/404684003`, `concept` = the SNOMED
+///   CT coding of the condition (repeatable).
+///
+/// Each group's rules are evaluated in priority order (first true wins, OTHERWISE TRUE as the
+/// fallback). Without enough context the remaining candidates of a group come back with
+/// `ruleOutcome` = candidate and the message names the context that would decide.
+#[utoipa::path(
+    method(get, post), path = "/ConceptMap/$translate", tag = "terminology",
+    params(
+        ("url" = Option<String>, Query, description = "Concept map: http://snomed.info/sct?fhir_cm={refsetId} (e.g. 447562003, the ICD-10 map) or a ConceptMap url"),
+        ("conceptMap" = Option<Object>, Query, description = "An inline ConceptMap (POST only)"),
+        ("conceptMapVersion" = Option<String>, Query, description = "ConceptMap version"),
+        ("system" = Option<String>, Query, description = "Source code system"),
+        ("code" = Option<String>, Query, description = "Source code"),
+        ("version" = Option<String>, Query, description = "Source code system version (SNOMED CT edition/version URI)"),
+        ("coding" = Option<String>, Query, description = "Source as a Coding (system|code in a query)"),
+        ("codeableConcept" = Option<Object>, Query, description = "Source as a CodeableConcept (POST only; its first coding)"),
+        ("source" = Option<String>, Query, description = "Source value set; an implicit SNOMED CT map URL here is used as the map"),
+        ("target" = Option<String>, Query, description = "Target value set (informative)"),
+        ("targetsystem" = Option<String>, Query, description = "Target code system, e.g. http://hl7.org/fhir/sid/icd-10 selects the SNOMED CT ICD-10 map; http://snomed.info/sct with an ICD-10 source reverses it"),
+        ("dependency" = Option<Object>, Query, description = "Patient context (POST only): parts element (uri), concept (CodeableConcept/Coding), value (Quantity) — see above"),
+        ("reverse" = Option<bool>, Query, description = "Use the map backwards (target code → source candidates; flagged narrower/inexact, not equivalent)"),
+        ("unconditionalOnly" = Option<bool>, Query, description = "Reverse use: only unconditional (TRUE) map rows")
+    ),
+    request_body(content = Object, content_type = "application/fhir+json", description = "FHIR Parameters (POST)"),
+    responses(
+        (status = 200, description = "Parameters: result, message, match* (equivalence, concept, source, product/dependsOn, mapGroup, mapPriority, mapRule, mapAdvice, mapCategory, correlation, ruleOutcome, via, comment)", body = Object, content_type = "application/fhir+json"),
+        (status = 400, description = "Missing or invalid parameter (OperationOutcome naming it)", body = Object),
+        (status = 404, description = "Unknown code, code system or concept map", body = Object)
+    )
+)]
+fn translate() {}
 
 /// Search CodeSystem, ValueSet or ConceptMap resources.
 #[utoipa::path(

@@ -152,6 +152,7 @@ pub fn context(req: &HttpRequest, p: &Params) -> Result<RequestContext, ApiError
                 ctx.code_systems.push(Arc::new(cs));
             }
             Some("ValueSet") => ctx.value_sets.push(r),
+            Some("ConceptMap") => ctx.concept_maps.push(r),
             _ => {}
         }
     }

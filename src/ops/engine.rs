@@ -35,6 +35,8 @@ pub struct RequestContext {
     pub code_systems: Vec<Arc<MemCodeSystem>>,
     /// ValueSets supplied with the request.
     pub value_sets: Vec<Value>,
+    /// ConceptMaps supplied with the request.
+    pub concept_maps: Vec<Value>,
 }
 
 impl Terminology {

@@ -9,10 +9,12 @@ pub mod engine;
 pub mod hierarchy;
 pub mod language;
 pub mod lookup;
+pub mod maprule;
 pub mod memory;
 pub mod resolve;
 pub mod source;
 pub mod subsumes;
+pub mod translate;
 pub mod validate;
 pub mod valueset;
 

@@ -311,24 +311,57 @@ impl Store {
              FROM map_entry WHERE cs = ?1 AND refset = ?2 AND source_code = ?3 AND active = 1",
         )?;
         let v = st
-            .query_map(params![cs, refset, code], |r| {
-                Ok(MapRow {
-                    member_id: r.get(0)?,
-                    source: r.get(1)?,
-                    target: r.get(2)?,
-                    group: r.get(3)?,
-                    priority: r.get(4)?,
-                    rule: r.get(5)?,
-                    advice: r.get(6)?,
-                    correlation: r.get(7)?,
-                    category: r.get(8)?,
-                })
-            })?
+            .query_map(params![cs, refset, code], map_row)?
             .collect::<rusqlite::Result<Vec<MapRow>>>()?;
         let mut v = v;
         v.sort_by(|a, b| {
             (a.group, a.priority, &a.member_id).cmp(&(b.group, b.priority, &b.member_id))
         });
+        Ok(v)
+    }
+
+    /// Map rows whose target is `code` in one refset (reverse use).
+    pub fn map_rows_by_target(&self, cs: i64, refset: &str, code: &str) -> Result<Vec<MapRow>> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT member_id, source_code, target_code, map_group, map_priority, map_rule, map_advice, correlation, category
+             FROM map_entry WHERE cs = ?1 AND refset = ?2 AND target_code = ?3 AND active = 1",
+        )?;
+        let mut v: Vec<MapRow> = st
+            .query_map(params![cs, refset, code], map_row)?
+            .collect::<rusqlite::Result<_>>()?;
+        v.sort_by(|a, b| (&a.source, a.group, a.priority).cmp(&(&b.source, b.group, b.priority)));
+        Ok(v)
+    }
+
+    /// Active map rows of a source code in any refset (0 means "not mapped at all").
+    pub fn map_rows_any(&self, cs: i64, code: &str) -> Result<i64> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT count(*) FROM map_entry WHERE cs = ?1 AND source_code = ?2")?
+            .query_row(params![cs, code], |r| r.get(0))?)
+    }
+
+    /// Map refsets with rows in a version.
+    pub fn map_refsets(&self, cs: i64) -> Result<Vec<String>> {
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT DISTINCT refset FROM map_entry WHERE cs = ?1")?;
+        let mut v: Vec<String> = st
+            .query_map([cs], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        v.sort();
+        Ok(v)
+    }
+
+    /// ConceptMap resources whose groups map from `source` (and to `target`), as JSON texts.
+    pub fn concept_maps_for(&self, source: &str, target: Option<&str>) -> Result<Vec<String>> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT resource FROM concept_map WHERE EXISTS (SELECT 1 FROM json_each(resource, '$.group') g
+               WHERE json_extract(g.value, '$.source') = ?1 AND (?2 IS NULL OR json_extract(g.value, '$.target') = ?2))",
+        )?;
+        let v = st
+            .query_map(params![source, target], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
         Ok(v)
     }
 
@@ -402,6 +435,20 @@ impl Store {
         }
         Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
     }
+}
+
+fn map_row(r: &Row) -> rusqlite::Result<MapRow> {
+    Ok(MapRow {
+        member_id: r.get(0)?,
+        source: r.get(1)?,
+        target: r.get(2)?,
+        group: r.get(3)?,
+        priority: r.get(4)?,
+        rule: r.get(5)?,
+        advice: r.get(6)?,
+        correlation: r.get(7)?,
+        category: r.get(8)?,
+    })
 }
 
 /// One map row.

@@ -126,7 +126,7 @@ fn imports_accumulate_and_a_reimport_replaces_only_that_version() {
     );
     assert!(
         cs.iter()
-            .any(|c| c.0 == "http://hl7.org/fhir/sid/icd-10" && c.1 == "2019-mini" && c.2 == 11)
+            .any(|c| c.0 == "http://hl7.org/fhir/sid/icd-10" && c.1 == "2019-mini" && c.2 == 12)
     );
     let out = import_ok(d.path(), &[fixture("icd/claml-mini.xml").to_str().unwrap()]);
     assert!(
@@ -192,8 +192,8 @@ fn claml_modifiers_rubrics_and_usage() {
     assert_eq!(
         codes,
         [
-            "A00-A09", "A01", "A01.0", "G01", "I", "S02", "S02.0", "S02.00", "S02.01", "S02.1",
-            "S02.10"
+            "A00-A09", "A01", "A01.0", "E11", "G01", "I", "S02", "S02.0", "S02.00", "S02.01",
+            "S02.1", "S02.10"
         ]
     );
     let db = open_db(d.path());

@@ -10,6 +10,7 @@ mod default_dataset;
 mod fhir_validity;
 mod http_api;
 mod http_lookup;
+mod http_translate;
 mod http_validate;
 mod import_bad_input;
 mod import_fixtures;
