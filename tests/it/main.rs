@@ -16,4 +16,5 @@ mod import_bad_input;
 mod import_fixtures;
 mod server;
 mod shared_data;
+mod shared_translate;
 mod synth;
