@@ -34,14 +34,18 @@ open(f"{work}/health", "w").write("/health\n")
 open(f"{work}/lookup", "w").write("".join(f"/CodeSystem/$lookup?system={s}&code={u.quote(x)}\n" for x in codes))
 open(f"{work}/validate", "w").write("".join(f"/CodeSystem/$validate-code?url={s}&code={u.quote(x)}\n" for x in codes))
 open(f"{work}/subsumes", "w").write("".join(f"/CodeSystem/$subsumes?system={s}&codeA={u.quote(p)}&codeB={u.quote(ch)}\n" for ch, p in edges))
-print(f"{len(codes)} codes, {len(edges)} is-a edges of {system}")
+mapped = [r[0] for r in c.execute("SELECT DISTINCT source_code FROM map_entry WHERE cs = ? AND refset = '447562003'", (cs,))]
+random.shuffle(mapped)
+m = u.quote("http://snomed.info/sct?fhir_cm=447562003", safe="")
+open(f"{work}/translate", "w").write("".join(f"/ConceptMap/$translate?url={m}&system={s}&code={u.quote(x)}\n" for x in mapped) or "/health\n")
+print(f"{len(codes)} codes, {len(edges)} is-a edges, {len(mapped)} mapped codes of {system}")
 PY
 $BIN serve --data "$DATA" --addr "127.0.0.1:$PORT" >"$WORK/server.log" 2>&1 &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true' EXIT
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/health" >/dev/null && break; sleep 0.2; done
 echo "machine: $(nproc) cores; wrk -t2 -c$CONNS -d$DURATION; server workers: $(nproc)"
-for kind in health lookup validate subsumes health; do
+for kind in health lookup validate subsumes translate health; do
   # one warm-up pass so the first run is not measuring page-cache faults
   PATHS="$WORK/$kind" wrk -t2 -c"$CONNS" -d2s -s bench/rotate.lua "http://127.0.0.1:$PORT" >/dev/null
   line=$(PATHS="$WORK/$kind" wrk -t2 -c"$CONNS" -d"$DURATION" -s bench/rotate.lua "http://127.0.0.1:$PORT" | grep '^RESULT')

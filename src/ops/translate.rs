@@ -187,7 +187,8 @@ fn snomed_forward(
     let mut messages = Vec::new();
     // A retired concept is followed through its SAME AS / REPLACED BY associations.
     let mut sources = vec![(req.code.clone(), None::<String>)];
-    if let Some(c) = src.concept(&req.code)?
+    let source_concept = src.concept(&req.code)?;
+    if let Some(c) = &source_concept
         && !c.active
     {
         let assoc = t.with_store(|s| Ok(s.associations(cs, &req.code)?))?;
@@ -219,8 +220,7 @@ fn snomed_forward(
                 req.code
             ));
         }
-    } else if src.concept(&req.code)?.is_none()
-        && t.with_store(|s| Ok(s.map_rows_any(cs, &req.code)?))? == 0
+    } else if source_concept.is_none() && t.with_store(|s| Ok(s.map_rows_any(cs, &req.code)?))? == 0
     {
         return Err(Error::NotFound(format!(
             "Unable to find code '{}' in {} version {}",

@@ -111,7 +111,8 @@ CREATE TABLE map_entry (
     correlation   TEXT,
     category      TEXT,
     active        INTEGER NOT NULL,
-    PRIMARY KEY (cs, member_id)
+    -- Clustered by source: a $translate reads one range.
+    PRIMARY KEY (cs, refset, source_code, member_id)
 ) WITHOUT ROWID;
 
 CREATE TABLE value_set (

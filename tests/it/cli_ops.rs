@@ -139,19 +139,52 @@ fn validate_ndjson_with_a_value_set_and_a_bad_line() {
 fn translate_one_code_and_a_file() {
     let d = data();
     let dir = d.path().to_str().unwrap();
-    let out = concord(&["translate", "--data", dir, "--target", "icd10", "--age", "8a", "sct", "73211009"]);
+    let out = concord(&[
+        "translate",
+        "--data",
+        dir,
+        "--target",
+        "icd10",
+        "--age",
+        "8a",
+        "sct",
+        "73211009",
+    ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert!(text(&out.stdout).contains("group 1 priority 1 relatedto E10.9"), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).contains("group 1 priority 1 relatedto E10.9"),
+        "{}",
+        text(&out.stdout)
+    );
     let t = tmp();
     let f = t.path().join("codes.csv");
     std::fs::write(&f, "system,code,target,sex,age,conditions\nsct,46635009,icd10,female,,\nsct,271737000,icd10,,,44054006\nsct,12345,icd10,,,\nsct,73211009,icd10,,3h,\n").unwrap();
     let out = concord(&["translate", "--data", dir, "--file", f.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(1), "a row without a target fails the run");
-    let rows: Vec<serde_json::Value> = text(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "a row without a target fails the run"
+    );
+    let rows: Vec<serde_json::Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(rows.len(), 4);
-    let codes = |r: &serde_json::Value| r["matches"].as_array().unwrap().iter().map(|m| m["code"].as_str().unwrap_or("-").to_string()).collect::<Vec<_>>();
+    let codes = |r: &serde_json::Value| {
+        r["matches"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["code"].as_str().unwrap_or("-").to_string())
+            .collect::<Vec<_>>()
+    };
     assert_eq!(codes(&rows[0]), ["E10.9", "O24.0"]);
     assert_eq!(codes(&rows[1]), ["D63.8"]);
-    assert!(rows[2]["error"].as_str().unwrap().contains("Unable to find code '12345'"));
+    assert!(
+        rows[2]["error"]
+            .as_str()
+            .unwrap()
+            .contains("Unable to find code '12345'")
+    );
     assert!(rows[3]["error"].as_str().unwrap().contains("age unit 'h'"));
 }

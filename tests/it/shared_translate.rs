@@ -18,7 +18,9 @@ struct Row {
 }
 
 fn map_rows() -> BTreeMap<String, Vec<Row>> {
-    let m = concord_loaders::source::members(&shared(MAP_FILE)).unwrap().remove(0);
+    let m = concord_loaders::source::members(&shared(MAP_FILE))
+        .unwrap()
+        .remove(0);
     let mut text = String::new();
     std::io::Read::read_to_string(&mut m.open().unwrap(), &mut text).unwrap();
     let mut out: BTreeMap<String, Vec<Row>> = BTreeMap::new();
@@ -48,7 +50,12 @@ fn server() -> (String, tempfile::TempDir) {
 }
 
 fn post(base: &str, body: Value) -> Value {
-    let r = reqwest::blocking::Client::new().post(format!("{base}/ConceptMap/$translate")).header("Content-Type", "application/fhir+json").body(body.to_string()).send().unwrap();
+    let r = reqwest::blocking::Client::new()
+        .post(format!("{base}/ConceptMap/$translate"))
+        .header("Content-Type", "application/fhir+json")
+        .body(body.to_string())
+        .send()
+        .unwrap();
     assert_eq!(r.status().as_u16(), 200);
     r.json().unwrap()
 }
@@ -74,15 +81,27 @@ fn shared_real_icd10_map_every_active_row_is_served() {
             .into_iter()
             .map(|m| {
                 (
-                    part(m, "mapGroup").unwrap()["valueInteger"].as_i64().unwrap(),
-                    part(m, "mapPriority").unwrap()["valueInteger"].as_i64().unwrap(),
-                    part(m, "mapRule").unwrap()["valueString"].as_str().unwrap().to_string(),
-                    part(m, "concept").map(|c| c["valueCoding"]["code"].as_str().unwrap().to_string()).unwrap_or_default(),
+                    part(m, "mapGroup").unwrap()["valueInteger"]
+                        .as_i64()
+                        .unwrap(),
+                    part(m, "mapPriority").unwrap()["valueInteger"]
+                        .as_i64()
+                        .unwrap(),
+                    part(m, "mapRule").unwrap()["valueString"]
+                        .as_str()
+                        .unwrap()
+                        .to_string(),
+                    part(m, "concept")
+                        .map(|c| c["valueCoding"]["code"].as_str().unwrap().to_string())
+                        .unwrap_or_default(),
                 )
             })
             .collect();
         // Without patient context every row of every group is returned (TRUE rows stand alone).
-        let expected: Vec<(i64, i64, String, String)> = active.iter().map(|r| (r.group, r.priority, r.rule.clone(), r.target.clone())).collect();
+        let expected: Vec<(i64, i64, String, String)> = active
+            .iter()
+            .map(|r| (r.group, r.priority, r.rule.clone(), r.target.clone()))
+            .collect();
         assert_eq!(served, expected, "source {source}");
         rows_served += served.len();
     }
@@ -102,12 +121,29 @@ fn shared_real_icd10_map_rules_decide_with_context() {
             json!({"name": "code", "valueCode": code}),
         ];
         parameter.extend(deps);
-        let p = post(&base, json!({"resourceType": "Parameters", "parameter": parameter}));
-        params(&p, "match").into_iter().map(|m| part(m, "concept").map(|c| c["valueCoding"]["code"].as_str().unwrap().to_string()).unwrap_or_default()).collect()
+        let p = post(
+            &base,
+            json!({"resourceType": "Parameters", "parameter": parameter}),
+        );
+        params(&p, "match")
+            .into_iter()
+            .map(|m| {
+                part(m, "concept")
+                    .map(|c| c["valueCoding"]["code"].as_str().unwrap().to_string())
+                    .unwrap_or_default()
+            })
+            .collect()
     };
     // What the rows say, read straight from the file: the target of the row whose rule names the
     // condition, and the OTHERWISE TRUE target.
-    let target_of = |code: &str, pred: &dyn Fn(&str) -> bool| rows[code].iter().find(|r| r.active && pred(&r.rule)).unwrap().target.clone();
+    let target_of = |code: &str, pred: &dyn Fn(&str) -> bool| {
+        rows[code]
+            .iter()
+            .find(|r| r.active && pred(&r.rule))
+            .unwrap()
+            .target
+            .clone()
+    };
     let age = |v: f64, unit: &str| json!({"name": "dependency", "part": [{"name": "element", "valueUri": "http://snomed.info/id/445518008"}, {"name": "value", "valueQuantity": {"value": v, "code": unit}}]});
     let sex = |s: &str| json!({"name": "dependency", "part": [{"name": "element", "valueUri": "http://hl7.org/fhir/StructureDefinition/Patient#Patient.gender"}, {"name": "concept", "valueCodeableConcept": {"coding": [{"code": s}]}}]});
     let cond = |c: &str| json!({"name": "dependency", "part": [{"name": "element", "valueUri": "http://snomed.info/id/404684003"}, {"name": "concept", "valueCodeableConcept": {"coding": [{"system": "http://snomed.info/sct", "code": c}]}}]});
@@ -119,7 +155,11 @@ fn shared_real_icd10_map_rules_decide_with_context() {
     assert_eq!(ask("10633002", vec![age(10.0, "d")]), vec![newborn.clone()]);
     assert_eq!(ask("10633002", vec![age(3.0, "wk")]), vec![newborn]);
     assert_eq!(ask("10633002", vec![age(45.0, "a")]), vec![otherwise]);
-    assert_eq!(ask("10633002", vec![]).len(), 2, "undecided without context");
+    assert_eq!(
+        ask("10633002", vec![]).len(),
+        2,
+        "undecided without context"
+    );
 
     // 398318005: IFA 248152002 Female → N76.8, OTHERWISE TRUE → N49.8
     let female = target_of("398318005", &|r| r.contains("248152002"));
@@ -130,21 +170,52 @@ fn shared_real_icd10_map_rules_decide_with_context() {
     // 10070005: group 1 TRUE → T37.8; group 2 co-condition rules, OTHERWISE TRUE → X44
     let g1 = target_of("10070005", &|r| r == "TRUE");
     let intentional = target_of("10070005", &|r| r.contains("291671006"));
-    let fallback = rows["10070005"].iter().find(|r| r.active && r.group == 2 && r.rule == "OTHERWISE TRUE").unwrap().target.clone();
-    assert_eq!(ask("10070005", vec![cond("291671006")]), vec![g1.clone(), intentional]);
-    assert_eq!(ask("10070005", vec![sex("female")]), vec![g1, fallback], "context given, no such condition: the fallback");
+    let fallback = rows["10070005"]
+        .iter()
+        .find(|r| r.active && r.group == 2 && r.rule == "OTHERWISE TRUE")
+        .unwrap()
+        .target
+        .clone();
+    assert_eq!(
+        ask("10070005", vec![cond("291671006")]),
+        vec![g1.clone(), intentional]
+    );
+    assert_eq!(
+        ask("10070005", vec![sex("female")]),
+        vec![g1, fallback],
+        "context given, no such condition: the fallback"
+    );
 }
 
 #[test]
 #[ignore = "needs ../shared/data"]
 fn shared_real_icd10_map_reverse_and_cli() {
     let (base, d) = server();
-    let (s, _, p) = get_from(&base, "/ConceptMap/$translate?url=http://snomed.info/sct?fhir_cm=447562003&system=http://hl7.org/fhir/sid/icd-10&code=I50.0&reverse=true", &[]);
+    let (s, _, p) = get_from(
+        &base,
+        "/ConceptMap/$translate?url=http://snomed.info/sct?fhir_cm=447562003&system=http://hl7.org/fhir/sid/icd-10&code=I50.0&reverse=true",
+        &[],
+    );
     assert_eq!(s, 200);
     let n = params(&p, "match").len();
     assert!(n >= 1, "{p}");
-    assert!(param(&p, "message").unwrap()["valueString"].as_str().unwrap().contains("not clinically safe"));
-    let out = concord(&["translate", "--data", d.path().to_str().unwrap(), "--target", "icd10", "--sex", "female", "sct", "398318005"]);
+    assert!(
+        param(&p, "message").unwrap()["valueString"]
+            .as_str()
+            .unwrap()
+            .contains("not clinically safe")
+    );
+    let out = concord(&[
+        "translate",
+        "--data",
+        d.path().to_str().unwrap(),
+        "--target",
+        "icd10",
+        "--sex",
+        "female",
+        "sct",
+        "398318005",
+    ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("N76.8"));
 }
