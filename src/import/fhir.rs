@@ -8,6 +8,7 @@ use super::{SourceReport, replace_existing};
 use crate::store::Store;
 use crate::store::write::{NewCodeSystem, ResourceTable};
 use anyhow::Result;
+use concord_loaders::fhir_res::concepts::code_system_concepts;
 use concord_loaders::fhir_res::{FhirContent, FhirResource};
 use serde_json::Value;
 use std::path::Path;
@@ -92,9 +93,26 @@ fn code_system(
         ..Default::default()
     })?;
     replace_existing(store, cs, url, version, report)?;
-    if let Some(concepts) = r.json.get("concept").and_then(Value::as_array) {
-        for c in concepts {
-            concept(store, cs, c, None)?;
+    for c in code_system_concepts(&r.json) {
+        store.insert_concept(cs, &c.code, c.display.as_deref(), c.active, None)?;
+        for p in &c.properties {
+            store.insert_property(cs, &c.code, &p.code, &p.kind, &p.value)?;
+        }
+        if let Some(def) = &c.definition {
+            store.insert_property(cs, &c.code, "definition", "string", def)?;
+        }
+        for (i, d) in c.designations.iter().enumerate() {
+            store.insert_designation(
+                cs,
+                &format!("{}#{i}", c.code),
+                &c.code,
+                d.language.as_deref(),
+                d.use_code.as_deref(),
+                &d.value,
+            )?;
+        }
+        for parent in &c.parents {
+            store.insert_is_a(cs, &c.code, parent)?;
         }
     }
     report.code_systems.push((
@@ -103,94 +121,4 @@ fn code_system(
         store.concept_count(cs)?,
     ));
     Ok(())
-}
-
-fn concept(store: &Store, cs: i64, c: &Value, parent: Option<&str>) -> Result<()> {
-    let Some(code) = c.get("code").and_then(Value::as_str) else {
-        return Ok(());
-    };
-    let display = c.get("display").and_then(Value::as_str);
-    let mut active = true;
-    for p in c
-        .get("property")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        let name = p.get("code").and_then(Value::as_str).unwrap_or_default();
-        let Some((kind, value)) = property_value(p) else {
-            continue;
-        };
-        if (name == "status" && matches!(value.as_str(), "retired" | "inactive" | "deprecated"))
-            || (name == "inactive" && value == "true")
-        {
-            active = false;
-        }
-        if matches!(name, "parent" | "subsumedBy") && kind == "code" {
-            store.insert_is_a(cs, code, &value)?;
-        }
-        store.insert_property(cs, code, name, &kind, &value)?;
-    }
-    store.insert_concept(cs, code, display, active, None)?;
-    if let Some(def) = c.get("definition").and_then(Value::as_str) {
-        store.insert_property(cs, code, "definition", "string", def)?;
-    }
-    for (i, d) in c
-        .get("designation")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .enumerate()
-    {
-        let Some(term) = d.get("value").and_then(Value::as_str) else {
-            continue;
-        };
-        let use_code = d.pointer("/use/code").and_then(Value::as_str);
-        store.insert_designation(
-            cs,
-            &format!("{code}#{i}"),
-            code,
-            d.get("language").and_then(Value::as_str),
-            use_code,
-            term,
-        )?;
-    }
-    if let Some(p) = parent {
-        store.insert_is_a(cs, code, p)?;
-    }
-    for child in c
-        .get("concept")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        concept(store, cs, child, Some(code))?;
-    }
-    Ok(())
-}
-
-/// `(kind, value as text)` of a CodeSystem concept property.
-fn property_value(p: &Value) -> Option<(String, String)> {
-    let o = p.as_object()?;
-    for (k, v) in o {
-        if let Some(kind) = k.strip_prefix("value") {
-            let text = match v {
-                Value::String(s) => s.clone(),
-                Value::Object(_) => serde_json::to_string(v).ok()?,
-                other => other.to_string(),
-            };
-            let kind = if kind == "Coding" {
-                "Coding".to_string()
-            } else {
-                kind.to_ascii_lowercase()
-            };
-            let kind = if kind == "datetime" {
-                "dateTime".to_string()
-            } else {
-                kind
-            };
-            return Some((kind, text));
-        }
-    }
-    None
 }

@@ -118,3 +118,19 @@ pub fn codes_of(data: &Path, url: &str) -> Vec<String> {
 pub fn tmp() -> tempfile::TempDir {
     tempfile::tempdir().unwrap()
 }
+
+/// The RF2 snapshot digest of the SNOMED CT version in a data directory (Full vs Snapshot checks).
+pub fn snomed_digest(data: &Path) -> String {
+    let name = std::fs::read_to_string(data.join("CURRENT")).unwrap();
+    let store = concord::store::Store::open_read_only(
+        &data.join("releases").join(name.trim()).join("concord.db"),
+    )
+    .unwrap();
+    let cs = store
+        .code_systems()
+        .unwrap()
+        .into_iter()
+        .find(|c| c.url == "http://snomed.info/sct")
+        .unwrap();
+    store.snapshot_digest(cs.id).unwrap()
+}

@@ -7,21 +7,6 @@ const SNOWOWL_2021: &str =
     "snomed-sample-snowowl/SnomedCT_InternationalRF2_PRODUCTION_20210731T120000Z-minified.zip";
 const SNOWOWL_2016: &str = "snomed-sample-snowowl/SnomedCT_RF2Release_INT_20160731_minified.zip";
 
-fn digest(data: &std::path::Path) -> String {
-    let name = std::fs::read_to_string(data.join("CURRENT")).unwrap();
-    let store = concord::store::Store::open_read_only(
-        &data.join("releases").join(name.trim()).join("concord.db"),
-    )
-    .unwrap();
-    let cs = store
-        .code_systems()
-        .unwrap()
-        .into_iter()
-        .find(|c| c.url == "http://snomed.info/sct")
-        .unwrap();
-    store.snapshot_digest(cs.id).unwrap()
-}
-
 #[test]
 #[ignore = "needs ../shared/data"]
 fn shared_snowowl_2021_snapshot_exact_counts() {
@@ -61,7 +46,7 @@ fn shared_full_and_snapshot_give_identical_snapshots_and_snowstorm_mini_loads() 
             b.path(),
             &["--release-type", "full", shared(pkg).to_str().unwrap()],
         );
-        assert_eq!(digest(a.path()), digest(b.path()), "{pkg}");
+        assert_eq!(snomed_digest(a.path()), snomed_digest(b.path()), "{pkg}");
     }
     // Snowstorm's dummy content uses made-up ids without valid check digits: strict import
     // refuses it, `--lenient-ids` loads it.

@@ -3,6 +3,8 @@
 //! handed on as JSON values (the store keeps them whole); other resource types are counted as
 //! skipped, never dropped silently.
 
+pub mod concepts;
+
 use crate::source::{self, Member};
 use crate::{Error, Result};
 use flate2::read::GzDecoder;

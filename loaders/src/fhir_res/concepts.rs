@@ -1,0 +1,177 @@
+//! The concepts of a FHIR CodeSystem resource, flattened: nesting and `parent`/`subsumedBy`
+//! properties become parent links, `status` retired/inactive/deprecated and `inactive` = true
+//! make a concept inactive, and property values keep their FHIR type. One reading for both the
+//! importer and request-supplied (`tx-resource`) code systems.
+
+use serde_json::Value;
+
+/// A designation of a concept.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FhirDesignation {
+    /// Language.
+    pub language: Option<String>,
+    /// `use.code`.
+    pub use_code: Option<String>,
+    /// The term.
+    pub value: String,
+}
+
+/// A property value of a concept.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FhirProperty {
+    /// Property code.
+    pub code: String,
+    /// FHIR type: code, string, boolean, integer, decimal, dateTime or Coding.
+    pub kind: String,
+    /// Value as text (Coding values as their JSON).
+    pub value: String,
+}
+
+/// A concept with everything a terminology server reads.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FhirConcept {
+    /// Code.
+    pub code: String,
+    /// Display.
+    pub display: Option<String>,
+    /// Definition.
+    pub definition: Option<String>,
+    /// Active unless marked retired/inactive.
+    pub active: bool,
+    /// Designations.
+    pub designations: Vec<FhirDesignation>,
+    /// Properties in resource order.
+    pub properties: Vec<FhirProperty>,
+    /// Parents: the enclosing concept and `parent`/`subsumedBy` property values.
+    pub parents: Vec<String>,
+}
+
+/// Every concept of a CodeSystem resource, depth first.
+pub fn code_system_concepts(resource: &Value) -> Vec<FhirConcept> {
+    let mut out = Vec::new();
+    for c in resource
+        .get("concept")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        walk(c, None, &mut out);
+    }
+    out
+}
+
+fn walk(c: &Value, parent: Option<&str>, out: &mut Vec<FhirConcept>) {
+    let Some(code) = c.get("code").and_then(Value::as_str) else {
+        return;
+    };
+    let mut concept = FhirConcept {
+        code: code.to_string(),
+        display: c.get("display").and_then(Value::as_str).map(str::to_string),
+        definition: c
+            .get("definition")
+            .and_then(Value::as_str)
+            .map(str::to_string),
+        active: true,
+        designations: Vec::new(),
+        properties: Vec::new(),
+        parents: parent.map(str::to_string).into_iter().collect(),
+    };
+    for p in c
+        .get("property")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let name = p
+            .get("code")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        let Some((kind, value)) = property_value(p) else {
+            continue;
+        };
+        if (name == "status" && matches!(value.as_str(), "retired" | "inactive" | "deprecated"))
+            || (name == "inactive" && value == "true")
+        {
+            concept.active = false;
+        }
+        if matches!(name.as_str(), "parent" | "subsumedBy")
+            && kind == "code"
+            && !concept.parents.contains(&value)
+        {
+            concept.parents.push(value.clone());
+        }
+        concept.properties.push(FhirProperty {
+            code: name,
+            kind,
+            value,
+        });
+    }
+    for d in c
+        .get("designation")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        if let Some(term) = d.get("value").and_then(Value::as_str) {
+            concept.designations.push(FhirDesignation {
+                language: d
+                    .get("language")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+                use_code: d
+                    .pointer("/use/code")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+                value: term.to_string(),
+            });
+        }
+    }
+    out.push(concept);
+    for child in c
+        .get("concept")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        walk(child, Some(code), out);
+    }
+}
+
+/// `(FHIR type, value as text)` of a concept property.
+fn property_value(p: &Value) -> Option<(String, String)> {
+    let (key, v) = p
+        .as_object()?
+        .iter()
+        .find(|(k, _)| k.starts_with("value"))?;
+    let text = match v {
+        Value::String(s) => s.clone(),
+        Value::Object(_) => serde_json::to_string(v).ok()?,
+        other => other.to_string(),
+    };
+    let kind = match &key["value".len()..] {
+        "Coding" => "Coding".to_string(),
+        "DateTime" => "dateTime".to_string(),
+        k => k.to_ascii_lowercase(),
+    };
+    Some((kind, text))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    #[test]
+    fn nesting_properties_and_status() {
+        let cs = json!({"concept": [{"code": "a", "concept": [{"code": "b", "property": [{"code": "status", "valueCode": "retired"}, {"code": "parent", "valueCode": "c"}]}]}, {"code": "c", "definition": "C", "designation": [{"language": "fr", "value": "Cé"}]}]});
+        let v = super::code_system_concepts(&cs);
+        assert_eq!(
+            v.iter().map(|c| c.code.as_str()).collect::<Vec<_>>(),
+            ["a", "b", "c"]
+        );
+        assert_eq!(v[1].parents, ["a", "c"]);
+        assert!(!v[1].active);
+        assert_eq!(v[2].designations[0].value, "Cé");
+        assert_eq!(v[2].definition.as_deref(), Some("C"));
+    }
+}
