@@ -220,7 +220,7 @@ fn shared_rvf_icd10_map_delta_every_row_stored_intact() {
         .prepare(
             "SELECT source_code, map_group, map_priority, coalesce(map_rule,''), coalesce(map_advice,''), target_code,
                     coalesce(correlation,''), coalesce(category,''), active
-             FROM map_entry WHERE member_id = ?1 AND refset = '447562003'",
+             FROM map_entry WHERE refset = '447562003' AND source_code = ?2 AND member_id = ?1",
         )
         .unwrap();
     let mut n = 0;
@@ -237,7 +237,7 @@ fn shared_rvf_icd10_map_delta_every_row_stored_intact() {
             String,
             bool,
         ) = st
-            .query_row([c[0]], |r| {
+            .query_row([c[0], c[5]], |r| {
                 Ok((
                     r.get(0)?,
                     r.get(1)?,
