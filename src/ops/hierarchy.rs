@@ -1,37 +1,63 @@
 //! An in-memory index of one code system version: codes interned to `u32`, parent and child
-//! adjacency lists, and each concept's default display. Subsumption walks up from the more
-//! specific code, so its cost is bounded by depth × fan-in (SNOMED CT: depth ≤ ~30) rather than
-//! by the size of the hierarchy; parents, children and the displays `$lookup` shows for them are
+//! adjacency lists, and each concept's row (display, status, module, effective time, kind — the
+//! small repeated strings interned once). Subsumption walks up from the more specific code, so
+//! its cost is bounded by depth × fan-in (SNOMED CT: depth ≤ ~30) rather than by the size of the
+//! hierarchy; concept rows, parents, children and the displays `$lookup` shows for them are
 //! answered without touching the store (at International scale those were most of a lookup's
 //! random page reads).
 
+use crate::model::Concept;
 use std::collections::HashMap;
 
-/// Adjacency and displays of one code system version.
+/// No interned string.
+const NONE: u16 = u16::MAX;
+
+/// A concept row held in memory.
+#[derive(Debug)]
+struct Record {
+    display: Option<Box<str>>,
+    active: bool,
+    effective_time: u16,
+    module: u16,
+    definition_status: u16,
+    kind: u16,
+}
+
+/// Adjacency and concept rows of one code system version.
 #[derive(Debug, Default)]
 pub struct Hierarchy {
     index: HashMap<Box<str>, u32>,
     codes: Vec<Box<str>>,
-    displays: Vec<Option<Box<str>>>,
+    records: Vec<Option<Record>>,
     parents: Vec<Vec<u32>>,
     children: Vec<Vec<u32>>,
+    strings: Vec<Box<str>>,
+    string_index: HashMap<Box<str>, u16>,
+    with_records: bool,
+    overflow: bool,
 }
 
 impl Hierarchy {
-    /// Builds from (child, parent) edges.
+    /// Builds from (child, parent) edges only.
     pub fn from_edges<'a>(edges: impl Iterator<Item = (&'a str, &'a str)>) -> Self {
         Self::build(edges, std::iter::empty())
     }
 
-    /// Builds from (child, parent) edges and (code, display) pairs.
-    pub fn build<'a>(
-        edges: impl Iterator<Item = (&'a str, &'a str)>,
-        displays: impl Iterator<Item = (&'a str, Option<&'a str>)>,
-    ) -> Self {
+    /// Builds from (child, parent) edges and the version's concept rows.
+    pub fn build<'a>(edges: impl Iterator<Item = (&'a str, &'a str)>, concepts: impl Iterator<Item = &'a Concept>) -> Self {
         let mut h = Hierarchy::default();
-        for (code, display) in displays {
-            let i = h.intern(code);
-            h.displays[i as usize] = display.map(Box::from);
+        for c in concepts {
+            h.with_records = true;
+            let i = h.intern(&c.code);
+            let record = Record {
+                display: c.display.as_deref().map(Box::from),
+                active: c.active,
+                effective_time: h.small(c.effective_time.as_deref()),
+                module: h.small(c.module.as_deref()),
+                definition_status: h.small(c.definition_status.as_deref()),
+                kind: h.small(c.kind.as_deref()),
+            };
+            h.records[i as usize] = Some(record);
         }
         for (c, p) in edges {
             let (c, p) = (h.intern(c), h.intern(p));
@@ -51,22 +77,68 @@ impl Hierarchy {
         let i = self.codes.len() as u32;
         self.index.insert(Box::from(code), i);
         self.codes.push(Box::from(code));
-        self.displays.push(None);
+        self.records.push(None);
         self.parents.push(Vec::new());
         self.children.push(Vec::new());
         i
     }
 
-    /// True when the code is known (has a display or an edge).
+    /// Interns a small repeated string (module, status, date, kind); `NONE` for absent.
+    fn small(&mut self, s: Option<&str>) -> u16 {
+        let Some(s) = s else { return NONE };
+        if let Some(i) = self.string_index.get(s) {
+            return *i;
+        }
+        if self.strings.len() >= NONE as usize - 1 {
+            // More distinct values than a u16 holds: rows can no longer be rebuilt faithfully,
+            // so `concept` answers nothing and callers read the store.
+            self.overflow = true;
+            return NONE;
+        }
+        let i = self.strings.len() as u16;
+        self.strings.push(Box::from(s));
+        self.string_index.insert(Box::from(s), i);
+        i
+    }
+
+    fn text(&self, i: u16) -> Option<String> {
+        (i != NONE).then(|| self.strings[i as usize].to_string())
+    }
+
+    fn record(&self, code: &str) -> Option<&Record> {
+        self.index.get(code).and_then(|i| self.records[*i as usize].as_ref())
+    }
+
+    /// True when the code is known (has a row or an edge).
     pub fn contains(&self, code: &str) -> bool {
         self.index.contains_key(code)
     }
 
+    /// True when built with concept rows: then a code without a row is not in the version.
+    pub fn has_records(&self) -> bool {
+        self.with_records && !self.overflow
+    }
+
     /// The default display of a code.
     pub fn display(&self, code: &str) -> Option<&str> {
-        self.index
-            .get(code)
-            .and_then(|i| self.displays[*i as usize].as_deref())
+        self.record(code).and_then(|r| r.display.as_deref())
+    }
+
+    /// The concept row, when the index holds it.
+    pub fn concept(&self, code: &str) -> Option<Concept> {
+        if self.overflow {
+            return None;
+        }
+        let r = self.record(code)?;
+        Some(Concept {
+            code: code.to_string(),
+            display: r.display.as_deref().map(str::to_string),
+            active: r.active,
+            effective_time: self.text(r.effective_time),
+            module: self.text(r.module),
+            definition_status: self.text(r.definition_status),
+            kind: self.text(r.kind),
+        })
     }
 
     /// Direct parents, sorted.
@@ -83,12 +155,7 @@ impl Hierarchy {
         let mut v: Vec<&str> = self
             .index
             .get(code)
-            .map(|i| {
-                lists[*i as usize]
-                    .iter()
-                    .map(|j| &*self.codes[*j as usize])
-                    .collect()
-            })
+            .map(|i| lists[*i as usize].iter().map(|j| &*self.codes[*j as usize]).collect())
             .unwrap_or_default();
         v.sort_unstable();
         v
@@ -119,9 +186,7 @@ impl Hierarchy {
 
     /// Every descendant of `code` (not including it).
     pub fn descendants(&self, code: &str) -> Vec<&str> {
-        let Some(&start) = self.index.get(code) else {
-            return Vec::new();
-        };
+        let Some(&start) = self.index.get(code) else { return Vec::new() };
         let mut seen = std::collections::HashSet::new();
         let mut stack = vec![start];
         let mut out = Vec::new();
@@ -139,14 +204,20 @@ impl Hierarchy {
 
 #[cfg(test)]
 mod tests {
-    use super::Hierarchy;
+    use super::*;
 
     #[test]
-    fn subsumption_follows_every_parent() {
-        let h = Hierarchy::build(
-            [("b", "a"), ("c", "b"), ("c", "x"), ("d", "c")].into_iter(),
-            [("a", Some("A"))].into_iter(),
-        );
+    fn subsumption_follows_every_parent_and_rows_round_trip() {
+        let a = Concept {
+            code: "a".into(),
+            display: Some("A".into()),
+            active: true,
+            effective_time: Some("20250131".into()),
+            module: None,
+            definition_status: None,
+            kind: Some("chapter".into()),
+        };
+        let h = Hierarchy::build([("b", "a"), ("c", "b"), ("c", "x"), ("d", "c")].into_iter(), [&a].into_iter());
         assert!(h.subsumes("a", "d"));
         assert!(h.subsumes("x", "d"));
         assert!(h.subsumes("d", "d"));
@@ -158,6 +229,8 @@ mod tests {
         assert_eq!(h.parents_of("c"), ["b", "x"]);
         assert_eq!(h.children_of("b"), ["c"]);
         assert_eq!(h.display("a"), Some("A"));
-        assert_eq!(h.display("b"), None);
+        assert_eq!(h.concept("a"), Some(a));
+        assert_eq!(h.concept("b"), None);
+        assert!(h.has_records() && !Hierarchy::from_edges([("b", "a")].into_iter()).has_records());
     }
 }

@@ -61,6 +61,13 @@ impl Source for StoreSource<'_> {
         &self.cs
     }
     fn concept(&self, code: &str) -> Result<Option<Concept>> {
+        let h = self.engine.hierarchy(self.cs.id)?;
+        if let Some(c) = h.concept(code) {
+            return Ok(Some(c));
+        }
+        if h.has_records() && !h.contains(code) {
+            return Ok(None);
+        }
         self.engine.with_store(|s| Ok(s.concept(self.cs.id, code)?))
     }
     fn designations(&self, code: &str) -> Result<Vec<Designation>> {

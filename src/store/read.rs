@@ -164,13 +164,23 @@ impl Store {
         Ok(v)
     }
 
-    /// Every (code, default display) of a version (for the in-memory index).
-    pub fn all_displays(&self, cs: i64) -> Result<Vec<(String, Option<String>)>> {
-        let mut st = self
-            .conn
-            .prepare("SELECT code, display FROM concept WHERE cs = ?1")?;
+    /// Every concept row of a version (for the in-memory index).
+    pub fn all_concepts(&self, cs: i64) -> Result<Vec<Concept>> {
+        let mut st = self.conn.prepare(
+            "SELECT code, display, active, effective_time, module, definition_status, kind FROM concept WHERE cs = ?1",
+        )?;
         let v = st
-            .query_map([cs], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .query_map([cs], |r| {
+                Ok(Concept {
+                    code: r.get(0)?,
+                    display: r.get(1)?,
+                    active: r.get(2)?,
+                    effective_time: r.get(3)?,
+                    module: r.get(4)?,
+                    definition_status: r.get(5)?,
+                    kind: r.get(6)?,
+                })
+            })?
             .collect::<rusqlite::Result<_>>()?;
         Ok(v)
     }
