@@ -82,7 +82,10 @@ impl Terminology {
             return Ok(h.clone());
         }
         let (edges, concepts) = self.with_store(|s| Ok((s.all_edges(cs)?, s.all_concepts(cs)?)))?;
-        let h = Arc::new(Hierarchy::build(edges.iter().map(|(c, p)| (c.as_str(), p.as_str())), concepts.iter()));
+        let h = Arc::new(Hierarchy::build(
+            edges.iter().map(|(c, p)| (c.as_str(), p.as_str())),
+            concepts.iter(),
+        ));
         self.hierarchies
             .write()
             .map_err(|_| Error::Internal("lock".into()))?

@@ -7,7 +7,9 @@
 //! random page reads).
 
 use crate::model::Concept;
-use std::collections::HashMap;
+// FxHash: the index is probed several times per request with short trusted keys (codes from
+// the store), so SipHash's DoS resistance buys nothing here.
+use rustc_hash::FxHashMap as HashMap;
 
 /// No interned string.
 const NONE: u16 = u16::MAX;
@@ -44,7 +46,10 @@ impl Hierarchy {
     }
 
     /// Builds from (child, parent) edges and the version's concept rows.
-    pub fn build<'a>(edges: impl Iterator<Item = (&'a str, &'a str)>, concepts: impl Iterator<Item = &'a Concept>) -> Self {
+    pub fn build<'a>(
+        edges: impl Iterator<Item = (&'a str, &'a str)>,
+        concepts: impl Iterator<Item = &'a Concept>,
+    ) -> Self {
         let mut h = Hierarchy::default();
         for c in concepts {
             h.with_records = true;
@@ -106,7 +111,9 @@ impl Hierarchy {
     }
 
     fn record(&self, code: &str) -> Option<&Record> {
-        self.index.get(code).and_then(|i| self.records[*i as usize].as_ref())
+        self.index
+            .get(code)
+            .and_then(|i| self.records[*i as usize].as_ref())
     }
 
     /// True when the code is known (has a row or an edge).
@@ -155,7 +162,12 @@ impl Hierarchy {
         let mut v: Vec<&str> = self
             .index
             .get(code)
-            .map(|i| lists[*i as usize].iter().map(|j| &*self.codes[*j as usize]).collect())
+            .map(|i| {
+                lists[*i as usize]
+                    .iter()
+                    .map(|j| &*self.codes[*j as usize])
+                    .collect()
+            })
             .unwrap_or_default();
         v.sort_unstable();
         v
@@ -169,7 +181,7 @@ impl Hierarchy {
         let (Some(&a), Some(&c)) = (self.index.get(ancestor), self.index.get(code)) else {
             return false;
         };
-        let mut seen = std::collections::HashSet::new();
+        let mut seen = rustc_hash::FxHashSet::default();
         let mut stack = vec![c];
         while let Some(x) = stack.pop() {
             for &p in &self.parents[x as usize] {
@@ -186,8 +198,10 @@ impl Hierarchy {
 
     /// Every descendant of `code` (not including it).
     pub fn descendants(&self, code: &str) -> Vec<&str> {
-        let Some(&start) = self.index.get(code) else { return Vec::new() };
-        let mut seen = std::collections::HashSet::new();
+        let Some(&start) = self.index.get(code) else {
+            return Vec::new();
+        };
+        let mut seen = rustc_hash::FxHashSet::default();
         let mut stack = vec![start];
         let mut out = Vec::new();
         while let Some(x) = stack.pop() {
@@ -217,7 +231,10 @@ mod tests {
             definition_status: None,
             kind: Some("chapter".into()),
         };
-        let h = Hierarchy::build([("b", "a"), ("c", "b"), ("c", "x"), ("d", "c")].into_iter(), [&a].into_iter());
+        let h = Hierarchy::build(
+            [("b", "a"), ("c", "b"), ("c", "x"), ("d", "c")].into_iter(),
+            [&a].into_iter(),
+        );
         assert!(h.subsumes("a", "d"));
         assert!(h.subsumes("x", "d"));
         assert!(h.subsumes("d", "d"));
