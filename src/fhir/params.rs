@@ -87,6 +87,19 @@ impl Params {
         }
     }
 
+    /// The value of a parameter that may appear at most once.
+    fn single(&self, name: &str) -> Result<Option<&ParamValue>> {
+        let mut it = self.all(name);
+        let first = it.next();
+        if it.next().is_some() {
+            return Err(Error::invalid(
+                name,
+                format!("parameter '{name}' may appear only once"),
+            ));
+        }
+        Ok(first)
+    }
+
     /// Every value of a parameter.
     pub fn all(&self, name: &str) -> impl Iterator<Item = &ParamValue> {
         self.items
@@ -97,14 +110,7 @@ impl Params {
 
     /// A single text parameter; repeated or complex values are errors.
     pub fn text(&self, name: &str) -> Result<Option<String>> {
-        let mut it = self.all(name);
-        let first = it.next();
-        if it.next().is_some() {
-            return Err(Error::invalid(
-                name,
-                format!("parameter '{name}' may appear only once"),
-            ));
-        }
+        let first = self.single(name)?;
         match first {
             None => Ok(None),
             Some(ParamValue::Text(s)) if s.is_empty() => {
@@ -146,14 +152,7 @@ impl Params {
 
     /// A Coding parameter (`valueCoding`, or `system|code` in a query).
     pub fn coding(&self, name: &str) -> Result<Option<Coding>> {
-        let mut it = self.all(name);
-        let first = it.next();
-        if it.next().is_some() {
-            return Err(Error::invalid(
-                name,
-                format!("parameter '{name}' may appear only once"),
-            ));
-        }
+        let first = self.single(name)?;
         match first {
             None => Ok(None),
             Some(ParamValue::Json(v)) => Ok(Some(coding_from_json(v))),

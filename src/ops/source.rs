@@ -132,6 +132,21 @@ impl Source for StoreSource<'_> {
 /// A version supplied with the request.
 pub struct MemSource(pub Arc<MemCodeSystem>);
 
+impl MemSource {
+    /// A copy of one list of a concept (empty for unknown codes).
+    fn field<T: Clone>(
+        &self,
+        code: &str,
+        list: impl Fn(&super::memory::MemConcept) -> &Vec<T>,
+    ) -> Vec<T> {
+        self.0
+            .concepts
+            .get(code)
+            .map(|c| list(c).clone())
+            .unwrap_or_default()
+    }
+}
+
 impl Source for MemSource {
     fn meta(&self) -> &CodeSystemVersion {
         &self.0.meta
@@ -140,28 +155,13 @@ impl Source for MemSource {
         Ok(self.0.concepts.get(code).map(|c| c.concept.clone()))
     }
     fn designations(&self, code: &str) -> Result<Vec<Designation>> {
-        Ok(self
-            .0
-            .concepts
-            .get(code)
-            .map(|c| c.designations.clone())
-            .unwrap_or_default())
+        Ok(self.field(code, |c| &c.designations))
     }
     fn properties(&self, code: &str) -> Result<Vec<Property>> {
-        Ok(self
-            .0
-            .concepts
-            .get(code)
-            .map(|c| c.properties.clone())
-            .unwrap_or_default())
+        Ok(self.field(code, |c| &c.properties))
     }
     fn parents(&self, code: &str) -> Result<Vec<String>> {
-        Ok(self
-            .0
-            .concepts
-            .get(code)
-            .map(|c| c.parents.clone())
-            .unwrap_or_default())
+        Ok(self.field(code, |c| &c.parents))
     }
     fn children(&self, code: &str) -> Result<Vec<String>> {
         Ok(self

@@ -59,17 +59,7 @@ impl Store {
             .prepare_cached(
                 "SELECT code, display, active, effective_time, module, definition_status, kind FROM concept WHERE cs = ?1 AND code = ?2",
             )?
-            .query_row(params![cs, code], |r| {
-                Ok(Concept {
-                    code: r.get(0)?,
-                    display: r.get(1)?,
-                    active: r.get(2)?,
-                    effective_time: r.get(3)?,
-                    module: r.get(4)?,
-                    definition_status: r.get(5)?,
-                    kind: r.get(6)?,
-                })
-            })
+            .query_row(params![cs, code], concept_row)
             .optional()?)
     }
 
@@ -170,17 +160,7 @@ impl Store {
             "SELECT code, display, active, effective_time, module, definition_status, kind FROM concept WHERE cs = ?1",
         )?;
         let v = st
-            .query_map([cs], |r| {
-                Ok(Concept {
-                    code: r.get(0)?,
-                    display: r.get(1)?,
-                    active: r.get(2)?,
-                    effective_time: r.get(3)?,
-                    module: r.get(4)?,
-                    definition_status: r.get(5)?,
-                    kind: r.get(6)?,
-                })
-            })?
+            .query_map([cs], concept_row)?
             .collect::<rusqlite::Result<_>>()?;
         Ok(v)
     }
@@ -445,6 +425,19 @@ impl Store {
         }
         Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
     }
+}
+
+/// A concept from `SELECT code, display, active, effective_time, module, definition_status, kind`.
+fn concept_row(r: &Row) -> rusqlite::Result<Concept> {
+    Ok(Concept {
+        code: r.get(0)?,
+        display: r.get(1)?,
+        active: r.get(2)?,
+        effective_time: r.get(3)?,
+        module: r.get(4)?,
+        definition_status: r.get(5)?,
+        kind: r.get(6)?,
+    })
 }
 
 fn map_row(r: &Row) -> rusqlite::Result<MapRow> {
