@@ -81,10 +81,17 @@ impl Terminology {
         {
             return Ok(h.clone());
         }
-        let (edges, concepts) = self.with_store(|s| Ok((s.all_edges(cs)?, s.all_concepts(cs)?)))?;
+        let (edges, concepts, rels) = self.with_store(|s| {
+            Ok((
+                s.all_edges(cs)?,
+                s.all_concepts(cs)?,
+                s.all_relationships(cs)?,
+            ))
+        })?;
         let h = Arc::new(Hierarchy::build(
             edges.iter().map(|(c, p)| (c.as_str(), p.as_str())),
             concepts.iter(),
+            rels.iter().map(|(s, r)| (s.as_str(), r)),
         ));
         self.hierarchies
             .write()

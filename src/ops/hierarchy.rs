@@ -6,7 +6,7 @@
 //! answered without touching the store (at International scale those were most of a lookup's
 //! random page reads).
 
-use crate::model::Concept;
+use crate::model::{Concept, Relationship};
 // FxHash: the index is probed several times per request with short trusted keys (codes from
 // the store), so SipHash's DoS resistance buys nothing here.
 use rustc_hash::FxHashMap as HashMap;
@@ -25,6 +25,20 @@ struct Record {
     kind: u16,
 }
 
+/// An active attribute relationship held in memory (codes interned).
+#[derive(Debug)]
+struct Rel {
+    id: u64,
+    type_id: u32,
+    destination: u32,
+    value: Option<Box<str>>,
+    group: u16,
+    characteristic: u16,
+}
+
+/// No destination (a concrete value).
+const NO_DESTINATION: u32 = u32::MAX;
+
 /// Adjacency and concept rows of one code system version.
 #[derive(Debug, Default)]
 pub struct Hierarchy {
@@ -37,18 +51,21 @@ pub struct Hierarchy {
     string_index: HashMap<Box<str>, u16>,
     with_records: bool,
     overflow: bool,
+    rels: Vec<Vec<Rel>>,
+    with_rels: bool,
 }
 
 impl Hierarchy {
     /// Builds from (child, parent) edges only.
     pub fn from_edges<'a>(edges: impl Iterator<Item = (&'a str, &'a str)>) -> Self {
-        Self::build(edges, std::iter::empty())
+        Self::build(edges, std::iter::empty(), std::iter::empty())
     }
 
     /// Builds from (child, parent) edges and the version's concept rows.
     pub fn build<'a>(
         edges: impl Iterator<Item = (&'a str, &'a str)>,
         concepts: impl Iterator<Item = &'a Concept>,
+        relationships: impl Iterator<Item = (&'a str, &'a Relationship)>,
     ) -> Self {
         let mut h = Hierarchy::default();
         for c in concepts {
@@ -69,10 +86,61 @@ impl Hierarchy {
             h.parents[c as usize].push(p);
             h.children[p as usize].push(c);
         }
+        for (source, r) in relationships {
+            // Ids that are not numbers (never in RF2) keep the relationship out of memory.
+            let Ok(id) = r.id.parse::<u64>() else {
+                continue;
+            };
+            h.with_rels = true;
+            let s = h.intern(source);
+            let rel = Rel {
+                id,
+                type_id: h.intern(&r.type_id),
+                destination: r
+                    .destination
+                    .as_deref()
+                    .map(|d| h.intern(d))
+                    .unwrap_or(NO_DESTINATION),
+                value: r.value.as_deref().map(Box::from),
+                group: u16::try_from(r.group).unwrap_or(u16::MAX),
+                characteristic: h.small(Some(&r.characteristic)),
+            };
+            h.rels[s as usize].push(rel);
+        }
         for list in h.parents.iter_mut().chain(h.children.iter_mut()) {
             list.shrink_to_fit();
         }
+        for list in h.rels.iter_mut() {
+            list.shrink_to_fit();
+        }
         h
+    }
+
+    /// The active attribute relationships of a concept (sorted by group, type, destination),
+    /// when the index holds them.
+    pub fn relationships(&self, code: &str) -> Option<Vec<Relationship>> {
+        if !self.with_rels || self.overflow {
+            return None;
+        }
+        let Some(&i) = self.index.get(code) else {
+            return Some(Vec::new());
+        };
+        let mut v: Vec<Relationship> = self.rels[i as usize]
+            .iter()
+            .map(|r| Relationship {
+                id: r.id.to_string(),
+                type_id: self.codes[r.type_id as usize].to_string(),
+                destination: (r.destination != NO_DESTINATION)
+                    .then(|| self.codes[r.destination as usize].to_string()),
+                value: r.value.as_deref().map(str::to_string),
+                group: i64::from(r.group),
+                characteristic: self.text(r.characteristic).unwrap_or_default(),
+            })
+            .collect();
+        v.sort_by(|a, b| {
+            (a.group, &a.type_id, &a.destination).cmp(&(b.group, &b.type_id, &b.destination))
+        });
+        Some(v)
     }
 
     fn intern(&mut self, code: &str) -> u32 {
@@ -83,6 +151,7 @@ impl Hierarchy {
         self.index.insert(Box::from(code), i);
         self.codes.push(Box::from(code));
         self.records.push(None);
+        self.rels.push(Vec::new());
         self.parents.push(Vec::new());
         self.children.push(Vec::new());
         i
@@ -231,10 +300,21 @@ mod tests {
             definition_status: None,
             kind: Some("chapter".into()),
         };
+        let r = Relationship {
+            id: "2000001022".into(),
+            type_id: "363698007".into(),
+            destination: Some("x".into()),
+            value: None,
+            group: 1,
+            characteristic: "900000000000011006".into(),
+        };
         let h = Hierarchy::build(
             [("b", "a"), ("c", "b"), ("c", "x"), ("d", "c")].into_iter(),
             [&a].into_iter(),
+            [("d", &r)].into_iter(),
         );
+        assert_eq!(h.relationships("d"), Some(vec![r.clone()]));
+        assert_eq!(h.relationships("a"), Some(vec![]));
         assert!(h.subsumes("a", "d"));
         assert!(h.subsumes("x", "d"));
         assert!(h.subsumes("d", "d"));

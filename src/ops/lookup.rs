@@ -235,7 +235,10 @@ fn snomed_properties(
             Value::String(concept.effective_time.clone().unwrap_or_default()),
         ));
     }
-    let rels = t.with_store(|s| Ok(s.relationships(cs, &concept.code)?))?;
+    let rels = match t.hierarchy(cs)?.relationships(&concept.code) {
+        Some(r) => r,
+        None => t.with_store(|s| Ok(s.relationships(cs, &concept.code)?))?,
+    };
     let term = |code: &str| -> Result<String> { Ok(source.display(code)?.unwrap_or_default()) };
     for r in rels.iter().filter(|r| r.type_id != sct::IS_A) {
         if !wanted(&r.type_id) {

@@ -165,8 +165,32 @@ impl Store {
         Ok(v)
     }
 
-    /// Active relationships of a SNOMED CT concept with the given characteristic types
-    /// (none given: all but stated).
+    /// Every active, non-stated relationship of a version with its source (for the in-memory
+    /// index).
+    pub fn all_relationships(&self, cs: i64) -> Result<Vec<(String, Relationship)>> {
+        let mut st = self.conn.prepare(
+            "SELECT source, id, type_id, destination, value, rel_group, characteristic FROM relationship
+             WHERE cs = ?1 AND active = 1 AND characteristic <> '900000000000010007'",
+        )?;
+        let v = st
+            .query_map([cs], |r| {
+                Ok((
+                    r.get(0)?,
+                    Relationship {
+                        id: r.get(1)?,
+                        type_id: r.get(2)?,
+                        destination: r.get(3)?,
+                        value: r.get(4)?,
+                        group: r.get(5)?,
+                        characteristic: r.get(6)?,
+                    },
+                ))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(v)
+    }
+
+    /// Active relationships of a SNOMED CT concept (all but stated).
     pub fn relationships(&self, cs: i64, code: &str) -> Result<Vec<Relationship>> {
         let mut st = self.conn.prepare_cached(
             "SELECT id, type_id, destination, value, rel_group, characteristic FROM relationship
