@@ -81,18 +81,22 @@ impl Terminology {
         {
             return Ok(h.clone());
         }
-        let (edges, concepts, rels) = self.with_store(|s| {
+        let (edges, concepts, rels, designations) = self.with_store(|s| {
             Ok((
                 s.all_edges(cs)?,
                 s.all_concepts(cs)?,
                 s.all_relationships(cs)?,
+                s.all_designations(cs)?,
             ))
         })?;
-        let h = Arc::new(Hierarchy::build(
-            edges.iter().map(|(c, p)| (c.as_str(), p.as_str())),
-            concepts.iter(),
-            rels.iter().map(|(s, r)| (s.as_str(), r)),
-        ));
+        let h = Arc::new(
+            Hierarchy::build(
+                edges.iter().map(|(c, p)| (c.as_str(), p.as_str())),
+                concepts.iter(),
+                rels.iter().map(|(s, r)| (s.as_str(), r)),
+            )
+            .with_designations(designations.iter().map(|(c, d)| (c.as_str(), d))),
+        );
         self.hierarchies
             .write()
             .map_err(|_| Error::Internal("lock".into()))?

@@ -6,7 +6,7 @@
 //! answered without touching the store (at International scale those were most of a lookup's
 //! random page reads).
 
-use crate::model::{Concept, Relationship};
+use crate::model::{Concept, Designation, Relationship};
 // FxHash: the index is probed several times per request with short trusted keys (codes from
 // the store), so SipHash's DoS resistance buys nothing here.
 use rustc_hash::FxHashMap as HashMap;
@@ -36,6 +36,18 @@ struct Rel {
     characteristic: u16,
 }
 
+/// A designation held in memory (SNOMED CT descriptions: numeric ids).
+#[derive(Debug)]
+struct Desig {
+    id: u64,
+    term: Box<str>,
+    language: u16,
+    use_code: u16,
+    case_significance: u16,
+    acceptability: u16,
+    active: bool,
+}
+
 /// No destination (a concrete value).
 const NO_DESTINATION: u32 = u32::MAX;
 
@@ -53,6 +65,8 @@ pub struct Hierarchy {
     overflow: bool,
     rels: Vec<Vec<Rel>>,
     with_rels: bool,
+    desigs: Vec<Vec<Desig>>,
+    with_desigs: bool,
 }
 
 impl Hierarchy {
@@ -116,6 +130,80 @@ impl Hierarchy {
         h
     }
 
+    /// Adds the designations of a version. Only versions whose designation ids are all numbers
+    /// (SNOMED CT descriptions) are held; any other id leaves designations to the store.
+    pub fn with_designations<'a>(
+        mut self,
+        designations: impl Iterator<Item = (&'a str, &'a Designation)>,
+    ) -> Self {
+        let mut held = Vec::new();
+        for (code, d) in designations {
+            let Ok(id) = d.id.parse::<u64>() else {
+                return self;
+            };
+            held.push((code, id, d));
+        }
+        for (code, id, d) in held {
+            let c = self.intern(code);
+            let acc = d
+                .acceptability
+                .iter()
+                .map(|(r, a)| format!("{r}:{a}"))
+                .collect::<Vec<_>>()
+                .join(" ");
+            let desig = Desig {
+                id,
+                term: Box::from(d.term.as_str()),
+                language: self.small(d.language.as_deref()),
+                use_code: self.small(d.use_code.as_deref()),
+                case_significance: self.small(d.case_significance.as_deref()),
+                acceptability: self.small(Some(&acc)),
+                active: d.active,
+            };
+            self.desigs[c as usize].push(desig);
+        }
+        for list in self.desigs.iter_mut() {
+            // The store's order: active first, then by id as text.
+            list.sort_by(|a, b| {
+                b.active
+                    .cmp(&a.active)
+                    .then_with(|| a.id.to_string().cmp(&b.id.to_string()))
+            });
+            list.shrink_to_fit();
+        }
+        self.with_desigs = true;
+        self
+    }
+
+    /// The designations of a concept, when the index holds them.
+    pub fn designations(&self, code: &str) -> Option<Vec<Designation>> {
+        if !self.with_desigs || self.overflow {
+            return None;
+        }
+        let Some(&i) = self.index.get(code) else {
+            return Some(Vec::new());
+        };
+        Some(
+            self.desigs[i as usize]
+                .iter()
+                .map(|d| Designation {
+                    id: d.id.to_string(),
+                    language: self.text(d.language),
+                    use_code: self.text(d.use_code),
+                    term: d.term.to_string(),
+                    case_significance: self.text(d.case_significance),
+                    active: d.active,
+                    acceptability: crate::store::read::parse_acceptability(
+                        self.strings
+                            .get(d.acceptability as usize)
+                            .map(|s| &**s)
+                            .unwrap_or_default(),
+                    ),
+                })
+                .collect(),
+        )
+    }
+
     /// The active attribute relationships of a concept (sorted by group, type, destination),
     /// when the index holds them.
     pub fn relationships(&self, code: &str) -> Option<Vec<Relationship>> {
@@ -152,6 +240,7 @@ impl Hierarchy {
         self.codes.push(Box::from(code));
         self.records.push(None);
         self.rels.push(Vec::new());
+        self.desigs.push(Vec::new());
         self.parents.push(Vec::new());
         self.children.push(Vec::new());
         i

@@ -71,6 +71,9 @@ impl Source for StoreSource<'_> {
         self.engine.with_store(|s| Ok(s.concept(self.cs.id, code)?))
     }
     fn designations(&self, code: &str) -> Result<Vec<Designation>> {
+        if let Some(d) = self.engine.hierarchy(self.cs.id)?.designations(code) {
+            return Ok(d);
+        }
         self.engine
             .with_store(|s| Ok(s.designations(self.cs.id, code)?))
     }

@@ -70,30 +70,24 @@ impl Store {
              FROM designation WHERE cs = ?1 AND code = ?2",
         )?;
         let v = st
-            .query_map(params![cs, code], |r| {
-                let acc: Option<String> = r.get(6)?;
-                Ok(Designation {
-                    id: r.get(0)?,
-                    language: r.get(1)?,
-                    use_code: r.get(2)?,
-                    term: r.get(3)?,
-                    case_significance: r.get(4)?,
-                    active: r.get(5)?,
-                    acceptability: acc
-                        .unwrap_or_default()
-                        .split(' ')
-                        .filter_map(|p| {
-                            p.split_once(':')
-                                .map(|(a, b)| (a.to_string(), b.to_string()))
-                        })
-                        .collect(),
-                })
-            })?
+            .query_map(params![cs, code], designation_row)?
             .collect::<rusqlite::Result<Vec<Designation>>>()?;
         // Sorted here, not in SQL: an ORDER BY makes SQLite (built with STAT4) re-prepare the
         // statement on every new binding, a full parse per request.
         let mut v = v;
-        v.sort_by(|a, b| b.active.cmp(&a.active).then_with(|| a.id.cmp(&b.id)));
+        sort_designations(&mut v);
+        Ok(v)
+    }
+
+    /// Every designation of a version with its concept code (for the in-memory index).
+    pub fn all_designations(&self, cs: i64) -> Result<Vec<(String, Designation)>> {
+        let mut st = self.conn.prepare(
+            "SELECT id, language, use_code, term, case_significance, active, acceptability, code
+             FROM designation WHERE cs = ?1",
+        )?;
+        let v = st
+            .query_map([cs], |r| Ok((r.get(7)?, designation_row(r)?)))?
+            .collect::<rusqlite::Result<_>>()?;
         Ok(v)
     }
 
@@ -449,6 +443,36 @@ impl Store {
         }
         Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
     }
+}
+
+/// Active designations first, then by id: the order every designation list is served in.
+pub fn sort_designations(v: &mut [Designation]) {
+    v.sort_by(|a, b| b.active.cmp(&a.active).then_with(|| a.id.cmp(&b.id)));
+}
+
+/// A designation from `SELECT id, language, use_code, term, case_significance, active,
+/// acceptability`; acceptability is stored as `refset:acceptability …`.
+fn designation_row(r: &Row) -> rusqlite::Result<Designation> {
+    let acc: Option<String> = r.get(6)?;
+    Ok(Designation {
+        id: r.get(0)?,
+        language: r.get(1)?,
+        use_code: r.get(2)?,
+        term: r.get(3)?,
+        case_significance: r.get(4)?,
+        active: r.get(5)?,
+        acceptability: parse_acceptability(acc.as_deref().unwrap_or_default()),
+    })
+}
+
+/// `refset:acceptability …` → pairs.
+pub fn parse_acceptability(s: &str) -> Vec<(String, String)> {
+    s.split(' ')
+        .filter_map(|p| {
+            p.split_once(':')
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+        })
+        .collect()
 }
 
 /// A concept from `SELECT code, display, active, effective_time, module, definition_status, kind`.
