@@ -9,6 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION="${DURATION:-10s}"
 CONNS="${CONNS:-10}"
+THREADS="${THREADS:-$(( CONNS < 2 ? 1 : 2 ))}"
 PORT="${PORT:-18080}"
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
 cargo build --release --quiet
@@ -44,11 +45,11 @@ $BIN serve --data "$DATA" --addr "127.0.0.1:$PORT" >"$WORK/server.log" 2>&1 &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true' EXIT
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/health" >/dev/null && break; sleep 0.2; done
-echo "machine: $(nproc) cores; wrk -t2 -c$CONNS -d$DURATION; server workers: $(nproc)"
+echo "machine: $(nproc) cores; wrk -t$THREADS -c$CONNS -d$DURATION; server workers: $(nproc)"
 for kind in health lookup validate subsumes translate health; do
   # one warm-up pass so the first run is not measuring page-cache faults
-  PATHS="$WORK/$kind" wrk -t2 -c"$CONNS" -d2s -s bench/rotate.lua "http://127.0.0.1:$PORT" >/dev/null
-  line=$(PATHS="$WORK/$kind" wrk -t2 -c"$CONNS" -d"$DURATION" -s bench/rotate.lua "http://127.0.0.1:$PORT" | grep '^RESULT')
+  PATHS="$WORK/$kind" wrk -t"$THREADS" -c"$CONNS" -d2s -s bench/rotate.lua "http://127.0.0.1:$PORT" >/dev/null
+  line=$(PATHS="$WORK/$kind" wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" -s bench/rotate.lua "http://127.0.0.1:$PORT" | grep '^RESULT')
   echo "$kind: ${line#RESULT }"
 done
 echo "RSS after load: $(ps -o rss= -p $SERVER) KiB"
