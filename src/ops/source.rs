@@ -32,8 +32,12 @@ pub trait Source {
     fn display(&self, code: &str) -> Result<Option<String>> {
         Ok(self.concept(code)?.and_then(|c| c.display))
     }
-    /// True when the concept may not be used in data (ICD chapters/blocks, `notSelectable`).
+    /// True when the concept may not be used in data (ICD chapters/blocks, `notSelectable`;
+    /// SNOMED CT has no abstract concepts).
     fn is_abstract(&self, code: &str) -> Result<bool> {
+        if self.meta().family == Family::Snomed {
+            return Ok(false);
+        }
         let c = self.concept(code)?;
         if c.as_ref()
             .and_then(|c| c.kind.as_deref())
@@ -113,22 +117,6 @@ impl Source for StoreSource<'_> {
     }
     fn store_id(&self) -> Option<i64> {
         Some(self.cs.id)
-    }
-    fn is_abstract(&self, code: &str) -> Result<bool> {
-        if self.cs.family == Family::Snomed {
-            return Ok(false);
-        }
-        let c = self.concept(code)?;
-        if c.as_ref()
-            .and_then(|c| c.kind.as_deref())
-            .is_some_and(|k| matches!(k, "chapter" | "block"))
-        {
-            return Ok(true);
-        }
-        Ok(self
-            .properties(code)?
-            .iter()
-            .any(|p| p.name == "notSelectable" && p.value == "true"))
     }
 }
 
