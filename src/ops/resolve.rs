@@ -102,10 +102,7 @@ pub fn code_system<'a>(
         Some(v) => versions.iter().copied().find(|c| c.version == v),
     };
     match found {
-        Some(cs) => Ok(Box::new(StoreSource {
-            engine: t,
-            cs: cs.clone(),
-        })),
+        Some(cs) => Ok(Box::new(StoreSource::new(t, cs.clone()))),
         None => Err(ResolveError::UnknownVersion {
             system: system.to_string(),
             version: version.unwrap_or_default().to_string(),

@@ -58,6 +58,27 @@ pub struct StoreSource<'a> {
     pub engine: &'a Terminology,
     /// The version.
     pub cs: CodeSystemVersion,
+    /// The version's in-memory index, fetched once per request (not once per lookup).
+    index: std::cell::OnceCell<std::sync::Arc<super::hierarchy::Hierarchy>>,
+}
+
+impl<'a> StoreSource<'a> {
+    /// A source over one stored version.
+    pub fn new(engine: &'a Terminology, cs: CodeSystemVersion) -> Self {
+        StoreSource {
+            engine,
+            cs,
+            index: std::cell::OnceCell::new(),
+        }
+    }
+
+    fn index(&self) -> Result<&super::hierarchy::Hierarchy> {
+        if let Some(h) = self.index.get() {
+            return Ok(h);
+        }
+        let h = self.engine.hierarchy(self.cs.id)?;
+        Ok(self.index.get_or_init(|| h))
+    }
 }
 
 impl Source for StoreSource<'_> {
@@ -65,7 +86,7 @@ impl Source for StoreSource<'_> {
         &self.cs
     }
     fn concept(&self, code: &str) -> Result<Option<Concept>> {
-        let h = self.engine.hierarchy(self.cs.id)?;
+        let h = self.index()?;
         if let Some(c) = h.concept(code) {
             return Ok(Some(c));
         }
@@ -75,7 +96,7 @@ impl Source for StoreSource<'_> {
         self.engine.with_store(|s| Ok(s.concept(self.cs.id, code)?))
     }
     fn designations(&self, code: &str) -> Result<Vec<Designation>> {
-        if let Some(d) = self.engine.hierarchy(self.cs.id)?.designations(code) {
+        if let Some(d) = self.index()?.designations(code) {
             return Ok(d);
         }
         self.engine
@@ -86,25 +107,25 @@ impl Source for StoreSource<'_> {
             .with_store(|s| Ok(s.properties(self.cs.id, code)?))
     }
     fn parents(&self, code: &str) -> Result<Vec<String>> {
-        let h = self.engine.hierarchy(self.cs.id)?;
+        let h = self.index()?;
         Ok(h.parents_of(code).into_iter().map(str::to_string).collect())
     }
     fn children(&self, code: &str) -> Result<Vec<String>> {
-        let h = self.engine.hierarchy(self.cs.id)?;
+        let h = self.index()?;
         Ok(h.children_of(code)
             .into_iter()
             .map(str::to_string)
             .collect())
     }
     fn display(&self, code: &str) -> Result<Option<String>> {
-        let h = self.engine.hierarchy(self.cs.id)?;
+        let h = self.index()?;
         if h.contains(code) {
             return Ok(h.display(code).map(str::to_string));
         }
         Ok(self.concept(code)?.and_then(|c| c.display))
     }
     fn subsumes(&self, a: &str, b: &str) -> Result<bool> {
-        Ok(self.engine.hierarchy(self.cs.id)?.subsumes(a, b))
+        Ok(self.index()?.subsumes(a, b))
     }
     fn descendants(&self, code: &str) -> Result<Vec<String>> {
         Ok(self
