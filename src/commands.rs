@@ -46,9 +46,7 @@ pub fn serve(
         t.catalog().len(),
         data.display()
     );
-    actix_web::rt::System::new()
-        .block_on(crate::http::serve(t, addr, workers))
-        .with_context(|| format!("serving on {addr}"))
+    crate::http::run(t, addr, workers).with_context(|| format!("serving on {addr}"))
 }
 
 /// Short names accepted on the command line.

@@ -335,3 +335,31 @@ pub fn translate(p: &Params) -> Result<crate::ops::translate::TranslateRequest> 
         unconditional_only: p.boolean("unconditionalOnly")?.unwrap_or(false),
     })
 }
+
+/// `tx-resource` (and `codeSystem`) parameters: CodeSystems, ValueSets and ConceptMaps used for
+/// this request only.
+pub fn add_tx_resources(p: &Params, ctx: &mut RequestContext) -> Result<()> {
+    for (name, r) in p
+        .resources("tx-resource")?
+        .into_iter()
+        .map(|r| ("tx-resource", r))
+        .chain(
+            p.resources("codeSystem")?
+                .into_iter()
+                .map(|r| ("codeSystem", r)),
+        )
+    {
+        match r.get("resourceType").and_then(|v| v.as_str()) {
+            Some("CodeSystem") => {
+                let cs = crate::ops::memory::MemCodeSystem::from_json(&r).ok_or_else(|| {
+                    Error::invalid(name, format!("a CodeSystem in {name} needs a url"))
+                })?;
+                ctx.code_systems.push(std::sync::Arc::new(cs));
+            }
+            Some("ValueSet") => ctx.value_sets.push(r),
+            Some("ConceptMap") => ctx.concept_maps.push(r),
+            _ => {}
+        }
+    }
+    Ok(())
+}

@@ -70,12 +70,7 @@ pub async fn validate_code_system(
     body: web::Bytes,
 ) -> Reply {
     let p = request::params(&req, &body)?;
-    let mut ctx = request::context(&req, &p)?;
-    for cs in p.resources("codeSystem")? {
-        if let Some(m) = ops::memory::MemCodeSystem::from_json(&cs) {
-            ctx.code_systems.push(std::sync::Arc::new(m));
-        }
-    }
+    let ctx = request::context(&req, &p)?;
     let r = ops::validate::validate(&t, &ctx, &requests::validate_code_system(&p)?)?;
     Ok(fhir(&convert::validate(&r)))
 }

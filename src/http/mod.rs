@@ -78,6 +78,11 @@ pub fn configure(t: Arc<Terminology>) -> impl FnOnce(&mut web::ServiceConfig) {
     }
 }
 
+/// Runs the server on `addr` on its own actix runtime, blocking until it is stopped.
+pub fn run(t: Arc<Terminology>, addr: &str, workers: usize) -> std::io::Result<()> {
+    actix_web::rt::System::new().block_on(serve(t, addr, workers))
+}
+
 /// Runs the server on `addr` until it is stopped.
 pub async fn serve(t: Arc<Terminology>, addr: &str, workers: usize) -> std::io::Result<()> {
     let listener = std::net::TcpListener::bind(addr)?;

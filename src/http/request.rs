@@ -5,14 +5,12 @@ use super::error::ApiError;
 use crate::fhir::params::Params;
 use crate::ops::RequestContext;
 use crate::ops::language::parse_accept_language;
-use crate::ops::memory::MemCodeSystem;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::{HttpRequest, web};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Query pairs of a request.
@@ -140,22 +138,7 @@ pub fn context(req: &HttpRequest, p: &Params) -> Result<RequestContext, ApiError
     {
         ctx.languages = parse_accept_language(h);
     }
-    for r in p.resources("tx-resource")? {
-        match r.get("resourceType").and_then(|v| v.as_str()) {
-            Some("CodeSystem") => {
-                let cs = MemCodeSystem::from_json(&r).ok_or_else(|| {
-                    crate::ops::Error::invalid(
-                        "tx-resource",
-                        "a CodeSystem in tx-resource needs a url",
-                    )
-                })?;
-                ctx.code_systems.push(Arc::new(cs));
-            }
-            Some("ValueSet") => ctx.value_sets.push(r),
-            Some("ConceptMap") => ctx.concept_maps.push(r),
-            _ => {}
-        }
-    }
+    crate::fhir::requests::add_tx_resources(p, &mut ctx)?;
     Ok(ctx)
 }
 

@@ -247,21 +247,6 @@ impl Store {
             .exists(params![cs, component, refset])?)
     }
 
-    /// Preferred term of a concept in a language refset (active synonym marked preferred).
-    pub fn preferred_term(&self, cs: i64, code: &str, refset: &str) -> Result<Option<String>> {
-        Ok(self
-            .conn
-            .prepare_cached(
-                "SELECT term FROM designation WHERE cs = ?1 AND code = ?2 AND active = 1
-                   AND use_code = '900000000000013009' AND instr(acceptability, ?3) > 0 LIMIT 1",
-            )?
-            .query_row(
-                params![cs, code, format!("{refset}:900000000000548007")],
-                |r| r.get(0),
-            )
-            .optional()?)
-    }
-
     /// A ValueSet or ConceptMap resource by url and optional version (latest version when
     /// none is given). `table` is `value_set` or `concept_map`.
     pub fn resource(

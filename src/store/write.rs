@@ -3,7 +3,7 @@
 //! inserts for ICD-10 and FHIR, and the tables derived after a SNOMED CT import.
 
 use super::{Result, Store};
-use crate::model::{Family, sct};
+use crate::model::sct;
 use rusqlite::{OptionalExtension, params};
 
 /// Registration data of a new code system version.
@@ -142,7 +142,7 @@ impl Store {
 
     /// Removes a code system version and all its content.
     pub fn delete_code_system(&self, id: i64) -> Result<()> {
-        for t in CONTENT_TABLES {
+        for t in content_tables() {
             self.conn
                 .execute(&format!("DELETE FROM {t} WHERE cs = ?1"), [id])?;
         }
@@ -408,18 +408,11 @@ impl Store {
     /// Row counts of every table, for the import summary and the manifest.
     pub fn table_counts(&self) -> Result<Vec<(String, i64)>> {
         let mut out = Vec::new();
-        for t in [
-            "code_system",
-            "concept",
-            "designation",
-            "property",
-            "is_a",
-            "relationship",
-            "refset_member",
-            "map_entry",
-            "value_set",
-            "concept_map",
-        ] {
+        let tables = ["code_system"]
+            .into_iter()
+            .chain(content_tables())
+            .chain(["value_set", "concept_map"]);
+        for t in tables {
             let n: i64 = self
                 .conn
                 .query_row(&format!("SELECT count(*) FROM {t}"), [], |r| r.get(0))?;
@@ -435,17 +428,6 @@ impl Store {
             .query_row("SELECT count(*) FROM concept WHERE cs = ?1", [cs], |r| {
                 r.get(0)
             })?)
-    }
-
-    /// Families of all loaded versions, for summaries.
-    pub fn families(&self) -> Result<Vec<Family>> {
-        let mut st = self
-            .conn
-            .prepare("SELECT DISTINCT family FROM code_system")?;
-        let v: Vec<String> = st
-            .query_map([], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
-        Ok(v.iter().filter_map(|s| Family::parse(s)).collect())
     }
 }
 
@@ -466,16 +448,6 @@ impl ResourceTable {
         }
     }
 }
-
-const CONTENT_TABLES: &[&str] = &[
-    "concept",
-    "designation",
-    "property",
-    "is_a",
-    "relationship",
-    "refset_member",
-    "map_entry",
-];
 
 const CONTENT_COLUMNS: &[(&str, &str)] = &[
     (
@@ -501,3 +473,8 @@ const CONTENT_COLUMNS: &[(&str, &str)] = &[
         "refset, member_id, source_code, target_code, map_group, map_priority, map_rule, map_advice, correlation, category, active",
     ),
 ];
+
+/// Tables whose rows belong to one code system version (`cs` column).
+fn content_tables() -> impl Iterator<Item = &'static str> {
+    CONTENT_COLUMNS.iter().map(|(t, _)| *t)
+}

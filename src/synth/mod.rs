@@ -23,7 +23,7 @@ use concord_loaders::rf2::sctid::verhoeff_digit;
 use rng::Rng;
 use serde::Serialize;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use words::Vocabulary;
 use writer::Rf2Writer;
 
@@ -974,14 +974,4 @@ pub fn icd10_targets() -> Result<Vec<String>> {
 
 fn flate2_decoder(bytes: &'static [u8]) -> impl std::io::Read {
     concord_loaders::source::gunzip(bytes)
-}
-
-/// Convenience for tests and benchmarks: the default output folder name for a scale.
-pub fn default_out(scale: f64) -> PathBuf {
-    PathBuf::from(format!("synth-{scale}"))
-}
-
-/// Where the International package of a generated release is (folder or zip).
-pub fn package_path(out: &Path, manifest: &SynthManifest) -> PathBuf {
-    out.join(&manifest.package)
 }
