@@ -31,8 +31,11 @@ codes = [r[0] for r in c.execute("SELECT code FROM concept WHERE cs = ? AND acti
 edges = [r for r in c.execute("SELECT child, parent FROM is_a WHERE cs = ?", (cs,))]
 random.seed(1); random.shuffle(codes); random.shuffle(edges)
 s = u.quote(system, safe="")
-open(f"{work}/health", "w").write("/health\n")
+# as many lines as the code list, so the trivial endpoint goes through the same rotation
+open(f"{work}/health", "w").write("/health\n" * max(len(codes), 1))
 open(f"{work}/lookup", "w").write("".join(f"/CodeSystem/$lookup?system={s}&code={u.quote(x)}\n" for x in codes))
+# every property, including the generated SNOMED CT normal forms
+open(f"{work}/lookup-all", "w").write("".join(f"/CodeSystem/$lookup?system={s}&code={u.quote(x)}&property=*\n" for x in codes))
 open(f"{work}/validate", "w").write("".join(f"/CodeSystem/$validate-code?url={s}&code={u.quote(x)}\n" for x in codes))
 open(f"{work}/subsumes", "w").write("".join(f"/CodeSystem/$subsumes?system={s}&codeA={u.quote(p)}&codeB={u.quote(ch)}\n" for ch, p in edges))
 mapped = [r[0] for r in c.execute("SELECT DISTINCT source_code FROM map_entry WHERE cs = ? AND refset = '447562003'", (cs,))]
@@ -46,7 +49,7 @@ SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true' EXIT
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/health" >/dev/null && break; sleep 0.2; done
 echo "machine: $(nproc) cores; wrk -t$THREADS -c$CONNS -d$DURATION; server workers: $(nproc)"
-for kind in health lookup validate subsumes translate health; do
+for kind in health lookup lookup-all validate subsumes translate health; do
   # one warm-up pass so the first run is not measuring page-cache faults
   PATHS="$WORK/$kind" wrk -t"$THREADS" -c"$CONNS" -d2s -s bench/rotate.lua "http://127.0.0.1:$PORT" >/dev/null
   line=$(PATHS="$WORK/$kind" wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" -s bench/rotate.lua "http://127.0.0.1:$PORT" | grep '^RESULT')

@@ -3,6 +3,7 @@
 //! module that reads the environment.
 
 use crate::import::{self, ImportOptions};
+use crate::ops::lookup::LookupRequest;
 use anyhow::{Result, anyhow};
 use clap::{Parser, Subcommand, ValueEnum};
 use concord_loaders::detect::Format;
@@ -113,6 +114,10 @@ pub enum Command {
         /// Print the FHIR Parameters JSON instead of text.
         #[arg(long)]
         json: bool,
+        /// A property to return (repeatable; `*` for all). Default: all but the SNOMED CT
+        /// normal forms.
+        #[arg(long = "property")]
+        properties: Vec<String>,
         /// Code system URL, or a short name: sct, icd10, icd10cm.
         system: String,
         /// The code.
@@ -290,9 +295,20 @@ fn run(cli: Cli) -> Result<ExitCode> {
             version,
             language,
             json,
+            properties,
             system,
             code,
-        } => crate::commands::lookup(&data, &system, &code, version, &language, json),
+        } => crate::commands::lookup(
+            &data,
+            LookupRequest {
+                system,
+                version,
+                code,
+                properties,
+            },
+            &language,
+            json,
+        ),
         Command::Validate {
             data,
             value_set,

@@ -62,19 +62,12 @@ pub fn system_url(s: &str) -> String {
 /// `concord lookup`.
 pub fn lookup(
     data: &Path,
-    system: &str,
-    code: &str,
-    version: Option<String>,
+    mut req: LookupRequest,
     language: &str,
     json_out: bool,
 ) -> Result<ExitCode> {
     let t = open(data, language)?;
-    let req = LookupRequest {
-        system: system_url(system),
-        version,
-        code: code.to_string(),
-        properties: vec![],
-    };
+    req.system = system_url(&req.system);
     let r = match crate::ops::lookup::lookup(&t, &RequestContext::default(), &req) {
         Ok(r) => r,
         Err(e) => {

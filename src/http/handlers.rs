@@ -11,9 +11,12 @@ use serde_json::Value;
 type Reply = Result<HttpResponse, ApiError>;
 
 fn fhir(v: &impl serde::Serialize) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type(FHIR_JSON)
-        .body(serde_json::to_vec(v).unwrap_or_default())
+    // Sized for a typical SNOMED CT $lookup so the buffer is not regrown (and copied) ~6 times.
+    let mut body = Vec::with_capacity(8 * 1024);
+    if serde_json::to_writer(&mut body, v).is_err() {
+        body.clear();
+    }
+    HttpResponse::Ok().content_type(FHIR_JSON).body(body)
 }
 
 fn base_url(req: &HttpRequest) -> String {

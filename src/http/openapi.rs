@@ -51,7 +51,7 @@ fn metadata() {}
         ("version" = Option<String>, Query, description = "Code system version; SNOMED CT: http://snomed.info/sct/{module}[/version/{yyyymmdd}]"),
         ("coding" = Option<String>, Query, description = "A Coding instead of system+code; in a query written system|code"),
         ("displayLanguage" = Option<String>, Query, description = "Language of the display: en-GB, en-US, en-x-{languageRefsetId}; defaults to Accept-Language, then the server default"),
-        ("property" = Option<Vec<String>>, Query, description = "Properties wanted (repeatable); all when absent. SNOMED CT: parent, child, inactive, sufficientlyDefined, moduleId, effectiveTime, normalForm, normalFormTerse, attribute ids")
+        ("property" = Option<Vec<String>>, Query, description = "Properties wanted (repeatable); `*` for all. When absent, every property except the generated SNOMED CT normal forms (as Snowstorm does). SNOMED CT: parent, child, inactive, sufficientlyDefined, moduleId, effectiveTime, normalForm, normalFormTerse, attribute ids")
     ),
     request_body(content = Object, content_type = "application/fhir+json", description = "FHIR Parameters with the same parameters (POST)"),
     responses(

@@ -26,7 +26,11 @@ pub fn query_pairs(req: &HttpRequest) -> Result<Vec<(String, String)>, ApiError>
 
 /// Rejects `_format` values and `Accept` headers asking for anything but FHIR JSON.
 pub fn check_format(req: &HttpRequest) -> Result<(), ApiError> {
-    let pairs = query_pairs(req)?;
+    check_format_in(req, &query_pairs(req)?)
+}
+
+/// [`check_format`] with the query already parsed.
+fn check_format_in(req: &HttpRequest, pairs: &[(String, String)]) -> Result<(), ApiError> {
     if let Some((_, f)) = pairs.iter().find(|(k, _)| k == "_format") {
         let ok = matches!(
             f.as_str(),
@@ -68,9 +72,10 @@ pub fn check_format(req: &HttpRequest) -> Result<(), ApiError> {
 
 /// Operation parameters from a GET query or a POST body (Parameters resource or a form).
 pub fn params(req: &HttpRequest, body: &web::Bytes) -> Result<Params, ApiError> {
-    check_format(req)?;
+    let query = query_pairs(req)?;
+    check_format_in(req, &query)?;
     if req.method() != Method::POST {
-        return Ok(Params::from_query(query_pairs(req)?));
+        return Ok(Params::from_query(query));
     }
     let ct = req
         .headers()
@@ -98,7 +103,7 @@ pub fn params(req: &HttpRequest, body: &web::Bytes) -> Result<Params, ApiError> 
             })?;
             let mut p = Params::from_parameters(&value)?;
             // Query parameters may accompany a POST; the body wins for the same name.
-            p.extend_missing(Params::from_query(query_pairs(req)?));
+            p.extend_missing(Params::from_query(query));
             Ok(p)
         }
         "application/x-www-form-urlencoded" => {

@@ -51,6 +51,17 @@ struct Desig {
 /// No destination (a concrete value).
 const NO_DESTINATION: u32 = u32::MAX;
 
+/// An attribute relationship with the displays of its type and destination.
+#[derive(Debug)]
+pub struct Attribute<'a> {
+    /// The relationship.
+    pub rel: Relationship,
+    /// The attribute type's display.
+    pub type_display: Option<&'a str>,
+    /// The destination's display (none for concrete values).
+    pub destination_display: Option<&'a str>,
+}
+
 /// Adjacency and concept rows of one code system version.
 #[derive(Debug, Default)]
 pub struct Hierarchy {
@@ -66,6 +77,8 @@ pub struct Hierarchy {
     rels: Vec<Vec<Rel>>,
     with_rels: bool,
     desigs: Vec<Vec<Desig>>,
+    /// Each small string parsed as `refset:acceptability …` (used for designations' values).
+    acceptability: Vec<Vec<(String, String)>>,
     with_desigs: bool,
 }
 
@@ -121,10 +134,21 @@ impl Hierarchy {
             };
             h.rels[s as usize].push(rel);
         }
+        // Sorted once here so that requests read lists in answer order without sorting.
+        let codes = &h.codes;
         for list in h.parents.iter_mut().chain(h.children.iter_mut()) {
+            list.sort_unstable_by(|a, b| codes[*a as usize].cmp(&codes[*b as usize]));
             list.shrink_to_fit();
         }
+        let code = |i: u32| (i != NO_DESTINATION).then(|| &*codes[i as usize]);
         for list in h.rels.iter_mut() {
+            list.sort_by(|a, b| {
+                (a.group, code(a.type_id), code(a.destination)).cmp(&(
+                    b.group,
+                    code(b.type_id),
+                    code(b.destination),
+                ))
+            });
             list.shrink_to_fit();
         }
         h
@@ -171,6 +195,12 @@ impl Hierarchy {
             });
             list.shrink_to_fit();
         }
+        // Parsed once per distinct value rather than once per designation read.
+        self.acceptability = self
+            .strings
+            .iter()
+            .map(|s| crate::store::read::parse_acceptability(s))
+            .collect();
         self.with_desigs = true;
         self
     }
@@ -193,12 +223,11 @@ impl Hierarchy {
                     term: d.term.to_string(),
                     case_significance: self.text(d.case_significance),
                     active: d.active,
-                    acceptability: crate::store::read::parse_acceptability(
-                        self.strings
-                            .get(d.acceptability as usize)
-                            .map(|s| &**s)
-                            .unwrap_or_default(),
-                    ),
+                    acceptability: self
+                        .acceptability
+                        .get(d.acceptability as usize)
+                        .cloned()
+                        .unwrap_or_default(),
                 })
                 .collect(),
         )
@@ -207,28 +236,38 @@ impl Hierarchy {
     /// The active attribute relationships of a concept (sorted by group, type, destination),
     /// when the index holds them.
     pub fn relationships(&self, code: &str) -> Option<Vec<Relationship>> {
+        Some(self.attributes(code)?.into_iter().map(|a| a.rel).collect())
+    }
+
+    /// [`Self::relationships`] with the displays of each type and destination, read by position
+    /// rather than by a further lookup per code.
+    pub fn attributes(&self, code: &str) -> Option<Vec<Attribute<'_>>> {
         if !self.with_rels || self.overflow {
             return None;
         }
         let Some(&i) = self.index.get(code) else {
             return Some(Vec::new());
         };
-        let mut v: Vec<Relationship> = self.rels[i as usize]
-            .iter()
-            .map(|r| Relationship {
-                id: r.id.to_string(),
-                type_id: self.codes[r.type_id as usize].to_string(),
-                destination: (r.destination != NO_DESTINATION)
-                    .then(|| self.codes[r.destination as usize].to_string()),
-                value: r.value.as_deref().map(str::to_string),
-                group: i64::from(r.group),
-                characteristic: self.text(r.characteristic).unwrap_or_default(),
-            })
-            .collect();
-        v.sort_by(|a, b| {
-            (a.group, &a.type_id, &a.destination).cmp(&(b.group, &b.type_id, &b.destination))
-        });
-        Some(v)
+        Some(
+            self.rels[i as usize]
+                .iter()
+                .map(|r| Attribute {
+                    rel: Relationship {
+                        id: r.id.to_string(),
+                        type_id: self.codes[r.type_id as usize].to_string(),
+                        destination: (r.destination != NO_DESTINATION)
+                            .then(|| self.codes[r.destination as usize].to_string()),
+                        value: r.value.as_deref().map(str::to_string),
+                        group: i64::from(r.group),
+                        characteristic: self.text(r.characteristic).unwrap_or_default(),
+                    },
+                    type_display: self.display_at(r.type_id),
+                    destination_display: (r.destination != NO_DESTINATION)
+                        .then(|| self.display_at(r.destination))
+                        .flatten(),
+                })
+                .collect(),
+        )
     }
 
     fn intern(&mut self, code: &str) -> u32 {
@@ -289,6 +328,12 @@ impl Hierarchy {
         self.record(code).and_then(|r| r.display.as_deref())
     }
 
+    fn display_at(&self, i: u32) -> Option<&str> {
+        self.records[i as usize]
+            .as_ref()
+            .and_then(|r| r.display.as_deref())
+    }
+
     /// The concept row, when the index holds it.
     pub fn concept(&self, code: &str) -> Option<Concept> {
         if self.overflow {
@@ -308,27 +353,32 @@ impl Hierarchy {
 
     /// Direct parents, sorted.
     pub fn parents_of(&self, code: &str) -> Vec<&str> {
-        self.neighbours(code, &self.parents)
+        self.linked(code, true)
+            .into_iter()
+            .map(|(c, _)| c)
+            .collect()
     }
 
     /// Direct children, sorted.
     pub fn children_of(&self, code: &str) -> Vec<&str> {
-        self.neighbours(code, &self.children)
+        self.linked(code, false)
+            .into_iter()
+            .map(|(c, _)| c)
+            .collect()
     }
 
-    fn neighbours<'a>(&'a self, code: &str, lists: &'a [Vec<u32>]) -> Vec<&'a str> {
-        let mut v: Vec<&str> = self
-            .index
+    /// Direct parents (`up`) or children with their default displays, sorted by code.
+    pub fn linked(&self, code: &str, up: bool) -> Vec<(&str, Option<&str>)> {
+        let lists = if up { &self.parents } else { &self.children };
+        self.index
             .get(code)
             .map(|i| {
                 lists[*i as usize]
                     .iter()
-                    .map(|j| &*self.codes[*j as usize])
+                    .map(|j| (&*self.codes[*j as usize], self.display_at(*j)))
                     .collect()
             })
-            .unwrap_or_default();
-        v.sort_unstable();
-        v
+            .unwrap_or_default()
     }
 
     /// True when `ancestor` is `code` or one of its ancestors.

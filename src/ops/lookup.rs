@@ -1,8 +1,8 @@
 //! `$lookup`: everything known about one code — display in the requested language,
 //! designations, and properties. SNOMED CT adds parent/child, inactive, sufficientlyDefined,
-//! moduleId, effectiveTime, normal forms and one property per attribute relationship (code =
-//! attribute id, with its role group and concrete values); ICD-10 adds kind and every rubric;
-//! FHIR CodeSystems return their declared properties.
+//! moduleId, effectiveTime, one property per attribute relationship (code = attribute id, with
+//! its role group and concrete values) and, when asked for by name or `*`, the normal forms;
+//! ICD-10 adds kind and every rubric; FHIR CodeSystems return their declared properties.
 
 use super::engine::{RequestContext, Terminology};
 use super::source::Source;
@@ -19,7 +19,7 @@ pub struct LookupRequest {
     pub version: Option<String>,
     /// Code.
     pub code: String,
-    /// Properties wanted (empty: all).
+    /// Properties wanted (empty: all but the generated normal forms; `*`: all).
     pub properties: Vec<String>,
 }
 
@@ -108,17 +108,21 @@ pub fn lookup(t: &Terminology, ctx: &RequestContext, req: &LookupRequest) -> Res
         &ctx.languages,
         &t.default_language,
     )?;
-    let wanted = |p: &str| req.properties.is_empty() || req.properties.iter().any(|w| w == p);
+    let all = req.properties.iter().any(|w| w == "*");
+    let asked = |p: &str| all || req.properties.iter().any(|w| w == p);
+    let wanted = |p: &str| req.properties.is_empty() || asked(p);
     let mut properties = Vec::new();
-    let display_of = |code: &str| -> Result<Option<String>> { source.display(code) };
-    for (name, codes) in [
-        ("parent", source.parents(&req.code)?),
-        ("child", source.children(&req.code)?),
-    ] {
+    let parents = source.linked(&req.code, true)?;
+    for (name, up) in [("parent", true), ("child", false)] {
         if wanted(name) {
-            for c in codes {
+            let linked = if up {
+                parents.clone()
+            } else {
+                source.linked(&req.code, false)?
+            };
+            for (c, d) in linked {
                 properties.push(LookupProperty {
-                    description: display_of(&c)?,
+                    description: d,
                     ..prop(name, Value::Code(c))
                 });
             }
@@ -138,7 +142,19 @@ pub fn lookup(t: &Terminology, ctx: &RequestContext, req: &LookupRequest) -> Res
         .collect();
     match (meta.family, source.store_id()) {
         (Family::Snomed, Some(cs)) => {
-            snomed_properties(t, source.as_ref(), cs, &concept, &wanted, &mut properties)?
+            let wants = Wanted {
+                listed: &wanted,
+                asked: &asked,
+            };
+            snomed_properties(
+                t,
+                source.as_ref(),
+                cs,
+                &concept,
+                &parents,
+                &wants,
+                &mut properties,
+            )?
         }
         _ => {
             for p in source.properties(&req.code)? {
@@ -211,37 +227,80 @@ pub fn use_coding(family: Family, code: &str) -> Coding {
     }
 }
 
+/// Which properties a request wants: `listed` is true for every property when none were named;
+/// `asked` only for those named (or `*`). The generated normal forms are `asked`-only, as in
+/// Snowstorm: most callers never read them and each costs a term per attribute.
+struct Wanted<'a> {
+    listed: &'a dyn Fn(&str) -> bool,
+    asked: &'a dyn Fn(&str) -> bool,
+}
+
+/// An attribute relationship with the displays of its type and destination.
+struct Attr {
+    rel: Relationship,
+    type_display: Option<String>,
+    destination_display: Option<String>,
+}
+
+fn attributes(t: &Terminology, source: &dyn Source, cs: i64, code: &str) -> Result<Vec<Attr>> {
+    let attrs = if let Some(held) = t.hierarchy(cs)?.attributes(code) {
+        held.into_iter()
+            .map(|a| Attr {
+                rel: a.rel,
+                type_display: a.type_display.map(str::to_string),
+                destination_display: a.destination_display.map(str::to_string),
+            })
+            .collect()
+    } else {
+        let mut out = Vec::new();
+        for rel in t.with_store(|s| Ok(s.relationships(cs, code)?))? {
+            let destination_display = match &rel.destination {
+                Some(d) => source.display(d)?,
+                None => None,
+            };
+            out.push(Attr {
+                type_display: source.display(&rel.type_id)?,
+                destination_display,
+                rel,
+            });
+        }
+        out
+    };
+    Ok(attrs
+        .into_iter()
+        .filter(|a| a.rel.type_id != sct::IS_A)
+        .collect())
+}
+
 fn snomed_properties(
     t: &Terminology,
     source: &dyn Source,
     cs: i64,
     concept: &crate::model::Concept,
-    wanted: &dyn Fn(&str) -> bool,
+    parents: &[(String, Option<String>)],
+    wanted: &Wanted,
     out: &mut Vec<LookupProperty>,
 ) -> Result<()> {
     let defined = concept.definition_status.as_deref() == Some(sct::DEFINED);
-    if wanted("sufficientlyDefined") {
+    if (wanted.listed)("sufficientlyDefined") {
         out.push(prop("sufficientlyDefined", Value::Boolean(defined)));
     }
-    if wanted("moduleId") {
+    if (wanted.listed)("moduleId") {
         out.push(prop(
             "moduleId",
             Value::Code(concept.module.clone().unwrap_or_default()),
         ));
     }
-    if wanted("effectiveTime") {
+    if (wanted.listed)("effectiveTime") {
         out.push(prop(
             "effectiveTime",
             Value::String(concept.effective_time.clone().unwrap_or_default()),
         ));
     }
-    let rels = match t.hierarchy(cs)?.relationships(&concept.code) {
-        Some(r) => r,
-        None => t.with_store(|s| Ok(s.relationships(cs, &concept.code)?))?,
-    };
-    let term = |code: &str| -> Result<String> { Ok(source.display(code)?.unwrap_or_default()) };
-    for r in rels.iter().filter(|r| r.type_id != sct::IS_A) {
-        if !wanted(&r.type_id) {
+    let attrs = attributes(t, source, cs, &concept.code)?;
+    for a in &attrs {
+        let r = &a.rel;
+        if !(wanted.listed)(&r.type_id) {
             continue;
         }
         let value = match (&r.destination, &r.value) {
@@ -249,39 +308,32 @@ fn snomed_properties(
             (None, Some(v)) => concrete(v),
             (None, None) => continue,
         };
-        let description = match &r.destination {
-            Some(d) => Some(term(d)?),
-            None => None,
-        };
         out.push(LookupProperty {
             code: r.type_id.clone(),
             value,
-            description,
+            description: r
+                .destination
+                .as_ref()
+                .map(|_| a.destination_display.clone().unwrap_or_default()),
             sub: vec![prop("group", Value::Integer(r.group))],
         });
     }
-    if wanted("normalForm") || wanted("normalFormTerse") {
-        let parents = source.parents(&concept.code)?;
-        if wanted("normalFormTerse") {
-            out.push(prop(
-                "normalFormTerse",
-                Value::String(normal_form(defined, &parents, &rels, &|c| {
-                    Ok(c.to_string())
-                })?),
-            ));
-        }
-        if wanted("normalForm") {
-            let with_term = |c: &str| -> Result<String> { Ok(format!("{c}|{}|", term(c)?)) };
-            out.push(prop(
-                "normalForm",
-                Value::String(normal_form(defined, &parents, &rels, &with_term)?),
-            ));
-        }
+    if (wanted.asked)("normalFormTerse") {
+        out.push(prop(
+            "normalFormTerse",
+            Value::String(normal_form(defined, parents, &attrs, false)),
+        ));
     }
-    let inactive_extras = !concept.active;
-    if inactive_extras {
+    if (wanted.asked)("normalForm") {
+        out.push(prop(
+            "normalForm",
+            Value::String(normal_form(defined, parents, &attrs, true)),
+        ));
+    }
+    let term = |code: &str| -> Result<String> { Ok(source.display(code)?.unwrap_or_default()) };
+    if !concept.active {
         for (refset, value) in t.with_store(|s| Ok(s.attribute_values(cs, &concept.code)?))? {
-            if refset == sct::CONCEPT_INACTIVATION && wanted("inactivationReason") {
+            if refset == sct::CONCEPT_INACTIVATION && (wanted.listed)("inactivationReason") {
                 out.push(LookupProperty {
                     description: Some(term(&value)?).filter(|s| !s.is_empty()),
                     ..prop("inactivationReason", Value::Code(value))
@@ -292,7 +344,7 @@ fn snomed_properties(
             let name = sct::association_name(&a.refset)
                 .map(str::to_string)
                 .unwrap_or_else(|| a.refset.clone());
-            if wanted(&name) || wanted("association") {
+            if (wanted.listed)(&name) || (wanted.listed)("association") {
                 out.push(LookupProperty {
                     description: Some(term(&a.target)?).filter(|s| !s.is_empty()),
                     ..prop(&name, Value::Code(a.target))
@@ -315,32 +367,42 @@ fn concrete(v: &str) -> Value {
 }
 
 /// SNOMED CT compositional grammar normal form from the stated-or-inferred view: definition
-/// status, focus concepts (parents), then ungrouped attributes and `{ }` role groups.
+/// status, focus concepts (parents), then ungrouped attributes and `{ }` role groups; with
+/// `terms`, each id is followed by `|display|`.
 fn normal_form(
     defined: bool,
-    parents: &[String],
-    rels: &[Relationship],
-    name: &dyn Fn(&str) -> Result<String>,
-) -> Result<String> {
+    parents: &[(String, Option<String>)],
+    attrs: &[Attr],
+    terms: bool,
+) -> String {
+    let name = |code: &str, display: &Option<String>| {
+        if terms {
+            format!("{code}|{}|", display.as_deref().unwrap_or_default())
+        } else {
+            code.to_string()
+        }
+    };
     let mut s = String::from(if defined { "=== " } else { "<<< " });
     s.push_str(
         &parents
             .iter()
-            .map(|p| name(p))
-            .collect::<Result<Vec<_>>>()?
+            .map(|(c, d)| name(c, d))
+            .collect::<Vec<_>>()
             .join(" + "),
     );
     let mut groups: BTreeMap<i64, Vec<String>> = BTreeMap::new();
-    for r in rels.iter().filter(|r| r.type_id != sct::IS_A) {
+    for a in attrs {
+        let r = &a.rel;
         let value = match (&r.destination, &r.value) {
-            (Some(d), _) => name(d)?,
+            (Some(d), _) => name(d, &a.destination_display),
             (None, Some(v)) => v.clone(),
             _ => continue,
         };
-        groups
-            .entry(r.group)
-            .or_default()
-            .push(format!("{} = {}", name(&r.type_id)?, value));
+        groups.entry(r.group).or_default().push(format!(
+            "{} = {}",
+            name(&r.type_id, &a.type_display),
+            value
+        ));
     }
     if !groups.is_empty() {
         let mut parts = Vec::new();
@@ -354,5 +416,5 @@ fn normal_form(
         s.push_str(" : ");
         s.push_str(&parts.join(", "));
     }
-    Ok(s)
+    s
 }

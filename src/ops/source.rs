@@ -32,6 +32,21 @@ pub trait Source {
     fn display(&self, code: &str) -> Result<Option<String>> {
         Ok(self.concept(code)?.and_then(|c| c.display))
     }
+    /// Direct parents (`up`) or children with their default displays, sorted by code.
+    fn linked(&self, code: &str, up: bool) -> Result<Vec<(String, Option<String>)>> {
+        let codes = if up {
+            self.parents(code)?
+        } else {
+            self.children(code)?
+        };
+        codes
+            .into_iter()
+            .map(|c| {
+                let d = self.display(&c)?;
+                Ok((c, d))
+            })
+            .collect()
+    }
     /// True when the concept may not be used in data (ICD chapters/blocks, `notSelectable`;
     /// SNOMED CT has no abstract concepts).
     fn is_abstract(&self, code: &str) -> Result<bool> {
@@ -119,10 +134,33 @@ impl Source for StoreSource<'_> {
     }
     fn display(&self, code: &str) -> Result<Option<String>> {
         let h = self.index()?;
-        if h.contains(code) {
-            return Ok(h.display(code).map(str::to_string));
+        if let Some(d) = h.display(code) {
+            return Ok(Some(d.to_string()));
+        }
+        if h.has_records() {
+            // Every row is in memory: a code without a display has none in the store either.
+            return Ok(None);
         }
         Ok(self.concept(code)?.and_then(|c| c.display))
+    }
+    fn linked(&self, code: &str, up: bool) -> Result<Vec<(String, Option<String>)>> {
+        let h = self.index()?;
+        if !h.has_records() {
+            // Rows are in the store: look each display up there.
+            let codes = if up {
+                h.parents_of(code)
+            } else {
+                h.children_of(code)
+            };
+            return codes
+                .into_iter()
+                .map(|c| Ok((c.to_string(), self.display(c)?)))
+                .collect();
+        }
+        Ok(h.linked(code, up)
+            .into_iter()
+            .map(|(c, d)| (c.to_string(), d.map(str::to_string)))
+            .collect())
     }
     fn subsumes(&self, a: &str, b: &str) -> Result<bool> {
         Ok(self.index()?.subsumes(a, b))

@@ -41,22 +41,49 @@ fn snomed_lookup_returns_display_designations_and_properties() {
         has("363698007", json!("113331007")),
         "attribute as property"
     );
-    assert!(has(
-        "normalFormTerse",
-        json!("<<< 64572001 : { 363698007 = 113331007 }")
-    ));
-    assert!(has(
-        "normalForm",
-        json!(
-            "<<< 64572001|Disease| : { 363698007|Finding site| = 113331007|Endocrine system structure| }"
-        )
-    ));
+    assert!(
+        !props.iter().any(|(c, _)| c.starts_with("normalForm")),
+        "normal forms are generated only on request"
+    );
     let attr = params(&p, "property")
         .into_iter()
         .find(|x| part(x, "code").unwrap()["valueCode"] == "363698007")
         .unwrap();
     let sub = part(attr, "subproperty").unwrap();
     assert_eq!(part(sub, "value").unwrap()["valueInteger"], 1, "role group");
+}
+
+#[test]
+fn snomed_normal_forms_on_request_and_with_star() {
+    let terse = json!("<<< 64572001 : { 363698007 = 113331007 }");
+    let full = json!(
+        "<<< 64572001|Disease| : { 363698007|Finding site| = 113331007|Endocrine system structure| }"
+    );
+    let (_, _, p) = get(&format!(
+        "/CodeSystem/$lookup?system={SCT}&code=73211009&property=normalForm&property=normalFormTerse"
+    ));
+    assert_eq!(
+        properties(&p),
+        vec![
+            ("normalFormTerse".to_string(), terse.clone()),
+            ("normalForm".to_string(), full.clone())
+        ]
+    );
+    let (_, _, all) = get(&format!(
+        "/CodeSystem/$lookup?system={SCT}&code=73211009&property=*"
+    ));
+    let all = properties(&all);
+    for (code, value) in [
+        ("normalFormTerse", terse),
+        ("normalForm", full),
+        ("parent", json!("64572001")),
+        ("363698007", json!("113331007")),
+    ] {
+        assert!(
+            all.iter().any(|(c, v)| c == code && *v == value),
+            "{code} in {all:?}"
+        );
+    }
 }
 
 #[test]
