@@ -12,8 +12,10 @@ CONNS="${CONNS:-10}"
 THREADS="${THREADS:-$(( CONNS < 2 ? 1 : 2 ))}"
 PORT="${PORT:-18080}"
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
-cargo build --release --quiet
-BIN=target/release/concord
+# PROFILE=dist (fat LTO, what the Dockerfile ships) or release
+PROFILE="${PROFILE:-dist}"
+cargo build --profile "$PROFILE" --quiet
+BIN="${CARGO_TARGET_DIR:-target}/$PROFILE/concord"
 DATA="${1:-}"
 if [ -z "$DATA" ]; then
   DATA=$(mktemp -d)/data

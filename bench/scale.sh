@@ -6,8 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 SCALE="${1:-1.0}"
 WORK="${2:-$(mktemp -d)}"
-cargo build --release --quiet
-BIN=target/release/concord
+# PROFILE=dist (fat LTO, what the Dockerfile ships) or release
+PROFILE="${PROFILE:-dist}"
+cargo build --profile "$PROFILE" --quiet
+BIN="${CARGO_TARGET_DIR:-target}/$PROFILE/concord"
 echo "== machine: $(nproc) cores, $(free -g | awk '/Mem/ {print $2}') GiB; scale $SCALE; work dir $WORK"
 rm -rf "$WORK/synth" "$WORK/data"
 /usr/bin/time -f "synth: %e s wall, %M KiB peak RSS" $BIN synth --scale "$SCALE" --out "$WORK/synth" | grep -E "concepts|relationships|descriptions|language|map_rows"

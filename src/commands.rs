@@ -68,21 +68,28 @@ pub fn lookup(
 ) -> Result<ExitCode> {
     let t = open(data, language)?;
     req.system = system_url(&req.system);
-    let r = match crate::ops::lookup::lookup(&t, &RequestContext::default(), &req) {
-        Ok(r) => r,
+    let printed = crate::ops::lookup::lookup(&t, &RequestContext::default(), &req, |r| {
+        if json_out {
+            serde_json::to_string_pretty(&convert::lookup(r).to_value())
+        } else {
+            Ok::<_, serde_json::Error>(lookup_text(r))
+        }
+    });
+    match printed {
+        Ok(text) => println!("{}", text?),
         Err(e) => {
             eprintln!("error: {e}");
             return Ok(ExitCode::from(2));
         }
-    };
-    if json_out {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&convert::lookup(&r).to_value())?
-        );
-        return Ok(ExitCode::SUCCESS);
     }
-    println!(
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A `$lookup` answer as text: display, designations, then one `code = value |description|`
+/// line per property.
+fn lookup_text(r: &crate::ops::lookup::LookupResult) -> String {
+    use crate::ops::lookup::Value;
+    let mut out = format!(
         "{} ({} {})",
         r.display.clone().unwrap_or_default(),
         r.name,
@@ -92,37 +99,35 @@ pub fn lookup(
         let use_ = d
             .use_
             .as_ref()
-            .and_then(|u| u.display.clone().or(u.code.clone()))
+            .map(|u| u.display.unwrap_or(&u.code))
             .unwrap_or_default();
-        println!(
-            "  designation [{}{}] {}",
-            d.language.clone().unwrap_or_default(),
+        out.push_str(&format!(
+            "\n  designation [{}{}] {}",
+            d.language.as_deref().unwrap_or_default(),
             if use_.is_empty() {
                 String::new()
             } else {
                 format!(", {use_}")
             },
             d.value
-        );
+        ));
     }
     for p in &r.properties {
         let v = match &p.value {
-            crate::ops::lookup::Value::Code(c)
-            | crate::ops::lookup::Value::String(c)
-            | crate::ops::lookup::Value::Decimal(c)
-            | crate::ops::lookup::Value::DateTime(c) => c.clone(),
-            crate::ops::lookup::Value::Boolean(b) => b.to_string(),
-            crate::ops::lookup::Value::Integer(i) => i.to_string(),
-            crate::ops::lookup::Value::Coding(c) => c.code.clone().unwrap_or_default(),
+            Value::Code(c) | Value::String(c) => c.to_string(),
+            Value::Decimal(c) | Value::DateTime(c) => c.clone(),
+            Value::Boolean(b) => b.to_string(),
+            Value::Integer(i) => i.to_string(),
+            Value::Coding(c) => c.code.clone().unwrap_or_default(),
         };
         let d = p
             .description
             .as_ref()
             .map(|d| format!(" |{d}|"))
             .unwrap_or_default();
-        println!("  {} = {v}{d}", p.code);
+        out.push_str(&format!("\n  {} = {v}{d}", p.code));
     }
-    Ok(ExitCode::SUCCESS)
+    out
 }
 
 /// One input record of a pipeline file: its line and its fields (keys lower-cased, empty

@@ -4,7 +4,7 @@
 
 use super::outcome;
 use crate::ops::Coding;
-use crate::ops::lookup::{LookupProperty, LookupResult, Value as PValue};
+use crate::ops::lookup::{LookupProperty, LookupResult, UseCoding, Value as PValue};
 use crate::ops::subsumes::Outcome;
 use crate::ops::validate::ValidateResult;
 use serde::Serialize;
@@ -27,6 +27,7 @@ enum V<'a> {
     Int(i64),
     Decimal(&'a str),
     Coding(&'a Coding),
+    Use(&'a UseCoding<'a>),
     Parts(Vec<Param<'a>>),
     Resource(Value),
 }
@@ -53,6 +54,7 @@ impl Serialize for Param<'_> {
                 Err(_) => m.serialize_entry("valueString", d)?,
             },
             V::Coding(c) => m.serialize_entry("valueCoding", &CodingJson(c))?,
+            V::Use(c) => m.serialize_entry("valueCoding", &UseJson(c))?,
             V::Parts(p) => m.serialize_entry("part", p)?,
             V::Resource(r) => m.serialize_entry("resource", r)?,
         }
@@ -80,6 +82,21 @@ impl Serialize for CodingJson<'_> {
     }
 }
 
+struct UseJson<'a>(&'a UseCoding<'a>);
+
+impl Serialize for UseJson<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let c = self.0;
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("system", c.system)?;
+        m.serialize_entry("code", &c.code)?;
+        if let Some(d) = c.display {
+            m.serialize_entry("display", d)?;
+        }
+        m.end()
+    }
+}
+
 impl Parameters<'_> {
     /// As a JSON value (for callers that edit or embed it).
     pub fn to_value(&self) -> Value {
@@ -96,7 +113,7 @@ fn p<'a>(name: &'a str, value: V<'a>) -> Param<'a> {
     Param { name, value }
 }
 
-fn value(v: &PValue) -> V<'_> {
+fn value<'a>(v: &'a PValue<'a>) -> V<'a> {
     match v {
         PValue::Code(c) => V::Str("valueCode", c),
         PValue::Coding(c) => V::Coding(c),
@@ -108,7 +125,7 @@ fn value(v: &PValue) -> V<'_> {
     }
 }
 
-fn property<'a>(prop: &'a LookupProperty, part_name: &'a str) -> Param<'a> {
+fn property<'a>(prop: &'a LookupProperty<'a>, part_name: &'a str) -> Param<'a> {
     let mut parts = vec![
         p("code", V::Str("valueCode", &prop.code)),
         p("value", value(&prop.value)),
@@ -123,7 +140,7 @@ fn property<'a>(prop: &'a LookupProperty, part_name: &'a str) -> Param<'a> {
 }
 
 /// `$lookup` output.
-pub fn lookup(r: &LookupResult) -> Parameters<'_> {
+pub fn lookup<'a>(r: &'a LookupResult<'a>) -> Parameters<'a> {
     let mut list = vec![
         p("name", V::Str("valueString", &r.name)),
         p("version", V::Str("valueString", &r.version)),
@@ -137,7 +154,7 @@ pub fn lookup(r: &LookupResult) -> Parameters<'_> {
             parts.push(p("language", V::Str("valueCode", l)));
         }
         if let Some(u) = &d.use_ {
-            parts.push(p("use", V::Coding(u)));
+            parts.push(p("use", V::Use(u)));
         }
         parts.push(p("value", V::Str("valueString", &d.value)));
         list.push(p("designation", V::Parts(parts)));

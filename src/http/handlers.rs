@@ -62,8 +62,10 @@ pub async fn metadata(t: web::Data<Terminology>, req: HttpRequest) -> Reply {
 pub async fn lookup(t: web::Data<Terminology>, req: HttpRequest, body: web::Bytes) -> Reply {
     let p = request::params(&req, &body)?;
     let ctx = request::context(&req, &p)?;
-    let r = ops::lookup::lookup(&t, &ctx, &requests::lookup(&p)?)?;
-    Ok(fhir(&convert::lookup(&r)))
+    let req = requests::lookup(&p)?;
+    Ok(ops::lookup::lookup(&t, &ctx, &req, |r| {
+        fhir(&convert::lookup(r))
+    })?)
 }
 
 /// `GET|POST /CodeSystem/$validate-code`.

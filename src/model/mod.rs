@@ -8,6 +8,7 @@ pub mod sct;
 pub mod uri;
 
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 
 /// The family a code system belongs to; decides which importer built it and which rules apply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Hash)]
@@ -107,6 +108,35 @@ pub struct Designation {
     pub active: bool,
     /// Acceptability per language refset: (refset id, acceptability id).
     pub acceptability: Vec<(String, String)>,
+}
+
+/// What the operations read of a designation, borrowed from where it is held (the in-memory
+/// index) or owned (read from the store, or sent with the request). Reading a concept's
+/// designations this way costs no copy of its terms.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DesignationView<'a> {
+    /// Language code.
+    pub language: Option<Cow<'a, str>>,
+    /// Use: SNOMED description type id, or a FHIR designation use code.
+    pub use_code: Option<Cow<'a, str>>,
+    /// The term.
+    pub term: Cow<'a, str>,
+    /// Active flag.
+    pub active: bool,
+    /// Acceptability per language refset: (refset id, acceptability id).
+    pub acceptability: Cow<'a, [(String, String)]>,
+}
+
+impl From<Designation> for DesignationView<'_> {
+    fn from(d: Designation) -> Self {
+        DesignationView {
+            language: d.language.map(Cow::Owned),
+            use_code: d.use_code.map(Cow::Owned),
+            term: Cow::Owned(d.term),
+            active: d.active,
+            acceptability: Cow::Owned(d.acceptability),
+        }
+    }
 }
 
 /// A property value of a concept.

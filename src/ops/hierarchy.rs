@@ -6,7 +6,8 @@
 //! answered without touching the store (at International scale those were most of a lookup's
 //! random page reads).
 
-use crate::model::{Concept, Designation, Relationship};
+use crate::model::{Concept, Designation, DesignationView, Relationship};
+use std::borrow::Cow;
 // FxHash: the index is probed several times per request with short trusted keys (codes from
 // the store), so SipHash's DoS resistance buys nothing here.
 use rustc_hash::FxHashMap as HashMap;
@@ -43,7 +44,6 @@ struct Desig {
     term: Box<str>,
     language: u16,
     use_code: u16,
-    case_significance: u16,
     acceptability: u16,
     active: bool,
 }
@@ -51,11 +51,22 @@ struct Desig {
 /// No destination (a concrete value).
 const NO_DESTINATION: u32 = u32::MAX;
 
-/// An attribute relationship with the displays of its type and destination.
+/// An active attribute relationship borrowed from the index, with the displays of its type and
+/// destination.
 #[derive(Debug)]
 pub struct Attribute<'a> {
-    /// The relationship.
-    pub rel: Relationship,
+    /// Relationship id.
+    pub id: u64,
+    /// Attribute type id.
+    pub type_id: &'a str,
+    /// Destination concept (absent for concrete values).
+    pub destination: Option<&'a str>,
+    /// Concrete value as written in RF2.
+    pub value: Option<&'a str>,
+    /// Role group.
+    pub group: i64,
+    /// Characteristic type id.
+    pub characteristic: Option<&'a str>,
     /// The attribute type's display.
     pub type_display: Option<&'a str>,
     /// The destination's display (none for concrete values).
@@ -180,7 +191,6 @@ impl Hierarchy {
                 term: Box::from(d.term.as_str()),
                 language: self.small(d.language.as_deref()),
                 use_code: self.small(d.use_code.as_deref()),
-                case_significance: self.small(d.case_significance.as_deref()),
                 acceptability: self.small(Some(&acc)),
                 active: d.active,
             };
@@ -205,8 +215,8 @@ impl Hierarchy {
         self
     }
 
-    /// The designations of a concept, when the index holds them.
-    pub fn designations(&self, code: &str) -> Option<Vec<Designation>> {
+    /// The designations of a concept, borrowed, when the index holds them.
+    pub fn designations(&self, code: &str) -> Option<Vec<DesignationView<'_>>> {
         if !self.with_desigs || self.overflow {
             return None;
         }
@@ -216,18 +226,17 @@ impl Hierarchy {
         Some(
             self.desigs[i as usize]
                 .iter()
-                .map(|d| Designation {
-                    id: d.id.to_string(),
-                    language: self.text(d.language),
-                    use_code: self.text(d.use_code),
-                    term: d.term.to_string(),
-                    case_significance: self.text(d.case_significance),
+                .map(|d| DesignationView {
+                    language: self.str_at(d.language).map(Cow::Borrowed),
+                    use_code: self.str_at(d.use_code).map(Cow::Borrowed),
+                    term: Cow::Borrowed(&d.term),
                     active: d.active,
-                    acceptability: self
-                        .acceptability
-                        .get(d.acceptability as usize)
-                        .cloned()
-                        .unwrap_or_default(),
+                    acceptability: Cow::Borrowed(
+                        self.acceptability
+                            .get(d.acceptability as usize)
+                            .map(Vec::as_slice)
+                            .unwrap_or_default(),
+                    ),
                 })
                 .collect(),
         )
@@ -236,7 +245,19 @@ impl Hierarchy {
     /// The active attribute relationships of a concept (sorted by group, type, destination),
     /// when the index holds them.
     pub fn relationships(&self, code: &str) -> Option<Vec<Relationship>> {
-        Some(self.attributes(code)?.into_iter().map(|a| a.rel).collect())
+        Some(
+            self.attributes(code)?
+                .into_iter()
+                .map(|a| Relationship {
+                    id: a.id.to_string(),
+                    type_id: a.type_id.to_string(),
+                    destination: a.destination.map(str::to_string),
+                    value: a.value.map(str::to_string),
+                    group: a.group,
+                    characteristic: a.characteristic.unwrap_or_default().to_string(),
+                })
+                .collect(),
+        )
     }
 
     /// [`Self::relationships`] with the displays of each type and destination, read by position
@@ -252,15 +273,13 @@ impl Hierarchy {
             self.rels[i as usize]
                 .iter()
                 .map(|r| Attribute {
-                    rel: Relationship {
-                        id: r.id.to_string(),
-                        type_id: self.codes[r.type_id as usize].to_string(),
-                        destination: (r.destination != NO_DESTINATION)
-                            .then(|| self.codes[r.destination as usize].to_string()),
-                        value: r.value.as_deref().map(str::to_string),
-                        group: i64::from(r.group),
-                        characteristic: self.text(r.characteristic).unwrap_or_default(),
-                    },
+                    id: r.id,
+                    type_id: &self.codes[r.type_id as usize],
+                    destination: (r.destination != NO_DESTINATION)
+                        .then(|| &*self.codes[r.destination as usize]),
+                    value: r.value.as_deref(),
+                    group: i64::from(r.group),
+                    characteristic: self.str_at(r.characteristic),
                     type_display: self.display_at(r.type_id),
                     destination_display: (r.destination != NO_DESTINATION)
                         .then(|| self.display_at(r.destination))
@@ -304,7 +323,11 @@ impl Hierarchy {
     }
 
     fn text(&self, i: u16) -> Option<String> {
-        (i != NONE).then(|| self.strings[i as usize].to_string())
+        self.str_at(i).map(str::to_string)
+    }
+
+    fn str_at(&self, i: u16) -> Option<&str> {
+        (i != NONE).then(|| &*self.strings[i as usize])
     }
 
     fn record(&self, code: &str) -> Option<&Record> {

@@ -5,7 +5,7 @@
 
 use super::Result;
 use super::source::Source;
-use crate::model::{Concept, Designation, Family, sct};
+use crate::model::{Concept, DesignationView, Family, sct};
 
 /// Parses an `Accept-Language` header into tags by descending quality.
 pub fn parse_accept_language(header: &str) -> Vec<String> {
@@ -36,7 +36,7 @@ pub fn parse_accept_language(header: &str) -> Vec<String> {
 pub fn display(
     source: &dyn Source,
     concept: &Concept,
-    designations: &[Designation],
+    designations: &[DesignationView],
     tags: &[String],
     default: &str,
 ) -> Result<Option<String>> {
@@ -53,7 +53,7 @@ pub fn display(
                             .any(|(r, a)| r == &refset && a == sct::PREFERRED)
                 })
             {
-                return Ok(Some(d.term.clone()));
+                return Ok(Some(d.term.to_string()));
             }
         } else {
             let primary = tag.split('-').next().unwrap_or(tag);
@@ -74,7 +74,7 @@ pub fn display(
                 {
                     return Ok(concept.display.clone());
                 }
-                return Ok(Some(d.term.clone()));
+                return Ok(Some(d.term.to_string()));
             }
         }
     }

@@ -5,9 +5,10 @@
 //! ICD-10 adds kind and every rubric; FHIR CodeSystems return their declared properties.
 
 use super::engine::{RequestContext, Terminology};
-use super::source::Source;
+use super::source::{Linked, Source};
 use super::{Coding, Error, Result, language, resolve};
-use crate::model::{Family, Relationship, sct};
+use crate::model::{Family, sct};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// A `$lookup` request in domain terms.
@@ -23,15 +24,15 @@ pub struct LookupRequest {
     pub properties: Vec<String>,
 }
 
-/// A property value.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub enum Value {
+/// A property value. Text borrows from the code system version where it is held in memory.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value<'a> {
     /// `valueCode`
-    Code(String),
+    Code(Cow<'a, str>),
     /// `valueCoding`
     Coding(Coding),
     /// `valueString`
-    String(String),
+    String(Cow<'a, str>),
     /// `valueBoolean`
     Boolean(bool),
     /// `valueInteger`
@@ -43,32 +44,43 @@ pub enum Value {
 }
 
 /// One property of the answer.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct LookupProperty {
+#[derive(Debug, Clone, PartialEq)]
+pub struct LookupProperty<'a> {
     /// Property code.
-    pub code: String,
+    pub code: Cow<'a, str>,
     /// Value.
-    pub value: Value,
+    pub value: Value<'a>,
     /// Human description (e.g. the display of a coded value).
-    pub description: Option<String>,
+    pub description: Option<Cow<'a, str>>,
     /// Sub-properties (e.g. the role group of an attribute).
-    pub sub: Vec<LookupProperty>,
+    pub sub: Vec<LookupProperty<'a>>,
+}
+
+/// The use of a designation as a coding (its system and display are fixed strings).
+#[derive(Debug, Clone, PartialEq)]
+pub struct UseCoding<'a> {
+    /// Code system URL.
+    pub system: &'static str,
+    /// Code.
+    pub code: Cow<'a, str>,
+    /// Display, when the code is a known SNOMED CT description type.
+    pub display: Option<&'static str>,
 }
 
 /// One designation of the answer.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct LookupDesignation {
+#[derive(Debug, Clone, PartialEq)]
+pub struct LookupDesignation<'a> {
     /// Language.
-    pub language: Option<String>,
+    pub language: Option<Cow<'a, str>>,
     /// Use.
-    pub use_: Option<Coding>,
+    pub use_: Option<UseCoding<'a>>,
     /// Term.
-    pub value: String,
+    pub value: Cow<'a, str>,
 }
 
 /// The `$lookup` answer.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct LookupResult {
+#[derive(Debug, Clone, PartialEq)]
+pub struct LookupResult<'a> {
     /// Code system name.
     pub name: String,
     /// Code system version.
@@ -76,12 +88,12 @@ pub struct LookupResult {
     /// Display in the chosen language.
     pub display: Option<String>,
     /// Designations.
-    pub designations: Vec<LookupDesignation>,
+    pub designations: Vec<LookupDesignation<'a>>,
     /// Properties.
-    pub properties: Vec<LookupProperty>,
+    pub properties: Vec<LookupProperty<'a>>,
 }
 
-fn prop(code: &str, value: Value) -> LookupProperty {
+fn prop<'a>(code: impl Into<Cow<'a, str>>, value: Value<'a>) -> LookupProperty<'a> {
     LookupProperty {
         code: code.into(),
         value,
@@ -90,10 +102,26 @@ fn prop(code: &str, value: Value) -> LookupProperty {
     }
 }
 
-/// Runs `$lookup`.
-pub fn lookup(t: &Terminology, ctx: &RequestContext, req: &LookupRequest) -> Result<LookupResult> {
+/// Runs `$lookup` and hands the answer to `answer`. The answer borrows from the resolved code
+/// system version (its in-memory index), which lives only for this call, so the caller
+/// converts or prints it inside `answer` instead of receiving copies of every term.
+pub fn lookup<R>(
+    t: &Terminology,
+    ctx: &RequestContext,
+    req: &LookupRequest,
+    answer: impl FnOnce(&LookupResult<'_>) -> R,
+) -> Result<R> {
     let source = resolve::code_system(t, ctx, &req.system, req.version.as_deref())?;
-    let meta = source.meta().clone();
+    Ok(answer(&build(t, ctx, req, source.as_ref())?))
+}
+
+fn build<'s>(
+    t: &Terminology,
+    ctx: &RequestContext,
+    req: &LookupRequest,
+    source: &'s dyn Source,
+) -> Result<LookupResult<'s>> {
+    let meta = source.meta();
     let concept = source.concept(&req.code)?.ok_or_else(|| {
         Error::NotFound(format!(
             "Unable to find code '{}' in {} version {}",
@@ -102,7 +130,7 @@ pub fn lookup(t: &Terminology, ctx: &RequestContext, req: &LookupRequest) -> Res
     })?;
     let designations = source.designations(&req.code)?;
     let display = language::display(
-        source.as_ref(),
+        source,
         &concept,
         &designations,
         &ctx.languages,
@@ -131,13 +159,14 @@ pub fn lookup(t: &Terminology, ctx: &RequestContext, req: &LookupRequest) -> Res
     if wanted("inactive") {
         properties.push(prop("inactive", Value::Boolean(!concept.active)));
     }
+    // Moved, not copied: the display above was the last reader.
     let out_designations = designations
-        .iter()
+        .into_iter()
         .filter(|d| d.active)
         .map(|d| LookupDesignation {
-            language: d.language.clone(),
-            use_: d.use_code.as_ref().map(|u| use_coding(meta.family, u)),
-            value: d.term.clone(),
+            use_: d.use_code.map(|u| use_coding(meta.family, u)),
+            language: d.language,
+            value: d.term,
         })
         .collect();
     match (meta.family, source.store_id()) {
@@ -146,22 +175,15 @@ pub fn lookup(t: &Terminology, ctx: &RequestContext, req: &LookupRequest) -> Res
                 listed: &wanted,
                 asked: &asked,
             };
-            snomed_properties(
-                t,
-                source.as_ref(),
-                cs,
-                &concept,
-                &parents,
-                &wants,
-                &mut properties,
-            )?
+            snomed_properties(t, source, cs, &concept, &parents, &wants, &mut properties)?
         }
         _ => {
             for p in source.properties(&req.code)? {
                 if matches!(p.name.as_str(), "parent" | "child" | "inactive") || !wanted(&p.name) {
                     continue;
                 }
-                properties.push(prop(&p.name, typed(&p.kind, &p.value)));
+                let value = typed(&p.kind, p.value);
+                properties.push(prop(p.name, value));
             }
         }
     }
@@ -178,18 +200,18 @@ pub fn lookup(t: &Terminology, ctx: &RequestContext, req: &LookupRequest) -> Res
     })
 }
 
-fn typed(kind: &str, v: &str) -> Value {
+fn typed(kind: &str, v: String) -> Value<'static> {
     match kind {
-        "code" => Value::Code(v.into()),
+        "code" => Value::Code(Cow::Owned(v)),
         "boolean" => Value::Boolean(v == "true"),
         "integer" => v
             .parse()
             .map(Value::Integer)
-            .unwrap_or_else(|_| Value::String(v.into())),
-        "decimal" => Value::Decimal(v.into()),
-        "dateTime" => Value::DateTime(v.into()),
-        "Coding" => serde_json::from_str::<serde_json::Value>(v)
-            .map(|j| {
+            .unwrap_or(Value::String(Cow::Owned(v))),
+        "decimal" => Value::Decimal(v),
+        "dateTime" => Value::DateTime(v),
+        "Coding" => match serde_json::from_str::<serde_json::Value>(&v) {
+            Ok(j) => {
                 let s = |k: &str| j.get(k).and_then(|x| x.as_str()).map(str::to_string);
                 Value::Coding(Coding {
                     system: s("system"),
@@ -197,33 +219,33 @@ fn typed(kind: &str, v: &str) -> Value {
                     code: s("code"),
                     display: s("display"),
                 })
-            })
-            .unwrap_or_else(|_| Value::String(v.into())),
-        _ => Value::String(v.into()),
+            }
+            Err(_) => Value::String(Cow::Owned(v)),
+        },
+        _ => Value::String(Cow::Owned(v)),
     }
 }
 
 /// The use coding of a designation: SNOMED CT description types, else the FHIR designation-use
 /// code system (or the ICD rubric kind).
-pub fn use_coding(family: Family, code: &str) -> Coding {
+pub fn use_coding(family: Family, code: Cow<'_, str>) -> UseCoding<'_> {
     if family == Family::Snomed {
-        let display = match code {
+        let display = match &*code {
             sct::FSN => Some("Fully specified name"),
             sct::SYNONYM => Some("Synonym"),
             sct::DEFINITION => Some("Definition"),
             _ => None,
         };
-        return Coding {
-            system: Some(crate::model::uri::SNOMED.into()),
-            code: Some(code.into()),
-            display: display.map(str::to_string),
-            version: None,
+        return UseCoding {
+            system: crate::model::uri::SNOMED,
+            code,
+            display,
         };
     }
-    Coding {
-        system: Some("http://terminology.hl7.org/CodeSystem/designation-usage".into()),
-        code: Some(code.into()),
-        ..Default::default()
+    UseCoding {
+        system: "http://terminology.hl7.org/CodeSystem/designation-usage",
+        code,
+        display: None,
     }
 }
 
@@ -236,107 +258,117 @@ struct Wanted<'a> {
 }
 
 /// An attribute relationship with the displays of its type and destination.
-struct Attr {
-    rel: Relationship,
-    type_display: Option<String>,
-    destination_display: Option<String>,
+struct Attr<'a> {
+    type_id: Cow<'a, str>,
+    destination: Option<Cow<'a, str>>,
+    value: Option<Cow<'a, str>>,
+    group: i64,
+    type_display: Option<Cow<'a, str>>,
+    destination_display: Option<Cow<'a, str>>,
 }
 
-fn attributes(t: &Terminology, source: &dyn Source, cs: i64, code: &str) -> Result<Vec<Attr>> {
-    let attrs = if let Some(held) = t.hierarchy(cs)?.attributes(code) {
+/// The active attribute relationships (not is-a) of a concept: from memory when the version's
+/// index holds them, else from the store.
+fn attributes<'s>(
+    t: &Terminology,
+    source: &'s dyn Source,
+    cs: i64,
+    code: &str,
+) -> Result<Vec<Attr<'s>>> {
+    let attrs = if let Some(held) = source.attributes(code)? {
         held.into_iter()
             .map(|a| Attr {
-                rel: a.rel,
-                type_display: a.type_display.map(str::to_string),
-                destination_display: a.destination_display.map(str::to_string),
+                type_id: Cow::Borrowed(a.type_id),
+                destination: a.destination.map(Cow::Borrowed),
+                value: a.value.map(Cow::Borrowed),
+                group: a.group,
+                type_display: a.type_display.map(Cow::Borrowed),
+                destination_display: a.destination_display.map(Cow::Borrowed),
             })
             .collect()
     } else {
         let mut out = Vec::new();
         for rel in t.with_store(|s| Ok(s.relationships(cs, code)?))? {
             let destination_display = match &rel.destination {
-                Some(d) => source.display(d)?,
+                Some(d) => source.display(d)?.map(Cow::Owned),
                 None => None,
             };
             out.push(Attr {
-                type_display: source.display(&rel.type_id)?,
+                type_display: source.display(&rel.type_id)?.map(Cow::Owned),
+                type_id: Cow::Owned(rel.type_id),
+                destination: rel.destination.map(Cow::Owned),
+                value: rel.value.map(Cow::Owned),
+                group: rel.group,
                 destination_display,
-                rel,
             });
         }
         out
     };
     Ok(attrs
         .into_iter()
-        .filter(|a| a.rel.type_id != sct::IS_A)
+        .filter(|a| a.type_id != sct::IS_A)
         .collect())
 }
 
-fn snomed_properties(
+fn snomed_properties<'s>(
     t: &Terminology,
-    source: &dyn Source,
+    source: &'s dyn Source,
     cs: i64,
     concept: &crate::model::Concept,
-    parents: &[(String, Option<String>)],
+    parents: &[Linked<'s>],
     wanted: &Wanted,
-    out: &mut Vec<LookupProperty>,
+    out: &mut Vec<LookupProperty<'s>>,
 ) -> Result<()> {
     let defined = concept.definition_status.as_deref() == Some(sct::DEFINED);
     if (wanted.listed)("sufficientlyDefined") {
         out.push(prop("sufficientlyDefined", Value::Boolean(defined)));
     }
     if (wanted.listed)("moduleId") {
-        out.push(prop(
-            "moduleId",
-            Value::Code(concept.module.clone().unwrap_or_default()),
-        ));
+        let module = concept.module.clone().unwrap_or_default();
+        out.push(prop("moduleId", Value::Code(Cow::Owned(module))));
     }
     if (wanted.listed)("effectiveTime") {
-        out.push(prop(
-            "effectiveTime",
-            Value::String(concept.effective_time.clone().unwrap_or_default()),
-        ));
+        let date = concept.effective_time.clone().unwrap_or_default();
+        out.push(prop("effectiveTime", Value::String(Cow::Owned(date))));
     }
     let attrs = attributes(t, source, cs, &concept.code)?;
     for a in &attrs {
-        let r = &a.rel;
-        if !(wanted.listed)(&r.type_id) {
+        if !(wanted.listed)(&a.type_id) {
             continue;
         }
-        let value = match (&r.destination, &r.value) {
+        let value = match (&a.destination, &a.value) {
             (Some(d), _) => Value::Code(d.clone()),
             (None, Some(v)) => concrete(v),
             (None, None) => continue,
         };
         out.push(LookupProperty {
-            code: r.type_id.clone(),
+            code: a.type_id.clone(),
             value,
-            description: r
+            description: a
                 .destination
                 .as_ref()
                 .map(|_| a.destination_display.clone().unwrap_or_default()),
-            sub: vec![prop("group", Value::Integer(r.group))],
+            sub: vec![prop("group", Value::Integer(a.group))],
         });
     }
-    if (wanted.asked)("normalFormTerse") {
-        out.push(prop(
-            "normalFormTerse",
-            Value::String(normal_form(defined, parents, &attrs, false)),
-        ));
+    for (name, terms) in [("normalFormTerse", false), ("normalForm", true)] {
+        if (wanted.asked)(name) {
+            let form = normal_form(defined, parents, &attrs, terms);
+            out.push(prop(name, Value::String(Cow::Owned(form))));
+        }
     }
-    if (wanted.asked)("normalForm") {
-        out.push(prop(
-            "normalForm",
-            Value::String(normal_form(defined, parents, &attrs, true)),
-        ));
-    }
-    let term = |code: &str| -> Result<String> { Ok(source.display(code)?.unwrap_or_default()) };
+    let term = |code: &str| -> Result<Option<Cow<'s, str>>> {
+        Ok(source
+            .display(code)?
+            .filter(|s| !s.is_empty())
+            .map(Cow::Owned))
+    };
     if !concept.active {
         for (refset, value) in t.with_store(|s| Ok(s.attribute_values(cs, &concept.code)?))? {
             if refset == sct::CONCEPT_INACTIVATION && (wanted.listed)("inactivationReason") {
                 out.push(LookupProperty {
-                    description: Some(term(&value)?).filter(|s| !s.is_empty()),
-                    ..prop("inactivationReason", Value::Code(value))
+                    description: term(&value)?,
+                    ..prop("inactivationReason", Value::Code(Cow::Owned(value)))
                 });
             }
         }
@@ -346,8 +378,8 @@ fn snomed_properties(
                 .unwrap_or_else(|| a.refset.clone());
             if (wanted.listed)(&name) || (wanted.listed)("association") {
                 out.push(LookupProperty {
-                    description: Some(term(&a.target)?).filter(|s| !s.is_empty()),
-                    ..prop(&name, Value::Code(a.target))
+                    description: term(&a.target)?,
+                    ..prop(name, Value::Code(Cow::Owned(a.target)))
                 });
             }
         }
@@ -356,26 +388,24 @@ fn snomed_properties(
 }
 
 /// RF2 concrete values: `#12.5` numbers, `"text"` strings.
-fn concrete(v: &str) -> Value {
+fn concrete<'a>(v: &Cow<'a, str>) -> Value<'a> {
     if let Some(n) = v.strip_prefix('#') {
         return match n.parse::<i64>() {
             Ok(i) => Value::Integer(i),
             Err(_) => Value::Decimal(n.to_string()),
         };
     }
-    Value::String(v.trim_matches('"').to_string())
+    match v {
+        Cow::Borrowed(b) => Value::String(Cow::Borrowed(b.trim_matches('"'))),
+        Cow::Owned(o) => Value::String(Cow::Owned(o.trim_matches('"').to_string())),
+    }
 }
 
 /// SNOMED CT compositional grammar normal form from the stated-or-inferred view: definition
 /// status, focus concepts (parents), then ungrouped attributes and `{ }` role groups; with
 /// `terms`, each id is followed by `|display|`.
-fn normal_form(
-    defined: bool,
-    parents: &[(String, Option<String>)],
-    attrs: &[Attr],
-    terms: bool,
-) -> String {
-    let name = |code: &str, display: &Option<String>| {
+fn normal_form(defined: bool, parents: &[Linked], attrs: &[Attr], terms: bool) -> String {
+    let name = |code: &str, display: &Option<Cow<str>>| {
         if terms {
             format!("{code}|{}|", display.as_deref().unwrap_or_default())
         } else {
@@ -392,15 +422,14 @@ fn normal_form(
     );
     let mut groups: BTreeMap<i64, Vec<String>> = BTreeMap::new();
     for a in attrs {
-        let r = &a.rel;
-        let value = match (&r.destination, &r.value) {
+        let value = match (&a.destination, &a.value) {
             (Some(d), _) => name(d, &a.destination_display),
-            (None, Some(v)) => v.clone(),
+            (None, Some(v)) => v.to_string(),
             _ => continue,
         };
-        groups.entry(r.group).or_default().push(format!(
+        groups.entry(a.group).or_default().push(format!(
             "{} = {}",
-            name(&r.type_id, &a.type_display),
+            name(&a.type_id, &a.type_display),
             value
         ));
     }

@@ -4,8 +4,10 @@
 
 use super::Result;
 use super::engine::Terminology;
+use super::hierarchy::Attribute;
 use super::memory::MemCodeSystem;
-use crate::model::{CodeSystemVersion, Concept, Designation, Family, Property};
+use crate::model::{CodeSystemVersion, Concept, DesignationView, Family, Property};
+use std::borrow::Cow;
 use std::sync::Arc;
 
 /// A code system version the operations can read.
@@ -15,7 +17,7 @@ pub trait Source {
     /// One concept.
     fn concept(&self, code: &str) -> Result<Option<Concept>>;
     /// Its designations.
-    fn designations(&self, code: &str) -> Result<Vec<Designation>>;
+    fn designations(&self, code: &str) -> Result<Vec<DesignationView<'_>>>;
     /// Its properties.
     fn properties(&self, code: &str) -> Result<Vec<Property>>;
     /// Direct parents.
@@ -33,7 +35,7 @@ pub trait Source {
         Ok(self.concept(code)?.and_then(|c| c.display))
     }
     /// Direct parents (`up`) or children with their default displays, sorted by code.
-    fn linked(&self, code: &str, up: bool) -> Result<Vec<(String, Option<String>)>> {
+    fn linked(&self, code: &str, up: bool) -> Result<Vec<Linked<'_>>> {
         let codes = if up {
             self.parents(code)?
         } else {
@@ -43,9 +45,14 @@ pub trait Source {
             .into_iter()
             .map(|c| {
                 let d = self.display(&c)?;
-                Ok((c, d))
+                Ok((Cow::Owned(c), d.map(Cow::Owned)))
             })
             .collect()
+    }
+    /// The active SNOMED CT attribute relationships of a concept when they are held in memory
+    /// (`None`: read them from the store).
+    fn attributes(&self, _code: &str) -> Result<Option<Vec<Attribute<'_>>>> {
+        Ok(None)
     }
     /// True when the concept may not be used in data (ICD chapters/blocks, `notSelectable`;
     /// SNOMED CT has no abstract concepts).
@@ -66,6 +73,9 @@ pub trait Source {
             .any(|p| p.name == "notSelectable" && p.value == "true"))
     }
 }
+
+/// A code with its display, borrowed when the version is held in memory.
+pub type Linked<'a> = (Cow<'a, str>, Option<Cow<'a, str>>);
 
 /// A version held in the store.
 pub struct StoreSource<'a> {
@@ -110,12 +120,17 @@ impl Source for StoreSource<'_> {
         }
         self.engine.with_store(|s| Ok(s.concept(self.cs.id, code)?))
     }
-    fn designations(&self, code: &str) -> Result<Vec<Designation>> {
+    fn designations(&self, code: &str) -> Result<Vec<DesignationView<'_>>> {
         if let Some(d) = self.index()?.designations(code) {
             return Ok(d);
         }
-        self.engine
-            .with_store(|s| Ok(s.designations(self.cs.id, code)?))
+        let owned = self
+            .engine
+            .with_store(|s| Ok(s.designations(self.cs.id, code)?))?;
+        Ok(owned.into_iter().map(DesignationView::from).collect())
+    }
+    fn attributes(&self, code: &str) -> Result<Option<Vec<Attribute<'_>>>> {
+        Ok(self.index()?.attributes(code))
     }
     fn properties(&self, code: &str) -> Result<Vec<Property>> {
         self.engine
@@ -143,7 +158,7 @@ impl Source for StoreSource<'_> {
         }
         Ok(self.concept(code)?.and_then(|c| c.display))
     }
-    fn linked(&self, code: &str, up: bool) -> Result<Vec<(String, Option<String>)>> {
+    fn linked(&self, code: &str, up: bool) -> Result<Vec<Linked<'_>>> {
         let h = self.index()?;
         if !h.has_records() {
             // Rows are in the store: look each display up there.
@@ -154,12 +169,12 @@ impl Source for StoreSource<'_> {
             };
             return codes
                 .into_iter()
-                .map(|c| Ok((c.to_string(), self.display(c)?)))
+                .map(|c| Ok((Cow::Borrowed(c), self.display(c)?.map(Cow::Owned))))
                 .collect();
         }
         Ok(h.linked(code, up)
             .into_iter()
-            .map(|(c, d)| (c.to_string(), d.map(str::to_string)))
+            .map(|(c, d)| (Cow::Borrowed(c), d.map(Cow::Borrowed)))
             .collect())
     }
     fn subsumes(&self, a: &str, b: &str) -> Result<bool> {
@@ -204,8 +219,12 @@ impl Source for MemSource {
     fn concept(&self, code: &str) -> Result<Option<Concept>> {
         Ok(self.0.concepts.get(code).map(|c| c.concept.clone()))
     }
-    fn designations(&self, code: &str) -> Result<Vec<Designation>> {
-        Ok(self.field(code, |c| &c.designations))
+    fn designations(&self, code: &str) -> Result<Vec<DesignationView<'_>>> {
+        Ok(self
+            .field(code, |c| &c.designations)
+            .into_iter()
+            .map(DesignationView::from)
+            .collect())
     }
     fn properties(&self, code: &str) -> Result<Vec<Property>> {
         Ok(self.field(code, |c| &c.properties))

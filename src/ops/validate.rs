@@ -298,7 +298,7 @@ fn one(
         let mut valid: Vec<String> = designations
             .iter()
             .filter(|d| d.active)
-            .map(|d| d.term.clone())
+            .map(|d| d.term.to_string())
             .collect();
         if let Some(d) = &concept.display {
             valid.insert(0, d.clone());
