@@ -1,14 +1,12 @@
-//! Operation results → FHIR `Parameters`, serialized straight from borrowed results (no
+//! Operation results → FHIR `Parameters`, written as JSON straight from borrowed results (no
 //! intermediate `serde_json::Value` tree: building one cost a quarter of a SNOMED CT
-//! `$lookup`).
+//! `$lookup`; see [`super::json`] for why not serde_json's serializer either).
 
-use super::outcome;
+use super::{json, outcome};
 use crate::ops::Coding;
 use crate::ops::lookup::{LookupProperty, LookupResult, UseCoding, Value as PValue};
 use crate::ops::subsumes::Outcome;
 use crate::ops::validate::ValidateResult;
-use serde::Serialize;
-use serde::ser::{SerializeMap, Serializer};
 use serde_json::{Value, json};
 
 /// A `Parameters` resource ready to serialize.
@@ -32,81 +30,96 @@ enum V<'a> {
     Resource(Value),
 }
 
-impl Serialize for Parameters<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(Some(2))?;
-        m.serialize_entry("resourceType", "Parameters")?;
-        m.serialize_entry("parameter", &self.0)?;
-        m.end()
-    }
-}
-
-impl Serialize for Param<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(Some(2))?;
-        m.serialize_entry("name", self.name)?;
-        match &self.value {
-            V::Str(key, v) => m.serialize_entry(key, v)?,
-            V::Bool(b) => m.serialize_entry("valueBoolean", b)?,
-            V::Int(i) => m.serialize_entry("valueInteger", i)?,
-            V::Decimal(d) => match d.parse::<f64>() {
-                Ok(f) => m.serialize_entry("valueDecimal", &f)?,
-                Err(_) => m.serialize_entry("valueString", d)?,
-            },
-            V::Coding(c) => m.serialize_entry("valueCoding", &CodingJson(c))?,
-            V::Use(c) => m.serialize_entry("valueCoding", &UseJson(c))?,
-            V::Parts(p) => m.serialize_entry("part", p)?,
-            V::Resource(r) => m.serialize_entry("resource", r)?,
-        }
-        m.end()
-    }
-}
-
-struct CodingJson<'a>(&'a Coding);
-
-impl Serialize for CodingJson<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let c = self.0;
-        let mut m = s.serialize_map(None)?;
-        for (k, v) in [
-            ("system", &c.system),
-            ("version", &c.version),
-            ("code", &c.code),
-            ("display", &c.display),
-        ] {
-            if let Some(v) = v {
-                m.serialize_entry(k, v)?;
-            }
-        }
-        m.end()
-    }
-}
-
-struct UseJson<'a>(&'a UseCoding<'a>);
-
-impl Serialize for UseJson<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let c = self.0;
-        let mut m = s.serialize_map(None)?;
-        m.serialize_entry("system", c.system)?;
-        m.serialize_entry("code", &c.code)?;
-        if let Some(d) = c.display {
-            m.serialize_entry("display", d)?;
-        }
-        m.end()
-    }
-}
-
 impl Parameters<'_> {
+    /// The resource as FHIR JSON.
+    pub fn to_json(&self) -> Vec<u8> {
+        // Sized for a typical SNOMED CT $lookup so the buffer is not regrown (and copied).
+        let mut out = Vec::with_capacity(8 * 1024);
+        out.extend_from_slice(br#"{"resourceType":"Parameters","parameter":"#);
+        write_list(&mut out, &self.0);
+        out.push(b'}');
+        out
+    }
+
     /// As a JSON value (for callers that edit or embed it).
     pub fn to_value(&self) -> Value {
-        serde_json::to_value(self).unwrap_or(Value::Null)
+        serde_json::from_slice(&self.to_json()).unwrap_or(Value::Null)
     }
 }
 
-/// Coding JSON without empty members.
-pub fn coding(c: &Coding) -> Value {
-    serde_json::to_value(CodingJson(c)).unwrap_or(Value::Null)
+fn write_list(out: &mut Vec<u8>, params: &[Param]) {
+    out.push(b'[');
+    for (i, p) in params.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        p.write(out);
+    }
+    out.push(b']');
+}
+
+impl Param<'_> {
+    fn write(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(br#"{"name":"#);
+        json::string(out, self.name);
+        match &self.value {
+            V::Str(k, v) => {
+                json::key(out, k);
+                json::string(out, v);
+            }
+            V::Bool(b) => {
+                json::key(out, "valueBoolean");
+                out.extend_from_slice(if *b { b"true" } else { b"false" });
+            }
+            V::Int(i) => {
+                json::key(out, "valueInteger");
+                out.extend_from_slice(i.to_string().as_bytes());
+            }
+            V::Decimal(d) => match d.parse::<f64>() {
+                Ok(f) => {
+                    json::key(out, "valueDecimal");
+                    // serde_json's float format (shortest round-trip; null if not finite)
+                    let _ = serde_json::to_writer(&mut *out, &f);
+                }
+                Err(_) => {
+                    json::key(out, "valueString");
+                    json::string(out, d);
+                }
+            },
+            V::Coding(c) => {
+                json::key(out, "valueCoding");
+                json::string_object(
+                    out,
+                    &[
+                        ("system", c.system.as_deref()),
+                        ("version", c.version.as_deref()),
+                        ("code", c.code.as_deref()),
+                        ("display", c.display.as_deref()),
+                    ],
+                );
+            }
+            V::Use(c) => {
+                json::key(out, "valueCoding");
+                json::string_object(
+                    out,
+                    &[
+                        ("system", Some(c.system)),
+                        ("code", Some(&c.code)),
+                        ("display", c.display),
+                    ],
+                );
+            }
+            V::Parts(p) => {
+                json::key(out, "part");
+                write_list(out, p);
+            }
+            V::Resource(r) => {
+                json::key(out, "resource");
+                let _ = serde_json::to_writer(&mut *out, r);
+            }
+        }
+        out.push(b'}');
+    }
 }
 
 fn p<'a>(name: &'a str, value: V<'a>) -> Param<'a> {

@@ -6,6 +6,7 @@
 
 pub mod capability;
 pub mod convert;
+pub mod json;
 pub mod outcome;
 pub mod params;
 pub mod requests;

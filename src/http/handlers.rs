@@ -11,11 +11,10 @@ use serde_json::Value;
 type Reply = Result<HttpResponse, ApiError>;
 
 fn fhir(v: &impl serde::Serialize) -> HttpResponse {
-    // Sized for a typical SNOMED CT $lookup so the buffer is not regrown (and copied) ~6 times.
-    let mut body = Vec::with_capacity(8 * 1024);
-    if serde_json::to_writer(&mut body, v).is_err() {
-        body.clear();
-    }
+    fhir_json(serde_json::to_vec(v).unwrap_or_default())
+}
+
+fn fhir_json(body: Vec<u8>) -> HttpResponse {
     HttpResponse::Ok().content_type(FHIR_JSON).body(body)
 }
 
@@ -64,7 +63,7 @@ pub async fn lookup(t: web::Data<Terminology>, req: HttpRequest, body: web::Byte
     let ctx = request::context(&req, &p)?;
     let req = requests::lookup(&p)?;
     Ok(ops::lookup::lookup(&t, &ctx, &req, |r| {
-        fhir(&convert::lookup(r))
+        fhir_json(convert::lookup(r).to_json())
     })?)
 }
 
@@ -77,7 +76,7 @@ pub async fn validate_code_system(
     let p = request::params(&req, &body)?;
     let ctx = request::context(&req, &p)?;
     let r = ops::validate::validate(&t, &ctx, &requests::validate_code_system(&p)?)?;
-    Ok(fhir(&convert::validate(&r)))
+    Ok(fhir_json(convert::validate(&r).to_json()))
 }
 
 /// `GET|POST /ValueSet/$validate-code`.
@@ -90,7 +89,7 @@ pub async fn validate_value_set(
     let ctx = request::context(&req, &p)?;
     let vreq = requests::validate_value_set(&t, &ctx, &p)?;
     let r = ops::validate::validate(&t, &ctx, &vreq)?;
-    Ok(fhir(&convert::validate(&r)))
+    Ok(fhir_json(convert::validate(&r).to_json()))
 }
 
 /// `GET|POST /CodeSystem/$subsumes`.
@@ -255,5 +254,5 @@ pub async fn translate(t: web::Data<Terminology>, req: HttpRequest, body: web::B
     let p = request::params(&req, &body)?;
     let ctx = request::context(&req, &p)?;
     let r = ops::translate::translate(&t, &ctx, &requests::translate(&p)?)?;
-    Ok(fhir(&convert::translate(&r)))
+    Ok(fhir_json(convert::translate(&r).to_json()))
 }
