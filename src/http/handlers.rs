@@ -33,7 +33,7 @@ pub async fn health() -> HttpResponse {
 /// `GET /metadata[?mode=terminology]`.
 pub async fn metadata(t: web::Data<Terminology>, req: HttpRequest) -> Reply {
     request::check_format(&req)?;
-    let pairs = request::query_pairs(&req)?;
+    let pairs = request::query_pairs(&req);
     let date = crate::import::manifest::now_rfc3339();
     match pairs
         .iter()
@@ -121,8 +121,8 @@ pub async fn search(t: web::Data<Terminology>, req: HttpRequest, path: web::Path
     request::check_format(&req)?;
     let ty = path.into_inner();
     let table = resource_type(&ty)?;
-    let p = crate::fhir::params::Params::from_query(request::query_pairs(&req)?);
-    let count: i64 = match request::query_pairs(&req)?
+    let p = crate::fhir::params::Params::from_query(request::query_pairs(&req));
+    let count: i64 = match request::query_pairs(&req)
         .into_iter()
         .find(|(k, _)| k == "_count")
     {

@@ -13,20 +13,17 @@ use actix_web::middleware::Next;
 use actix_web::{HttpRequest, web};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// Query pairs of a request.
-pub fn query_pairs(req: &HttpRequest) -> Result<Vec<(String, String)>, ApiError> {
-    serde_urlencoded::from_str(req.query_string()).map_err(|e| {
-        ApiError::http(
-            StatusCode::BAD_REQUEST,
-            "invalid",
-            format!("malformed query string: {e}"),
-        )
-    })
+/// Query pairs of a request, percent-decoded (`+` as space; bytes that are not UTF-8 become
+/// U+FFFD, as browsers and serde_urlencoded do, so a query can never fail to parse).
+pub fn query_pairs(req: &HttpRequest) -> Vec<(String, String)> {
+    form_urlencoded::parse(req.query_string().as_bytes())
+        .into_owned()
+        .collect()
 }
 
 /// Rejects `_format` values and `Accept` headers asking for anything but FHIR JSON.
 pub fn check_format(req: &HttpRequest) -> Result<(), ApiError> {
-    check_format_in(req, &query_pairs(req)?)
+    check_format_in(req, &query_pairs(req))
 }
 
 /// [`check_format`] with the query already parsed.
@@ -72,7 +69,7 @@ fn check_format_in(req: &HttpRequest, pairs: &[(String, String)]) -> Result<(), 
 
 /// Operation parameters from a GET query or a POST body (Parameters resource or a form).
 pub fn params(req: &HttpRequest, body: &web::Bytes) -> Result<Params, ApiError> {
-    let query = query_pairs(req)?;
+    let query = query_pairs(req);
     check_format_in(req, &query)?;
     if req.method() != Method::POST {
         return Ok(Params::from_query(query));
