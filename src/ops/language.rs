@@ -6,6 +6,7 @@
 use super::Result;
 use super::source::Source;
 use crate::model::{Concept, DesignationView, Family, sct};
+use std::borrow::Cow;
 
 /// Parses an `Accept-Language` header into tags by descending quality.
 pub fn parse_accept_language(header: &str) -> Vec<String> {
@@ -45,13 +46,7 @@ pub fn display(
     for tag in all {
         if source.meta().family == Family::Snomed {
             if let Some(refset) = sct::language_refset(tag)
-                && let Some(d) = designations.iter().find(|d| {
-                    d.active
-                        && d.use_code.as_deref() == Some(sct::SYNONYM)
-                        && d.acceptability
-                            .iter()
-                            .any(|(r, a)| r == &refset && a == sct::PREFERRED)
-                })
+                && let Some(d) = designations.iter().find(|d| preferred_in(d, &refset))
             {
                 return Ok(Some(d.term.to_string()));
             }
@@ -79,6 +74,66 @@ pub fn display(
         }
     }
     Ok(concept.display.clone())
+}
+
+/// True when `d` is the active synonym preferred in the SNOMED CT language refset `refset`.
+fn preferred_in(d: &DesignationView, refset: &str) -> bool {
+    d.active
+        && d.use_code.as_deref() == Some(sct::SYNONYM)
+        && d.acceptability
+            .iter()
+            .any(|(r, a)| r == refset && a == sct::PREFERRED)
+}
+
+/// The SNOMED CT dialect of a request, for the terms shown next to related codes (parents,
+/// children, attribute values, normal forms): the language refsets of the requested tags, then
+/// of the server default, in order. Stored displays are the en-US preferred terms, so a request
+/// whose first dialect is en-US needs no work and `refsets` stays empty.
+pub struct Dialect {
+    refsets: Vec<String>,
+}
+
+impl Dialect {
+    /// The dialect of a request for a code system of `family`.
+    pub fn new(family: Family, tags: &[String], default: &str) -> Self {
+        let mut refsets: Vec<String> = Vec::new();
+        if family == Family::Snomed {
+            for r in tags
+                .iter()
+                .map(String::as_str)
+                .chain([default])
+                .filter_map(sct::language_refset)
+            {
+                if !refsets.contains(&r) {
+                    refsets.push(r);
+                }
+            }
+        }
+        if refsets.first().is_none_or(|r| r == sct::LANG_US) {
+            refsets.clear();
+        }
+        Dialect { refsets }
+    }
+
+    /// The term to show for `code`: its synonym preferred in the first of the request's
+    /// dialects that has one, else `stored` (the code's stored display).
+    pub fn term<'s>(
+        &self,
+        source: &'s dyn Source,
+        code: &str,
+        stored: Option<Cow<'s, str>>,
+    ) -> Result<Option<Cow<'s, str>>> {
+        if self.refsets.is_empty() {
+            return Ok(stored);
+        }
+        let designations = source.designations(code)?;
+        for refset in &self.refsets {
+            if let Some(d) = designations.iter().find(|d| preferred_in(d, refset)) {
+                return Ok(Some(d.term.clone()));
+            }
+        }
+        Ok(stored)
+    }
 }
 
 #[cfg(test)]

@@ -140,14 +140,21 @@ fn build<'s>(
     let asked = |p: &str| all || req.properties.iter().any(|w| w == p);
     let wanted = |p: &str| req.properties.is_empty() || asked(p);
     let mut properties = Vec::new();
-    let parents = source.linked(&req.code, true)?;
+    let dialect = language::Dialect::new(meta.family, &ctx.languages, &t.default_language);
+    let linked = |up: bool| -> Result<Vec<Linked<'s>>> {
+        source
+            .linked(&req.code, up)?
+            .into_iter()
+            .map(|(c, d)| {
+                let d = dialect.term(source, &c, d)?;
+                Ok((c, d))
+            })
+            .collect()
+    };
+    let parents = linked(true)?;
     for (name, up) in [("parent", true), ("child", false)] {
         if wanted(name) {
-            let linked = if up {
-                parents.clone()
-            } else {
-                source.linked(&req.code, false)?
-            };
+            let linked = if up { parents.clone() } else { linked(false)? };
             for (c, d) in linked {
                 properties.push(LookupProperty {
                     description: d,
@@ -175,7 +182,11 @@ fn build<'s>(
                 listed: &wanted,
                 asked: &asked,
             };
-            snomed_properties(t, source, cs, &concept, &parents, &wants, &mut properties)?
+            let related = Related {
+                parents: &parents,
+                dialect: &dialect,
+            };
+            snomed_properties(t, source, cs, &concept, &related, &wants, &mut properties)?
         }
         _ => {
             for p in source.properties(&req.code)? {
@@ -257,6 +268,13 @@ struct Wanted<'a> {
     asked: &'a dyn Fn(&str) -> bool,
 }
 
+/// What a SNOMED CT lookup shows of related concepts: the parents (with their terms) and the
+/// dialect the terms of attribute types and values are chosen in.
+struct Related<'a, 's> {
+    parents: &'a [Linked<'s>],
+    dialect: &'a language::Dialect,
+}
+
 /// An attribute relationship with the displays of its type and destination.
 struct Attr<'a> {
     type_id: Cow<'a, str>,
@@ -274,6 +292,7 @@ fn attributes<'s>(
     source: &'s dyn Source,
     cs: i64,
     code: &str,
+    dialect: &language::Dialect,
 ) -> Result<Vec<Attr<'s>>> {
     let attrs = if let Some(held) = source.attributes(code)? {
         held.into_iter()
@@ -304,10 +323,17 @@ fn attributes<'s>(
         }
         out
     };
-    Ok(attrs
+    attrs
         .into_iter()
         .filter(|a| a.type_id != sct::IS_A)
-        .collect())
+        .map(|mut a| {
+            a.type_display = dialect.term(source, &a.type_id, a.type_display)?;
+            if let Some(d) = &a.destination {
+                a.destination_display = dialect.term(source, d, a.destination_display)?;
+            }
+            Ok(a)
+        })
+        .collect()
 }
 
 fn snomed_properties<'s>(
@@ -315,7 +341,7 @@ fn snomed_properties<'s>(
     source: &'s dyn Source,
     cs: i64,
     concept: &crate::model::Concept,
-    parents: &[Linked<'s>],
+    related: &Related<'_, 's>,
     wanted: &Wanted,
     out: &mut Vec<LookupProperty<'s>>,
 ) -> Result<()> {
@@ -331,7 +357,7 @@ fn snomed_properties<'s>(
         let date = concept.effective_time.clone().unwrap_or_default();
         out.push(prop("effectiveTime", Value::String(Cow::Owned(date))));
     }
-    let attrs = attributes(t, source, cs, &concept.code)?;
+    let attrs = attributes(t, source, cs, &concept.code, related.dialect)?;
     for a in &attrs {
         if !(wanted.listed)(&a.type_id) {
             continue;
@@ -353,15 +379,13 @@ fn snomed_properties<'s>(
     }
     for (name, terms) in [("normalFormTerse", false), ("normalForm", true)] {
         if (wanted.asked)(name) {
-            let form = normal_form(defined, parents, &attrs, terms);
+            let form = normal_form(defined, related.parents, &attrs, terms);
             out.push(prop(name, Value::String(Cow::Owned(form))));
         }
     }
     let term = |code: &str| -> Result<Option<Cow<'s, str>>> {
-        Ok(source
-            .display(code)?
-            .filter(|s| !s.is_empty())
-            .map(Cow::Owned))
+        let stored = source.display(code)?.filter(|s| !s.is_empty());
+        related.dialect.term(source, code, stored.map(Cow::Owned))
     };
     if !concept.active {
         for (refset, value) in t.with_store(|s| Ok(s.attribute_values(cs, &concept.code)?))? {

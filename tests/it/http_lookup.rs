@@ -138,6 +138,31 @@ fn display_language_picks_the_dialect_preferred_term() {
 }
 
 #[test]
+fn related_terms_follow_the_requested_dialect() {
+    // 271737000 is a child of 64572001; its preferred term is Anemia (en-US), Anaemia (en-GB).
+    let child_term = |extra: &str, headers: &[(&str, &str)]| {
+        let (s, _, p) = get_from(
+            &server().base,
+            &format!("/CodeSystem/$lookup?system={SCT}&code=64572001&property=child{extra}"),
+            headers,
+        );
+        assert_eq!(s, 200, "{p}");
+        params(&p, "property")
+            .into_iter()
+            .find(|x| part(x, "value").unwrap()["valueCode"] == "271737000")
+            .map(|x| part(x, "description").unwrap()["valueString"].clone())
+            .unwrap()
+    };
+    assert_eq!(child_term("", &[]), "Anemia");
+    assert_eq!(child_term("&displayLanguage=en-GB", &[]), "Anaemia");
+    assert_eq!(child_term("", &[("Accept-Language", "en-GB")]), "Anaemia");
+    assert_eq!(
+        child_term("&displayLanguage=en-x-900000000000508004", &[]),
+        "Anaemia"
+    );
+}
+
+#[test]
 fn snomed_version_uris_resolve() {
     let ok = get(&format!(
         "/CodeSystem/$lookup?system={SCT}&code=73211009&version=http://snomed.info/sct/900000000000207008/version/20250131"
