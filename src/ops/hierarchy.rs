@@ -92,6 +92,8 @@ pub struct Hierarchy {
     desigs: Vec<Vec<Desig>>,
     /// Each small string parsed as `refset:acceptability …` (used for designations' values).
     acceptability: Vec<Vec<(String, String)>>,
+    /// Per language refset: position + 1 of each concept's preferred synonym (0: none).
+    preferred: HashMap<Box<str>, Vec<u16>>,
     with_desigs: bool,
 }
 
@@ -213,8 +215,60 @@ impl Hierarchy {
             .iter()
             .map(|s| crate::store::read::parse_acceptability(s))
             .collect();
+        self.index_preferred_terms();
         self.with_desigs = true;
         self
+    }
+
+    /// For each language refset, the position (+1) of every concept's preferred synonym in its
+    /// designation list: two bytes per concept and refset (≈0.7 MB each at International scale),
+    /// so a term in another dialect is one read, not a scan of the concept's designations.
+    fn index_preferred_terms(&mut self) {
+        let n = self.codes.len();
+        let synonym = self.string_index.get(crate::model::sct::SYNONYM).copied();
+        for (i, list) in self.desigs.iter().enumerate() {
+            for (pos, d) in list.iter().enumerate().take(usize::from(u16::MAX) - 1) {
+                if !d.active || Some(d.use_code) != synonym {
+                    continue;
+                }
+                let Some(acc) = self.acceptability.get(d.acceptability as usize) else {
+                    continue;
+                };
+                for (refset, a) in acc {
+                    if a == crate::model::sct::PREFERRED {
+                        let slots = self
+                            .preferred
+                            .entry(Box::from(refset.as_str()))
+                            .or_insert_with(|| vec![0; n]);
+                        if slots[i] == 0 {
+                            slots[i] = pos as u16 + 1;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The synonym preferred in language refset `refset` for `code`, when the index holds
+    /// designations (`None`: ask the store); `Some(None)` when the concept has none.
+    pub fn preferred_term(&self, code: &str, refset: &str) -> Option<Option<&str>> {
+        if !self.with_desigs || self.overflow {
+            return None;
+        }
+        let Some(&i) = self.index.get(code) else {
+            return Some(None);
+        };
+        let pos = self
+            .preferred
+            .get(refset)
+            .and_then(|slots| slots.get(i as usize))
+            .copied()
+            .unwrap_or(0);
+        Some(
+            pos.checked_sub(1)
+                .and_then(|p| self.desigs[i as usize].get(usize::from(p)))
+                .map(|d| &*d.term),
+        )
     }
 
     /// The designations of a concept, borrowed, when the index holds them.

@@ -76,6 +76,17 @@ pub fn display(
     Ok(concept.display.clone())
 }
 
+/// The term of the active synonym preferred in SNOMED CT language refset `refset`, if any.
+pub fn preferred_term<'a>(
+    designations: Vec<DesignationView<'a>>,
+    refset: &str,
+) -> Option<Cow<'a, str>> {
+    designations
+        .into_iter()
+        .find(|d| preferred_in(d, refset))
+        .map(|d| d.term)
+}
+
 /// True when `d` is the active synonym preferred in the SNOMED CT language refset `refset`.
 fn preferred_in(d: &DesignationView, refset: &str) -> bool {
     d.active
@@ -126,10 +137,9 @@ impl Dialect {
         if self.refsets.is_empty() {
             return Ok(stored);
         }
-        let designations = source.designations(code)?;
         for refset in &self.refsets {
-            if let Some(d) = designations.iter().find(|d| preferred_in(d, refset)) {
-                return Ok(Some(d.term.clone()));
+            if let Some(term) = source.preferred_term(code, refset)? {
+                return Ok(Some(term));
             }
         }
         Ok(stored)

@@ -28,6 +28,13 @@ pub trait Source {
     fn subsumes(&self, a: &str, b: &str) -> Result<bool>;
     /// Every descendant of `code`.
     fn descendants(&self, code: &str) -> Result<Vec<String>>;
+    /// The synonym preferred in SNOMED CT language refset `refset` for `code`, if any.
+    fn preferred_term(&self, code: &str, refset: &str) -> Result<Option<Cow<'_, str>>> {
+        Ok(super::language::preferred_term(
+            self.designations(code)?,
+            refset,
+        ))
+    }
     /// The store key when the version lives in the store (SNOMED CT extras need it).
     fn store_id(&self) -> Option<i64>;
     /// The default display of a code (for the codes a `$lookup` property points at).
@@ -131,6 +138,15 @@ impl Source for StoreSource<'_> {
     }
     fn attributes(&self, code: &str) -> Result<Option<Vec<Attribute<'_>>>> {
         Ok(self.index()?.attributes(code))
+    }
+    fn preferred_term(&self, code: &str, refset: &str) -> Result<Option<Cow<'_, str>>> {
+        if let Some(held) = self.index()?.preferred_term(code, refset) {
+            return Ok(held.map(Cow::Borrowed));
+        }
+        Ok(super::language::preferred_term(
+            self.designations(code)?,
+            refset,
+        ))
     }
     fn properties(&self, code: &str) -> Result<Vec<Property>> {
         self.engine
