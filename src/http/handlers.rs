@@ -59,8 +59,7 @@ pub async fn metadata(t: web::Data<Terminology>, req: HttpRequest) -> Reply {
 
 /// `GET|POST /CodeSystem/$lookup`.
 pub async fn lookup(t: web::Data<Terminology>, req: HttpRequest, body: web::Bytes) -> Reply {
-    let p = request::params(&req, &body)?;
-    let ctx = request::context(&req, &p)?;
+    let (p, ctx) = request::operation(&req, &body)?;
     let req = requests::lookup(&p)?;
     Ok(ops::lookup::lookup(&t, &ctx, &req, |r| {
         fhir_json(convert::lookup(r).to_json())
@@ -73,8 +72,7 @@ pub async fn validate_code_system(
     req: HttpRequest,
     body: web::Bytes,
 ) -> Reply {
-    let p = request::params(&req, &body)?;
-    let ctx = request::context(&req, &p)?;
+    let (p, ctx) = request::operation(&req, &body)?;
     let r = ops::validate::validate(&t, &ctx, &requests::validate_code_system(&p)?)?;
     Ok(fhir_json(convert::validate(&r).to_json()))
 }
@@ -85,8 +83,7 @@ pub async fn validate_value_set(
     req: HttpRequest,
     body: web::Bytes,
 ) -> Reply {
-    let p = request::params(&req, &body)?;
-    let ctx = request::context(&req, &p)?;
+    let (p, ctx) = request::operation(&req, &body)?;
     let vreq = requests::validate_value_set(&t, &ctx, &p)?;
     let r = ops::validate::validate(&t, &ctx, &vreq)?;
     Ok(fhir_json(convert::validate(&r).to_json()))
@@ -94,8 +91,7 @@ pub async fn validate_value_set(
 
 /// `GET|POST /CodeSystem/$subsumes`.
 pub async fn subsumes(t: web::Data<Terminology>, req: HttpRequest, body: web::Bytes) -> Reply {
-    let p = request::params(&req, &body)?;
-    let ctx = request::context(&req, &p)?;
+    let (p, ctx) = request::operation(&req, &body)?;
     let (system, version, a, b) = requests::subsumes(&p)?;
     let o = ops::subsumes::subsumes(&t, &ctx, &system, version.as_deref(), &a, &b)?;
     Ok(fhir(&convert::subsumes(o)))
@@ -251,8 +247,7 @@ pub async fn method_not_allowed(req: HttpRequest) -> HttpResponse {
 
 /// `GET|POST /ConceptMap/$translate`.
 pub async fn translate(t: web::Data<Terminology>, req: HttpRequest, body: web::Bytes) -> Reply {
-    let p = request::params(&req, &body)?;
-    let ctx = request::context(&req, &p)?;
+    let (p, ctx) = request::operation(&req, &body)?;
     let r = ops::translate::translate(&t, &ctx, &requests::translate(&p)?)?;
     Ok(fhir_json(convert::translate(&r).to_json()))
 }

@@ -128,6 +128,16 @@ pub fn params(req: &HttpRequest, body: &web::Bytes) -> Result<Params, ApiError> 
     }
 }
 
+/// An operation's parameters and its context: what every `$operation` handler starts with.
+pub fn operation(
+    req: &HttpRequest,
+    body: &web::Bytes,
+) -> Result<(Params, RequestContext), ApiError> {
+    let p = params(req, body)?;
+    let ctx = context(req, &p)?;
+    Ok((p, ctx))
+}
+
 /// The per-request context: display language and `tx-resource` content.
 pub fn context(req: &HttpRequest, p: &Params) -> Result<RequestContext, ApiError> {
     let mut ctx = RequestContext::default();

@@ -102,6 +102,21 @@ pub fn open_db(data: &Path) -> rusqlite::Connection {
     rusqlite::Connection::open(data.join("releases").join(name.trim()).join("concord.db")).unwrap()
 }
 
+/// Every row of a two-column query, collected (into a Vec of pairs, a map, …).
+pub fn pairs<A, B, C>(db: &rusqlite::Connection, sql: &str) -> C
+where
+    A: rusqlite::types::FromSql,
+    B: rusqlite::types::FromSql,
+    C: FromIterator<(A, B)>,
+{
+    db.prepare(sql)
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
 /// Concept codes of one code system (by url) in the published store.
 pub fn codes_of(data: &Path, url: &str) -> Vec<String> {
     let db = open_db(data);

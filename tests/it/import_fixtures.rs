@@ -183,13 +183,10 @@ fn claml_modifiers_rubrics_and_usage() {
         ]
     );
     let db = open_db(d.path());
-    let props: Vec<(String, String)> = db
-        .prepare("SELECT name, value FROM property WHERE code = 'A01.0' ORDER BY rowid")
-        .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
+    let props: Vec<(String, String)> = pairs(
+        &db,
+        "SELECT name, value FROM property WHERE code = 'A01.0' ORDER BY rowid",
+    );
     assert_eq!(
         props,
         [

@@ -308,13 +308,7 @@ fn shared_icd10cm_2026_reproduces_the_code_list_with_right_parents() {
     assert_eq!(ours, expected);
 
     let db = open_db(d.path());
-    let parents: HashMap<String, String> = db
-        .prepare("SELECT child, parent FROM is_a")
-        .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
+    let parents: HashMap<String, String> = pairs(&db, "SELECT child, parent FROM is_a");
     let set: BTreeSet<&str> = codes.iter().map(String::as_str).collect();
     for code in &codes {
         let parent = parents.get(code);
@@ -373,13 +367,10 @@ fn shared_who_icd10_2019_claml_all_classes() {
         "{out}"
     );
     let db = open_db(d.path());
-    let kinds: Vec<(String, i64)> = db
-        .prepare("SELECT kind, count(*) FROM concept GROUP BY kind ORDER BY kind")
-        .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
+    let kinds: Vec<(String, i64)> = pairs(
+        &db,
+        "SELECT kind, count(*) FROM concept GROUP BY kind ORDER BY kind",
+    );
     assert_eq!(
         kinds,
         [
