@@ -2,11 +2,13 @@
 //! Every error names the parameter.
 
 use super::params::Params;
+use crate::model::concept_map::ConceptMap;
 use crate::ops::engine::{RequestContext, Terminology};
 use crate::ops::lookup::LookupRequest;
 use crate::ops::validate::ValidateRequest;
 use crate::ops::valueset::{self, ValueSetDef};
 use crate::ops::{Coding, Error, Result};
+use serde::Deserialize;
 
 /// `$lookup`: `code` + `system` (+ `version`), or `coding`.
 pub fn lookup(p: &Params) -> Result<LookupRequest> {
@@ -328,11 +330,26 @@ pub fn translate(p: &Params) -> Result<crate::ops::translate::TranslateRequest> 
         version,
         url,
         map_version: p.text("conceptMapVersion")?,
-        concept_map: p.resources("conceptMap")?.into_iter().next(),
+        concept_map: p
+            .resources("conceptMap")?
+            .into_iter()
+            .next()
+            .map(|r| concept_map(&r, "conceptMap"))
+            .transpose()?,
         target_system: p.text("targetsystem")?.or(p.text("targetSystem")?),
         context,
         reverse: p.boolean("reverse")?.unwrap_or(false),
         unconditional_only: p.boolean("unconditionalOnly")?.unwrap_or(false),
+    })
+}
+
+/// A ConceptMap resource sent in parameter `name`, typed.
+fn concept_map(r: &serde_json::Value, name: &str) -> Result<ConceptMap> {
+    ConceptMap::deserialize(r).map_err(|e| {
+        Error::invalid(
+            name,
+            format!("the ConceptMap in '{name}' is not valid: {e}"),
+        )
     })
 }
 
@@ -357,7 +374,7 @@ pub fn add_tx_resources(p: &Params, ctx: &mut RequestContext) -> Result<()> {
                 ctx.code_systems.push(std::sync::Arc::new(cs));
             }
             Some("ValueSet") => ctx.value_sets.push(r),
-            Some("ConceptMap") => ctx.concept_maps.push(r),
+            Some("ConceptMap") => ctx.concept_maps.push(concept_map(&r, name)?),
             _ => {}
         }
     }

@@ -4,6 +4,7 @@
 //! designations, properties and parents; SNOMED CT adds relationships and refset members on the
 //! same shape. Well-known SNOMED CT ids live in [`sct`], canonical URLs in [`uri`].
 
+pub mod concept_map;
 pub mod sct;
 pub mod uri;
 

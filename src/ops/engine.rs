@@ -36,7 +36,7 @@ pub struct RequestContext {
     /// ValueSets supplied with the request.
     pub value_sets: Vec<Value>,
     /// ConceptMaps supplied with the request.
-    pub concept_maps: Vec<Value>,
+    pub concept_maps: Vec<crate::model::concept_map::ConceptMap>,
 }
 
 impl Terminology {

@@ -13,9 +13,9 @@ use super::engine::{RequestContext, Terminology};
 use super::maprule::{self, Context, Rule, Truth};
 use super::source::Source;
 use super::{Coding, Error, Result, resolve};
+use crate::model::concept_map::{ConceptMap, MapGroup};
 use crate::model::{Family, sct, uri};
 use crate::store::read::MapRow;
-use serde_json::Value;
 
 /// A `$translate` request in domain terms.
 #[derive(Debug, Clone, Default)]
@@ -31,7 +31,7 @@ pub struct TranslateRequest {
     /// Concept map version.
     pub map_version: Option<String>,
     /// A ConceptMap supplied with the request.
-    pub concept_map: Option<Value>,
+    pub concept_map: Option<ConceptMap>,
     /// Target system.
     pub target_system: Option<String>,
     /// Patient context from `dependency` parameters.
@@ -589,29 +589,21 @@ fn concept_map(
     ctx: &RequestContext,
     req: &TranslateRequest,
 ) -> Result<TranslateResult> {
-    let supplied = |v: &&Value| {
-        req.url
-            .as_deref()
-            .is_none_or(|u| v.get("url").and_then(Value::as_str) == Some(u))
-    };
-    let maps: Vec<Value> = match (&req.concept_map, &req.url) {
+    let supplied = |m: &&ConceptMap| req.url.is_none() || m.url == req.url;
+    let maps: Vec<ConceptMap> = match (&req.concept_map, &req.url) {
         (Some(m), _) => vec![m.clone()],
         (None, _) if ctx.concept_maps.iter().any(|m| supplied(&m)) => {
             ctx.concept_maps.iter().filter(supplied).cloned().collect()
         }
-        (None, Some(url)) => {
-            let text = t
-                .with_store(|s| Ok(s.resource("concept_map", url, req.map_version.as_deref())?))?
+        (None, Some(url)) => vec![
+            t.with_store(|s| Ok(s.concept_map(url, req.map_version.as_deref())?))?
                 .ok_or_else(|| {
                     Error::NotFound(format!("ConceptMap '{url}' is not known to this server"))
-                })?;
-            vec![serde_json::from_str(&text).map_err(|e| Error::Internal(e.to_string()))?]
+                })?,
+        ],
+        (None, None) => {
+            t.with_store(|s| Ok(s.concept_maps_for(&req.system, req.target_system.as_deref())?))?
         }
-        (None, None) => t
-            .with_store(|s| Ok(s.concept_maps_for(&req.system, req.target_system.as_deref())?))?
-            .into_iter()
-            .filter_map(|s| serde_json::from_str(&s).ok())
-            .collect(),
     };
     if maps.is_empty() {
         return Err(Error::NotFound(format!(
@@ -626,22 +618,12 @@ fn concept_map(
     let mut matches = Vec::new();
     let mut messages = Vec::new();
     for map in &maps {
-        let canonical = map
-            .get("url")
-            .and_then(Value::as_str)
-            .unwrap_or("(inline ConceptMap)")
-            .to_string();
-        for group in map
-            .get("group")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            let s = |k: &str| group.get(k).and_then(Value::as_str);
+        let canonical = map.url.as_deref().unwrap_or("(inline ConceptMap)");
+        for group in &map.group {
             let (from, to) = if req.reverse {
-                (s("target"), s("source"))
+                (group.target.as_deref(), group.source.as_deref())
             } else {
-                (s("source"), s("target"))
+                (group.source.as_deref(), group.target.as_deref())
             };
             if from.is_some_and(|f| f != req.system)
                 || (req.target_system.is_some()
@@ -651,65 +633,38 @@ fn concept_map(
                 continue;
             }
             let mut found = false;
-            for element in group
-                .get("element")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
-                let ecode = element.get("code").and_then(Value::as_str);
-                for target in element
-                    .get("target")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                {
-                    let tcode = target.get("code").and_then(Value::as_str);
+            for element in &group.element {
+                for target in &element.target {
                     let (source_code, target_code, target_display) = if req.reverse {
-                        (tcode, ecode, element.get("display").and_then(Value::as_str))
+                        (&target.code, &element.code, &element.display)
                     } else {
-                        (ecode, tcode, target.get("display").and_then(Value::as_str))
+                        (&element.code, &target.code, &target.display)
                     };
-                    if source_code != Some(req.code.as_str()) {
+                    if source_code.as_deref() != Some(req.code.as_str()) {
                         continue;
                     }
                     found = true;
-                    let equivalence = target
-                        .get("equivalence")
-                        .and_then(Value::as_str)
-                        .unwrap_or("equivalent");
-                    let mut elements = Vec::new();
-                    for (part, key) in [("dependsOn", "dependsOn"), ("product", "product")] {
-                        for d in target
-                            .get(key)
-                            .and_then(Value::as_array)
-                            .into_iter()
-                            .flatten()
-                        {
-                            elements.push((
+                    let equivalence = target.equivalence.as_deref().unwrap_or("equivalent");
+                    let elements = [
+                        ("dependsOn", &target.depends_on),
+                        ("product", &target.product),
+                    ]
+                    .into_iter()
+                    .flat_map(|(part, list)| {
+                        list.iter().map(move |d| {
+                            (
                                 part.to_string(),
-                                d.get("property")
-                                    .and_then(Value::as_str)
-                                    .unwrap_or_default()
-                                    .to_string(),
+                                d.property.clone().unwrap_or_default(),
                                 Coding {
-                                    system: d
-                                        .get("system")
-                                        .and_then(Value::as_str)
-                                        .map(str::to_string),
-                                    code: d
-                                        .get("value")
-                                        .and_then(Value::as_str)
-                                        .map(str::to_string),
-                                    display: d
-                                        .get("display")
-                                        .and_then(Value::as_str)
-                                        .map(str::to_string),
+                                    system: d.system.clone(),
+                                    code: d.value.clone(),
+                                    display: d.display.clone(),
                                     version: None,
                                 },
-                            ));
-                        }
-                    }
+                            )
+                        })
+                    })
+                    .collect();
                     matches.push(Match {
                         equivalence: if req.reverse {
                             reverse_equivalence(equivalence)
@@ -717,32 +672,22 @@ fn concept_map(
                             equivalence
                         }
                         .to_string(),
-                        concept: target_code.map(|c| Coding {
+                        concept: target_code.as_ref().map(|c| Coding {
                             system: to.map(str::to_string),
-                            code: Some(c.to_string()),
-                            display: target_display.map(str::to_string),
+                            code: Some(c.clone()),
+                            display: target_display.clone(),
                             version: None,
                         }),
-                        source: canonical.clone(),
+                        source: canonical.to_string(),
                         elements,
-                        comment: target
-                            .get("comment")
-                            .and_then(Value::as_str)
-                            .map(str::to_string),
+                        comment: target.comment.clone(),
                         rule_outcome: Some("unconditional".into()),
                         ..Default::default()
                     });
                 }
             }
             if !found && !req.reverse {
-                unmapped(
-                    group,
-                    &req.code,
-                    to,
-                    &canonical,
-                    &mut matches,
-                    &mut messages,
-                );
+                unmapped(group, &req.code, to, canonical, &mut matches, &mut messages);
             }
         }
     }
@@ -751,29 +696,24 @@ fn concept_map(
 
 /// ConceptMap `group.unmapped`: what to do with a code no element lists.
 fn unmapped(
-    group: &Value,
+    group: &MapGroup,
     code: &str,
     to: Option<&str>,
     canonical: &str,
     out: &mut Vec<Match>,
     messages: &mut Vec<String>,
 ) {
-    let Some(u) = group.get("unmapped") else {
+    let Some(u) = &group.unmapped else {
         return;
     };
-    let mode = u.get("mode").and_then(Value::as_str).unwrap_or_default();
+    let mode = u.mode.as_deref().unwrap_or_default();
     let target = match mode {
         "provided" => Some((code.to_string(), None)),
-        "fixed" => u.get("code").and_then(Value::as_str).map(|c| {
-            (
-                c.to_string(),
-                u.get("display").and_then(Value::as_str).map(str::to_string),
-            )
-        }),
+        "fixed" => u.code.clone().map(|c| (c, u.display.clone())),
         "other-map" => {
             messages.push(format!(
                 "unmapped codes go to {} (other-map), which is not followed",
-                u.get("url").and_then(Value::as_str).unwrap_or("?")
+                u.url.as_deref().unwrap_or("?")
             ));
             None
         }

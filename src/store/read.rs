@@ -2,6 +2,7 @@
 //! statement keyed by code system version; hot paths return owned model values.
 
 use super::{Result, Store};
+use crate::model::concept_map::ConceptMap;
 use crate::model::{
     Association, CodeSystemVersion, Concept, Designation, Family, Property, Relationship,
 };
@@ -346,16 +347,24 @@ impl Store {
         Ok(v)
     }
 
-    /// ConceptMap resources whose groups map from `source` (and to `target`), as JSON texts.
-    pub fn concept_maps_for(&self, source: &str, target: Option<&str>) -> Result<Vec<String>> {
+    /// ConceptMaps whose groups map from `source` (and to `target`).
+    pub fn concept_maps_for(&self, source: &str, target: Option<&str>) -> Result<Vec<ConceptMap>> {
         let mut st = self.conn.prepare_cached(
             "SELECT resource FROM concept_map WHERE EXISTS (SELECT 1 FROM json_each(resource, '$.group') g
                WHERE json_extract(g.value, '$.source') = ?1 AND (?2 IS NULL OR json_extract(g.value, '$.target') = ?2))",
         )?;
-        let v = st
+        let texts: Vec<String> = st
             .query_map(params![source, target], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
-        Ok(v)
+        texts.iter().map(|t| Ok(serde_json::from_str(t)?)).collect()
+    }
+
+    /// A ConceptMap by url and optional version (latest version when none is given).
+    pub fn concept_map(&self, url: &str, version: Option<&str>) -> Result<Option<ConceptMap>> {
+        match self.resource("concept_map", url, version)? {
+            Some(text) => Ok(Some(serde_json::from_str(&text)?)),
+            None => Ok(None),
+        }
     }
 
     /// URLs of the code systems holding `code` (to explain a code sent with the wrong system).

@@ -250,6 +250,44 @@ fn fhir_concept_maps_answer_too() {
 }
 
 #[test]
+fn tx_resource_concept_maps_carry_depends_on_and_bad_maps_are_named() {
+    let map = json!({"resourceType": "ConceptMap", "url": "http://example.org/cm/dep", "status": "active",
+        "group": [{"source": "http://example.org/a", "target": "http://example.org/b", "element": [{"code": "x",
+            "target": [{"code": "y", "equivalence": "narrower", "comment": "only for adults",
+                "dependsOn": [{"property": "http://example.org/age", "system": "http://example.org/ages", "value": "adult"}]}]}]}]});
+    let body = json!({"resourceType": "Parameters", "parameter": [
+        {"name": "url", "valueUri": "http://example.org/cm/dep"},
+        {"name": "system", "valueUri": "http://example.org/a"}, {"name": "code", "valueCode": "x"},
+        {"name": "tx-resource", "resource": map}]});
+    let (s, _, p) = post_params("/ConceptMap/$translate", body);
+    assert_eq!(s, 200, "{p}");
+    let m = param(&p, "match").unwrap();
+    assert_eq!(part(m, "concept").unwrap()["valueCoding"]["code"], "y");
+    assert_eq!(part(m, "equivalence").unwrap()["valueCode"], "narrower");
+    assert_eq!(
+        part(m, "comment").unwrap()["valueString"],
+        "only for adults"
+    );
+    let dep = part(m, "dependsOn").unwrap();
+    assert_eq!(
+        part(dep, "element").unwrap()["valueUri"],
+        "http://example.org/age"
+    );
+    assert_eq!(
+        part(dep, "concept").unwrap()["valueCoding"]["code"],
+        "adult"
+    );
+
+    let bad = json!({"resourceType": "Parameters", "parameter": [
+        {"name": "system", "valueUri": "http://example.org/a"}, {"name": "code", "valueCode": "x"},
+        {"name": "conceptMap", "resource": {"resourceType": "ConceptMap", "group": "not a list"}}]});
+    let (s, _, p) = post_params("/ConceptMap/$translate", bad);
+    assert_eq!(s, 400, "{p}");
+    assert_eq!(p["resourceType"], "OperationOutcome");
+    assert_eq!(p["issue"][0]["expression"][0], "conceptMap", "{p}");
+}
+
+#[test]
 fn icd10cm_rolls_up_to_the_who_category() {
     let (s, _, p) = get(
         "/ConceptMap/$translate?system=http://hl7.org/fhir/sid/icd-10-cm&code=E11.9&targetsystem=http://hl7.org/fhir/sid/icd-10",
