@@ -77,9 +77,18 @@ pub enum Command {
         /// No progress bars.
         #[arg(long, short)]
         quiet: bool,
-        /// Accept SCTIDs with wrong check digits or partitions (made-up ids in test content).
+        /// Accept SCTIDs with wrong check digits or unknown partitions (made-up ids in test
+        /// content); the import warns how many it accepted and where the first one is.
         #[arg(long)]
         lenient_ids: bool,
+        /// SNOMED CT: name the imported version by this edition instead of the one its module
+        /// dependency refset gives (http://snomed.info/sct/{module}[/version/{yyyymmdd}]).
+        #[arg(long)]
+        edition: Option<String>,
+        /// SNOMED CT: layer an extension on this loaded version instead of the one its module
+        /// dependency refset names (http://snomed.info/sct/{module}[/version/{yyyymmdd}]).
+        #[arg(long)]
+        base: Option<String>,
         /// Files, folders, zips or packages to import.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
@@ -215,6 +224,9 @@ fn parse_release_type(s: &str) -> Result<ReleaseType, String> {
 /// Entry point used by the binary.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    if !matches!(cli.command, Command::Serve { .. }) {
+        quiet_on_closed_pipe();
+    }
     init_tracing(cli.log_format);
     match run(cli) {
         Ok(code) => code,
@@ -222,6 +234,18 @@ pub fn main() -> ExitCode {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Lets a verb whose output is piped into `head` (or any reader that stops early) end quietly,
+/// as Unix tools do: Rust ignores SIGPIPE, so `println!` would panic with "Broken pipe" and a
+/// backtrace instead. Not for `serve`, where a client closing its socket must not end the
+/// process.
+fn quiet_on_closed_pipe() {
+    #[cfg(unix)]
+    // SAFETY: restoring a signal's default disposition at start-up, before any thread exists.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 
@@ -247,6 +271,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             version,
             quiet,
             lenient_ids,
+            edition,
+            base,
             paths,
         } => {
             let opts = ImportOptions {
@@ -261,6 +287,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 version,
                 progress: !quiet,
                 strict_ids: !lenient_ids,
+                edition,
+                base,
             };
             let report = import::run(&data, &paths, &opts)?;
             print_import(&report);

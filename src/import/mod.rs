@@ -4,6 +4,7 @@
 //! transaction, writes the manifest and publishes atomically ([`release`]). Any error leaves
 //! the published release untouched. May use: `concord_loaders`, `store`, `model`.
 
+pub mod edition;
 pub mod fhir;
 pub mod icd;
 pub mod manifest;
@@ -34,6 +35,10 @@ pub struct ImportOptions {
     pub progress: bool,
     /// Verify SCTID check digits and partitions (on unless `--lenient-ids`).
     pub strict_ids: bool,
+    /// SNOMED CT: name the imported version by this edition (`--edition URI`).
+    pub edition: Option<String>,
+    /// SNOMED CT: layer on this loaded version (`--base URI`).
+    pub base: Option<String>,
 }
 
 impl Default for ImportOptions {
@@ -45,6 +50,8 @@ impl Default for ImportOptions {
             version: None,
             progress: false,
             strict_ids: true,
+            edition: None,
+            base: None,
         }
     }
 }

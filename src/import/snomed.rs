@@ -2,18 +2,17 @@
 //! edition/version identity.
 //!
 //! Full, Snapshot and Delta all load through the same "latest row per id wins" merge, so a
-//! Full release yields exactly its Snapshot. A Delta is applied to a copy of the latest loaded
-//! version; the result becomes a new version (or replaces one with the same version URI).
-//! The edition is the module, among those owning concepts, that depends (per the module
-//! dependency refset) on the most other modules; the version date is the latest effective time.
+//! Full release yields exactly its Snapshot. Rows are staged first; what the package says about
+//! itself then decides its edition, version and base ([`edition`]): an extension or a Delta is
+//! merged into a copy of the loaded version it builds on, and the result becomes a new version
+//! (or replaces one with the same version URI).
 
-use super::{ImportOptions, SourceReport, progress};
-use crate::model::{sct, uri};
+use super::{ImportOptions, SourceReport, edition, progress};
+use crate::model::uri;
 use crate::store::Store;
 use crate::store::write::NewCodeSystem;
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Context, Result, bail};
 use concord_loaders::rf2::{ReleaseType, Rf2Package, Row, reader};
-use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 /// Imports one RF2 package into `store`.
@@ -45,26 +44,6 @@ pub fn import(store: &Store, path: &Path, opts: &ImportOptions) -> Result<Source
             "{others} files of other release types not loaded ({rt:?} chosen; see --release-type)"
         ));
     }
-    let base = if rt == ReleaseType::Delta {
-        Some(store.latest_snomed(None)?.ok_or_else(|| {
-            anyhow!(
-                "{}: this is a Delta, but no SNOMED CT release is loaded to apply it to; import a Snapshot or Full release first",
-                path.display()
-            )
-        })?)
-    } else {
-        // An extension names the editions it depends on in its module dependency refset; when
-        // one of them is loaded, the extension is layered on a copy of it.
-        let mut found = None;
-        for module in external_dependencies(&files, opts)? {
-            if let Some(b) = store.latest_snomed(Some(&module))? {
-                report.note(format!("layered on the loaded edition {module} ({})", b.2));
-                found = Some(b);
-                break;
-            }
-        }
-        found
-    };
     let cs = store.insert_code_system(&NewCodeSystem {
         url: uri::SNOMED.into(),
         version: format!("pending:{}", path.display()),
@@ -77,9 +56,11 @@ pub fn import(store: &Store, path: &Path, opts: &ImportOptions) -> Result<Source
         source: path.display().to_string(),
         ..Default::default()
     })?;
-    if let Some((base_cs, _, _)) = &base {
-        store.copy_content(*base_cs, cs)?;
-    }
+    let accepted = std::sync::Mutex::new(reader::Accepted::default());
+    let checks = reader::Checks {
+        strict_ids: opts.strict_ids,
+        accepted: Some(&accepted),
+    };
     store.stage_begin()?;
     let mut total = 0u64;
     for f in &files {
@@ -90,9 +71,6 @@ pub fn import(store: &Store, path: &Path, opts: &ImportOptions) -> Result<Source
             _ => None,
         };
         let bar = progress::rows(&f.member.name, opts.progress);
-        let checks = reader::Checks {
-            strict_ids: opts.strict_ids,
-        };
         let n = read_alongside(f, checks, |row| {
             match &row {
                 Row::Concept(r) => store.stage_concept(r),
@@ -115,32 +93,47 @@ pub fn import(store: &Store, path: &Path, opts: &ImportOptions) -> Result<Source
         tracing::info!(file = %f.member.name, rows = n, ms = started.elapsed().as_millis() as u64, "file loaded");
         report.rows.push((f.member.name.clone(), n));
     }
+    let accepted = accepted.into_inner().unwrap_or_else(|e| e.into_inner());
+    if accepted.count > 0 {
+        report.warn(format!(
+            "{} SCTIDs fail the check digit or partition check and were accepted (--lenient-ids); the first: {}",
+            accepted.count,
+            accepted.first.unwrap_or_default()
+        ));
+    }
+    // Edition, version and base follow from what the package says about itself.
+    let facts = store.staged_facts()?;
+    let plan = edition::plan(
+        &facts,
+        &store.loaded_editions()?,
+        &edition::Overrides {
+            edition: opts.edition.as_deref(),
+            base: opts.base.as_deref(),
+            delta: rt == ReleaseType::Delta,
+            file_date: &pkg.release_date(),
+        },
+        |cs, module| Ok(store.has_module(cs, module)?),
+    )
+    .with_context(|| format!("{}", path.display()))?;
+    report.notes.extend(plan.notes.iter().cloned());
+    report.warnings.extend(plan.warnings.iter().cloned());
+    if let Some(base) = &plan.base {
+        store.copy_content(base.id, cs)?;
+    }
     report.total_rows = total;
     tracing::info!(
         rows = total,
         ms = started.elapsed().as_millis() as u64,
         "rows staged"
     );
-    store.stage_merge(cs, base.is_some())?;
+    store.stage_merge(cs, plan.base.is_some())?;
     tracing::info!(
         rows = total,
         ms = started.elapsed().as_millis() as u64,
         "rows loaded"
     );
 
-    let facts = store.snomed_facts(cs)?;
-    let edition = choose_edition(&facts.concept_modules, &facts.dependencies)
-        .or_else(|| base.as_ref().map(|b| b.1.clone()).filter(|m| !m.is_empty()))
-        .unwrap_or_else(|| {
-            report.warn(format!(
-                "no concepts to tell the edition from; assuming the International edition {}",
-                sct::CORE_MODULE
-            ));
-            sct::CORE_MODULE.to_string()
-        });
-    let date = facts
-        .max_effective_time
-        .unwrap_or_else(|| pkg.release_date());
+    let (edition, date) = (plan.edition, plan.date);
     let version = uri::snomed_version(&edition, &date);
     if let Some(old) = store.find_code_system(uri::SNOMED, &version, cs)? {
         report.note(format!("replaces the loaded version {version}"));
@@ -164,76 +157,6 @@ pub fn import(store: &Store, path: &Path, opts: &ImportOptions) -> Result<Source
         .code_systems
         .push((uri::SNOMED.to_string(), version, store.concept_count(cs)?));
     Ok(report)
-}
-
-/// Modules the package's own modules depend on but does not itself contain.
-fn external_dependencies(
-    files: &[&concord_loaders::rf2::Rf2File],
-    opts: &ImportOptions,
-) -> Result<Vec<String>> {
-    let mut own = HashSet::new();
-    let mut targets = Vec::new();
-    for f in files {
-        if !matches!(&f.name.kind, concord_loaders::rf2::ContentKind::Refset { summary, .. } if summary == "ModuleDependency")
-        {
-            continue;
-        }
-        reader::read_with(
-            f,
-            reader::Checks {
-                strict_ids: opts.strict_ids,
-            },
-            |row| {
-                if let Row::Refset(r) = row
-                    && r.active
-                {
-                    own.insert(r.module_id.to_string());
-                    targets.push(r.referenced_component_id);
-                }
-                Ok(())
-            },
-        )?;
-    }
-    let mut out: Vec<String> = targets.into_iter().filter(|t| !own.contains(t)).collect();
-    out.dedup();
-    Ok(out)
-}
-
-/// The edition module: among modules owning concepts, the one that transitively depends on the
-/// most other modules; ties go to the module with more concepts.
-pub fn choose_edition(
-    concept_modules: &[(String, i64)],
-    deps: &[(String, String)],
-) -> Option<String> {
-    let mut graph: HashMap<&str, Vec<&str>> = HashMap::new();
-    for (from, to) in deps {
-        if from != to {
-            graph.entry(from.as_str()).or_default().push(to.as_str());
-        }
-    }
-    let reach = |m: &str| {
-        let mut seen = HashSet::new();
-        let mut stack = vec![m];
-        while let Some(x) = stack.pop() {
-            for y in graph.get(x).into_iter().flatten() {
-                if seen.insert(*y) {
-                    stack.push(y);
-                }
-            }
-        }
-        seen.len()
-    };
-    concept_modules
-        .iter()
-        .filter(|(m, _)| !m.is_empty())
-        .max_by(|a, b| {
-            (reach(&a.0), a.1, std::cmp::Reverse(&a.0)).cmp(&(
-                reach(&b.0),
-                b.1,
-                std::cmp::Reverse(&b.0),
-            ))
-        })
-        .map(|(m, _)| m.clone())
 }
 
 /// Rows handed over per channel message: large enough that the hand-over costs nothing per row.
@@ -285,40 +208,4 @@ fn read_alongside(
         staged?;
         read
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::choose_edition;
-
-    #[test]
-    fn edition_is_the_module_depending_on_most_others() {
-        let mods = vec![
-            ("900000000000207008".to_string(), 10),
-            ("900000000000012004".to_string(), 50),
-            ("999000011000000103".to_string(), 5),
-        ];
-        let deps = vec![
-            (
-                "900000000000207008".to_string(),
-                "900000000000012004".to_string(),
-            ),
-            (
-                "999000011000000103".to_string(),
-                "900000000000207008".to_string(),
-            ),
-        ];
-        assert_eq!(
-            choose_edition(&mods, &deps).as_deref(),
-            Some("999000011000000103")
-        );
-        assert_eq!(
-            choose_edition(&mods[..2], &deps[..1]).as_deref(),
-            Some("900000000000207008")
-        );
-        assert_eq!(
-            choose_edition(&mods[..2], &[]).as_deref(),
-            Some("900000000000012004")
-        );
-    }
 }

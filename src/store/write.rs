@@ -35,15 +35,17 @@ pub struct NewCodeSystem {
     pub source: String,
 }
 
-/// Facts about a freshly loaded SNOMED CT version from which its identity is derived.
-#[derive(Debug, Default)]
-pub struct SnomedFacts {
-    /// (module, number of concepts) for modules that own concepts.
-    pub concept_modules: Vec<(String, i64)>,
-    /// Active module dependency edges (module → module it depends on).
-    pub dependencies: Vec<(String, String)>,
-    /// Latest effective time of any row.
-    pub max_effective_time: Option<String>,
+/// A loaded SNOMED CT version, as a base an extension may be layered on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadedEdition {
+    /// Code system version key.
+    pub id: i64,
+    /// Edition module id.
+    pub module: String,
+    /// Version date (`yyyymmdd`).
+    pub date: String,
+    /// Concepts it holds (a layered edition holds its base's too).
+    pub concepts: i64,
 }
 
 impl Store {
@@ -126,18 +128,39 @@ impl Store {
             .optional()?)
     }
 
-    /// The most recent SNOMED CT version (by release date), optionally of one edition:
-    /// `(key, edition module, release date)`.
-    pub fn latest_snomed(&self, edition: Option<&str>) -> Result<Option<(i64, String, String)>> {
-        Ok(self
+    /// Every loaded SNOMED CT version, newest first.
+    pub fn loaded_editions(&self) -> Result<Vec<LoadedEdition>> {
+        let mut st = self.conn.prepare(
+            "SELECT id, COALESCE(edition_module, ''), COALESCE(release_date, ''),
+                    (SELECT count(*) FROM concept WHERE cs = code_system.id)
+             FROM code_system WHERE family = 'snomed' AND version NOT LIKE 'pending:%'
+             ORDER BY release_date DESC, id DESC",
+        )?;
+        let rows = st.query_map([], |r| {
+            Ok(LoadedEdition {
+                id: r.get(0)?,
+                module: r.get(1)?,
+                date: r.get(2)?,
+                concepts: r.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// True when version `cs` holds content of `module` (a concept in it, or a module
+    /// dependency row naming it).
+    pub fn has_module(&self, cs: i64, module: &str) -> Result<bool> {
+        let found: Option<i64> = self
             .conn
             .query_row(
-                "SELECT id, COALESCE(edition_module, ''), COALESCE(release_date, '') FROM code_system
-                 WHERE family = 'snomed' AND (?1 IS NULL OR edition_module = ?1) ORDER BY release_date DESC, id DESC LIMIT 1",
-                params![edition],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                "SELECT 1 WHERE EXISTS (SELECT 1 FROM concept WHERE cs = ?1 AND module = ?2)
+                   OR EXISTS (SELECT 1 FROM refset_member WHERE cs = ?1 AND file_kind = 'ModuleDependency'
+                              AND (module = ?2 OR component = ?2))",
+                params![cs, module],
+                |r| r.get(0),
             )
-            .optional()?)
+            .optional()?;
+        Ok(found.is_some())
     }
 
     /// Removes a code system version and all its content.
@@ -218,38 +241,6 @@ impl Store {
             .prepare_cached("INSERT OR IGNORE INTO is_a (cs, child, parent) VALUES (?1,?2,?3)")?
             .execute(params![cs, child, parent])?;
         Ok(())
-    }
-
-    /// Facts from which a SNOMED CT version's edition and date are derived.
-    pub fn snomed_facts(&self, cs: i64) -> Result<SnomedFacts> {
-        let mut f = SnomedFacts::default();
-        let mut st = self
-            .conn
-            .prepare("SELECT module, count(*) FROM concept WHERE cs = ?1 GROUP BY module")?;
-        f.concept_modules = st
-            .query_map([cs], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<rusqlite::Result<_>>()?;
-        let mut st = self.conn.prepare(
-            "SELECT module, component FROM refset_member WHERE cs = ?1 AND file_kind = 'ModuleDependency' AND active = 1",
-        )?;
-        f.dependencies = st
-            .query_map([cs], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<rusqlite::Result<_>>()?;
-        let mut max: Option<String> = None;
-        for t in ["concept", "designation", "relationship", "refset_member"] {
-            let m: Option<String> = self.conn.query_row(
-                &format!(
-                    "SELECT max(effective_time) FROM {t} WHERE cs = ?1 AND effective_time <> ''"
-                ),
-                [cs],
-                |r| r.get(0),
-            )?;
-            if m > max {
-                max = m;
-            }
-        }
-        f.max_effective_time = max;
-        Ok(f)
     }
 
     /// Rebuilds the tables derived from a SNOMED CT version's rows: is-a edges, map entries

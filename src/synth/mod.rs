@@ -40,7 +40,8 @@ pub struct SynthOptions {
     pub full: bool,
     /// Zip the International package.
     pub zip: bool,
-    /// Also write an extension package layered on the International one.
+    /// Also write two extension packages: a national clinical extension on the International
+    /// release and a drug extension on that (the UK edition's shape).
     pub extension: bool,
 }
 
@@ -53,8 +54,9 @@ pub struct SynthManifest {
     pub seed: u64,
     /// The International package folder (or zip).
     pub package: String,
-    /// The extension package folder, if written.
-    pub extension_package: Option<String>,
+    /// The extension package folders, base first: each depends on the one before it (the
+    /// first on the International release), per its module dependency refset.
+    pub extension_packages: Vec<String>,
     /// Rows per file (relative path → rows, header excluded).
     pub files: BTreeMap<String, u64>,
     /// Summary counts of the Snapshot.
@@ -63,6 +65,7 @@ pub struct SynthManifest {
 
 const DATE: &str = "20250131";
 const EXT_DATE: &str = "20250401";
+const EXT2_DATE: &str = "20250501";
 const CORE: &str = "900000000000207008";
 const MODEL: &str = "900000000000012004";
 const MAP_MODULE: &str = "449080006";
@@ -766,11 +769,39 @@ pub fn generate(opts: &SynthOptions, icd_targets: &[String]) -> Result<SynthMani
         ..Default::default()
     };
     if opts.extension {
-        let (name, ext_files) = extension(opts, &concepts, &by_top, &vocab, &mut rng)?;
+        let parents: Vec<&str> = [1usize, 9, 6]
+            .iter()
+            .flat_map(|top| {
+                by_top[*top]
+                    .iter()
+                    .map(|i| concepts[*i as usize].id.as_str())
+            })
+            .collect();
+        let clinical = Extension {
+            namespace: "1000000",
+            date: EXT_DATE,
+            title: "Concord synthetic clinical extension module",
+            size: 20_000.0,
+            depends_on: vec![(CORE.to_string(), DATE)],
+        };
+        let (name, ext_files, ext) = extension(opts, &clinical, &parents, &vocab, &mut rng)?;
         for (k, v) in ext_files {
             files.insert(format!("{name}/{k}"), v);
         }
-        manifest.extension_package = Some(name);
+        manifest.extension_packages.push(name);
+        let drug = Extension {
+            namespace: "1000001",
+            date: EXT2_DATE,
+            title: "Concord synthetic drug extension module",
+            size: 5_000.0,
+            depends_on: vec![(ext.module.clone(), EXT_DATE), (CORE.to_string(), DATE)],
+        };
+        let parents: Vec<&str> = ext.concepts.iter().map(String::as_str).collect();
+        let (name, ext_files, _) = extension(opts, &drug, &parents, &vocab, &mut rng)?;
+        for (k, v) in ext_files {
+            files.insert(format!("{name}/{k}"), v);
+        }
+        manifest.extension_packages.push(name);
     }
     for (k, v) in files {
         manifest.files.insert(
@@ -854,23 +885,41 @@ fn history_date(rng: &mut Rng) -> String {
     format!("{year}{month}")
 }
 
-/// An extension package (namespace 1000000) whose concepts hang under International concepts.
+/// One extension package to write.
+struct Extension {
+    namespace: &'static str,
+    date: &'static str,
+    title: &'static str,
+    /// Concepts at scale 1.0.
+    size: f64,
+    /// (module, version) it depends on.
+    depends_on: Vec<(String, &'static str)>,
+}
+
+/// What an extension package holds, for the next one in the chain.
+struct Written {
+    module: String,
+    concepts: Vec<String>,
+}
+
+/// An extension package whose concepts hang under `parents` (concepts of the editions it
+/// depends on), with its module dependency refset.
 fn extension(
     opts: &SynthOptions,
-    concepts: &[Concept],
-    by_top: &[Vec<u32>],
+    e: &Extension,
+    parents: &[&str],
     vocab: &Vocabulary,
     rng: &mut Rng,
-) -> Result<(String, BTreeMap<String, u64>)> {
-    const NS: &str = "1000000";
-    let name = format!("SnomedCT_ConcordSynthExtension_XX{NS}_{EXT_DATE}T120000Z");
+) -> Result<(String, BTreeMap<String, u64>, Written)> {
+    let (ns, date) = (e.namespace, e.date);
+    let name = format!("SnomedCT_ConcordSynthExtension_XX{ns}_{date}T120000Z");
     let dir = opts.out.join(&name);
     std::fs::create_dir_all(&dir)?;
-    let mut w = Rf2Writer::new(&dir, &format!("XX{NS}"), EXT_DATE, false)?;
-    let ext_id = |item: u64, partition: &str| with_check(format!("{item}{NS}{partition}"));
+    let mut w = Rf2Writer::new(&dir, &format!("XX{ns}"), date, false)?;
+    let ext_id = |item: u64, partition: &str| with_check(format!("{item}{ns}{partition}"));
     let module = ext_id(1, "10");
-    let n = ((20_000.0 * opts.scale) as usize).max(20);
-    w.row("concept", &[&module, EXT_DATE, "1", &module, PRIMITIVE])?;
+    let n = ((e.size * opts.scale) as usize).max(20);
+    w.row("concept", &[&module, date, "1", &module, PRIMITIVE])?;
     let (mut d, mut r) = (1u64, 1u64);
     let mut describe =
         |w: &mut Rf2Writer, rng: &mut Rng, id: &str, term: &str, tag: &str| -> Result<()> {
@@ -879,82 +928,63 @@ fn extension(
                 d += 1;
                 w.row(
                     "description",
-                    &[&did, EXT_DATE, "1", &module, id, "en", ty, &t, CASE],
+                    &[&did, date, "1", &module, id, "en", ty, &t, CASE],
                 )?;
                 for refset in [GB, US] {
                     let uuid = rng.uuid();
-                    w.row(
-                        "language",
-                        &[&uuid, EXT_DATE, "1", &module, refset, &did, PREF],
-                    )?;
+                    w.row("language", &[&uuid, date, "1", &module, refset, &did, PREF])?;
                 }
             }
             Ok(())
         };
-    describe(
-        &mut w,
-        rng,
-        &module,
-        "Concord synthetic extension module",
-        "core metadata concept",
-    )?;
-    let rid = ext_id(r, "12");
-    r += 1;
-    w.row(
-        "relationship",
-        &[
-            &rid,
-            EXT_DATE,
-            "1",
-            &module,
-            &module,
-            CORE,
-            "0",
-            IS_A,
-            INFERRED,
-            EXISTENTIAL,
-        ],
-    )?;
-    for i in 0..n {
-        let id = ext_id(100 + i as u64, "10");
-        let top = [1usize, 9, 6][rng.below(3)];
-        let parent = &concepts[by_top[top][rng.below(by_top[top].len())] as usize].id;
-        w.row("concept", &[&id, EXT_DATE, "1", &module, PRIMITIVE])?;
-        let term = vocab.term(rng);
-        describe(&mut w, rng, &id, &term, TOP[top].2)?;
+    describe(&mut w, rng, &module, e.title, "core metadata concept")?;
+    let mut is_a = |w: &mut Rf2Writer, child: &str, parent: &str| -> Result<()> {
         let rid = ext_id(r, "12");
         r += 1;
         w.row(
             "relationship",
             &[
                 &rid,
-                EXT_DATE,
+                date,
                 "1",
                 &module,
-                &id,
+                child,
                 parent,
                 "0",
                 IS_A,
                 INFERRED,
                 EXISTENTIAL,
             ],
+        )
+    };
+    is_a(&mut w, &module, CORE)?;
+    let mut concepts = Vec::with_capacity(n);
+    for i in 0..n {
+        let id = ext_id(100 + i as u64, "10");
+        let parent = parents[rng.below(parents.len())];
+        w.row("concept", &[&id, date, "1", &module, PRIMITIVE])?;
+        let term = vocab.term(rng);
+        describe(&mut w, rng, &id, &term, "disorder")?;
+        is_a(&mut w, &id, parent)?;
+        concepts.push(id);
+    }
+    for (target, target_date) in &e.depends_on {
+        let uuid = rng.uuid();
+        w.row(
+            "module_dependency",
+            &[
+                &uuid,
+                date,
+                "1",
+                &module,
+                "900000000000534007",
+                target,
+                date,
+                target_date,
+            ],
         )?;
     }
-    let uuid = rng.uuid();
-    w.row(
-        "module_dependency",
-        &[
-            &uuid,
-            EXT_DATE,
-            "1",
-            &module,
-            "900000000000534007",
-            CORE,
-            EXT_DATE,
-            DATE,
-        ],
-    )?;
-    Ok((name, w.finish()?))
+    Ok((name, w.finish()?, Written { module, concepts }))
 }
 
 /// ICD-10 target codes: three-character categories and four-character subcategories of the

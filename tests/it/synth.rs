@@ -85,38 +85,178 @@ fn synthetic_release_imports_with_the_manifest_counts() {
         n("full_older_versions") > 0,
         "the Full really has older rows"
     );
+}
 
-    // The extension layers on the International release.
-    let ext = out.path().join(m["extension_package"].as_str().unwrap());
-    let layered = import_ok(d.path(), &[ext.to_str().unwrap()]);
+/// The UK edition's shape, imported as an NHS user does: International, then the clinical
+/// extension, then the drug extension, each in its own command. Each extension is layered on
+/// the edition its module dependency refset names and becomes one edition version of its own;
+/// the editions below stay served under their own URIs.
+#[test]
+fn extension_chain_imported_after_its_base_layers() {
+    let out = tmp();
+    let m = synth(out.path(), "7");
+    let n = |k: &str| m["summary"][k].as_i64().unwrap();
+    let pkg = out.path().join(m["package"].as_str().unwrap());
+    let exts: Vec<String> = m["extension_packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| out.path().join(e.as_str().unwrap()).display().to_string())
+        .collect();
+    assert_eq!(exts.len(), 2, "{m}");
+    let d = tmp();
+    import_ok(d.path(), &[pkg.to_str().unwrap()]);
+    let concepts_of = |ext: &str, date: &str| {
+        m["files"][format!(
+            "{}/Snapshot/Terminology/sct2_Concept_Snapshot_{ext}_{date}.txt",
+            std::path::Path::new(ext_name(&m, ext)).display()
+        )]
+        .as_i64()
+        .unwrap()
+    };
+    let clinical = import_ok(d.path(), &[&exts[0]]);
     assert!(
-        layered.contains("layered on the loaded edition 900000000000207008"),
-        "{layered}"
+        clinical.contains(
+            "layered on the loaded edition http://snomed.info/sct/900000000000207008/version/20250131"
+        ),
+        "{clinical}"
+    );
+    let drug = import_ok(d.path(), &[&exts[1]]);
+    assert!(
+        drug.contains(
+            "layered on the loaded edition http://snomed.info/sct/11000000101/version/20250401"
+        ),
+        "{drug}"
     );
     let s = status(d.path());
-    let ext_cs = code_systems(&s)
-        .into_iter()
-        .find(|c| c.1.contains("/version/20250401"))
-        .unwrap();
-    assert!(
-        ext_cs.1.starts_with("http://snomed.info/sct/11000000101/"),
-        "{ext_cs:?}"
-    );
-    let ext_concepts = m["files"][format!(
-        "{}/Snapshot/Terminology/sct2_Concept_Snapshot_XX1000000_20250401.txt",
-        m["extension_package"].as_str().unwrap()
-    )]
-    .as_i64()
-    .unwrap();
+    let versions = code_systems(&s);
+    let find = |v: &str| {
+        versions
+            .iter()
+            .find(|c| c.1 == v)
+            .unwrap_or_else(|| panic!("{v} not in {versions:?}"))
+            .2
+    };
+    let int = find("http://snomed.info/sct/900000000000207008/version/20250131");
+    let uk = find("http://snomed.info/sct/11000000101/version/20250401");
+    let dr = find("http://snomed.info/sct/11000001102/version/20250501");
+    assert_eq!(int, n("concepts"));
+    assert_eq!(uk, int + concepts_of("XX1000000", "20250401"));
+    assert_eq!(dr, uk + concepts_of("XX1000001", "20250501"));
     assert_eq!(
-        ext_concepts, 201,
+        concepts_of("XX1000000", "20250401"),
+        201,
         "0.01 × 20,000 extension concepts + the module concept"
     );
-    assert_eq!(
-        ext_cs.2,
-        n("concepts") + ext_concepts,
-        "International + extension concepts"
-    );
+
+    // Served: extension concepts and descriptions under their edition, International as it was.
+    let base = crate::server::start(d.path());
+    let db = open_db(d.path());
+    let (drug_concept, drug_parent): (String, String) = db
+        .query_row(
+            "SELECT child, parent FROM is_a WHERE child LIKE '%100000110%' AND child <> '11000001102'
+             AND cs = (SELECT id FROM code_system WHERE version LIKE '%/11000001102/%') LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    let (uk_concept, int_parent): (String, String) = db
+        .query_row(
+            "SELECT child, parent FROM is_a WHERE child = ?1
+             AND cs = (SELECT id FROM code_system WHERE version LIKE '%/11000000101/%')",
+            [&drug_parent],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    let get = |p: &str| crate::server::get_from(&base, p, &[]);
+    for (version, code, found) in [
+        (
+            "http://snomed.info/sct/11000001102",
+            drug_concept.as_str(),
+            true,
+        ),
+        (
+            "http://snomed.info/sct/11000001102",
+            uk_concept.as_str(),
+            true,
+        ),
+        (
+            "http://snomed.info/sct/11000001102/version/20250501",
+            int_parent.as_str(),
+            true,
+        ),
+        (
+            "http://snomed.info/sct/11000000101",
+            uk_concept.as_str(),
+            true,
+        ),
+        (
+            "http://snomed.info/sct/11000000101",
+            drug_concept.as_str(),
+            false,
+        ),
+        (
+            "http://snomed.info/sct/900000000000207008/version/20250131",
+            int_parent.as_str(),
+            true,
+        ),
+        (
+            "http://snomed.info/sct/900000000000207008",
+            uk_concept.as_str(),
+            false,
+        ),
+    ] {
+        let (st, _, body) = get(&format!(
+            "/CodeSystem/$lookup?system=http://snomed.info/sct&version={version}&code={code}"
+        ));
+        assert_eq!(st == 200, found, "{version} {code}: {body}");
+        if found && code != int_parent {
+            let designations = body["parameter"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|p| p["name"] == "designation")
+                .count();
+            assert!(designations >= 2, "the extension's descriptions: {body}");
+            assert!(
+                body.to_string()
+                    .contains("\"version\",\"valueString\":\"http://snomed.info/sct/"),
+                "{body}"
+            );
+        }
+    }
+    // Subsumption across the three modules, in the drug edition.
+    let (st, _, body) = get(&format!(
+        "/CodeSystem/$subsumes?system=http://snomed.info/sct&version=http://snomed.info/sct/11000001102&codeA={int_parent}&codeB={drug_concept}"
+    ));
+    assert_eq!(st, 200, "{body}");
+    assert!(body.to_string().contains("\"subsumes\""), "{body}");
+    // Importing both in one command gives the same versions.
+    let one = tmp();
+    import_ok(one.path(), &[pkg.to_str().unwrap(), &exts[0], &exts[1]]);
+    let again: Vec<(String, String, i64)> = code_systems(&status(one.path()));
+    assert_eq!(again, versions);
+
+    // The drug extension without its clinical base is refused, naming what is missing, and the
+    // published release stays as it was.
+    let alone = tmp();
+    import_ok(alone.path(), &[pkg.to_str().unwrap()]);
+    let before = status(alone.path());
+    let o = import(alone.path(), &[&exts[1]]);
+    assert!(!o.status.success());
+    let err = text(&o.stderr);
+    assert!(err.contains("module 11000000101 version 20250401"), "{err}");
+    assert_eq!(status(alone.path())["code_systems"], before["code_systems"]);
+}
+
+fn ext_name<'a>(m: &'a Value, ns: &str) -> &'a str {
+    m["extension_packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e.as_str().unwrap())
+        .find(|e| e.contains(ns))
+        .unwrap()
 }
 
 #[test]

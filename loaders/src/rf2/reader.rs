@@ -82,16 +82,31 @@ const IDENTIFIER_OLD: &[&str] = &[
 
 /// How strictly rows are checked.
 #[derive(Debug, Clone, Copy)]
-pub struct Checks {
+pub struct Checks<'a> {
     /// Verify SCTID Verhoeff check digits and partitions. Only synthetic test content with
     /// made-up ids needs this off; ids must still be 6-18 digits.
     pub strict_ids: bool,
+    /// With `strict_ids` off: where the ids that fail the strict check are counted, so the
+    /// caller can warn about what it accepted instead of accepting it silently.
+    pub accepted: Option<&'a std::sync::Mutex<Accepted>>,
 }
 
-impl Default for Checks {
+impl Default for Checks<'_> {
     fn default() -> Self {
-        Checks { strict_ids: true }
+        Checks {
+            strict_ids: true,
+            accepted: None,
+        }
     }
+}
+
+/// SCTIDs accepted by lenient checks although they fail the check digit or partition check.
+#[derive(Debug, Default)]
+pub struct Accepted {
+    /// How many ids.
+    pub count: u64,
+    /// The first, as `file:line: message`.
+    pub first: Option<String>,
 }
 
 /// Reads every row of `file` with the default (strict) checks; see [`read_with`].
@@ -152,8 +167,15 @@ pub fn read_with(
                 ),
             ));
         }
-        let row = parse_row(&file.name.kind, &cols, checks)
+        let lenient = std::cell::Cell::new(None);
+        let row = parse_row(&file.name.kind, &cols, checks, &lenient)
             .map_err(|m| Error::line(&shown, line_no, m))?;
+        if let (Some(why), Some(acc)) = (lenient.take(), checks.accepted) {
+            let mut acc = acc.lock().unwrap_or_else(|e| e.into_inner());
+            acc.count += 1;
+            acc.first
+                .get_or_insert_with(|| format!("{shown}:{line_no}: {why}"));
+        }
         rows += 1;
         if let Some(row) = row {
             sink(row)?;
@@ -203,13 +225,24 @@ fn check_header(kind: &ContentKind, cols: &[&str], pattern_len: usize) -> Result
     Ok(width)
 }
 
-fn id(s: &str, what: &str, part: Option<Partition>, checks: Checks) -> Result<u64, String> {
-    let checked = if checks.strict_ids {
-        sctid::check(s, part)
-    } else {
-        sctid::check_structure(s, None)
-    };
-    checked.map_err(|m| format!("{what}: {m}"))
+/// Checks one id. Lenient checks accept any 6-18 digit number and note in `lenient` why the
+/// strict check would have refused it.
+fn id(
+    s: &str,
+    what: &str,
+    part: Option<Partition>,
+    checks: Checks,
+    lenient: &std::cell::Cell<Option<String>>,
+) -> Result<u64, String> {
+    match sctid::check(s, part) {
+        Ok(n) => Ok(n),
+        Err(m) if checks.strict_ids => Err(format!("{what}: {m}")),
+        Err(m) => {
+            let n = sctid::digits(s).map_err(|e| format!("{what}: {e}"))?;
+            lenient.set(Some(format!("{what}: {m}")));
+            Ok(n)
+        }
+    }
 }
 
 fn active(s: &str) -> Result<bool, String> {
@@ -242,9 +275,14 @@ fn is_uuid(s: &str) -> bool {
         })
 }
 
-fn parse_row(kind: &ContentKind, c: &[&str], checks: Checks) -> Result<Option<Row>, String> {
+fn parse_row(
+    kind: &ContentKind,
+    c: &[&str],
+    checks: Checks,
+    lenient: &std::cell::Cell<Option<String>>,
+) -> Result<Option<Row>, String> {
     use Partition::*;
-    let id = |s: &str, what: &str, part: Option<Partition>| id(s, what, part, checks);
+    let id = |s: &str, what: &str, part: Option<Partition>| id(s, what, part, checks, lenient);
     Ok(Some(match kind {
         ContentKind::Concept => Row::Concept(ConceptRow {
             id: id(c[0], "id", Some(Concept))?,

@@ -69,9 +69,9 @@ pub fn check(id: &str, expected: Option<Partition>) -> Result<u64, String> {
     Ok(n)
 }
 
-/// Like [`check`] without the check digit (for synthetic content with made-up ids); pass
-/// `None` to skip the partition check too.
-pub fn check_structure(id: &str, expected: Option<Partition>) -> Result<u64, String> {
+/// The number an id written as 6-18 digits (no leading zero) stands for, with no other check:
+/// what lenient imports of made-up ids accept.
+pub fn digits(id: &str) -> Result<u64, String> {
     if id.len() < 6
         || id.len() > 18
         || !id.bytes().all(|b| b.is_ascii_digit())
@@ -81,6 +81,14 @@ pub fn check_structure(id: &str, expected: Option<Partition>) -> Result<u64, Str
             "'{id}' is not an SCTID (6-18 digits, no leading zero)"
         ));
     }
+    id.parse::<u64>()
+        .map_err(|_| format!("SCTID {id} does not fit in 64 bits"))
+}
+
+/// Like [`check`] without the check digit (for synthetic content with made-up ids); pass
+/// `None` to skip the partition check too.
+pub fn check_structure(id: &str, expected: Option<Partition>) -> Result<u64, String> {
+    digits(id)?;
     let bytes = id.as_bytes();
     let (p1, p2) = (bytes[id.len() - 3], bytes[id.len() - 2]);
     let part = match (p1, p2) {
