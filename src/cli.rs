@@ -223,10 +223,11 @@ fn parse_release_type(s: &str) -> Result<ReleaseType, String> {
 
 /// Entry point used by the binary.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
-    if !matches!(cli.command, Command::Serve { .. }) {
+    // Before parsing: `--help` and usage errors print too.
+    if !std::env::args().any(|a| a == "serve") {
         quiet_on_closed_pipe();
     }
+    let cli = Cli::parse();
     init_tracing(cli.log_format);
     match run(cli) {
         Ok(code) => code,

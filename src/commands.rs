@@ -68,6 +68,11 @@ pub fn lookup(
 ) -> Result<ExitCode> {
     let t = open(data, language)?;
     req.system = system_url(&req.system);
+    let (code, note) = with_dot(&t, &req.system, req.version.as_deref(), &req.code);
+    if let Some(note) = note {
+        eprintln!("note: {note}");
+    }
+    req.code = code;
     let printed = crate::ops::lookup::lookup(&t, &RequestContext::default(), &req, |r| {
         if json_out {
             serde_json::to_string_pretty(&convert::lookup(r).to_value())
@@ -83,6 +88,30 @@ pub fn lookup(
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The CLI reads an ICD-10 code written without its dot (`S72001A`, as claims files and CSV
+/// exports have it) as the code it stands for, and says so; anything else is left as given.
+fn with_dot(
+    t: &Terminology,
+    system: &str,
+    version: Option<&str>,
+    code: &str,
+) -> (String, Option<String>) {
+    let ctx = RequestContext::default();
+    let Ok(src) = crate::ops::resolve::code_system(t, &ctx, system, version) else {
+        return (code.to_string(), None);
+    };
+    if !matches!(src.concept(code), Ok(None)) {
+        return (code.to_string(), None);
+    }
+    match crate::ops::resolve::dotted_icd(src.as_ref(), code) {
+        Ok(Some(d)) => {
+            let note = format!("'{code}' read as '{d}' (the ICD-10 code with its dot)");
+            (d, Some(note))
+        }
+        _ => (code.to_string(), None),
+    }
 }
 
 /// A `$lookup` answer as text: display, designations, then one `code = value |description|`
@@ -126,6 +155,9 @@ fn lookup_text(r: &crate::ops::lookup::LookupResult) -> String {
             .map(|d| format!(" |{d}|"))
             .unwrap_or_default();
         out.push_str(&format!("\n  {} = {v}{d}", p.code));
+    }
+    for n in &r.notes {
+        out.push_str(&format!("\nnote: {n}"));
     }
     out
 }
@@ -268,10 +300,15 @@ fn check_row(
         },
         None => None,
     };
+    let system_url_given = system.as_deref().map(system_url);
+    let (checked, note) = match &system_url_given {
+        Some(s) => with_dot(t, s, None, &code),
+        None => (code.clone(), None),
+    };
     let coding = Coding {
-        system: system.as_deref().map(system_url),
+        system: system_url_given,
         version: None,
-        code: Some(code.clone()),
+        code: Some(checked.clone()),
         display: f.get("display").cloned(),
     };
     let req = ValidateRequest {
@@ -283,6 +320,10 @@ fn check_row(
     match run_validate(t, ctx, &req) {
         Ok(r) => {
             let mut v = json!({"line": line, "system": r.system, "code": code, "valid": r.result});
+            if let Some(n) = &note {
+                v["checked"] = json!(checked);
+                v["note"] = json!(n);
+            }
             if let Some(d) = &r.display {
                 v["display"] = json!(d);
             }
@@ -433,12 +474,19 @@ pub fn translate(
                     .map(str::to_string)
                     .collect();
             }
-            match translate_request(system, code, &a)
+            let (code, note) = with_dot(&t, &system_url(system), None, code);
+            match translate_request(system, &code, &a)
                 .map_err(|e| e.to_string())
                 .and_then(|req| {
                     crate::ops::translate::translate(&t, &ctx, &req).map_err(|e| e.to_string())
                 }) {
-                Ok(r) => translate_json(Some(line), system, code, &r),
+                Ok(r) => {
+                    let mut v = translate_json(Some(line), system, &code, &r);
+                    if let Some(n) = note {
+                        v["note"] = json!(n);
+                    }
+                    v
+                }
                 Err(e) => {
                     json!({"line": line, "system": system, "code": code, "valid": false, "error": e})
                 }
@@ -448,7 +496,11 @@ pub fn translate(
     let (Some(system), Some(code)) = (system, code) else {
         return Err(anyhow!("give SYSTEM CODE, or --file"));
     };
-    let req = translate_request(system, code, args).map_err(|e| anyhow!(e))?;
+    let (code, note) = with_dot(&t, &system_url(system), None, code);
+    if let Some(note) = note {
+        eprintln!("note: {note}");
+    }
+    let req = translate_request(system, &code, args).map_err(|e| anyhow!(e))?;
     match crate::ops::translate::translate(&t, &ctx, &req) {
         Ok(r) => {
             for m in &r.matches {

@@ -4,7 +4,9 @@
 
 use super::{json, outcome};
 use crate::ops::Coding;
-use crate::ops::lookup::{LookupProperty, LookupResult, UseCoding, Value as PValue};
+use crate::ops::lookup::{
+    LookupDesignation, LookupProperty, LookupResult, UseCoding, Value as PValue,
+};
 use crate::ops::subsumes::Outcome;
 use crate::ops::validate::ValidateResult;
 use serde_json::{Value, json};
@@ -27,6 +29,8 @@ enum V<'a> {
     Coding(&'a Coding),
     Use(&'a UseCoding<'a>),
     Parts(Vec<Param<'a>>),
+    /// A designation's parts, with the SNOMED CT designation-use-context extension.
+    Designation(Vec<Param<'a>>, &'a LookupDesignation<'a>),
     Resource(Value),
 }
 
@@ -113,6 +117,14 @@ impl Param<'_> {
                 json::key(out, "part");
                 write_list(out, p);
             }
+            V::Designation(p, d) => {
+                if !d.acceptability.is_empty() {
+                    json::key(out, "extension");
+                    use_context(out, d);
+                }
+                json::key(out, "part");
+                write_list(out, p);
+            }
             V::Resource(r) => {
                 json::key(out, "resource");
                 let _ = serde_json::to_writer(&mut *out, r);
@@ -120,6 +132,54 @@ impl Param<'_> {
         }
         out.push(b'}');
     }
+}
+
+/// The SNOMED CT `designation-use-context` extensions of a designation, one per language
+/// refset it is a member of (as the SNOMED CT FHIR guidance and Snowstorm write them): the
+/// refset as `context`, the acceptability as `role`, the description type as `type`. They tell
+/// dialects apart where `language` (the RF2 language code, `en`) cannot.
+fn use_context(out: &mut Vec<u8>, d: &LookupDesignation) {
+    const URL: &str = "http://snomed.info/fhir/StructureDefinition/designation-use-context";
+    const SCT: &str = crate::model::uri::SNOMED;
+    out.push(b'[');
+    for (i, (refset, acceptability)) in d.acceptability.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(br#"{"url":"#);
+        json::string(out, URL);
+        out.extend_from_slice(br#","extension":[{"url":"context","valueCoding":"#);
+        json::string_object(out, &[("system", Some(SCT)), ("code", Some(refset))]);
+        let role = match acceptability.as_str() {
+            crate::model::sct::PREFERRED => Some("PREFERRED"),
+            crate::model::sct::ACCEPTABLE => Some("ACCEPTABLE"),
+            _ => None,
+        };
+        out.extend_from_slice(br#"},{"url":"role","valueCoding":"#);
+        json::string_object(
+            out,
+            &[
+                ("system", Some(SCT)),
+                ("code", Some(acceptability)),
+                ("display", role),
+            ],
+        );
+        out.push(b'}');
+        if let Some(u) = &d.use_ {
+            out.extend_from_slice(br#",{"url":"type","valueCoding":"#);
+            json::string_object(
+                out,
+                &[
+                    ("system", Some(u.system)),
+                    ("code", Some(&u.code)),
+                    ("display", u.display),
+                ],
+            );
+            out.push(b'}');
+        }
+        out.extend_from_slice(b"]}");
+    }
+    out.push(b']');
 }
 
 fn p<'a>(name: &'a str, value: V<'a>) -> Param<'a> {
@@ -170,10 +230,13 @@ pub fn lookup<'a>(r: &'a LookupResult<'a>) -> Parameters<'a> {
             parts.push(p("use", V::Use(u)));
         }
         parts.push(p("value", V::Str("valueString", &d.value)));
-        list.push(p("designation", V::Parts(parts)));
+        list.push(p("designation", V::Designation(parts, d)));
     }
     for prop in &r.properties {
         list.push(property(prop, "property"));
+    }
+    if !r.notes.is_empty() {
+        list.push(p("issues", V::Resource(outcome::information(&r.notes))));
     }
     Parameters(list)
 }

@@ -14,6 +14,17 @@ pub fn error(code: &str, text: &str, expression: Option<&str>) -> Value {
     json!({"resourceType": "OperationOutcome", "issue": [issue]})
 }
 
+/// Informational notes as an OperationOutcome (a `$lookup` answer that had to fall back).
+pub fn information(notes: &[String]) -> Value {
+    let list: Vec<Value> = notes
+        .iter()
+        .map(
+            |n| json!({"severity": "information", "code": "informational", "details": {"text": n}}),
+        )
+        .collect();
+    json!({"resourceType": "OperationOutcome", "issue": list})
+}
+
 /// `$validate-code` issues as an OperationOutcome (HL7 `tx-issue-type` codes in details).
 pub fn from_issues(issues: &[Issue]) -> Value {
     let list: Vec<Value> = issues

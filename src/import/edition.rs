@@ -116,6 +116,14 @@ pub fn plan(
     {
         p.edition = base.module.clone();
     }
+    // A Delta or an add-on continues its base's edition: the result is never older than the
+    // base (an old map Delta applied to a newer release updates that release).
+    if let Some(base) = &p.base
+        && base.module == p.edition
+        && base.date > p.date
+    {
+        p.date = base.date.clone();
+    }
     if let Some(e) = o.edition {
         let Some(v) = uri::parse_snomed_version(e) else {
             bail!(

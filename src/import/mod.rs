@@ -234,9 +234,47 @@ fn import_one(
         }
         Format::Fhir => {
             let content = concord_loaders::fhir_res::read(path)?;
+            if content.resources.is_empty() {
+                bail!("{}", nothing_to_import(path, &content));
+            }
             fhir::import(store, path, &content)
         }
     }
+}
+
+/// The refusal for a path that holds no terminology: what was found and what is accepted
+/// (publishing an empty release instead would look like success).
+fn nothing_to_import(path: &Path, content: &concord_loaders::fhir_res::FhirContent) -> String {
+    let mut found: Vec<String> = concord_loaders::source::members(path)
+        .map(|m| m.iter().map(|m| m.base_name().to_string()).collect())
+        .unwrap_or_default();
+    const SHOWN: usize = 12;
+    if found.len() > SHOWN {
+        let more = found.len() - SHOWN;
+        found.truncate(SHOWN);
+        found.push(format!("and {more} more"));
+    }
+    let kinds: Vec<String> = content
+        .skipped
+        .iter()
+        .map(|(kind, n)| format!("{n} × {kind}"))
+        .collect();
+    format!(
+        "{}: nothing to import. Found {}{}. Concord imports SNOMED CT RF2 (sct2_*/der2_*.txt files, a folder or zip of them), \
+         WHO ICD-10 or other ClaML XML, ICD-10-CM tabular XML or the CMS codes file, and FHIR CodeSystem, ValueSet and \
+         ConceptMap resources (JSON files, Bundles, folders of them, npm packages .tgz); use --kind to name the format",
+        path.display(),
+        if found.is_empty() {
+            "no files".to_string()
+        } else {
+            found.join(", ")
+        },
+        if kinds.is_empty() {
+            String::new()
+        } else {
+            format!(" (read as FHIR JSON: {})", kinds.join(", "))
+        }
+    )
 }
 
 fn read_text(path: &Path) -> Result<String> {

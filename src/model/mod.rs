@@ -122,6 +122,8 @@ pub struct DesignationView<'a> {
     pub use_code: Option<Cow<'a, str>>,
     /// The term.
     pub term: Cow<'a, str>,
+    /// Case significance id (SNOMED CT).
+    pub case_significance: Option<Cow<'a, str>>,
     /// Active flag.
     pub active: bool,
     /// Acceptability per language refset: (refset id, acceptability id).
@@ -134,6 +136,7 @@ impl From<Designation> for DesignationView<'_> {
             language: d.language.map(Cow::Owned),
             use_code: d.use_code.map(Cow::Owned),
             term: Cow::Owned(d.term),
+            case_significance: d.case_significance.map(Cow::Owned),
             active: d.active,
             acceptability: Cow::Owned(d.acceptability),
         }

@@ -53,6 +53,10 @@ pub const MOVED_TO: &str = "900000000000524003";
 pub const ICD10_MAP: &str = "447562003";
 /// Case insensitive (entire term).
 pub const CASE_INSENSITIVE: &str = "900000000000448009";
+/// Case sensitive (entire term).
+pub const CASE_SENSITIVE: &str = "900000000000017005";
+/// Initial character case insensitive (the rest of the term is case sensitive).
+pub const INITIAL_CHARACTER_CASE_INSENSITIVE: &str = "900000000000020002";
 
 /// Every id above with its name, for the distinctness test and for display fallbacks.
 pub const ALL: &[(&str, &str)] = &[
@@ -82,6 +86,11 @@ pub const ALL: &[(&str, &str)] = &[
     ("MOVED_TO", MOVED_TO),
     ("ICD10_MAP", ICD10_MAP),
     ("CASE_INSENSITIVE", CASE_INSENSITIVE),
+    ("CASE_SENSITIVE", CASE_SENSITIVE),
+    (
+        "INITIAL_CHARACTER_CASE_INSENSITIVE",
+        INITIAL_CHARACTER_CASE_INSENSITIVE,
+    ),
 ];
 
 /// Human name of a historical association refset, as FHIR `$validate-code` reports it.

@@ -47,6 +47,7 @@ struct Desig {
     language: u16,
     use_code: u16,
     acceptability: u16,
+    case_significance: u16,
     active: bool,
 }
 
@@ -94,6 +95,9 @@ pub struct Hierarchy {
     acceptability: Vec<Vec<(String, String)>>,
     /// Per language refset: position + 1 of each concept's preferred synonym (0: none).
     preferred: HashMap<Box<str>, Vec<u16>>,
+    /// Per language code (lower case, as in descriptions): the language refsets its
+    /// descriptions are members of, in first-seen order.
+    languages: HashMap<Box<str>, Vec<Box<str>>>,
     with_desigs: bool,
 }
 
@@ -183,6 +187,17 @@ impl Hierarchy {
             held.push((code, id, d));
         }
         for (code, id, d) in held {
+            if let Some(lang) = &d.language {
+                let refsets = self
+                    .languages
+                    .entry(Box::from(lang.to_ascii_lowercase().as_str()))
+                    .or_default();
+                for (refset, _) in &d.acceptability {
+                    if !refsets.iter().any(|r| **r == **refset) {
+                        refsets.push(Box::from(refset.as_str()));
+                    }
+                }
+            }
             let c = self.intern(code);
             let acc = d
                 .acceptability
@@ -196,6 +211,7 @@ impl Hierarchy {
                 language: self.small(d.language.as_deref()),
                 use_code: self.small(d.use_code.as_deref()),
                 acceptability: self.small(Some(&acc)),
+                case_significance: self.small(d.case_significance.as_deref()),
                 active: d.active,
             };
             self.desigs[c as usize].push(desig);
@@ -271,6 +287,20 @@ impl Hierarchy {
         )
     }
 
+    /// The language refsets whose members are descriptions in `language` (an RF2 language
+    /// code such as `sv`), when the index holds designations.
+    pub fn language_refsets(&self, language: &str) -> Option<Vec<String>> {
+        if !self.with_desigs {
+            return None;
+        }
+        Some(
+            self.languages
+                .get(language.to_ascii_lowercase().as_str())
+                .map(|v| v.iter().map(|r| r.to_string()).collect())
+                .unwrap_or_default(),
+        )
+    }
+
     /// The designations of a concept, borrowed, when the index holds them.
     pub fn designations(&self, code: &str) -> Option<Vec<DesignationView<'_>>> {
         if !self.with_desigs || self.overflow {
@@ -286,6 +316,7 @@ impl Hierarchy {
                     language: self.str_at(d.language).map(Cow::Borrowed),
                     use_code: self.str_at(d.use_code).map(Cow::Borrowed),
                     term: Cow::Borrowed(&d.term),
+                    case_significance: self.str_at(d.case_significance).map(Cow::Borrowed),
                     active: d.active,
                     acceptability: Cow::Borrowed(
                         self.acceptability

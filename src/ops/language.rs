@@ -45,10 +45,10 @@ pub fn display(
     all.push(default);
     for tag in all {
         if source.meta().family == Family::Snomed {
-            if let Some(refset) = sct::language_refset(tag)
-                && let Some(d) = designations.iter().find(|d| preferred_in(d, &refset))
-            {
-                return Ok(Some(d.term.to_string()));
+            for refset in refsets_for(source, tag)? {
+                if let Some(d) = designations.iter().find(|d| preferred_in(d, &refset)) {
+                    return Ok(Some(d.term.to_string()));
+                }
             }
         } else {
             let primary = tag.split('-').next().unwrap_or(tag);
@@ -74,6 +74,41 @@ pub fn display(
         }
     }
     Ok(concept.display.clone())
+}
+
+/// The SNOMED CT language refsets a BCP-47 tag asks for: en-GB, en-US and `xx-x-<refsetId>`
+/// name one; any other tag (`sv`, `sv-SE`, `nl-BE`) the refsets whose members are descriptions
+/// in its primary language.
+fn refsets_for(source: &dyn Source, tag: &str) -> Result<Vec<String>> {
+    if let Some(r) = sct::language_refset(tag) {
+        return Ok(vec![r]);
+    }
+    let primary = tag.split('-').next().unwrap_or(tag);
+    source.language_refsets(primary)
+}
+
+/// The display of a concept that has none (no preferred term in any dialect, as a concept
+/// whose descriptions are missing from a partial release): its fully specified name, else any
+/// active term, else the code itself, with a sentence saying which (FHIR `$lookup` requires a
+/// display).
+pub fn fallback_display(code: &str, designations: &[DesignationView]) -> (String, String) {
+    let active = || designations.iter().filter(|d| d.active);
+    if let Some(d) = active().find(|d| d.use_code.as_deref() == Some(sct::FSN)) {
+        return (
+            d.term.to_string(),
+            format!("'{code}' has no preferred term; its fully specified name is the display"),
+        );
+    }
+    if let Some(d) = active().next() {
+        return (
+            d.term.to_string(),
+            format!("'{code}' has no preferred term; one of its other terms is the display"),
+        );
+    }
+    (
+        code.to_string(),
+        format!("'{code}' has no descriptions in this release; the code is the display"),
+    )
 }
 
 /// The term of the active synonym preferred in SNOMED CT language refset `refset`, if any.
@@ -105,25 +140,22 @@ pub struct Dialect {
 }
 
 impl Dialect {
-    /// The dialect of a request for a code system of `family`.
-    pub fn new(family: Family, tags: &[String], default: &str) -> Self {
+    /// The dialect of a request for `source`.
+    pub fn new(source: &dyn Source, tags: &[String], default: &str) -> Result<Self> {
         let mut refsets: Vec<String> = Vec::new();
-        if family == Family::Snomed {
-            for r in tags
-                .iter()
-                .map(String::as_str)
-                .chain([default])
-                .filter_map(sct::language_refset)
-            {
-                if !refsets.contains(&r) {
-                    refsets.push(r);
+        if source.meta().family == Family::Snomed {
+            for tag in tags.iter().map(String::as_str).chain([default]) {
+                for r in refsets_for(source, tag)? {
+                    if !refsets.contains(&r) {
+                        refsets.push(r);
+                    }
                 }
             }
         }
         if refsets.first().is_none_or(|r| r == sct::LANG_US) {
             refsets.clear();
         }
-        Dialect { refsets }
+        Ok(Dialect { refsets })
     }
 
     /// The term to show for `code`: its synonym preferred in the first of the request's

@@ -76,6 +76,8 @@ pub struct LookupDesignation<'a> {
     pub use_: Option<UseCoding<'a>>,
     /// Term.
     pub value: Cow<'a, str>,
+    /// SNOMED CT: acceptability per language refset, (refset id, acceptability id).
+    pub acceptability: Cow<'a, [(String, String)]>,
 }
 
 /// The `$lookup` answer.
@@ -91,6 +93,8 @@ pub struct LookupResult<'a> {
     pub designations: Vec<LookupDesignation<'a>>,
     /// Properties.
     pub properties: Vec<LookupProperty<'a>>,
+    /// What the caller should know about the answer (a display that had to fall back).
+    pub notes: Vec<String>,
 }
 
 fn prop<'a>(code: impl Into<Cow<'a, str>>, value: Value<'a>) -> LookupProperty<'a> {
@@ -122,12 +126,15 @@ fn build<'s>(
     source: &'s dyn Source,
 ) -> Result<LookupResult<'s>> {
     let meta = source.meta();
-    let concept = source.concept(&req.code)?.ok_or_else(|| {
-        Error::NotFound(format!(
-            "Unable to find code '{}' in {} version {}",
+    let Some(concept) = source.concept(&req.code)? else {
+        let hint = resolve::dotted_icd(source, &req.code)?
+            .map(|d| format!("; did you mean '{d}'? (ICD-10 codes are written with their dot)"))
+            .unwrap_or_default();
+        return Err(Error::NotFound(format!(
+            "Unable to find code '{}' in {} version {}{hint}",
             req.code, meta.url, meta.version
-        ))
-    })?;
+        )));
+    };
     let designations = source.designations(&req.code)?;
     let display = language::display(
         source,
@@ -136,11 +143,17 @@ fn build<'s>(
         &ctx.languages,
         &t.default_language,
     )?;
+    let mut notes = Vec::new();
+    let display = Some(display.unwrap_or_else(|| {
+        let (d, note) = language::fallback_display(&req.code, &designations);
+        notes.push(note);
+        d
+    }));
     let all = req.properties.iter().any(|w| w == "*");
     let asked = |p: &str| all || req.properties.iter().any(|w| w == p);
     let wanted = |p: &str| req.properties.is_empty() || asked(p);
     let mut properties = Vec::new();
-    let dialect = language::Dialect::new(meta.family, &ctx.languages, &t.default_language);
+    let dialect = language::Dialect::new(source, &ctx.languages, &t.default_language)?;
     let linked = |up: bool| -> Result<Vec<Linked<'s>>> {
         source
             .linked(&req.code, up)?
@@ -174,6 +187,7 @@ fn build<'s>(
             use_: d.use_code.map(|u| use_coding(meta.family, u)),
             language: d.language,
             value: d.term,
+            acceptability: d.acceptability,
         })
         .collect();
     match (meta.family, source.store_id()) {
@@ -208,6 +222,7 @@ fn build<'s>(
         display,
         designations: out_designations,
         properties,
+        notes,
     })
 }
 

@@ -111,6 +111,24 @@ pub fn code_system<'a>(
     }
 }
 
+/// The code an ICD-10 or ICD-10-CM code written without its dot stands for (`S72001A` →
+/// `S72.001A`, as claims files and CSV exports write them), when that code is known in
+/// `source`. The dotted form is the code: callers say what they did, and `$validate-code`
+/// keeps answering false for the undotted form.
+pub fn dotted_icd(source: &dyn Source, code: &str) -> super::Result<Option<String>> {
+    if !matches!(
+        source.meta().family,
+        crate::model::Family::Icd10 | crate::model::Family::Icd10cm
+    ) || code.len() < 4
+        || code.contains('.')
+        || !code.is_ascii()
+    {
+        return Ok(None);
+    }
+    let dotted = format!("{}.{}", &code[..3], &code[3..]).to_ascii_uppercase();
+    Ok(source.concept(&dotted)?.map(|_| dotted))
+}
+
 /// The default version: latest SNOMED release date, else the highest version label
 /// (numeric-aware, so `10.0` > `9.1`).
 fn latest<'a>(versions: &[&'a CodeSystemVersion]) -> Option<&'a CodeSystemVersion> {

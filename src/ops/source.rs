@@ -35,6 +35,11 @@ pub trait Source {
             refset,
         ))
     }
+    /// SNOMED CT: the language refsets whose members are descriptions in `language` (an RF2
+    /// language code such as `sv`), so a plain BCP-47 tag finds its dialect's terms.
+    fn language_refsets(&self, _language: &str) -> Result<Vec<String>> {
+        Ok(Vec::new())
+    }
     /// The store key when the version lives in the store (SNOMED CT extras need it).
     fn store_id(&self) -> Option<i64>;
     /// The default display of a code (for the codes a `$lookup` property points at).
@@ -138,6 +143,9 @@ impl Source for StoreSource<'_> {
     }
     fn attributes(&self, code: &str) -> Result<Option<Vec<Attribute<'_>>>> {
         Ok(self.index()?.attributes(code))
+    }
+    fn language_refsets(&self, language: &str) -> Result<Vec<String>> {
+        Ok(self.index()?.language_refsets(language).unwrap_or_default())
     }
     fn preferred_term(&self, code: &str, refset: &str) -> Result<Option<Cow<'_, str>>> {
         if let Some(held) = self.index()?.preferred_term(code, refset) {

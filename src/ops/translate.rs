@@ -85,13 +85,41 @@ pub struct TranslateResult {
     pub matches: Vec<Match>,
 }
 
-/// Known SNOMED CT map refsets: (refset id, target system).
+/// Known SNOMED CT map refsets: (refset id, the code system of its targets). A map refset not
+/// listed here is still served, its targets without a system (and a message saying so): a
+/// wrong system would make every target look like a code it is not.
 pub const MAP_REFSETS: &[(&str, &str)] = &[
     (sct::ICD10_MAP, uri::ICD10),
     ("900000000000497000", "http://read.info/ctv3"),
     ("446608001", "http://terminology.hl7.org/CodeSystem/icd-o-3"),
     ("6011000124106", uri::ICD10CM),
+    // UK edition: ICD-10 (5th edition) and OPCS-4 complex maps.
+    ("999002271000000101", uri::ICD10),
+    ("1126441000000105", "https://fhir.nhs.uk/Id/opcs-4"),
+    ("1382401000000109", "https://fhir.nhs.uk/Id/opcs-4"),
 ];
+
+/// The historical association refsets served as implicit concept maps, with the equivalence
+/// each implies (FHIR R4 SNOMED CT page, "Implicit Concept Maps"). Targets are SNOMED CT.
+const ASSOCIATION_MAPS: &[(&str, &str)] = &[
+    (sct::SAME_AS, "equal"),
+    (sct::REPLACED_BY, "equivalent"),
+    (sct::POSSIBLY_EQUIVALENT_TO, "inexact"),
+    (sct::WAS_A, "wider"),
+    (sct::ALTERNATIVE, "relatedto"),
+    (sct::MOVED_TO, "disjoint"),
+    ("900000000000525002", "disjoint"),  // MOVED FROM
+    ("900000000000531004", "relatedto"), // REFERS TO
+    ("1186921001", "relatedto"),         // POSSIBLY REPLACED BY
+    ("1186924009", "inexact"),           // PARTIALLY EQUIVALENT TO
+];
+
+fn association_equivalence(refset: &str) -> Option<&'static str> {
+    ASSOCIATION_MAPS
+        .iter()
+        .find(|(r, _)| *r == refset)
+        .map(|(_, e)| *e)
+}
 
 /// The implicit ConceptMap canonical of a map refset.
 pub fn implicit_url(refset: &str) -> String {
@@ -183,6 +211,11 @@ fn snomed_forward(
     let cs = src
         .store_id()
         .ok_or_else(|| Error::NotSupported("SNOMED CT maps need a loaded release".into()))?;
+    if let Some((_, refset)) = &implicit
+        && let Some(equivalence) = association_equivalence(refset)
+    {
+        return association_map(t, src.as_ref(), cs, refset, equivalence, &req.code);
+    }
     let refsets = map_refsets_for(t, cs, req, &implicit)?;
     let mut messages = Vec::new();
     // A retired concept is followed through its SAME AS / REPLACED BY associations.
@@ -235,9 +268,12 @@ fn snomed_forward(
     for (code, via) in &sources {
         for refset in &refsets {
             let rows = t.with_store(|s| Ok(s.map_rows(cs, refset, code)?))?;
-            let target_system = target_system_of(refset)
-                .map(str::to_string)
-                .unwrap_or_else(|| implicit_url(refset));
+            let target_system = target_system_of(refset);
+            if target_system.is_none() && !rows.is_empty() {
+                messages.push(format!(
+                    "the code system of map {refset}'s targets is not known to this server; its targets are returned without a system"
+                ));
+            }
             let mut group_start = 0;
             while group_start < rows.len() {
                 let g = rows[group_start].group;
@@ -252,7 +288,7 @@ fn snomed_forward(
                     ctx,
                     src.as_ref(),
                     refset,
-                    &target_system,
+                    target_system,
                     group,
                     &req.context,
                     &subsumes,
@@ -273,7 +309,7 @@ fn evaluate_group(
     ctx: &RequestContext,
     src: &dyn Source,
     refset: &str,
-    target_system: &str,
+    target_system: Option<&str>,
     group: &[MapRow],
     context: &Context,
     subsumes: &dyn Fn(&str, &str) -> bool,
@@ -354,6 +390,50 @@ fn evaluate_group(
     Ok(())
 }
 
+/// A historical association refset as an implicit concept map: the concept's active
+/// associations of that kind, each with the equivalence the association implies.
+fn association_map(
+    t: &Terminology,
+    src: &dyn Source,
+    cs: i64,
+    refset: &str,
+    equivalence: &str,
+    code: &str,
+) -> Result<TranslateResult> {
+    if src.concept(code)?.is_none() {
+        return Err(Error::NotFound(format!(
+            "Unable to find code '{code}' in {} version {}",
+            uri::SNOMED,
+            src.meta().version
+        )));
+    }
+    let mut matches = Vec::new();
+    for a in t.with_store(|s| Ok(s.associations(cs, code)?))? {
+        if a.refset != refset {
+            continue;
+        }
+        matches.push(Match {
+            equivalence: equivalence.into(),
+            concept: Some(snomed_coding(&a.target, src.display(&a.target)?)),
+            source: implicit_url(refset),
+            ..Default::default()
+        });
+    }
+    let mut messages = Vec::new();
+    if !matches.is_empty() {
+        messages.push(format!(
+            "{} association: {code} → {}",
+            sct::association_name(refset).unwrap_or(refset),
+            matches
+                .iter()
+                .filter_map(|m| m.concept.as_ref().and_then(|c| c.code.clone()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    Ok(finish(matches, messages))
+}
+
 fn snomed_coding(code: &str, display: Option<String>) -> Coding {
     Coding {
         system: Some(uri::SNOMED.into()),
@@ -369,15 +449,15 @@ fn map_match(
     ctx: &RequestContext,
     src: &dyn Source,
     refset: &str,
-    target_system: &str,
+    target_system: Option<&str>,
     row: &MapRow,
     outcome: Option<&str>,
     via: &Option<String>,
 ) -> Result<Match> {
     let concept = (!row.target.is_empty()).then(|| Coding {
-        system: Some(target_system.to_string()),
+        system: target_system.map(str::to_string),
         code: Some(row.target.clone()),
-        display: target_display(t, ctx, target_system, &row.target),
+        display: target_system.and_then(|s| target_display(t, ctx, s, &row.target)),
         version: None,
     });
     let equivalence = if concept.is_none() {

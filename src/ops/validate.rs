@@ -216,6 +216,11 @@ fn one(
             "Unknown code '{code}' in the CodeSystem '{}' version '{}'",
             meta.url, meta.version
         );
+        if let Some(dotted) = resolve::dotted_icd(src.as_ref(), &code)? {
+            text.push_str(&format!(
+                "; did you mean '{dotted}'? (ICD-10 codes are written with their dot)"
+            ));
+        }
         let elsewhere = t.with_store(|s| Ok(s.systems_with_code(&code)?))?;
         let others: Vec<String> = elsewhere.into_iter().filter(|u| u != &meta.url).collect();
         if !others.is_empty() {
@@ -240,6 +245,16 @@ fn one(
         &ctx.languages,
         &t.default_language,
     )?;
+    if r.display.is_none() {
+        let (d, note) = language::fallback_display(&code, &designations);
+        r.display = Some(d);
+        r.issues.push(issue(
+            Severity::Information,
+            IssueKind::CodeComment,
+            note,
+            format!("{path}.code"),
+        ));
+    }
     r.inactive = Some(!concept.active);
     r.result = true;
 
@@ -295,24 +310,33 @@ fn one(
         ));
     }
     if let Some(given) = coding.display.as_deref().filter(|d| !d.is_empty()) {
-        let mut valid: Vec<String> = designations
-            .iter()
-            .filter(|d| d.active)
-            .map(|d| d.term.to_string())
-            .collect();
-        if let Some(d) = &concept.display {
-            valid.insert(0, d.clone());
-        }
-        valid.dedup();
-        let norm = |s: &str| {
-            s.split_whitespace()
-                .collect::<Vec<_>>()
-                .join(" ")
-                .to_lowercase()
+        // Each valid display once, the concept's own first, with the case rule its
+        // description carries.
+        let mut valid: Vec<(&str, Option<&str>)> = Vec::new();
+        let case_of = |term: &str| {
+            designations
+                .iter()
+                .find(|d| d.active && d.term == term)
+                .and_then(|d| d.case_significance.as_deref())
         };
-        if !valid.iter().any(|v| norm(v) == norm(given)) {
+        if let Some(d) = &concept.display {
+            valid.push((d, case_of(d)));
+        }
+        for d in designations.iter().filter(|d| d.active) {
+            if !valid.iter().any(|(v, _)| *v == d.term) {
+                valid.push((&d.term, d.case_significance.as_deref()));
+            }
+        }
+        if !valid
+            .iter()
+            .any(|(v, case)| display_matches(v, *case, given))
+        {
             r.result = false;
-            let shown: Vec<String> = valid.iter().take(10).map(|v| format!("'{v}'")).collect();
+            let shown: Vec<String> = valid
+                .iter()
+                .take(10)
+                .map(|(v, _)| format!("'{v}'"))
+                .collect();
             r.issues.push(issue(
                 Severity::Error,
                 IssueKind::InvalidDisplay,
@@ -348,6 +372,30 @@ fn one(
     Ok(r)
 }
 
+/// Whether `given` is the term `valid`, under the term's SNOMED CT case significance: case
+/// sensitive (`900000000000017005`) compares exactly, initial character case insensitive
+/// (`900000000000020002`) all but the first character exactly, and anything else (case
+/// insensitive, or a code system without the notion) ignores case. Runs of white space count
+/// as one space everywhere.
+fn display_matches(valid: &str, case_significance: Option<&str>, given: &str) -> bool {
+    let norm = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let (v, g) = (norm(valid), norm(given));
+    match case_significance {
+        Some(sct::CASE_SENSITIVE) => v == g,
+        Some(sct::INITIAL_CHARACTER_CASE_INSENSITIVE) => {
+            let mut vc = v.chars();
+            let mut gc = g.chars();
+            match (vc.next(), gc.next()) {
+                (Some(a), Some(b)) => {
+                    a.to_lowercase().eq(b.to_lowercase()) && vc.as_str() == gc.as_str()
+                }
+                (a, b) => a == b,
+            }
+        }
+        _ => v.to_lowercase() == g.to_lowercase(),
+    }
+}
+
 fn inactive_details(
     t: &Terminology,
     src: &dyn Source,
@@ -380,4 +428,34 @@ fn inactive_details(
         });
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::display_matches;
+    use crate::model::sct;
+
+    #[test]
+    fn case_significance_decides_how_displays_compare() {
+        assert!(display_matches(
+            "Hb A1c",
+            Some(sct::CASE_SENSITIVE),
+            "Hb  A1c"
+        ));
+        assert!(!display_matches(
+            "Hb A1c",
+            Some(sct::CASE_SENSITIVE),
+            "hb a1c"
+        ));
+        let initial = Some(sct::INITIAL_CHARACTER_CASE_INSENSITIVE);
+        assert!(display_matches("Down syndrome", initial, "down syndrome"));
+        assert!(!display_matches("Down syndrome", initial, "down Syndrome"));
+        assert!(!display_matches("Down syndrome", initial, "DOWN SYNDROME"));
+        assert!(display_matches(
+            "Asthma",
+            Some(sct::CASE_INSENSITIVE),
+            "ASTHMA"
+        ));
+        assert!(display_matches("Asthma", None, "asthma"));
+    }
 }

@@ -14,6 +14,7 @@ mod http_translate;
 mod http_validate;
 mod import_bad_input;
 mod import_fixtures;
+mod release_fidelity;
 mod server;
 mod shared_data;
 mod shared_translate;
