@@ -438,7 +438,7 @@ mod tests {
                 dep(DRUG, CORE, "20250501", "20250131"),
             ],
         );
-        let e = plan(&drug, &[int.clone()], &overrides(), no_modules).unwrap_err();
+        let e = plan(&drug, std::slice::from_ref(&int), &overrides(), no_modules).unwrap_err();
         assert!(
             e.to_string()
                 .contains("module 999000011000000103 version 20250401"),
@@ -460,7 +460,7 @@ mod tests {
     fn without_a_refset_an_extension_takes_the_latest_international_with_a_warning() {
         let f = facts(&[(UK, 20)], vec![]);
         let int = loaded(1, CORE, "20250131", 1000);
-        let p = plan(&f, &[int.clone()], &overrides(), no_modules).unwrap();
+        let p = plan(&f, std::slice::from_ref(&int), &overrides(), no_modules).unwrap();
         assert_eq!(p.base, Some(int));
         assert_eq!(p.edition, UK);
         assert!(p.warnings[0].contains("900000000000207008/version/20250131"));
@@ -471,7 +471,7 @@ mod tests {
             edition: Some("http://snomed.info/sct/999000011000000103/version/20250402"),
             ..overrides()
         };
-        let p = plan(&f, &[other.clone()], &o, no_modules).unwrap();
+        let p = plan(&f, std::slice::from_ref(&other), &o, no_modules).unwrap();
         assert_eq!(p.base, Some(other));
         assert_eq!(p.date, "20250402");
         let o = Overrides {
