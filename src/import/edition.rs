@@ -125,11 +125,7 @@ pub fn plan(
         p.date = base.date.clone();
     }
     if let Some(e) = o.edition {
-        let Some(v) = uri::parse_snomed_version(e) else {
-            bail!(
-                "--edition {e}: expected http://snomed.info/sct/{{module}} or http://snomed.info/sct/{{module}}/version/{{yyyymmdd}}"
-            );
-        };
+        let v = parse_flag("--edition", e)?;
         p.notes.push(format!(
             "edition {} chosen by --edition (the package says {} {})",
             e, p.edition, p.date
@@ -147,6 +143,15 @@ pub fn plan(
     Ok(p)
 }
 
+/// An edition or version URI given with `flag`.
+fn parse_flag(flag: &str, value: &str) -> Result<uri::SnomedVersion> {
+    uri::parse_snomed_version(value).ok_or_else(|| {
+        anyhow::anyhow!(
+            "{flag} {value}: expected http://snomed.info/sct/{{module}} or http://snomed.info/sct/{{module}}/version/{{yyyymmdd}}"
+        )
+    })
+}
+
 fn version_uri(l: Option<&LoadedEdition>) -> String {
     l.map(|l| uri::snomed_version(&l.module, &l.date))
         .unwrap_or_default()
@@ -154,11 +159,7 @@ fn version_uri(l: Option<&LoadedEdition>) -> String {
 
 /// The loaded version a `--base` URI names (module only: its latest version).
 fn find_loaded(loaded: &[LoadedEdition], base: &str) -> Result<LoadedEdition> {
-    let Some(v) = uri::parse_snomed_version(base) else {
-        bail!(
-            "--base {base}: expected http://snomed.info/sct/{{module}} or http://snomed.info/sct/{{module}}/version/{{yyyymmdd}}"
-        );
-    };
+    let v = parse_flag("--base", base)?;
     loaded
         .iter()
         .find(|l| l.module == v.module && v.date.as_ref().is_none_or(|d| *d == l.date))

@@ -297,6 +297,35 @@ fn base_package(root: &Path) -> (Package, Vec<String>) {
     (p, vec![a, b, m])
 }
 
+/// The base package imported and served once, for the tests that only read it: (server
+/// base URL, the codes of `base_package`).
+fn served_base() -> &'static (String, Vec<String>) {
+    struct Served {
+        answer: (String, Vec<String>),
+        _dirs: (tempfile::TempDir, tempfile::TempDir),
+    }
+    static SERVED: std::sync::OnceLock<Served> = std::sync::OnceLock::new();
+    &SERVED
+        .get_or_init(|| {
+            let root = tmp();
+            let (p, codes) = base_package(root.path());
+            let d = tmp();
+            import_ok(d.path(), &[p.path()]);
+            Served {
+                answer: (start(d.path()), codes),
+                _dirs: (root, d),
+            }
+        })
+        .answer
+}
+
+/// GET from the served base package.
+fn get_base(path: &str) -> Value {
+    let (st, _, body) = get_from(&served_base().0, path, &[]);
+    assert_eq!(st, 200, "{path}: {body}");
+    body
+}
+
 #[test]
 fn edition_uri_is_the_international_edition_not_the_model_module_or_the_map_date() {
     let root = tmp();
@@ -330,20 +359,11 @@ fn edition_uri_is_the_international_edition_not_the_model_module_or_the_map_date
 
 #[test]
 fn simple_maps_name_the_target_scheme_system() {
-    let root = tmp();
-    let (p, codes) = base_package(root.path());
-    let d = tmp();
-    import_ok(d.path(), &[p.path()]);
-    let base = start(d.path());
-    let (st, _, body) = get_from(
-        &base,
-        &format!(
-            "/ConceptMap/$translate?system=http://snomed.info/sct&code={}&url=http://snomed.info/sct?fhir_cm=446608001",
-            codes[1]
-        ),
-        &[],
-    );
-    assert_eq!(st, 200, "{body}");
+    let codes = &served_base().1;
+    let body = get_base(&format!(
+        "/ConceptMap/$translate?system=http://snomed.info/sct&code={}&url=http://snomed.info/sct?fhir_cm=446608001",
+        codes[1]
+    ));
     let m = params(&body, "match");
     let concept = &part(m[0], "concept").unwrap()["valueCoding"];
     assert_eq!(
@@ -353,15 +373,10 @@ fn simple_maps_name_the_target_scheme_system() {
     assert_eq!(concept["code"], "8000/3");
     // A map refset whose scheme is unknown: no made-up system, and the message says why.
     let unknown = sctid(3190, "", "00");
-    let (st, _, body) = get_from(
-        &base,
-        &format!(
-            "/ConceptMap/$translate?system=http://snomed.info/sct&code={}&url=http://snomed.info/sct?fhir_cm={unknown}",
-            codes[1]
-        ),
-        &[],
-    );
-    assert_eq!(st, 200, "{body}");
+    let body = get_base(&format!(
+        "/ConceptMap/$translate?system=http://snomed.info/sct&code={}&url=http://snomed.info/sct?fhir_cm={unknown}",
+        codes[1]
+    ));
     let concept = &part(params(&body, "match")[0], "concept").unwrap()["valueCoding"];
     assert_eq!(concept["code"], "Q90.9");
     assert!(concept.get("system").is_none(), "{body}");
@@ -376,21 +391,12 @@ fn simple_maps_name_the_target_scheme_system() {
 
 #[test]
 fn display_validation_respects_case_significance() {
-    let root = tmp();
-    let (p, codes) = base_package(root.path());
-    let d = tmp();
-    import_ok(d.path(), &[p.path()]);
-    let base = start(d.path());
+    let codes = &served_base().1;
     let check = |code: &str, display: &str| -> bool {
-        let (st, _, body) = get_from(
-            &base,
-            &format!(
-                "/CodeSystem/$validate-code?url=http://snomed.info/sct&code={code}&display={}",
-                display.replace(' ', "%20")
-            ),
-            &[],
-        );
-        assert_eq!(st, 200, "{body}");
+        let body = get_base(&format!(
+            "/CodeSystem/$validate-code?url=http://snomed.info/sct&code={code}&display={}",
+            display.replace(' ', "%20")
+        ));
         param(&body, "result").unwrap()["valueBoolean"]
             .as_bool()
             .unwrap()
@@ -408,19 +414,11 @@ fn display_validation_respects_case_significance() {
 
 #[test]
 fn wrong_display_message_lists_each_choice_once() {
-    let root = tmp();
-    let (p, codes) = base_package(root.path());
-    let d = tmp();
-    import_ok(d.path(), &[p.path()]);
-    let base = start(d.path());
-    let (_, _, body) = get_from(
-        &base,
-        &format!(
-            "/CodeSystem/$validate-code?url=http://snomed.info/sct&code={}&display=Mongolism",
-            codes[1]
-        ),
-        &[],
-    );
+    let codes = &served_base().1;
+    let body = get_base(&format!(
+        "/CodeSystem/$validate-code?url=http://snomed.info/sct&code={}&display=Mongolism",
+        codes[1]
+    ));
     let msg = param(&body, "message").unwrap()["valueString"]
         .as_str()
         .unwrap()
