@@ -14,8 +14,11 @@ PORT="${PORT:-18080}"
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
 # PROFILE=dist (fat LTO, what the Dockerfile ships) or release
 PROFILE="${PROFILE:-dist}"
-cargo build --profile "$PROFILE" --quiet
-BIN="${CARGO_TARGET_DIR:-target}/$PROFILE/concord"
+# BIN=path/to/concord measures a given binary (before/after comparisons) instead of building one.
+if [ -z "${BIN:-}" ]; then
+  cargo build --profile "$PROFILE" --quiet
+  BIN="${CARGO_TARGET_DIR:-target}/$PROFILE/concord"
+fi
 DATA="${1:-}"
 if [ -z "$DATA" ]; then
   DATA=$(mktemp -d)/data
