@@ -1,7 +1,8 @@
 //! Concord: a FHIR R4 terminology and concept-mapping server over one canonical clinical model.
 //!
 //! Layers, each using only those to its right:
-//! `http → fhir → ops → store → model`, and `import → (concord_loaders, store) → model`.
+//! `http → fhir → ops → ecl → index → store → model`, and
+//! `import → (concord_loaders, store) → model`.
 //! See ARCHITECTURE.md for the map and its invariants.
 #![deny(missing_docs)]
 
@@ -11,6 +12,7 @@ pub mod default_data;
 pub mod fhir;
 pub mod http;
 pub mod import;
+pub mod index;
 pub mod model;
 pub mod ops;
 pub mod store;

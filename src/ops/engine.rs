@@ -2,16 +2,15 @@
 //! connection per thread (so statements stay prepared and no lock is shared on the hot path),
 //! and cached in-memory hierarchies.
 
-use super::hierarchy::Hierarchy;
+use crate::index::{Hierarchy, Indexes};
 use super::memory::MemCodeSystem;
 use super::{Error, Result};
 use crate::model::CodeSystemVersion;
 use crate::store::Store;
 use serde_json::Value;
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 thread_local! {
     static STORE: RefCell<Option<(PathBuf, Store)>> = const { RefCell::new(None) };
@@ -21,7 +20,7 @@ thread_local! {
 pub struct Terminology {
     db_path: PathBuf,
     catalog: Vec<CodeSystemVersion>,
-    hierarchies: RwLock<HashMap<i64, Arc<Hierarchy>>>,
+    indexes: Indexes,
     /// Display language used when a request names none (`en-US`, `en-GB`, `en-x-<refset>`).
     pub default_language: String,
 }
@@ -47,7 +46,7 @@ impl Terminology {
         Ok(Terminology {
             db_path: db_path.to_path_buf(),
             catalog,
-            hierarchies: RwLock::new(HashMap::new()),
+            indexes: Indexes::default(),
             default_language: default_language.to_string(),
         })
     }
@@ -71,37 +70,10 @@ impl Terminology {
         })
     }
 
-    /// The is-a hierarchy of one version, built on first use and kept.
+    /// The index of one version, built on first use and kept.
     pub fn hierarchy(&self, cs: i64) -> Result<Arc<Hierarchy>> {
-        if let Some(h) = self
-            .hierarchies
-            .read()
-            .map_err(|_| Error::Internal("lock".into()))?
-            .get(&cs)
-        {
-            return Ok(h.clone());
-        }
-        let (edges, concepts, rels, designations) = self.with_store(|s| {
-            Ok((
-                s.all_edges(cs)?,
-                s.all_concepts(cs)?,
-                s.all_relationships(cs)?,
-                s.all_designations(cs)?,
-            ))
-        })?;
-        let h = Arc::new(
-            Hierarchy::build(
-                edges.iter().map(|(c, p)| (c.as_str(), p.as_str())),
-                concepts.iter(),
-                rels.iter().map(|(s, r)| (s.as_str(), r)),
-            )
-            .with_designations(designations.iter().map(|(c, d)| (c.as_str(), d))),
-        );
-        self.hierarchies
-            .write()
-            .map_err(|_| Error::Internal("lock".into()))?
-            .insert(cs, h.clone());
-        Ok(h)
+        self.indexes
+            .get(cs, |build| self.with_store(|s| Ok(build(s)?)))
     }
 
     /// Builds every hierarchy up front (used at server start so first requests are fast).

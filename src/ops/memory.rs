@@ -1,7 +1,7 @@
 //! A FHIR CodeSystem held in memory for one request (`tx-resource`): the same concept shape the
 //! store holds, built from the resource JSON with the same rules the importer applies.
 
-use super::hierarchy::Hierarchy;
+use crate::index::hierarchy::Hierarchy;
 use crate::model::{CodeSystemVersion, Concept, Designation, Family, Property};
 use concord_loaders::fhir_res::concepts::code_system_concepts;
 use serde_json::Value;

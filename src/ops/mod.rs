@@ -6,7 +6,6 @@
 //! [`Error`]. May use: `store`, `model`. Never uses `fhir` or `http`.
 
 pub mod engine;
-pub mod hierarchy;
 pub mod language;
 pub mod lookup;
 pub mod maprule;

@@ -4,7 +4,7 @@
 
 use super::Result;
 use super::engine::Terminology;
-use super::hierarchy::Attribute;
+use crate::index::hierarchy::Attribute;
 use super::memory::MemCodeSystem;
 use crate::model::{CodeSystemVersion, Concept, DesignationView, Family, Property};
 use std::borrow::Cow;
@@ -96,7 +96,7 @@ pub struct StoreSource<'a> {
     /// The version.
     pub cs: CodeSystemVersion,
     /// The version's in-memory index, fetched once per request (not once per lookup).
-    index: std::cell::OnceCell<std::sync::Arc<super::hierarchy::Hierarchy>>,
+    index: std::cell::OnceCell<std::sync::Arc<crate::index::Hierarchy>>,
 }
 
 impl<'a> StoreSource<'a> {
@@ -109,7 +109,7 @@ impl<'a> StoreSource<'a> {
         }
     }
 
-    fn index(&self) -> Result<&super::hierarchy::Hierarchy> {
+    fn index(&self) -> Result<&crate::index::Hierarchy> {
         if let Some(h) = self.index.get() {
             return Ok(h);
         }
