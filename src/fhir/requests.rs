@@ -3,8 +3,10 @@
 
 use super::params::Params;
 use crate::model::concept_map::ConceptMap;
+use crate::model::value_set::ValueSet;
 use crate::ops::engine::{RequestContext, Terminology};
 use crate::ops::lookup::LookupRequest;
+use crate::ops::memory::{MemCodeSystem, MemConcept};
 use crate::ops::validate::ValidateRequest;
 use crate::ops::valueset::{self, ValueSetDef};
 use crate::ops::{Coding, Error, Result};
@@ -117,7 +119,7 @@ pub fn validate_value_set(
 ) -> Result<ValidateRequest> {
     let inline = p.resources("valueSet")?.into_iter().next();
     let vs = match (inline, p.text("url")?) {
-        (Some(v), _) => ValueSetDef::Resource(v),
+        (Some(v), _) => ValueSetDef::Resource(value_set(&v, "valueSet")?),
         (None, Some(url)) => {
             valueset::resolve_value_set(t, ctx, &url, p.text("valueSetVersion")?.as_deref())?
         }
@@ -344,6 +346,86 @@ pub fn translate(p: &Params) -> Result<crate::ops::translate::TranslateRequest> 
 }
 
 /// A ConceptMap resource sent in parameter `name`, typed.
+/// A CodeSystem resource sent with the request, flattened by the same reader the importer uses
+/// (nested concepts, properties, designations); `None` when it has no url.
+pub fn mem_code_system(json: &serde_json::Value) -> Option<MemCodeSystem> {
+    use crate::model::{CodeSystemVersion, Concept, Designation, Family, Property};
+    let s = |k: &str| json.get(k).and_then(|v| v.as_str()).map(str::to_string);
+    let url = s("url")?;
+    let concepts = concord_loaders::fhir_res::concepts::code_system_concepts(json)
+        .into_iter()
+        .map(|c| {
+            let mut properties: Vec<Property> = c
+                .properties
+                .into_iter()
+                .map(|p| Property {
+                    name: p.code,
+                    kind: p.kind,
+                    value: p.value,
+                })
+                .collect();
+            if let Some(def) = c.definition {
+                properties.push(Property {
+                    name: "definition".into(),
+                    kind: "string".into(),
+                    value: def,
+                });
+            }
+            let designations = c
+                .designations
+                .into_iter()
+                .enumerate()
+                .map(|(i, d)| Designation {
+                    id: format!("{}#{i}", c.code),
+                    language: d.language,
+                    use_code: d.use_code,
+                    term: d.value,
+                    case_significance: None,
+                    active: true,
+                    acceptability: vec![],
+                })
+                .collect();
+            let concept = Concept {
+                code: c.code.clone(),
+                display: c.display,
+                active: c.active,
+                effective_time: None,
+                module: None,
+                definition_status: None,
+                kind: None,
+            };
+            (
+                c.code,
+                MemConcept {
+                    concept,
+                    designations,
+                    properties,
+                    parents: c.parents,
+                },
+            )
+        })
+        .collect();
+    let meta = CodeSystemVersion {
+        id: -1,
+        url,
+        version: s("version").unwrap_or_default(),
+        family: Family::Fhir,
+        name: s("name"),
+        title: s("title"),
+        content: s("content").unwrap_or_else(|| "complete".into()),
+        edition_module: None,
+        release_date: None,
+        concept_count: 0,
+    };
+    Some(MemCodeSystem::new(meta, concepts))
+}
+
+/// A ValueSet sent as parameter `name`, typed.
+pub fn value_set(r: &serde_json::Value, name: &str) -> Result<ValueSet> {
+    ValueSet::deserialize(r)
+        .map_err(|e| Error::invalid(name, format!("the ValueSet in '{name}' is not valid: {e}")))
+}
+
 fn concept_map(r: &serde_json::Value, name: &str) -> Result<ConceptMap> {
     ConceptMap::deserialize(r).map_err(|e| {
         Error::invalid(
@@ -368,12 +450,12 @@ pub fn add_tx_resources(p: &Params, ctx: &mut RequestContext) -> Result<()> {
     {
         match r.get("resourceType").and_then(|v| v.as_str()) {
             Some("CodeSystem") => {
-                let cs = crate::ops::memory::MemCodeSystem::from_json(&r).ok_or_else(|| {
+                let cs = mem_code_system(&r).ok_or_else(|| {
                     Error::invalid(name, format!("a CodeSystem in {name} needs a url"))
                 })?;
                 ctx.code_systems.push(std::sync::Arc::new(cs));
             }
-            Some("ValueSet") => ctx.value_sets.push(r),
+            Some("ValueSet") => ctx.value_sets.push(value_set(&r, name)?),
             Some("ConceptMap") => ctx.concept_maps.push(concept_map(&r, name)?),
             _ => {}
         }

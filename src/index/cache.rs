@@ -17,9 +17,16 @@ impl Indexes {
     pub fn get<E>(
         &self,
         cs: i64,
-        with_store: impl FnOnce(&dyn Fn(&Store) -> crate::store::Result<Hierarchy>) -> Result<Hierarchy, E>,
+        with_store: impl FnOnce(
+            &dyn Fn(&Store) -> crate::store::Result<Hierarchy>,
+        ) -> Result<Hierarchy, E>,
     ) -> Result<Arc<Hierarchy>, E> {
-        if let Some(h) = self.built.read().unwrap_or_else(|e| e.into_inner()).get(&cs) {
+        if let Some(h) = self
+            .built
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&cs)
+        {
             return Ok(h.clone());
         }
         let h = Arc::new(with_store(&|s: &Store| build(s, cs))?);

@@ -7,6 +7,7 @@
 pub mod concept_map;
 pub mod sct;
 pub mod uri;
+pub mod value_set;
 
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;

@@ -2,12 +2,11 @@
 //! connection per thread (so statements stay prepared and no lock is shared on the hot path),
 //! and cached in-memory hierarchies.
 
-use crate::index::{Hierarchy, Indexes};
 use super::memory::MemCodeSystem;
 use super::{Error, Result};
+use crate::index::{Hierarchy, Indexes};
 use crate::model::CodeSystemVersion;
 use crate::store::Store;
-use serde_json::Value;
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -33,7 +32,7 @@ pub struct RequestContext {
     /// CodeSystems supplied with the request.
     pub code_systems: Vec<Arc<MemCodeSystem>>,
     /// ValueSets supplied with the request.
-    pub value_sets: Vec<Value>,
+    pub value_sets: Vec<crate::model::value_set::ValueSet>,
     /// ConceptMaps supplied with the request.
     pub concept_maps: Vec<crate::model::concept_map::ConceptMap>,
 }

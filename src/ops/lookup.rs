@@ -236,17 +236,14 @@ fn typed(kind: &str, v: String) -> Value<'static> {
             .unwrap_or(Value::String(Cow::Owned(v))),
         "decimal" => Value::Decimal(v),
         "dateTime" => Value::DateTime(v),
-        "Coding" => match serde_json::from_str::<serde_json::Value>(&v) {
-            Ok(j) => {
-                let s = |k: &str| j.get(k).and_then(|x| x.as_str()).map(str::to_string);
-                Value::Coding(Coding {
-                    system: s("system"),
-                    version: s("version"),
-                    code: s("code"),
-                    display: s("display"),
-                })
-            }
-            Err(_) => Value::String(Cow::Owned(v)),
+        "Coding" => match crate::model::value_set::PlainCoding::from_stored(&v) {
+            Some(c) => Value::Coding(Coding {
+                system: c.system,
+                version: c.version,
+                code: c.code,
+                display: c.display,
+            }),
+            None => Value::String(Cow::Owned(v)),
         },
         _ => Value::String(Cow::Owned(v)),
     }

@@ -4,8 +4,8 @@
 
 use super::Result;
 use super::engine::Terminology;
-use crate::index::hierarchy::Attribute;
 use super::memory::MemCodeSystem;
+use crate::index::hierarchy::Attribute;
 use crate::model::{CodeSystemVersion, Concept, DesignationView, Family, Property};
 use std::borrow::Cow;
 use std::sync::Arc;

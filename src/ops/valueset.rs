@@ -11,13 +11,13 @@
 use super::engine::{RequestContext, Terminology};
 use super::{Error, Result, resolve};
 use crate::model::uri;
-use serde_json::Value;
+use crate::model::value_set::{ComposeItem, ValueSet};
 
 /// A value set ready for membership checks.
 #[derive(Debug, Clone)]
 pub enum ValueSetDef {
     /// A ValueSet resource (stored or supplied).
-    Resource(Value),
+    Resource(ValueSet),
     /// A SNOMED CT implicit value set.
     Snomed {
         /// Canonical URL as given.
@@ -44,16 +44,7 @@ impl ValueSetDef {
     /// `url|version` for messages.
     pub fn canonical(&self) -> String {
         match self {
-            ValueSetDef::Resource(v) => {
-                let url = v
-                    .get("url")
-                    .and_then(Value::as_str)
-                    .unwrap_or("(contained)");
-                match v.get("version").and_then(Value::as_str) {
-                    Some(ver) => format!("{url}|{ver}"),
-                    None => url.to_string(),
-                }
-            }
+            ValueSetDef::Resource(v) => v.canonical(),
             ValueSetDef::Snomed { url, .. } => url.clone(),
         }
     }
@@ -65,11 +56,10 @@ impl ValueSetDef {
             ValueSetDef::Snomed { .. } => Some(uri::SNOMED.into()),
             ValueSetDef::Resource(v) => {
                 let mut systems: Vec<&str> = v
-                    .pointer("/compose/include")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|i| i.get("system").and_then(Value::as_str))
+                    .compose
+                    .iter()
+                    .flat_map(|c| &c.include)
+                    .filter_map(|i| i.system.as_deref())
                     .collect();
                 systems.dedup();
                 (systems.len() == 1).then(|| systems[0].to_string())
@@ -92,18 +82,14 @@ pub fn resolve_value_set(
     if let Some(def) = implicit(url)? {
         return Ok(def);
     }
-    let matches = |v: &Value| {
-        v.get("url").and_then(Value::as_str) == Some(url)
-            && version.is_none_or(|ver| v.get("version").and_then(Value::as_str) == Some(ver))
+    let matches = |v: &ValueSet| {
+        v.url.as_deref() == Some(url) && version.is_none_or(|ver| v.version.as_deref() == Some(ver))
     };
     if let Some(v) = ctx.value_sets.iter().find(|v| matches(v)) {
         return Ok(ValueSetDef::Resource(v.clone()));
     }
-    let text = t.with_store(|s| Ok(s.resource("value_set", url, version)?))?;
-    match text {
-        Some(text) => Ok(ValueSetDef::Resource(
-            serde_json::from_str(&text).map_err(|e| Error::Internal(e.to_string()))?,
-        )),
+    match t.with_store(|s| Ok(s.value_set(url, version)?))? {
+        Some(vs) => Ok(ValueSetDef::Resource(vs)),
         None => Err(Error::NotFound(match version {
             Some(v) => format!("A definition for the value Set '{url}|{v}' could not be found"),
             None => format!("A definition for the value Set '{url}' could not be found"),
@@ -182,25 +168,15 @@ pub fn contains(
                 },
             }
         }
-        ValueSetDef::Resource(json) => {
-            let compose = json.get("compose");
-            let Some(includes) = compose
-                .and_then(|c| c.get("include"))
-                .and_then(Value::as_array)
-            else {
+        ValueSetDef::Resource(vs) => {
+            let Some(compose) = &vs.compose else {
                 // No compose: an expansion may still list the codes.
-                return Ok(json
-                    .pointer("/expansion/contains")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                    .any(|c| {
-                        c.get("system").and_then(Value::as_str) == Some(system)
-                            && c.get("code").and_then(Value::as_str) == Some(code)
-                    }));
+                return Ok(vs.expansion_codes().iter().any(|c| {
+                    c.system.as_deref() == Some(system) && c.code.as_deref() == Some(code)
+                }));
             };
             let mut included = false;
-            for inc in includes {
+            for inc in &compose.include {
                 if item_matches(t, ctx, inc, system, version, code, depth)? {
                     included = true;
                     break;
@@ -209,12 +185,7 @@ pub fn contains(
             if !included {
                 return Ok(false);
             }
-            for exc in compose
-                .and_then(|c| c.get("exclude"))
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
+            for exc in &compose.exclude {
                 if item_matches(t, ctx, exc, system, version, code, depth)? {
                     return Ok(false);
                 }
@@ -227,54 +198,34 @@ pub fn contains(
 fn item_matches(
     t: &Terminology,
     ctx: &RequestContext,
-    item: &Value,
+    item: &ComposeItem,
     system: &str,
     version: Option<&str>,
     code: &str,
     depth: usize,
 ) -> Result<bool> {
-    for vs_url in item
-        .get("valueSet")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-    {
+    for vs_url in &item.value_set {
         let vs = resolve_value_set(t, ctx, vs_url, None)?;
         if !contains(t, ctx, &vs, system, version, code, depth + 1)? {
             return Ok(false);
         }
     }
-    let Some(item_system) = item.get("system").and_then(Value::as_str) else {
-        return Ok(item.get("valueSet").is_some());
+    let Some(item_system) = item.system.as_deref() else {
+        return Ok(!item.value_set.is_empty());
     };
     if item_system != system {
         return Ok(false);
     }
-    if let Some(concepts) = item.get("concept").and_then(Value::as_array)
-        && !concepts
-            .iter()
-            .any(|c| c.get("code").and_then(Value::as_str) == Some(code))
-    {
+    if !item.concept.is_empty() && !item.concept.iter().any(|c| c.code == code) {
         return Ok(false);
     }
-    let item_version = item.get("version").and_then(Value::as_str).or(version);
+    let item_version = item.version.as_deref().or(version);
     let src = resolve::code_system(t, ctx, item_system, item_version)?;
     if src.concept(code)?.is_none() {
         return Ok(false);
     }
-    for f in item
-        .get("filter")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        let property = f
-            .get("property")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
-        let op = f.get("op").and_then(Value::as_str).unwrap_or_default();
-        let value = f.get("value").and_then(Value::as_str).unwrap_or_default();
+    for f in &item.filter {
+        let (property, op, value) = (f.property.as_str(), f.op.as_str(), f.value.as_str());
         let holds = match (property, op) {
             ("concept" | "code", "is-a") => src.subsumes(value, code)?,
             ("concept" | "code", "descendent-of") => value != code && src.subsumes(value, code)?,

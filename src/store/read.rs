@@ -3,6 +3,7 @@
 
 use super::{Result, Store};
 use crate::model::concept_map::ConceptMap;
+use crate::model::value_set::ValueSet;
 use crate::model::{
     Association, CodeSystemVersion, Concept, Designation, Family, Property, Relationship,
 };
@@ -362,6 +363,14 @@ impl Store {
     /// A ConceptMap by url and optional version (latest version when none is given).
     pub fn concept_map(&self, url: &str, version: Option<&str>) -> Result<Option<ConceptMap>> {
         match self.resource("concept_map", url, version)? {
+            Some(text) => Ok(Some(serde_json::from_str(&text)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// A ValueSet by url and optional version (latest version when none is given).
+    pub fn value_set(&self, url: &str, version: Option<&str>) -> Result<Option<ValueSet>> {
+        match self.resource("value_set", url, version)? {
             Some(text) => Ok(Some(serde_json::from_str(&text)?)),
             None => Ok(None),
         }
