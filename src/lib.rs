@@ -7,8 +7,10 @@
 #![deny(missing_docs)]
 
 pub mod cli;
+pub mod clock;
 pub mod commands;
 pub mod default_data;
+pub mod ecl;
 pub mod fhir;
 pub mod http;
 pub mod import;

@@ -345,3 +345,129 @@ pub fn translate(r: &crate::ops::translate::TranslateResult) -> Parameters<'_> {
     }
     Parameters(list)
 }
+
+/// `$expand` output: the ValueSet with its `expansion` (identifier, timestamp, total, offset,
+/// the parameters used, and the page of codes).
+pub fn expansion(e: &crate::ops::expand::Expansion, timestamp: &str) -> Value {
+    let mut vs = json!({"resourceType": "ValueSet"});
+    for (k, v) in [
+        ("url", &e.url),
+        ("version", &e.version),
+        ("name", &e.name),
+        ("title", &e.title),
+        ("status", &e.status),
+    ] {
+        if let Some(v) = v {
+            vs[k] = json!(v);
+        }
+    }
+    if vs.get("status").is_none() {
+        vs["status"] = json!("active");
+    }
+    let parameters: Vec<Value> = e
+        .parameters
+        .iter()
+        .map(|(name, kind, value)| {
+            let v = match *kind {
+                "valueInteger" => json!(value.parse::<i64>().unwrap_or(0)),
+                "valueBoolean" => json!(value == "true"),
+                _ => json!(value),
+            };
+            json!({"name": name, *kind: v})
+        })
+        .collect();
+    let contains: Vec<Value> = e
+        .contains
+        .iter()
+        .map(|c| {
+            let mut item = json!({"system": c.system, "version": c.version, "code": c.code});
+            if let Some(d) = &c.display {
+                item["display"] = json!(d);
+            }
+            if c.inactive {
+                item["inactive"] = json!(true);
+            }
+            if c.abstract_ {
+                item["abstract"] = json!(true);
+            }
+            if !c.designations.is_empty() {
+                item["designation"] = c
+                    .designations
+                    .iter()
+                    .map(|d| {
+                        let mut v = json!({"value": d.value});
+                        if let Some(l) = &d.language {
+                            v["language"] = json!(l);
+                        }
+                        if let Some((system, code, display)) = &d.use_ {
+                            v["use"] = json!({"system": system, "code": code});
+                            if let Some(display) = display {
+                                v["use"]["display"] = json!(display);
+                            }
+                        }
+                        v
+                    })
+                    .collect();
+            }
+            if !c.properties.is_empty() {
+                // R4 has no contains.property; the R5 backport extension carries them.
+                item["extension"] = c
+                    .properties
+                    .iter()
+                    .map(|(code, value, kind)| {
+                        let v = match kind.as_str() {
+                            "valueBoolean" => json!(value == "true"),
+                            "valueInteger" => json!(value.parse::<i64>().unwrap_or(0)),
+                            _ => json!(value),
+                        };
+                        json!({
+                            "url": "http://hl7.org/fhir/5.0/StructureDefinition/extension-ValueSet.expansion.contains.property",
+                            "extension": [
+                                {"url": "code", "valueCode": code},
+                                {"url": "value", kind.as_str(): v}
+                            ]
+                        })
+                    })
+                    .collect();
+            }
+            item
+        })
+        .collect();
+    let mut expansion = json!({
+        "identifier": format!("urn:uuid:{}", uuid_like(e, timestamp)),
+        "timestamp": timestamp,
+        "total": e.total,
+        "offset": e.offset,
+        "parameter": parameters,
+    });
+    if !contains.is_empty() {
+        expansion["contains"] = json!(contains);
+    }
+    vs["expansion"] = expansion;
+    vs
+}
+
+/// A UUID-shaped identifier for an expansion, from a hash of what identifies it (no random
+/// source needed; distinct expansions get distinct identifiers).
+fn uuid_like(e: &crate::ops::expand::Expansion, timestamp: &str) -> String {
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    h.update(format!(
+        "{:?}{:?}{}{}{}",
+        e.url, e.version, e.total, e.offset, timestamp
+    ));
+    for (n, _, v) in &e.parameters {
+        h.update(n.as_bytes());
+        h.update(v.as_bytes());
+    }
+    let b: Vec<u8> = h.finalize().iter().take(16).copied().collect();
+    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    format!(
+        "{}-{}-4{}-8{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[13..16],
+        &hex[17..20],
+        &hex[20..32]
+    )
+}

@@ -139,6 +139,50 @@ pub fn validate_value_set(
     })
 }
 
+/// ValueSet/$expand: the value set from `url` (+ `valueSetVersion`), an inline `valueSet`, or
+/// a `tx-resource`, and the paging, filter and content parameters.
+pub fn expand(
+    t: &Terminology,
+    ctx: &RequestContext,
+    p: &Params,
+) -> Result<crate::ops::expand::ExpandRequest> {
+    let inline = p.resources("valueSet")?.into_iter().next();
+    let value_set = match (inline, p.text("url")?) {
+        (Some(v), _) => ValueSetDef::Resource(value_set(&v, "valueSet")?),
+        (None, Some(url)) => {
+            valueset::resolve_value_set(t, ctx, &url, p.text("valueSetVersion")?.as_deref())?
+        }
+        (None, None) => {
+            return Err(Error::invalid(
+                "url",
+                "parameter 'url' (the value set) or 'valueSet' is required",
+            ));
+        }
+    };
+    let number = |name: &str| -> Result<Option<usize>> {
+        match p.text(name)? {
+            None => Ok(None),
+            Some(v) => v.trim().parse::<usize>().map(Some).map_err(|_| {
+                Error::invalid(
+                    name,
+                    format!("parameter '{name}' must be a non-negative integer, not '{v}'"),
+                )
+            }),
+        }
+    };
+    Ok(crate::ops::expand::ExpandRequest {
+        value_set,
+        filter: p.text("filter")?.filter(|f| !f.trim().is_empty()),
+        count: number("count")?,
+        offset: number("offset")?.unwrap_or(0),
+        active_only: p.boolean("activeOnly")?.unwrap_or(false),
+        include_designations: p.boolean("includeDesignations")?.unwrap_or(false)
+            || !p.texts("designation").is_empty(),
+        designations: p.texts("designation"),
+        properties: p.texts("property"),
+    })
+}
+
 /// `$subsumes`: (system, version, codeA, codeB) from codes or codings.
 pub fn subsumes(p: &Params) -> Result<(String, Option<String>, String, String)> {
     let a = p.coding("codingA")?;
@@ -404,7 +448,7 @@ pub fn mem_code_system(json: &serde_json::Value) -> Option<MemCodeSystem> {
                 },
             )
         })
-        .collect();
+        .collect::<Vec<_>>();
     let meta = CodeSystemVersion {
         id: -1,
         url,

@@ -48,6 +48,12 @@ pub fn configure(t: Arc<Terminology>) -> impl FnOnce(&mut web::ServiceConfig) {
                     .default_service(web::to(method_not_allowed)),
             )
             .service(
+                web::resource("/ValueSet/$expand")
+                    .route(web::get().to(expand))
+                    .route(web::post().to(expand))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
                 web::resource("/CodeSystem/$subsumes")
                     .route(web::get().to(subsumes))
                     .route(web::post().to(subsumes))

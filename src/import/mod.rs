@@ -153,7 +153,7 @@ pub fn run(data: &Path, paths: &[PathBuf], opts: &ImportOptions) -> Result<Impor
             kind: report.kind.clone(),
             sha256,
             bytes,
-            imported: manifest::now_rfc3339(),
+            imported: crate::clock::now_rfc3339(),
         });
         reports.push(report);
     }
@@ -162,7 +162,7 @@ pub fn run(data: &Path, paths: &[PathBuf], opts: &ImportOptions) -> Result<Impor
     let manifest = Manifest {
         format_version: crate::store::FORMAT_VERSION,
         concord_version: env!("CARGO_PKG_VERSION").into(),
-        created: manifest::now_rfc3339(),
+        created: crate::clock::now_rfc3339(),
         sources,
         code_systems: store
             .code_systems()?

@@ -156,7 +156,7 @@ fn release_name() -> String {
         .unwrap_or_default();
     format!(
         "{}-{:09}-{}",
-        super::manifest::timestamp_compact(now.as_secs()),
+        crate::clock::timestamp_compact(now.as_secs()),
         now.subsec_nanos(),
         std::process::id()
     )

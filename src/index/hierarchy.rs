@@ -76,6 +76,34 @@ pub struct Attribute<'a> {
     pub destination_display: Option<&'a str>,
 }
 
+/// A concept row read by position.
+#[derive(Debug, Clone, Copy)]
+pub struct RowView<'a> {
+    /// Default display.
+    pub display: Option<&'a str>,
+    /// Active flag.
+    pub active: bool,
+    /// Effective time (`yyyymmdd`).
+    pub effective_time: Option<&'a str>,
+    /// Module id.
+    pub module: Option<&'a str>,
+    /// Definition status id.
+    pub definition_status: Option<&'a str>,
+}
+
+/// An active relationship read by position.
+#[derive(Debug, Clone, Copy)]
+pub struct RelView<'a> {
+    /// Attribute type (position).
+    pub type_id: u32,
+    /// Destination (position); `None` for a concrete value.
+    pub destination: Option<u32>,
+    /// Concrete value as in RF2 (`#5`, `"text"`).
+    pub value: Option<&'a str>,
+    /// Role group.
+    pub group: u16,
+}
+
 /// Adjacency and concept rows of one code system version.
 #[derive(Debug, Default)]
 pub struct Hierarchy {
@@ -99,6 +127,9 @@ pub struct Hierarchy {
     /// descriptions are members of, in first-seen order.
     languages: HashMap<Box<str>, Vec<Box<str>>>,
     with_desigs: bool,
+    /// Incoming active relationships per concept (source, type, group), built on first use
+    /// (ECL reverse attributes).
+    incoming: std::sync::OnceLock<Vec<Vec<(u32, u32, u16)>>>,
 }
 
 impl Hierarchy {
@@ -426,6 +457,109 @@ impl Hierarchy {
     /// True when the code is known (has a row or an edge).
     pub fn contains(&self, code: &str) -> bool {
         self.index.contains_key(code)
+    }
+
+    /// How many codes are interned (positions are `0..len`).
+    pub fn len(&self) -> usize {
+        self.codes.len()
+    }
+
+    /// True when nothing is interned.
+    pub fn is_empty(&self) -> bool {
+        self.codes.is_empty()
+    }
+
+    /// The interned position of a code.
+    pub fn position(&self, code: &str) -> Option<u32> {
+        self.index.get(code).copied()
+    }
+
+    /// The code at a position.
+    pub fn code_at(&self, pos: u32) -> &str {
+        &self.codes[pos as usize]
+    }
+
+    /// Direct parents by position.
+    pub fn parents_at(&self, pos: u32) -> &[u32] {
+        &self.parents[pos as usize]
+    }
+
+    /// Direct children by position.
+    pub fn children_at(&self, pos: u32) -> &[u32] {
+        &self.children[pos as usize]
+    }
+
+    /// The concept row at a position: `None` for codes known only from edges (or when the
+    /// index holds no rows).
+    pub fn row_at(&self, pos: u32) -> Option<RowView<'_>> {
+        if self.overflow {
+            return None;
+        }
+        self.records[pos as usize].as_ref().map(|r| RowView {
+            display: r.display.as_deref(),
+            active: r.active,
+            effective_time: self.str_at(r.effective_time),
+            module: self.str_at(r.module),
+            definition_status: self.str_at(r.definition_status),
+        })
+    }
+
+    /// True when the index holds active relationships (SNOMED CT).
+    pub fn has_relationships(&self) -> bool {
+        self.with_rels && !self.overflow
+    }
+
+    /// The active attribute relationships of the concept at a position.
+    pub fn relationships_at(&self, pos: u32) -> impl Iterator<Item = RelView<'_>> {
+        self.rels[pos as usize].iter().map(|r| RelView {
+            type_id: r.type_id,
+            destination: (r.destination != NO_DESTINATION).then_some(r.destination),
+            value: r.value.as_deref(),
+            group: r.group,
+        })
+    }
+
+    /// Active relationships pointing at the concept at a position: (source, type, group).
+    pub fn incoming_at(&self, pos: u32) -> &[(u32, u32, u16)] {
+        let all = self.incoming.get_or_init(|| {
+            let mut v: Vec<Vec<(u32, u32, u16)>> = vec![Vec::new(); self.codes.len()];
+            for (source, list) in self.rels.iter().enumerate() {
+                for r in list {
+                    if r.destination != NO_DESTINATION {
+                        v[r.destination as usize].push((source as u32, r.type_id, r.group));
+                    }
+                }
+            }
+            v
+        });
+        &all[pos as usize]
+    }
+
+    /// True when the index holds designations (SNOMED CT descriptions).
+    pub fn has_designations(&self) -> bool {
+        self.with_desigs && !self.overflow
+    }
+
+    /// The designations of the concept at a position, with their description ids.
+    pub fn designations_at(&self, pos: u32) -> impl Iterator<Item = (u64, DesignationView<'_>)> {
+        self.desigs[pos as usize].iter().map(|d| {
+            (
+                d.id,
+                DesignationView {
+                    language: self.str_at(d.language).map(Cow::Borrowed),
+                    use_code: self.str_at(d.use_code).map(Cow::Borrowed),
+                    term: Cow::Borrowed(&d.term),
+                    case_significance: self.str_at(d.case_significance).map(Cow::Borrowed),
+                    active: d.active,
+                    acceptability: Cow::Borrowed(
+                        self.acceptability
+                            .get(d.acceptability as usize)
+                            .map(Vec::as_slice)
+                            .unwrap_or_default(),
+                    ),
+                },
+            )
+        })
     }
 
     /// True when built with concept rows: then a code without a row is not in the version.

@@ -22,6 +22,8 @@ pub struct Terminology {
     indexes: Indexes,
     /// Display language used when a request names none (`en-US`, `en-GB`, `en-x-<refset>`).
     pub default_language: String,
+    /// Size and time limits of `$expand`.
+    pub limits: super::expand::Limits,
 }
 
 /// Per-request context: language preference and `tx-resource` content.
@@ -47,6 +49,7 @@ impl Terminology {
             catalog,
             indexes: Indexes::default(),
             default_language: default_language.to_string(),
+            limits: super::expand::Limits::default(),
         })
     }
 

@@ -25,14 +25,18 @@ pub struct MemCodeSystem {
     pub meta: CodeSystemVersion,
     /// Concepts by code.
     pub concepts: HashMap<String, MemConcept>,
+    /// Codes in the order the resource lists them (expansions follow it).
+    pub order: Vec<String>,
     /// Hierarchy.
     pub hierarchy: Hierarchy,
 }
 
 impl MemCodeSystem {
-    /// A code system of `concepts` (keyed by code) with the hierarchy their parents give;
-    /// `meta.concept_count` is set here.
-    pub fn new(mut meta: CodeSystemVersion, concepts: HashMap<String, MemConcept>) -> Self {
+    /// A code system of `concepts` (code and concept, in the resource's order) with the
+    /// hierarchy their parents give; `meta.concept_count` is set here.
+    pub fn new(mut meta: CodeSystemVersion, list: Vec<(String, MemConcept)>) -> Self {
+        let order: Vec<String> = list.iter().map(|(c, _)| c.clone()).collect();
+        let concepts: HashMap<String, MemConcept> = list.into_iter().collect();
         let edges: Vec<(String, String)> = concepts
             .values()
             .flat_map(|c: &MemConcept| {
@@ -46,6 +50,7 @@ impl MemCodeSystem {
         MemCodeSystem {
             meta,
             concepts,
+            order,
             hierarchy,
         }
     }

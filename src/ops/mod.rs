@@ -5,7 +5,9 @@
 //! statuses is `http`'s. A business "no" (`$validate-code` result=false) is a result, not an
 //! [`Error`]. May use: `store`, `model`. Never uses `fhir` or `http`.
 
+pub mod ecl;
 pub mod engine;
+pub mod expand;
 pub mod language;
 pub mod lookup;
 pub mod maprule;
@@ -37,6 +39,10 @@ pub enum Error {
     /// Valid, but not something Concord does (yet).
     #[error("{0}")]
     NotSupported(String),
+    /// Answering would take more than the configured size or time budget (`too-costly`); the
+    /// message says how to page or narrow the request.
+    #[error("{0}")]
+    TooCostly(String),
     /// An internal failure; logged with its chain, reported generically.
     #[error("internal error: {0}")]
     Internal(String),

@@ -40,6 +40,12 @@ pub trait Source {
     fn language_refsets(&self, _language: &str) -> Result<Vec<String>> {
         Ok(Vec::new())
     }
+    /// Every code of the version, in a stable order (expansions page through it).
+    fn codes(&self) -> Result<Vec<String>>;
+    /// The version's index, when it has one (ECL evaluates over it).
+    fn index_ref(&self) -> Result<Option<&crate::index::Hierarchy>> {
+        Ok(None)
+    }
     /// The store key when the version lives in the store (SNOMED CT extras need it).
     fn store_id(&self) -> Option<i64>;
     /// The default display of a code (for the codes a `$lookup` property points at).
@@ -144,6 +150,21 @@ impl Source for StoreSource<'_> {
     fn attributes(&self, code: &str) -> Result<Option<Vec<Attribute<'_>>>> {
         Ok(self.index()?.attributes(code))
     }
+    fn codes(&self) -> Result<Vec<String>> {
+        let h = self.index()?;
+        if h.has_records() {
+            return Ok((0..h.len() as u32)
+                .filter(|i| h.row_at(*i).is_some())
+                .map(|i| h.code_at(i).to_string())
+                .collect());
+        }
+        self.engine
+            .with_store(|s| Ok(s.all_concepts(self.cs.id)?))
+            .map(|v| v.into_iter().map(|c| c.code).collect())
+    }
+    fn index_ref(&self) -> Result<Option<&crate::index::Hierarchy>> {
+        Ok(Some(self.index()?))
+    }
     fn language_refsets(&self, language: &str) -> Result<Vec<String>> {
         Ok(self.index()?.language_refsets(language).unwrap_or_default())
     }
@@ -239,6 +260,9 @@ impl MemSource {
 impl Source for MemSource {
     fn meta(&self) -> &CodeSystemVersion {
         &self.0.meta
+    }
+    fn codes(&self) -> Result<Vec<String>> {
+        Ok(self.0.order.clone())
     }
     fn concept(&self, code: &str) -> Result<Option<Concept>> {
         Ok(self.0.concepts.get(code).map(|c| c.concept.clone()))

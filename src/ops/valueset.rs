@@ -9,9 +9,10 @@
 //! (`constraint`/`expression`) is reported as not supported, naming the filter.
 
 use super::engine::{RequestContext, Terminology};
+use super::source::Source;
 use super::{Error, Result, resolve};
 use crate::model::uri;
-use crate::model::value_set::{ComposeItem, ValueSet};
+use crate::model::value_set::{ComposeFilter, ComposeItem, ValueSet};
 
 /// A value set ready for membership checks.
 #[derive(Debug, Clone)]
@@ -38,6 +39,8 @@ pub enum SnomedImplicit {
     IsA(String),
     /// `refset/X`: members of X.
     Refset(String),
+    /// `ecl/…`: the concepts an expression constraint selects.
+    Ecl(String),
 }
 
 impl ValueSetDef {
@@ -113,13 +116,11 @@ fn implicit(url: &str) -> Result<Option<ValueSetDef>> {
                 SnomedImplicit::Refset(rest[7..].to_string())
             }
             Some(rest) if rest.starts_with("ecl/") => {
-                return Err(Error::NotSupported(format!(
-                    "ECL implicit value sets ('{url}') are not supported yet"
-                )));
+                SnomedImplicit::Ecl(percent_decode(&rest[4..]))
             }
             _ => {
                 return Err(Error::NotSupported(format!(
-                    "'{url}' is not a SNOMED CT implicit value set form this server knows (fhir_vs, fhir_vs=isa/X, fhir_vs=refset/X)"
+                    "'{url}' is not a SNOMED CT implicit value set form this server knows (fhir_vs, fhir_vs=isa/X, fhir_vs=refset/X, fhir_vs=ecl/…)"
                 )));
             }
         },
@@ -166,6 +167,7 @@ pub fn contains(
                     Some(cs) => t.with_store(|s| Ok(s.in_refset(cs, refset, code)?)),
                     None => Ok(false),
                 },
+                SnomedImplicit::Ecl(text) => in_ecl(t, src.as_ref(), text, "url", code),
             }
         }
         ValueSetDef::Resource(vs) => {
@@ -225,64 +227,96 @@ fn item_matches(
         return Ok(false);
     }
     for f in &item.filter {
-        let (property, op, value) = (f.property.as_str(), f.op.as_str(), f.value.as_str());
-        let holds = match (property, op) {
-            ("concept" | "code", "is-a") => src.subsumes(value, code)?,
-            ("concept" | "code", "descendent-of") => value != code && src.subsumes(value, code)?,
-            ("concept" | "code", "is-not-a") => !src.subsumes(value, code)?,
-            ("concept" | "code", "=") => value == code,
-            ("concept", "in") if src.meta().family == crate::model::Family::Snomed => {
-                match src.store_id() {
-                    Some(cs) => t.with_store(|s| Ok(s.in_refset(cs, value, code)?))?,
-                    None => false,
-                }
-            }
-            ("concept" | "code", "in") => value.split(',').any(|v| v.trim() == code),
-            ("concept" | "code", "regex") => full_match(value, code)?,
-            ("constraint" | "expression", _) => {
-                return Err(Error::NotSupported(format!(
-                    "filter '{property} {op} {value}' uses ECL, which this server does not evaluate yet"
-                )));
-            }
-            (_, "exists") => {
-                let has = src.properties(code)?.iter().any(|p| p.name == property);
-                has == (value == "true")
-            }
-            (_, "=" | "in" | "regex") => {
-                let props = src.properties(code)?;
-                let concept = src.concept(code)?;
-                let mut values: Vec<String> = props
-                    .into_iter()
-                    .filter(|p| p.name == property)
-                    .map(|p| p.value)
-                    .collect();
-                if property == "inactive" {
-                    values.push((!concept.map(|c| c.active).unwrap_or(true)).to_string());
-                }
-                match op {
-                    "=" => values.iter().any(|v| v == value),
-                    "in" => values
-                        .iter()
-                        .any(|v| value.split(',').any(|x| x.trim() == v)),
-                    _ => values
-                        .iter()
-                        .map(|v| full_match(value, v))
-                        .collect::<Result<Vec<bool>>>()?
-                        .into_iter()
-                        .any(|b| b),
-                }
-            }
-            _ => {
-                return Err(Error::NotSupported(format!(
-                    "value set filter operator '{op}' on '{property}' is not supported"
-                )));
-            }
-        };
-        if !holds {
+        if !filter_holds(t, src.as_ref(), f, code)? {
             return Ok(false);
         }
     }
     Ok(true)
+}
+
+/// True when `code` of `src` meets one compose filter. The one place filters are decided, for
+/// `$validate-code` and for `$expand` (which narrows with the index first where it can).
+pub fn filter_holds(
+    t: &Terminology,
+    src: &dyn Source,
+    f: &ComposeFilter,
+    code: &str,
+) -> Result<bool> {
+    let (property, op, value) = (f.property.as_str(), f.op.as_str(), f.value.as_str());
+    Ok(match (property, op) {
+        ("concept" | "code", "is-a") => src.subsumes(value, code)?,
+        ("concept" | "code", "descendent-of") => value != code && src.subsumes(value, code)?,
+        ("concept" | "code", "is-not-a") => !src.subsumes(value, code)?,
+        ("concept" | "code", "generalizes") => src.subsumes(code, value)?,
+        ("concept" | "code", "child-of") => src.parents(code)?.iter().any(|p| p == value),
+        ("concept" | "code", "=") => value == code,
+        ("concept", "in" | "not-in") if src.meta().family == crate::model::Family::Snomed => {
+            let inside = match src.store_id() {
+                Some(cs) => value
+                    .split(',')
+                    .map(|r| t.with_store(|s| Ok(s.in_refset(cs, r.trim(), code)?)))
+                    .collect::<Result<Vec<bool>>>()?
+                    .into_iter()
+                    .any(|b| b),
+                None => false,
+            };
+            inside == (op == "in")
+        }
+        ("concept" | "code", "in") => value.split(',').any(|v| v.trim() == code),
+        ("concept" | "code", "not-in") => !value.split(',').any(|v| v.trim() == code),
+        ("concept" | "code", "regex") => full_match(value, code)?,
+        ("constraint" | "expression", "=") => in_ecl(t, src, value, "valueSet", code)?,
+        (_, "exists") => {
+            let has = src.properties(code)?.iter().any(|p| p.name == property);
+            has == (value == "true")
+        }
+        (_, "=" | "in" | "not-in" | "regex") => {
+            let props = src.properties(code)?;
+            let concept = src.concept(code)?;
+            let mut values: Vec<String> = props
+                .into_iter()
+                .filter(|p| p.name == property)
+                .map(|p| p.value)
+                .collect();
+            if property == "inactive" {
+                values.push((!concept.map(|c| c.active).unwrap_or(true)).to_string());
+            }
+            match op {
+                "=" => values.iter().any(|v| v == value),
+                "in" => values
+                    .iter()
+                    .any(|v| value.split(',').any(|x| x.trim() == v)),
+                "not-in" => !values
+                    .iter()
+                    .any(|v| value.split(',').any(|x| x.trim() == v)),
+                _ => values
+                    .iter()
+                    .map(|v| full_match(value, v))
+                    .collect::<Result<Vec<bool>>>()?
+                    .into_iter()
+                    .any(|b| b),
+            }
+        }
+        _ => {
+            return Err(Error::NotSupported(format!(
+                "value set filter operator '{op}' on '{property}' is not supported"
+            )));
+        }
+    })
+}
+
+/// True when `code` is in the set the ECL `text` selects over `src`.
+fn in_ecl(t: &Terminology, src: &dyn Source, text: &str, param: &str, code: &str) -> Result<bool> {
+    let (set, index) = super::ecl::evaluate(t, src, text, param, None)?;
+    Ok(index.position(code).is_some_and(|p| set.contains(p)))
+}
+
+/// Undoes percent-encoding left in an implicit value set URL (`ecl/%3C%3C%2073211009`).
+pub fn percent_decode(s: &str) -> String {
+    form_urlencoded::parse(format!("x={}", s.replace('+', "%2B")).as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_else(|| s.to_string())
 }
 
 fn full_match(pattern: &str, text: &str) -> Result<bool> {

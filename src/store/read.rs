@@ -249,6 +249,33 @@ impl Store {
             .exists(params![cs, component, refset])?)
     }
 
+    /// Referenced components of the active members of a reference set (ECL `^`, `refset/X`).
+    pub fn refset_members(&self, cs: i64, refset: &str) -> Result<Vec<String>> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT component FROM refset_member WHERE cs = ?1 AND refset = ?2 AND active = 1",
+        )?;
+        let v = st
+            .query_map(params![cs, refset], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(v)
+    }
+
+    /// Active members of association refsets: (source component, target), for ECL history
+    /// supplements.
+    pub fn association_pairs(&self, cs: i64, refsets: &[&str]) -> Result<Vec<(String, String)>> {
+        let mut out = Vec::new();
+        let mut st = self.conn.prepare_cached(
+            "SELECT component, fields FROM refset_member WHERE cs = ?1 AND refset = ?2 AND active = 1",
+        )?;
+        for refset in refsets {
+            let rows = st.query_map(params![cs, refset], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            for row in rows {
+                out.push(row?);
+            }
+        }
+        Ok(out)
+    }
+
     /// A ValueSet or ConceptMap resource by url and optional version (latest version when
     /// none is given). `table` is `value_set` or `concept_map`.
     pub fn resource(

@@ -1,40 +1,19 @@
-//! Route handlers: extract, call one operation, convert, respond.
+//! Capabilities and resource read/search: `/metadata`, `/{type}`, `/{type}/{id}`.
 
-use super::error::ApiError;
-use super::request;
-use crate::fhir::{FHIR_JSON, capability, convert, requests, resources};
+use super::{Reply, base_url, fhir};
+use crate::fhir::{capability, resources};
+use crate::http::error::ApiError;
+use crate::http::request;
 use crate::ops::{self, Terminology};
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, web};
 use serde_json::Value;
-
-type Reply = Result<HttpResponse, ApiError>;
-
-fn fhir(v: &impl serde::Serialize) -> HttpResponse {
-    fhir_json(serde_json::to_vec(v).unwrap_or_default())
-}
-
-fn fhir_json(body: Vec<u8>) -> HttpResponse {
-    HttpResponse::Ok().content_type(FHIR_JSON).body(body)
-}
-
-fn base_url(req: &HttpRequest) -> String {
-    let info = req.connection_info();
-    format!("{}://{}", info.scheme(), info.host())
-}
-
-/// `GET /health`: a trivial endpoint (liveness, and the baseline in load tests).
-pub async fn health() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("application/json")
-        .body(r#"{"status":"ok"}"#)
-}
 
 /// `GET /metadata[?mode=terminology]`.
 pub async fn metadata(t: web::Data<Terminology>, req: HttpRequest) -> Reply {
     request::check_format(&req)?;
     let pairs = request::query_pairs(&req);
-    let date = crate::import::manifest::now_rfc3339();
+    let date = crate::clock::now_rfc3339();
     match pairs
         .iter()
         .find(|(k, _)| k == "mode")
@@ -55,46 +34,6 @@ pub async fn metadata(t: web::Data<Terminology>, req: HttpRequest) -> Reply {
         )
         .into()),
     }
-}
-
-/// `GET|POST /CodeSystem/$lookup`.
-pub async fn lookup(t: web::Data<Terminology>, req: HttpRequest, body: web::Bytes) -> Reply {
-    let (p, ctx) = request::operation(&req, &body)?;
-    let req = requests::lookup(&p)?;
-    Ok(ops::lookup::lookup(&t, &ctx, &req, |r| {
-        fhir_json(convert::lookup(r).to_json())
-    })?)
-}
-
-/// `GET|POST /CodeSystem/$validate-code`.
-pub async fn validate_code_system(
-    t: web::Data<Terminology>,
-    req: HttpRequest,
-    body: web::Bytes,
-) -> Reply {
-    let (p, ctx) = request::operation(&req, &body)?;
-    let r = ops::validate::validate(&t, &ctx, &requests::validate_code_system(&p)?)?;
-    Ok(fhir_json(convert::validate(&r).to_json()))
-}
-
-/// `GET|POST /ValueSet/$validate-code`.
-pub async fn validate_value_set(
-    t: web::Data<Terminology>,
-    req: HttpRequest,
-    body: web::Bytes,
-) -> Reply {
-    let (p, ctx) = request::operation(&req, &body)?;
-    let vreq = requests::validate_value_set(&t, &ctx, &p)?;
-    let r = ops::validate::validate(&t, &ctx, &vreq)?;
-    Ok(fhir_json(convert::validate(&r).to_json()))
-}
-
-/// `GET|POST /CodeSystem/$subsumes`.
-pub async fn subsumes(t: web::Data<Terminology>, req: HttpRequest, body: web::Bytes) -> Reply {
-    let (p, ctx) = request::operation(&req, &body)?;
-    let (system, version, a, b) = requests::subsumes(&p)?;
-    let o = ops::subsumes::subsumes(&t, &ctx, &system, version.as_deref(), &a, &b)?;
-    Ok(fhir(&convert::subsumes(o)))
 }
 
 fn resource_type(ty: &str) -> Result<&'static str, ApiError> {
@@ -211,43 +150,4 @@ pub async fn read(
             format!("{ty}/{id} is not known to this server"),
         )
     })
-}
-
-/// Unknown routes.
-pub async fn not_found(req: HttpRequest) -> HttpResponse {
-    actix_web::ResponseError::error_response(&ApiError::http(
-        StatusCode::NOT_FOUND,
-        "not-found",
-        format!(
-            "no route {} {}; see /openapi.json or /swagger-ui/ for what this server offers",
-            req.method(),
-            req.path()
-        ),
-    ))
-}
-
-/// Known routes with a method they do not take.
-pub async fn method_not_allowed(req: HttpRequest) -> HttpResponse {
-    let mut res = actix_web::ResponseError::error_response(&ApiError::http(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "not-supported",
-        format!("{} is not allowed on {}", req.method(), req.path()),
-    ));
-    let allow = if req.path().contains('$') {
-        "GET, POST"
-    } else {
-        "GET"
-    };
-    res.headers_mut().insert(
-        actix_web::http::header::ALLOW,
-        actix_web::http::header::HeaderValue::from_static(allow),
-    );
-    res
-}
-
-/// `GET|POST /ConceptMap/$translate`.
-pub async fn translate(t: web::Data<Terminology>, req: HttpRequest, body: web::Bytes) -> Reply {
-    let (p, ctx) = request::operation(&req, &body)?;
-    let r = ops::translate::translate(&t, &ctx, &requests::translate(&p)?)?;
-    Ok(fhir_json(convert::translate(&r).to_json()))
 }

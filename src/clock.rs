@@ -1,0 +1,44 @@
+//! Wall-clock stamps (RFC 3339 and compact forms) without a date crate: used by the import
+//! (manifests, release directory names) and by the server (capability dates, expansion
+//! timestamps). May use: nothing but `std`.
+
+/// Current UTC time as RFC 3339.
+pub fn now_rfc3339() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs();
+    let (y, mo, d, h, mi, s) = civil(secs);
+    format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z")
+}
+
+/// `yyyymmddThhmmss` for directory names.
+pub fn timestamp_compact(secs: u64) -> String {
+    let (y, mo, d, h, mi, s) = civil(secs);
+    format!("{y:04}{mo:02}{d:02}T{h:02}{mi:02}{s:02}")
+}
+
+/// Days-from-civil inverse (Howard Hinnant's algorithm), so no date crate is needed for stamps.
+fn civil(secs: u64) -> (i64, u32, u32, u64, u64, u64) {
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d, rem / 3600, rem % 3600 / 60, rem % 60)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn civil_dates() {
+        assert_eq!(super::timestamp_compact(0), "19700101T000000");
+        assert_eq!(super::timestamp_compact(1_795_000_000), "20261118T110640");
+    }
+}

@@ -1,0 +1,44 @@
+//! Service endpoints and the answers for unknown routes and methods.
+
+use crate::http::error::ApiError;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse};
+
+/// `GET /health`: a trivial endpoint (liveness, and the baseline in load tests).
+pub async fn health() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(r#"{"status":"ok"}"#)
+}
+
+/// Unknown routes.
+pub async fn not_found(req: HttpRequest) -> HttpResponse {
+    actix_web::ResponseError::error_response(&ApiError::http(
+        StatusCode::NOT_FOUND,
+        "not-found",
+        format!(
+            "no route {} {}; see /openapi.json or /swagger-ui/ for what this server offers",
+            req.method(),
+            req.path()
+        ),
+    ))
+}
+
+/// Known routes with a method they do not take.
+pub async fn method_not_allowed(req: HttpRequest) -> HttpResponse {
+    let mut res = actix_web::ResponseError::error_response(&ApiError::http(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "not-supported",
+        format!("{} is not allowed on {}", req.method(), req.path()),
+    ));
+    let allow = if req.path().contains('$') {
+        "GET, POST"
+    } else {
+        "GET"
+    };
+    res.headers_mut().insert(
+        actix_web::http::header::ALLOW,
+        actix_web::http::header::HeaderValue::from_static(allow),
+    );
+    res
+}

@@ -1,0 +1,63 @@
+//! ECL for the operations: parses an expression, evaluates it over a resolved SNOMED CT
+//! version's index (reference set members and associations read from the store), and turns
+//! ECL's errors into operation errors — a syntax error is a 400 naming the parameter with the
+//! position and what was expected, a construct not evaluated yet is `not-supported`, a blown
+//! budget `too-costly`.
+
+use super::engine::Terminology;
+use super::source::Source;
+use super::{Error, Result};
+use crate::ecl::{self, ConceptSet, EvalError};
+use crate::index::Hierarchy;
+use std::time::Instant;
+
+struct Data<'a> {
+    t: &'a Terminology,
+    cs: i64,
+    index: &'a Hierarchy,
+}
+
+impl ecl::Data for Data<'_> {
+    fn index(&self) -> &Hierarchy {
+        self.index
+    }
+    fn refset_members(&self, refset: &str) -> Result<Vec<String>, EvalError> {
+        self.t
+            .with_store(|s| Ok(s.refset_members(self.cs, refset)?))
+            .map_err(|e| EvalError::Data(e.to_string()))
+    }
+    fn associations(&self, refsets: &[&str]) -> Result<Vec<(String, String)>, EvalError> {
+        self.t
+            .with_store(|s| Ok(s.association_pairs(self.cs, refsets)?))
+            .map_err(|e| EvalError::Data(e.to_string()))
+    }
+}
+
+/// Evaluates the ECL `text` (given as parameter `param`) over `src`; the set is over
+/// `src`'s index positions.
+pub fn evaluate<'s>(
+    t: &Terminology,
+    src: &'s dyn Source,
+    text: &str,
+    param: &str,
+    deadline: Option<Instant>,
+) -> Result<(ConceptSet, &'s Hierarchy)> {
+    let expr = ecl::parse(text).map_err(|e| {
+        Error::invalid(
+            param,
+            format!("{e} (in the expression constraint '{text}')"),
+        )
+    })?;
+    let (Some(cs), Some(index)) = (src.store_id(), src.index_ref()?) else {
+        return Err(Error::NotSupported(format!(
+            "ECL needs a loaded SNOMED CT release; {} is not one",
+            src.meta().url
+        )));
+    };
+    let set = ecl::evaluate(&Data { t, cs, index }, &expr, deadline).map_err(|e| match e {
+        EvalError::NotSupported(m) => Error::NotSupported(format!("ECL '{text}': {m}")),
+        EvalError::TooCostly(m) => Error::TooCostly(format!("ECL '{text}': {m}")),
+        EvalError::Data(m) => Error::Internal(m),
+    })?;
+    Ok((set, index))
+}

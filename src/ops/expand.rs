@@ -1,0 +1,592 @@
+//! `ValueSet/$expand`: the codes a value set holds, paged, with displays in the requested
+//! language. Compose includes and excludes are evaluated as sets — the index answers hierarchy
+//! filters and ECL, listed concepts are checked to exist, other filters are tested per code with
+//! the same [`valueset::filter_holds`] `$validate-code` uses, so both always agree. SNOMED CT
+//! implicit value sets (`fhir_vs`, `isa/`, `refset/`, `ecl/`) and value sets published only as
+//! an expansion are expanded too.
+//!
+//! Cost bounds: without `count`, an expansion larger than the configured limit is refused as
+//! `too-costly` (page with `count`/`offset` or narrow with `filter`), and all work stops at the
+//! time budget with the same answer. Never a hang, never an unbounded answer.
+
+use super::engine::{RequestContext, Terminology};
+use super::source::Source;
+use super::valueset::{self, SnomedImplicit, ValueSetDef};
+use super::{Error, Result, language, resolve};
+use crate::ecl::ast::TypedTerm;
+use crate::model::value_set::{ComposeConcept, ComposeItem, ValueSet};
+use crate::model::{Family, uri};
+use std::collections::{HashMap, HashSet};
+use std::time::{Duration, Instant};
+
+/// Size and time limits of an expansion.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Largest expansion returned without `count`.
+    pub max_unpaged: usize,
+    /// Time budget of one expansion.
+    pub budget: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_unpaged: 10_000,
+            budget: Duration::from_secs(10),
+        }
+    }
+}
+
+/// An `$expand` request in domain terms.
+#[derive(Debug, Clone)]
+pub struct ExpandRequest {
+    /// The value set.
+    pub value_set: ValueSetDef,
+    /// Text filter (every word must start a word of a term).
+    pub filter: Option<String>,
+    /// Page size.
+    pub count: Option<usize>,
+    /// Page start.
+    pub offset: usize,
+    /// Leave inactive codes out.
+    pub active_only: bool,
+    /// Return designations.
+    pub include_designations: bool,
+    /// Only designations in these languages or with these uses (`system|code`).
+    pub designations: Vec<String>,
+    /// Return properties with these names.
+    pub properties: Vec<String>,
+}
+
+/// One designation of an expanded code.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ItemDesignation {
+    /// Language.
+    pub language: Option<String>,
+    /// Use (system, code, display).
+    pub use_: Option<(String, String, Option<String>)>,
+    /// Term.
+    pub value: String,
+}
+
+/// One code of the expansion.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Item {
+    /// Code system.
+    pub system: String,
+    /// Code system version.
+    pub version: String,
+    /// Code.
+    pub code: String,
+    /// Display in the requested language.
+    pub display: Option<String>,
+    /// Inactive code.
+    pub inactive: bool,
+    /// Not for use in data (ICD chapters and blocks, `notSelectable`).
+    pub abstract_: bool,
+    /// Designations, when asked for.
+    pub designations: Vec<ItemDesignation>,
+    /// Properties asked for: (code, value as text, value type).
+    pub properties: Vec<(String, String, String)>,
+}
+
+/// The expansion.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Expansion {
+    /// Value set url.
+    pub url: Option<String>,
+    /// Value set version.
+    pub version: Option<String>,
+    /// Value set name.
+    pub name: Option<String>,
+    /// Value set title.
+    pub title: Option<String>,
+    /// Value set status.
+    pub status: Option<String>,
+    /// Codes in the whole expansion (after filter and activeOnly).
+    pub total: usize,
+    /// Page start.
+    pub offset: usize,
+    /// Parameters the expansion used: (name, value type, value).
+    pub parameters: Vec<(String, &'static str, String)>,
+    /// The page.
+    pub contains: Vec<Item>,
+}
+
+/// A code of the expansion before its details are read.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct Member {
+    system: String,
+    version: Option<String>,
+    code: String,
+}
+
+/// Runs `$expand`.
+pub fn expand(t: &Terminology, ctx: &RequestContext, req: &ExpandRequest) -> Result<Expansion> {
+    let deadline = Instant::now() + t.limits.budget;
+    let mut e = Expander {
+        t,
+        ctx,
+        deadline,
+        sources: HashMap::new(),
+        displays: HashMap::new(),
+    };
+    let mut members = e.members(&req.value_set, 0)?;
+    let words: Vec<String> = req
+        .filter
+        .as_deref()
+        .unwrap_or_default()
+        .split_whitespace()
+        .map(str::to_string)
+        .collect();
+    let inactive_allowed = match &req.value_set {
+        ValueSetDef::Resource(vs) => vs.compose.as_ref().and_then(|c| c.inactive),
+        _ => None,
+    };
+    let active_only = req.active_only || inactive_allowed == Some(false);
+    if active_only || !words.is_empty() {
+        let term = TypedTerm::Match(words.clone());
+        let mut kept = Vec::with_capacity(members.len());
+        for (n, m) in members.into_iter().enumerate() {
+            if n.is_multiple_of(2048) {
+                e.check_time()?;
+            }
+            let listed = e.displays.get(&(m.system.clone(), m.code.clone())).cloned();
+            let src = e.source(&m.system, m.version.as_deref())?;
+            let Some(concept) = src.concept(&m.code)? else {
+                continue;
+            };
+            if active_only && !concept.active {
+                continue;
+            }
+            if !words.is_empty() {
+                let hit = listed
+                    .as_deref()
+                    .is_some_and(|d| crate::ecl::eval::term_matches(&term, d))
+                    || concept
+                        .display
+                        .as_deref()
+                        .is_some_and(|d| crate::ecl::eval::term_matches(&term, d))
+                    || m.code.eq_ignore_ascii_case(&words.join(" "))
+                    || src
+                        .designations(&m.code)?
+                        .iter()
+                        .any(|d| d.active && crate::ecl::eval::term_matches(&term, &d.term));
+                if !hit {
+                    continue;
+                }
+            }
+            kept.push(m);
+        }
+        members = kept;
+    }
+    let total = members.len();
+    if req.count.is_none() && total > t.limits.max_unpaged {
+        return Err(Error::TooCostly(format!(
+            "the expansion has {total} codes, more than the {} this server returns in one answer; page with 'count' and 'offset', or narrow it with 'filter'",
+            t.limits.max_unpaged
+        )));
+    }
+    let page: Vec<Member> = members
+        .into_iter()
+        .skip(req.offset)
+        .take(req.count.unwrap_or(usize::MAX))
+        .collect();
+    let mut contains = Vec::with_capacity(page.len());
+    for m in page {
+        contains.push(e.item(&m, req)?);
+    }
+    let (url, version, name, title, status) = match &req.value_set {
+        ValueSetDef::Resource(vs) => (
+            vs.url.clone(),
+            vs.version.clone(),
+            vs.name.clone(),
+            vs.title.clone(),
+            vs.status.clone(),
+        ),
+        ValueSetDef::Snomed { url, .. } => (Some(url.clone()), None, None, None, None),
+    };
+    let mut parameters = Vec::new();
+    if let Some(f) = &req.filter {
+        parameters.push(("filter".into(), "valueString", f.clone()));
+    }
+    parameters.push(("offset".into(), "valueInteger", req.offset.to_string()));
+    if let Some(c) = req.count {
+        parameters.push(("count".into(), "valueInteger", c.to_string()));
+    }
+    if req.active_only {
+        parameters.push(("activeOnly".into(), "valueBoolean", "true".into()));
+    }
+    if req.include_designations {
+        parameters.push(("includeDesignations".into(), "valueBoolean", "true".into()));
+    }
+    if let Some(l) = ctx.languages.first() {
+        parameters.push(("displayLanguage".into(), "valueCode", l.clone()));
+    }
+    let mut used: Vec<String> = e
+        .sources
+        .values()
+        .map(|s| format!("{}|{}", s.meta().url, s.meta().version))
+        .collect();
+    used.sort();
+    used.dedup();
+    for u in used {
+        parameters.push(("used-codesystem".into(), "valueUri", u));
+    }
+    Ok(Expansion {
+        url,
+        version,
+        name,
+        title,
+        status,
+        total,
+        offset: req.offset,
+        parameters,
+        contains,
+    })
+}
+
+struct Expander<'t> {
+    t: &'t Terminology,
+    ctx: &'t RequestContext,
+    deadline: Instant,
+    /// Resolved code system versions by (system, version asked for).
+    sources: HashMap<(String, Option<String>), Box<dyn Source + 't>>,
+    /// Displays a compose lists for its concepts, by (system, code).
+    displays: HashMap<(String, String), String>,
+}
+
+impl<'t> Expander<'t> {
+    fn check_time(&self) -> Result<()> {
+        if Instant::now() > self.deadline {
+            return Err(Error::TooCostly(format!(
+                "the expansion ran out of its {} s time budget; narrow it with 'filter' or a smaller value set",
+                self.t.limits.budget.as_secs_f64()
+            )));
+        }
+        Ok(())
+    }
+
+    fn source(&mut self, system: &str, version: Option<&str>) -> Result<&(dyn Source + 't)> {
+        let key = (system.to_string(), version.map(str::to_string));
+        if !self.sources.contains_key(&key) {
+            let src = resolve::code_system(self.t, self.ctx, system, version)?;
+            self.sources.insert(key.clone(), src);
+        }
+        Ok(self.sources[&key].as_ref())
+    }
+
+    /// The members of a value set, in a stable order, each once.
+    fn members(&mut self, vs: &ValueSetDef, depth: usize) -> Result<Vec<Member>> {
+        if depth > 16 {
+            return Err(Error::NotSupported(
+                "value set includes nest more than 16 levels (circular?)".into(),
+            ));
+        }
+        self.check_time()?;
+        match vs {
+            ValueSetDef::Snomed { version, kind, .. } => {
+                let version = version.clone();
+                let deadline = self.deadline;
+                let t = self.t;
+                let src = self.source(uri::SNOMED, version.as_deref())?;
+                let codes: Vec<String> = match kind {
+                    SnomedImplicit::All => src.codes()?,
+                    SnomedImplicit::IsA(root) => self_and_descendants(src, root)?,
+                    SnomedImplicit::Refset(refset) => match src.store_id() {
+                        Some(cs) => t.with_store(|s| Ok(s.refset_members(cs, refset)?))?,
+                        None => vec![],
+                    },
+                    SnomedImplicit::Ecl(text) => ecl_codes(t, src, text, "url", deadline)?,
+                };
+                let version = Some(src.meta().version.clone());
+                Ok(codes
+                    .into_iter()
+                    .map(|code| Member {
+                        system: uri::SNOMED.into(),
+                        version: version.clone(),
+                        code,
+                    })
+                    .collect())
+            }
+            ValueSetDef::Resource(vs) => self.resource_members(vs, depth),
+        }
+    }
+
+    fn resource_members(&mut self, vs: &ValueSet, depth: usize) -> Result<Vec<Member>> {
+        let Some(compose) = &vs.compose else {
+            return Ok(vs
+                .expansion_codes()
+                .into_iter()
+                .filter_map(|c| {
+                    Some(Member {
+                        system: c.system.clone()?,
+                        version: c.version.clone(),
+                        code: c.code.clone()?,
+                    })
+                })
+                .collect());
+        };
+        let mut out = Vec::new();
+        let mut seen = HashSet::new();
+        for inc in &compose.include {
+            for m in self.item_members(inc, depth)? {
+                if seen.insert((m.system.clone(), m.code.clone())) {
+                    out.push(m);
+                }
+            }
+        }
+        if !compose.exclude.is_empty() {
+            let mut excluded = HashSet::new();
+            for exc in &compose.exclude {
+                for m in self.item_members(exc, depth)? {
+                    excluded.insert((m.system, m.code));
+                }
+            }
+            out.retain(|m| !excluded.contains(&(m.system.clone(), m.code.clone())));
+        }
+        Ok(out)
+    }
+
+    /// The codes one include (or exclude) item selects.
+    fn item_members(&mut self, item: &ComposeItem, depth: usize) -> Result<Vec<Member>> {
+        let mut from_value_sets: Option<HashSet<(String, String)>> = None;
+        let mut value_set_members = Vec::new();
+        for url in &item.value_set {
+            let vs = valueset::resolve_value_set(self.t, self.ctx, url, None)?;
+            let members = self.members(&vs, depth + 1)?;
+            let keys: HashSet<(String, String)> = members
+                .iter()
+                .map(|m| (m.system.clone(), m.code.clone()))
+                .collect();
+            from_value_sets = Some(match from_value_sets {
+                None => keys,
+                Some(acc) => acc.intersection(&keys).cloned().collect(),
+            });
+            if value_set_members.is_empty() {
+                value_set_members = members;
+            }
+        }
+        let Some(system) = item.system.as_deref() else {
+            // Only value sets: their intersection, in the first one's order.
+            let keep = from_value_sets.unwrap_or_default();
+            return Ok(value_set_members
+                .into_iter()
+                .filter(|m| keep.contains(&(m.system.clone(), m.code.clone())))
+                .collect());
+        };
+        let version = item.version.clone();
+        let t = self.t;
+        let deadline = self.deadline;
+        let src = self.source(system, version.as_deref())?;
+        let mut codes: Vec<String> = if !item.concept.is_empty() {
+            let mut v = Vec::new();
+            for c in &item.concept {
+                if src.concept(&c.code)?.is_some() {
+                    v.push(c.code.clone());
+                }
+            }
+            v
+        } else {
+            // Narrow with the first filter the index can answer, then test the rest per code.
+            let mut narrowed: Option<Vec<String>> = None;
+            for f in &item.filter {
+                if let Some(v) = index_filter(t, src, f, deadline)? {
+                    narrowed = Some(v);
+                    break;
+                }
+            }
+            match narrowed {
+                Some(v) => v,
+                None => src.codes()?,
+            }
+        };
+        if !item.filter.is_empty() {
+            let mut kept = Vec::with_capacity(codes.len());
+            for (n, code) in codes.into_iter().enumerate() {
+                if n.is_multiple_of(2048) && Instant::now() > deadline {
+                    return Err(Error::TooCostly(format!(
+                        "the expansion ran out of its {} s time budget while testing filters; narrow it",
+                        t.limits.budget.as_secs_f64()
+                    )));
+                }
+                let mut all = true;
+                for f in &item.filter {
+                    if !valueset::filter_holds(t, src, f, &code)? {
+                        all = false;
+                        break;
+                    }
+                }
+                if all {
+                    kept.push(code);
+                }
+            }
+            codes = kept;
+        }
+        let resolved_version = Some(src.meta().version.clone());
+        let mut out: Vec<Member> = codes
+            .into_iter()
+            .map(|code| Member {
+                system: system.to_string(),
+                version: resolved_version.clone(),
+                code,
+            })
+            .collect();
+        for c in &item.concept {
+            self.remember_display(system, c);
+        }
+        if let Some(keep) = from_value_sets {
+            out.retain(|m| keep.contains(&(m.system.clone(), m.code.clone())));
+        }
+        Ok(out)
+    }
+
+    fn remember_display(&mut self, system: &str, c: &ComposeConcept) {
+        if let Some(d) = &c.display {
+            self.displays
+                .insert((system.to_string(), c.code.clone()), d.clone());
+        }
+    }
+
+    fn item(&mut self, m: &Member, req: &ExpandRequest) -> Result<Item> {
+        let listed = self
+            .displays
+            .get(&(m.system.clone(), m.code.clone()))
+            .cloned();
+        let languages = self.ctx.languages.clone();
+        let default_language = self.t.default_language.clone();
+        let src = self.source(&m.system, m.version.as_deref())?;
+        let concept = src.concept(&m.code)?;
+        let designations = src.designations(&m.code)?;
+        let display = match &concept {
+            Some(c) if listed.is_none() || !languages.is_empty() => {
+                language::display(src, c, &designations, &languages, &default_language)?
+            }
+            _ => listed.clone(),
+        }
+        .or(listed);
+        let mut item = Item {
+            system: m.system.clone(),
+            version: src.meta().version.clone(),
+            code: m.code.clone(),
+            display,
+            inactive: concept.as_ref().is_some_and(|c| !c.active),
+            abstract_: src.is_abstract(&m.code)?,
+            designations: vec![],
+            properties: vec![],
+        };
+        if req.include_designations {
+            let family = src.meta().family;
+            for d in designations.iter().filter(|d| d.active) {
+                let use_ = d.use_code.as_deref().map(|u| {
+                    let c = super::lookup::use_coding(family, std::borrow::Cow::Borrowed(u));
+                    (
+                        c.system.to_string(),
+                        c.code.to_string(),
+                        c.display.map(str::to_string),
+                    )
+                });
+                let wanted = req.designations.is_empty()
+                    || req.designations.iter().any(|w| {
+                        d.language.as_deref() == Some(w.as_str())
+                            || use_
+                                .as_ref()
+                                .is_some_and(|(s, c, _)| w == &format!("{s}|{c}") || w == c)
+                    });
+                if wanted {
+                    item.designations.push(ItemDesignation {
+                        language: d.language.as_deref().map(str::to_string),
+                        use_,
+                        value: d.term.to_string(),
+                    });
+                }
+            }
+        }
+        for p in &req.properties {
+            match p.as_str() {
+                "inactive" => item.properties.push((
+                    p.clone(),
+                    item.inactive.to_string(),
+                    "valueBoolean".into(),
+                )),
+                "parent" => {
+                    for parent in src.parents(&m.code)? {
+                        item.properties
+                            .push((p.clone(), parent, "valueCode".into()));
+                    }
+                }
+                name => {
+                    for prop in src.properties(&m.code)? {
+                        if prop.name == name {
+                            let kind = match prop.kind.as_str() {
+                                "code" => "valueCode",
+                                "boolean" => "valueBoolean",
+                                "integer" => "valueInteger",
+                                "decimal" => "valueDecimal",
+                                "dateTime" => "valueDateTime",
+                                _ => "valueString",
+                            };
+                            item.properties.push((p.clone(), prop.value, kind.into()));
+                        }
+                    }
+                }
+            }
+        }
+        Ok(item)
+    }
+}
+
+/// `code` and every descendant, `code` first.
+fn self_and_descendants(src: &dyn Source, code: &str) -> Result<Vec<String>> {
+    if src.concept(code)?.is_none() {
+        return Ok(vec![]);
+    }
+    let mut v = vec![code.to_string()];
+    v.extend(src.descendants(code)?);
+    Ok(v)
+}
+
+/// The codes an ECL expression selects, in index order.
+fn ecl_codes(
+    t: &Terminology,
+    src: &dyn Source,
+    text: &str,
+    param: &str,
+    deadline: Instant,
+) -> Result<Vec<String>> {
+    let (set, index) = super::ecl::evaluate(t, src, text, param, Some(deadline))?;
+    Ok(set.iter().map(|i| index.code_at(i).to_string()).collect())
+}
+
+/// The codes a filter selects when the index can list them directly (hierarchy filters, ECL,
+/// SNOMED CT refsets); `None` when the filter has to be tested code by code.
+fn index_filter(
+    t: &Terminology,
+    src: &dyn Source,
+    f: &crate::model::value_set::ComposeFilter,
+    deadline: Instant,
+) -> Result<Option<Vec<String>>> {
+    let (property, op, value) = (f.property.as_str(), f.op.as_str(), f.value.as_str());
+    Ok(match (property, op) {
+        ("concept" | "code", "is-a") => Some(self_and_descendants(src, value)?),
+        ("concept" | "code", "descendent-of") => Some(src.descendants(value)?),
+        ("concept" | "code", "child-of") => Some(src.children(value)?),
+        ("concept" | "code", "=") => Some(
+            src.concept(value)?
+                .map(|_| vec![value.to_string()])
+                .unwrap_or_default(),
+        ),
+        ("concept", "in") if src.meta().family == Family::Snomed => match src.store_id() {
+            Some(cs) => {
+                let mut v = Vec::new();
+                for r in value.split(',') {
+                    v.extend(t.with_store(|s| Ok(s.refset_members(cs, r.trim())?))?);
+                }
+                Some(v)
+            }
+            None => Some(vec![]),
+        },
+        ("constraint" | "expression", "=") => Some(ecl_codes(t, src, value, "valueSet", deadline)?),
+        _ => None,
+    })
+}
