@@ -183,7 +183,11 @@ impl Evaluator<'_> {
     }
 
     fn sub(&self, s: &SubExpr) -> R<ConceptSet> {
-        let mut set = self.focus(&s.focus)?;
+        // `^ X` names a reference set by id, whether or not the release defines the concept.
+        let mut set = match (&s.member_of, &s.focus) {
+            (Some(_), Focus::Concept(_)) => self.empty(),
+            _ => self.focus(&s.focus)?,
+        };
         if let Some(m) = &s.member_of {
             if let MemberOf::Fields(f) = m {
                 return Err(EvalError::NotSupported(format!(
@@ -196,9 +200,15 @@ impl Evaluator<'_> {
                     "member filters ({{ M … }}) are not evaluated yet".into(),
                 ));
             }
+            let refsets: Vec<String> = match &s.focus {
+                Focus::Concept(c) => vec![c.id.clone()],
+                _ => set
+                    .iter()
+                    .map(|i| self.h().code_at(i).to_string())
+                    .collect(),
+            };
             let mut members = self.empty();
-            for refset in set.iter() {
-                let id = self.h().code_at(refset).to_string();
+            for id in refsets {
                 for m in self.data.refset_members(&id)? {
                     if let Some(i) = self.h().position(&m)
                         && self.h().row_at(i).is_some()

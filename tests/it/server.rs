@@ -38,7 +38,12 @@ pub fn server() -> &'static TestServer {
 /// Starts a server over a data directory and returns its base URL (the server lives until the
 /// test process ends).
 pub fn start(data: &std::path::Path) -> String {
-    let t = Arc::new(concord::commands::open(data, "en-US").unwrap());
+    start_engine(concord::commands::open(data, "en-US").unwrap())
+}
+
+/// Starts a server over an engine the test has configured (limits, language).
+pub fn start_engine(t: concord::ops::Terminology) -> String {
+    let t = Arc::new(t);
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     std::thread::spawn(move || {

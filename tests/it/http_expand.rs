@@ -1,0 +1,254 @@
+//! `ValueSet/$expand` over HTTP on the fixture server: stored, inline and implicit value sets,
+//! ECL, paging that concatenates to the whole expansion, `$validate-code` agreeing with
+//! `$expand`, the cost bound, and ECL syntax errors with their position.
+
+use crate::common::*;
+use crate::server::{get, param, post};
+use serde_json::{Value, json};
+use std::collections::BTreeSet;
+
+fn codes(vs: &Value) -> Vec<String> {
+    vs["expansion"]["contains"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|c| c["code"].as_str().unwrap().to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn expand(query: &str) -> Value {
+    let (st, _, body) = get(&format!("/ValueSet/$expand?{query}"));
+    assert_eq!(st, 200, "{query}: {body}");
+    assert_eq!(body["resourceType"], "ValueSet");
+    body
+}
+
+fn ecl_url(ecl: &str) -> String {
+    let enc: String = form_urlencoded::byte_serialize(ecl.as_bytes()).collect();
+    format!("url=http://snomed.info/sct?fhir_vs=ecl/{enc}")
+}
+
+#[test]
+fn stored_value_set_with_an_is_a_filter() {
+    let vs = expand("url=http://example.org/fhir/ValueSet/warm");
+    let got: BTreeSet<String> = codes(&vs).into_iter().collect();
+    assert!(got.contains("warm") && got.contains("red"), "{vs}");
+    assert_eq!(vs["expansion"]["total"], got.len());
+    assert_eq!(vs["url"], "http://example.org/fhir/ValueSet/warm");
+    let used = vs["expansion"]["parameter"].to_string();
+    assert!(
+        used.contains("used-codesystem") && used.contains("http://example.org/fhir/CodeSystem/colours|1.0.0"),
+        "{used}"
+    );
+}
+
+#[test]
+fn ecl_implicit_value_sets_follow_the_hierarchy_and_refinements() {
+    let mut got = codes(&expand(&ecl_url("<< 73211009 |Diabetes mellitus|")));
+    got.sort();
+    assert_eq!(got, ["44054006", "46635009", "73211009"]);
+    let got = codes(&expand(&ecl_url("< 73211009")));
+    assert_eq!(got.len(), 2);
+    // Refinement: the finding site of Diabetes mellitus (rf2-mini: 113331007, group 1).
+    assert_eq!(
+        codes(&expand(&ecl_url("< 64572001 : 363698007 = << 123037004"))),
+        ["73211009"]
+    );
+    assert_eq!(
+        codes(&expand(&ecl_url("< 64572001 : { 363698007 = 113331007 }"))),
+        ["73211009"]
+    );
+    // Children of it inherit nothing: refinements read each concept's own relationships.
+    assert!(codes(&expand(&ecl_url("< 73211009 : 363698007 = *"))).is_empty());
+    // Reverse: what Diabetes mellitus has as its finding site.
+    assert_eq!(
+        codes(&expand(&ecl_url("* : R 363698007 = 73211009"))),
+        ["113331007"]
+    );
+    assert_eq!(
+        codes(&expand(&ecl_url("73211009 . 363698007"))),
+        ["113331007"]
+    );
+    // Compound expressions.
+    let mut got = codes(&expand(&ecl_url("<< 64572001 MINUS << 73211009")));
+    got.sort();
+    assert_eq!(got, ["22298006", "271737000", "64572001"]);
+    assert_eq!(
+        codes(&expand(&ecl_url("<< 73211009 AND >> 44054006"))).len(),
+        2
+    );
+    // Parents and the top of a set.
+    assert_eq!(codes(&expand(&ecl_url(">! 44054006"))), ["73211009"]);
+    assert_eq!(codes(&expand(&ecl_url("!!> (<< 73211009)"))), ["73211009"]);
+    // Members of the simple refset; description filters.
+    assert!(!codes(&expand(&ecl_url("^ 447562003"))).is_empty());
+    assert_eq!(
+        codes(&expand(&ecl_url("< 64572001 {{ term = \"diab mell typ 2\" }}"))),
+        ["44054006"]
+    );
+    assert_eq!(
+        codes(&expand(&ecl_url("< 64572001 {{ term = \"anaem\", dialect = en-gb (prefer) }}"))),
+        ["271737000"]
+    );
+    assert!(codes(&expand(&ecl_url("< 64572001 {{ term = \"anaem\", dialect = en-us (prefer) }}"))).is_empty());
+}
+
+#[test]
+fn ecl_syntax_errors_and_unsupported_constructs_are_clear() {
+    let (st, _, body) = get(&format!(
+        "/ValueSet/$expand?{}",
+        ecl_url("<< 73211009 OR < 64572001 MINUS < 1234567")
+    ));
+    assert_eq!(st, 400, "{body}");
+    let text = body["issue"][0]["details"]["text"].as_str().unwrap();
+    assert!(
+        text.contains("position 26") && text.contains("parentheses"),
+        "{text}"
+    );
+    assert_eq!(body["issue"][0]["expression"][0], "url");
+    let (st, _, body) = get(&format!("/ValueSet/$expand?{}", ecl_url("^ [mapTarget] 447562003")));
+    assert_eq!(st, 422, "{body}");
+    assert_eq!(body["issue"][0]["code"], "not-supported");
+}
+
+#[test]
+fn pages_concatenate_to_the_whole_expansion() {
+    let body = |offset: usize, count: Option<usize>| {
+        let mut params = vec![
+            json!({"name": "valueSet", "resource": {"resourceType": "ValueSet", "compose": {"include": [
+                {"system": "http://hl7.org/fhir/sid/icd-10-cm"}]}}}),
+            json!({"name": "offset", "valueInteger": offset}),
+        ];
+        if let Some(c) = count {
+            params.push(json!({"name": "count", "valueInteger": c}));
+        }
+        json!({"resourceType": "Parameters", "parameter": params}).to_string()
+    };
+    let (st, _, whole) = post("/ValueSet/$expand", "application/fhir+json", &body(0, None));
+    assert_eq!(st, 200, "{whole}");
+    let all = codes(&whole);
+    let total = whole["expansion"]["total"].as_u64().unwrap() as usize;
+    assert_eq!(all.len(), total);
+    assert!(total > 10, "{total}");
+    let mut paged = Vec::new();
+    let mut offset = 0;
+    while offset < total {
+        let (_, _, page) = post("/ValueSet/$expand", "application/fhir+json", &body(offset, Some(4)));
+        assert_eq!(page["expansion"]["total"], total);
+        assert_eq!(page["expansion"]["offset"], offset);
+        paged.extend(codes(&page));
+        offset += 4;
+    }
+    assert_eq!(paged, all, "pages in order, nothing lost or repeated");
+    assert_eq!(paged.iter().collect::<BTreeSet<_>>().len(), total);
+}
+
+#[test]
+fn validate_code_agrees_with_expand() {
+    let system_codes = |system: &str| -> Vec<String> {
+        let body = json!({"resourceType": "Parameters", "parameter": [
+            {"name": "valueSet", "resource": {"resourceType": "ValueSet", "compose": {"include": [{"system": system}]}}}
+        ]})
+        .to_string();
+        codes(&post("/ValueSet/$expand", "application/fhir+json", &body).2)
+    };
+    for (url, system) in [
+        (
+            "http://snomed.info/sct?fhir_vs=ecl/<< 64572001 MINUS << 73211009".to_string(),
+            "http://snomed.info/sct",
+        ),
+        (
+            "http://snomed.info/sct?fhir_vs=ecl/< 404684003 : 363698007 = *".to_string(),
+            "http://snomed.info/sct",
+        ),
+        (
+            "http://snomed.info/sct?fhir_vs=isa/64572001".to_string(),
+            "http://snomed.info/sct",
+        ),
+        (
+            "http://example.org/fhir/ValueSet/warm".to_string(),
+            "http://example.org/fhir/CodeSystem/colours",
+        ),
+    ] {
+        let enc: String = form_urlencoded::byte_serialize(url.as_bytes()).collect();
+        let inside: BTreeSet<String> = codes(&expand(&format!("url={enc}"))).into_iter().collect();
+        for code in system_codes(system) {
+            let (st, _, body) = get(&format!(
+                "/ValueSet/$validate-code?url={enc}&system={system}&code={code}"
+            ));
+            assert_eq!(st, 200, "{body}");
+            let valid = param(&body, "result").unwrap()["valueBoolean"].as_bool().unwrap();
+            assert_eq!(valid, inside.contains(&code), "{url} {code}: {body}");
+        }
+    }
+}
+
+#[test]
+fn filter_active_only_and_designations() {
+    let vs = expand("url=http://snomed.info/sct?fhir_vs&filter=diab%20typ&count=10");
+    let mut got = codes(&vs);
+    got.sort();
+    // Words match as prefixes in any order; the inactive "Sugar diabetes type 2" too.
+    assert_eq!(got, ["3000002002", "44054006", "46635009"], "{vs}");
+    let vs = expand("url=http://snomed.info/sct?fhir_vs&filter=typ%20diab&activeOnly=true");
+    let mut got = codes(&vs);
+    got.sort();
+    assert_eq!(got, ["44054006", "46635009"], "{vs}");
+    let all = expand("url=http://snomed.info/sct?fhir_vs");
+    let active = expand("url=http://snomed.info/sct?fhir_vs&activeOnly=true");
+    assert_eq!(
+        all["expansion"]["total"].as_u64().unwrap() - 2,
+        active["expansion"]["total"].as_u64().unwrap(),
+        "rf2-mini has two inactive concepts"
+    );
+    let vs = expand(
+        "url=http://snomed.info/sct?fhir_vs=isa/271737000&includeDesignations=true&displayLanguage=en-GB",
+    );
+    let c = &vs["expansion"]["contains"][0];
+    assert_eq!(c["display"], "Anaemia", "{vs}");
+    assert!(c["designation"].as_array().unwrap().len() >= 2, "{vs}");
+}
+
+#[test]
+fn expansions_over_the_limit_are_refused_with_a_way_forward() {
+    let d = tmp();
+    import_ok(d.path(), &[fixture("icd/icd10cm-mini.xml").to_str().unwrap()]);
+    let mut t = concord::commands::open(d.path(), "en-US").unwrap();
+    t.limits.max_unpaged = 5;
+    let base = crate::server::start_engine(t);
+    let inline = |count: Option<i64>| {
+        let mut params = vec![json!({"name": "valueSet", "resource": {"resourceType": "ValueSet",
+            "compose": {"include": [{"system": "http://hl7.org/fhir/sid/icd-10-cm"}]}}})];
+        if let Some(c) = count {
+            params.push(json!({"name": "count", "valueInteger": c}));
+        }
+        client_post(
+            &base,
+            &json!({"resourceType": "Parameters", "parameter": params}).to_string(),
+        )
+    };
+    let (st, body) = inline(None);
+    assert_eq!(st, 422, "{body}");
+    assert_eq!(body["issue"][0]["code"], "too-costly");
+    let text = body["issue"][0]["details"]["text"].as_str().unwrap();
+    assert!(
+        text.contains("'count'") && text.contains("more than the 5"),
+        "{text}"
+    );
+    let (st, body) = inline(Some(3));
+    assert_eq!(st, 200, "{body}");
+    assert_eq!(codes(&body).len(), 3);
+}
+
+fn client_post(base: &str, body: &str) -> (u16, Value) {
+    let r = crate::server::client()
+        .post(format!("{base}/ValueSet/$expand"))
+        .header("Content-Type", "application/fhir+json")
+        .body(body.to_string())
+        .send()
+        .unwrap();
+    let st = r.status().as_u16();
+    (st, r.json().unwrap())
+}
