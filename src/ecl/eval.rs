@@ -372,10 +372,17 @@ impl Evaluator<'_> {
                             .into(),
                     ));
                 }
-                let tests = filters
+                let mut tests = filters
                     .iter()
                     .map(|f| self.description_test(f))
                     .collect::<R<Vec<_>>>()?;
+                // Only active descriptions count unless the block says otherwise.
+                if !filters
+                    .iter()
+                    .any(|f| matches!(f, DescriptionFilter::Active(_)))
+                {
+                    tests.push(Box::new(|_, d| d.active));
+                }
                 let mut out = self.empty();
                 for c in set.iter() {
                     if h.designations_at(c)

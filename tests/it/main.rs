@@ -18,5 +18,6 @@ mod import_fixtures;
 mod release_fidelity;
 mod server;
 mod shared_data;
+mod shared_ecl;
 mod shared_translate;
 mod synth;
