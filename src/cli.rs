@@ -108,6 +108,48 @@ pub enum Command {
         /// Display language when a request names none: en-US, en-GB or en-x-<refsetId>.
         #[arg(long, env = "CONCORD_LANGUAGE", default_value = "en-US")]
         default_language: String,
+        /// Largest `$expand` answered without `count` (larger ones answer too-costly).
+        #[arg(long, env = "CONCORD_MAX_EXPANSION", default_value_t = 10_000)]
+        max_expansion: usize,
+        /// Time budget of one `$expand` or ECL evaluation, in seconds.
+        #[arg(long, env = "CONCORD_EXPANSION_TIMEOUT", default_value_t = 10.0)]
+        expansion_timeout: f64,
+    },
+    /// Search concepts by words (typeahead: prefixes, any order, typos forgiven), offline.
+    Search {
+        /// Data directory.
+        #[arg(long, env = "CONCORD_DATA", default_value = DEFAULT_DATA)]
+        data: PathBuf,
+        /// Code system (URL or sct, icd10, icd10cm); SNOMED CT when loaded.
+        #[arg(long)]
+        system: Option<String>,
+        /// Code system version.
+        #[arg(long)]
+        version: Option<String>,
+        /// Only concepts this ECL expression selects (SNOMED CT).
+        #[arg(long)]
+        ecl: Option<String>,
+        /// Only codes of this value set (canonical URL).
+        #[arg(long)]
+        value_set: Option<String>,
+        /// Dialect for preferred terms: en-GB, en-US, en-x-<refsetId>, sv, …
+        #[arg(long, default_value = "en-US")]
+        language: String,
+        /// How many hits.
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        /// Skip this many hits.
+        #[arg(long, default_value_t = 0)]
+        offset: usize,
+        /// Include inactive concepts.
+        #[arg(long)]
+        inactive: bool,
+        /// Print the JSON the /search endpoint answers.
+        #[arg(long)]
+        json: bool,
+        /// The words.
+        #[arg(required = true)]
+        words: Vec<String>,
     },
     /// Look up one code (offline, against a data directory).
     Lookup {
@@ -300,7 +342,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
             addr,
             workers,
             default_language,
+            max_expansion,
+            expansion_timeout,
         } => {
+            let limits = crate::ops::expand::Limits {
+                max_unpaged: max_expansion,
+                budget: std::time::Duration::from_secs_f64(expansion_timeout.max(0.001)),
+            };
             let dir = match data {
                 Some(d) => d,
                 None => {
@@ -316,7 +364,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     d
                 }
             };
-            crate::commands::serve(&dir, &addr, workers, &default_language)?;
+            crate::commands::serve(&dir, &addr, workers, &default_language, limits)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Lookup {
@@ -398,6 +446,33 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Search {
+            data,
+            system,
+            version,
+            ecl,
+            value_set,
+            language,
+            limit,
+            offset,
+            inactive,
+            json,
+            words,
+        } => crate::commands::search(
+            &data,
+            crate::commands::SearchArgs {
+                system,
+                version,
+                ecl,
+                value_set,
+                language,
+                limit,
+                offset,
+                active_only: !inactive,
+                json,
+                text: words.join(" "),
+            },
+        ),
         Command::Openapi { out } => {
             crate::commands::write_openapi(&out)?;
             println!("wrote {}", out.display());

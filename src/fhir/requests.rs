@@ -7,6 +7,7 @@ use crate::model::value_set::ValueSet;
 use crate::ops::engine::{RequestContext, Terminology};
 use crate::ops::lookup::LookupRequest;
 use crate::ops::memory::{MemCodeSystem, MemConcept};
+use crate::ops::search::SearchRequest;
 use crate::ops::validate::ValidateRequest;
 use crate::ops::valueset::{self, ValueSetDef};
 use crate::ops::{Coding, Error, Result};
@@ -180,6 +181,67 @@ pub fn expand(
             || !p.texts("designation").is_empty(),
         designations: p.texts("designation"),
         properties: p.texts("property"),
+    })
+}
+
+/// `GET /search`: `q` (required), `system` (URL or sct/icd10/icd10cm; SNOMED CT when loaded,
+/// else required), `version`, `ecl`, `valueSet`, `refset`, `limit` (1-1000, default 20),
+/// `offset`, `active` (default true: active concepts only).
+pub fn search(t: &Terminology, ctx: &RequestContext, p: &Params) -> Result<SearchRequest> {
+    let text = p
+        .text("q")?
+        .filter(|q| !q.trim().is_empty())
+        .ok_or_else(|| {
+            Error::invalid("q", "parameter 'q' (the words to search for) is required")
+        })?;
+    let system = match p.text("system")? {
+        Some(s) => crate::model::uri::alias(&s),
+        None if t
+            .catalog()
+            .iter()
+            .any(|c| c.url == crate::model::uri::SNOMED) =>
+        {
+            crate::model::uri::SNOMED.to_string()
+        }
+        None => {
+            let mut loaded: Vec<&str> = t.catalog().iter().map(|c| c.url.as_str()).collect();
+            loaded.sort();
+            loaded.dedup();
+            return Err(Error::invalid(
+                "system",
+                format!(
+                    "parameter 'system' is required (no SNOMED CT release is loaded); loaded: {}",
+                    loaded.join(", ")
+                ),
+            ));
+        }
+    };
+    let number = |name: &str, default: usize, max: usize| -> Result<usize> {
+        match p.text(name)? {
+            None => Ok(default),
+            Some(v) => match v.trim().parse::<usize>() {
+                Ok(n) if n <= max => Ok(n),
+                _ => Err(Error::invalid(
+                    name,
+                    format!("parameter '{name}' must be a whole number from 0 to {max}, not '{v}'"),
+                )),
+            },
+        }
+    };
+    let value_set = match p.text("valueSet")? {
+        Some(url) => Some(valueset::resolve_value_set(t, ctx, &url, None)?),
+        None => None,
+    };
+    Ok(SearchRequest {
+        text,
+        system,
+        version: p.text("version")?,
+        ecl: p.text("ecl")?.filter(|e| !e.trim().is_empty()),
+        value_set,
+        refset: p.text("refset")?,
+        offset: number("offset", 0, usize::MAX)?,
+        limit: number("limit", 20, 1000)?.max(1),
+        active_only: p.boolean("active")?.unwrap_or(true),
     })
 }
 

@@ -25,6 +25,11 @@ pub fn configure(t: Arc<Terminology>) -> impl FnOnce(&mut web::ServiceConfig) {
                     .default_service(web::to(method_not_allowed)),
             )
             .service(
+                web::resource("/search")
+                    .route(web::get().to(text_search))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
                 web::resource("/metadata")
                     .route(web::get().to(metadata))
                     .default_service(web::to(method_not_allowed)),

@@ -1,7 +1,10 @@
 //! The indexes of the loaded versions, built on first use (or at start by `warm_up`) and
-//! shared by every worker.
+//! shared by every worker: the hierarchy (concept rows, relationships, designations) and the
+//! typeahead term index of each version.
 
 use super::hierarchy::Hierarchy;
+use super::terms::{TermIndex, TermInput};
+use crate::model::sct;
 use crate::store::Store;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -10,31 +13,48 @@ use std::sync::{Arc, RwLock};
 #[derive(Default)]
 pub struct Indexes {
     built: RwLock<HashMap<i64, Arc<Hierarchy>>>,
+    terms: RwLock<HashMap<i64, Arc<TermIndex>>>,
+}
+
+/// The store, lent by the caller (the engine keeps one connection per thread).
+pub type WithStore<'a, T, E> =
+    &'a dyn Fn(&dyn Fn(&Store) -> crate::store::Result<T>) -> Result<T, E>;
+
+fn cached<T, E>(
+    map: &RwLock<HashMap<i64, Arc<T>>>,
+    cs: i64,
+    build: impl FnOnce() -> Result<T, E>,
+) -> Result<Arc<T>, E> {
+    if let Some(v) = map.read().unwrap_or_else(|e| e.into_inner()).get(&cs) {
+        return Ok(v.clone());
+    }
+    let v = Arc::new(build()?);
+    map.write()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(cs, v.clone());
+    Ok(v)
 }
 
 impl Indexes {
-    /// The index of version `cs`, built from the store `with_store` lends on first use.
+    /// The hierarchy of version `cs`, built from the store on first use.
     pub fn get<E>(
         &self,
         cs: i64,
-        with_store: impl FnOnce(
-            &dyn Fn(&Store) -> crate::store::Result<Hierarchy>,
-        ) -> Result<Hierarchy, E>,
+        with_store: WithStore<'_, Hierarchy, E>,
     ) -> Result<Arc<Hierarchy>, E> {
-        if let Some(h) = self
-            .built
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&cs)
-        {
-            return Ok(h.clone());
-        }
-        let h = Arc::new(with_store(&|s: &Store| build(s, cs))?);
-        self.built
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(cs, h.clone());
-        Ok(h)
+        cached(&self.built, cs, || with_store(&|s: &Store| build(s, cs)))
+    }
+
+    /// The term index of version `cs` (over `h`'s positions), built on first use.
+    pub fn terms<E>(
+        &self,
+        cs: i64,
+        h: &Hierarchy,
+        with_store: WithStore<'_, TermIndex, E>,
+    ) -> Result<Arc<TermIndex>, E> {
+        cached(&self.terms, cs, || {
+            with_store(&|s: &Store| build_terms(s, cs, h))
+        })
     }
 }
 
@@ -52,4 +72,89 @@ pub fn build(s: &Store, cs: i64) -> crate::store::Result<Hierarchy> {
         rels.iter().map(|(s, r)| (s.as_str(), r)),
     )
     .with_designations(designations.iter().map(|(c, d)| (c.as_str(), d))))
+}
+
+/// Rubrics whose text is another name for an ICD code (searchable like a synonym).
+const SEARCHABLE_PROPERTIES: &[&str] = &["inclusion", "inclusionTerm"];
+
+/// Builds the term index of version `cs`: SNOMED CT descriptions from the hierarchy (text
+/// definitions left out), else each concept's display, its stored designations and its
+/// inclusion terms.
+pub fn build_terms(s: &Store, cs: i64, h: &Hierarchy) -> crate::store::Result<TermIndex> {
+    if h.has_designations() {
+        let mut inputs = Vec::new();
+        for pos in 0..h.len() as u32 {
+            if h.row_at(pos).is_none() {
+                continue;
+            }
+            for (_, d) in h.designations_at(pos) {
+                use std::borrow::Cow;
+                // Views of the hierarchy borrow from it, so the terms outlive this loop.
+                let (Cow::Borrowed(text), Cow::Borrowed(acceptability)) = (d.term, d.acceptability)
+                else {
+                    continue;
+                };
+                let use_code = d.use_code.as_deref();
+                if use_code == Some(sct::DEFINITION) {
+                    continue;
+                }
+                let with = |acc: &str| {
+                    acceptability
+                        .iter()
+                        .filter(|(_, a)| a == acc)
+                        .map(|(r, _)| r.as_str())
+                        .collect::<Vec<_>>()
+                };
+                inputs.push(TermInput {
+                    concept: pos,
+                    text,
+                    active: d.active,
+                    display: false,
+                    fsn: use_code == Some(sct::FSN),
+                    preferred_in: with(sct::PREFERRED),
+                    acceptable_in: with(sct::ACCEPTABLE),
+                });
+            }
+        }
+        return Ok(TermIndex::build(inputs.into_iter()));
+    }
+    let designations = s.all_designations(cs)?;
+    let extra = s.all_property_values(cs, SEARCHABLE_PROPERTIES)?;
+    let mut inputs = Vec::new();
+    for pos in 0..h.len() as u32 {
+        if let Some(row) = h.row_at(pos)
+            && let Some(d) = row.display
+        {
+            inputs.push(plain(pos, d, true));
+        }
+    }
+    for (code, d) in &designations {
+        if let Some(pos) = h.position(code)
+            && h.row_at(pos)
+                .is_some_and(|r| r.display != Some(d.term.as_str()))
+        {
+            inputs.push(TermInput {
+                active: d.active,
+                ..plain(pos, &d.term, false)
+            });
+        }
+    }
+    for (code, text) in &extra {
+        if let Some(pos) = h.position(code) {
+            inputs.push(plain(pos, text, false));
+        }
+    }
+    Ok(TermIndex::build(inputs.into_iter()))
+}
+
+fn plain(concept: u32, text: &str, display: bool) -> TermInput<'_> {
+    TermInput {
+        concept,
+        text,
+        active: true,
+        display,
+        fsn: false,
+        preferred_in: vec![],
+        acceptable_in: vec![],
+    }
 }

@@ -6,6 +6,7 @@
 
 pub mod cache;
 pub mod hierarchy;
+pub mod terms;
 
 pub use cache::Indexes;
 pub use hierarchy::Hierarchy;

@@ -7,6 +7,17 @@ pub const ICD10: &str = "http://hl7.org/fhir/sid/icd-10";
 /// ICD-10-CM.
 pub const ICD10CM: &str = "http://hl7.org/fhir/sid/icd-10-cm";
 
+/// The canonical URL for a short name people type (`sct`, `snomed`, `icd10`, `icd10cm`);
+/// anything else is taken as a URL already.
+pub fn alias(s: &str) -> String {
+    match s.to_ascii_lowercase().as_str() {
+        "sct" | "snomed" | "snomedct" => SNOMED.into(),
+        "icd10" | "icd-10" => ICD10.into(),
+        "icd10cm" | "icd-10-cm" => ICD10CM.into(),
+        _ => s.to_string(),
+    }
+}
+
 /// `http://snomed.info/sct/{module}/version/{date}`.
 pub fn snomed_version(module: &str, date: &str) -> String {
     format!("{SNOMED}/{module}/version/{date}")

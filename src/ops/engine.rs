@@ -75,7 +75,22 @@ impl Terminology {
     /// The index of one version, built on first use and kept.
     pub fn hierarchy(&self, cs: i64) -> Result<Arc<Hierarchy>> {
         self.indexes
-            .get(cs, |build| self.with_store(|s| Ok(build(s)?)))
+            .get(cs, &|build| self.with_store(|s| Ok(build(s)?)))
+    }
+
+    /// The typeahead term index of one version, built on first use and kept.
+    pub fn terms(&self, cs: i64) -> Result<Arc<crate::index::terms::TermIndex>> {
+        let h = self.hierarchy(cs)?;
+        self.indexes
+            .terms(cs, &h, &|build| self.with_store(|s| Ok(build(s)?)))
+    }
+
+    /// Builds every version's term index (search) up front.
+    pub fn warm_up_terms(&self) -> Result<()> {
+        for cs in &self.catalog {
+            self.terms(cs.id)?;
+        }
+        Ok(())
     }
 
     /// Builds every hierarchy up front (used at server start so first requests are fast).

@@ -131,7 +131,7 @@ pub fn expand(t: &Terminology, ctx: &RequestContext, req: &ExpandRequest) -> Res
         sources: HashMap::new(),
         displays: HashMap::new(),
     };
-    let mut members = e.members(&req.value_set, 0)?;
+    let members = e.members(&req.value_set, 0)?;
     let words: Vec<String> = req
         .filter
         .as_deref()
@@ -144,54 +144,26 @@ pub fn expand(t: &Terminology, ctx: &RequestContext, req: &ExpandRequest) -> Res
         _ => None,
     };
     let active_only = req.active_only || inactive_allowed == Some(false);
-    if active_only || !words.is_empty() {
-        let term = TypedTerm::Match(words.clone());
-        let mut kept = Vec::with_capacity(members.len());
-        for (n, m) in members.into_iter().enumerate() {
-            if n.is_multiple_of(2048) {
-                e.check_time()?;
-            }
-            let listed = e.displays.get(&(m.system.clone(), m.code.clone())).cloned();
-            let src = e.source(&m.system, m.version.as_deref())?;
-            let Some(concept) = src.concept(&m.code)? else {
-                continue;
-            };
-            if active_only && !concept.active {
-                continue;
-            }
-            if !words.is_empty() {
-                let hit = listed
-                    .as_deref()
-                    .is_some_and(|d| crate::ecl::eval::term_matches(&term, d))
-                    || concept
-                        .display
-                        .as_deref()
-                        .is_some_and(|d| crate::ecl::eval::term_matches(&term, d))
-                    || m.code.eq_ignore_ascii_case(&words.join(" "))
-                    || src
-                        .designations(&m.code)?
-                        .iter()
-                        .any(|d| d.active && crate::ecl::eval::term_matches(&term, &d.term));
-                if !hit {
-                    continue;
-                }
-            }
-            kept.push(m);
+    let limit = req.count.unwrap_or(t.limits.max_unpaged + 1);
+    let (total, page) = match (
+        words.is_empty(),
+        e.ranked(&members, &words.join(" "), active_only, req.offset, limit)?,
+    ) {
+        // A text filter over one indexed code system: the search engine ranks the matches.
+        (false, Some(found)) => found,
+        _ => {
+            let kept = e.keep(members, &words, active_only)?;
+            let total = kept.len();
+            let page: Vec<Member> = kept.into_iter().skip(req.offset).take(limit).collect();
+            (total, page)
         }
-        members = kept;
-    }
-    let total = members.len();
+    };
     if req.count.is_none() && total > t.limits.max_unpaged {
         return Err(Error::TooCostly(format!(
             "the expansion has {total} codes, more than the {} this server returns in one answer; page with 'count' and 'offset', or narrow it with 'filter'",
             t.limits.max_unpaged
         )));
     }
-    let page: Vec<Member> = members
-        .into_iter()
-        .skip(req.offset)
-        .take(req.count.unwrap_or(usize::MAX))
-        .collect();
     let mut contains = Vec::with_capacity(page.len());
     for m in page {
         contains.push(e.item(&m, req)?);
@@ -246,6 +218,25 @@ pub fn expand(t: &Terminology, ctx: &RequestContext, req: &ExpandRequest) -> Res
     })
 }
 
+/// Every (system, code) of a value set, for scoping a search.
+pub fn member_codes(
+    t: &Terminology,
+    ctx: &RequestContext,
+    vs: &ValueSetDef,
+) -> Result<Vec<(String, String)>> {
+    let mut e = Expander {
+        t,
+        ctx,
+        deadline: Instant::now() + t.limits.budget,
+        sources: HashMap::new(),
+        displays: HashMap::new(),
+    };
+    Ok(e.members(vs, 0)?
+        .into_iter()
+        .map(|m| (m.system, m.code))
+        .collect())
+}
+
 struct Expander<'t> {
     t: &'t Terminology,
     ctx: &'t RequestContext,
@@ -257,6 +248,100 @@ struct Expander<'t> {
 }
 
 impl<'t> Expander<'t> {
+    /// Members that pass `activeOnly` and the text filter (word prefixes, any order), tested
+    /// one by one: the path for value sets spanning code systems or held only in the request.
+    fn keep(
+        &mut self,
+        members: Vec<Member>,
+        words: &[String],
+        active_only: bool,
+    ) -> Result<Vec<Member>> {
+        if !active_only && words.is_empty() {
+            return Ok(members);
+        }
+        let term = TypedTerm::Match(words.to_vec());
+        let matches = |t: &str| crate::ecl::eval::term_matches(&term, t);
+        let mut kept = Vec::with_capacity(members.len());
+        for (n, m) in members.into_iter().enumerate() {
+            if n.is_multiple_of(2048) {
+                self.check_time()?;
+            }
+            let listed = self
+                .displays
+                .get(&(m.system.clone(), m.code.clone()))
+                .cloned();
+            let src = self.source(&m.system, m.version.as_deref())?;
+            let Some(concept) = src.concept(&m.code)? else {
+                continue;
+            };
+            if active_only && !concept.active {
+                continue;
+            }
+            if !words.is_empty() {
+                let hit = listed.as_deref().is_some_and(matches)
+                    || concept.display.as_deref().is_some_and(matches)
+                    || m.code.eq_ignore_ascii_case(&words.join(" "))
+                    || src
+                        .designations(&m.code)?
+                        .iter()
+                        .any(|d| d.active && matches(&d.term));
+                if !hit {
+                    continue;
+                }
+            }
+            kept.push(m);
+        }
+        Ok(kept)
+    }
+
+    /// The ranked page of a text filter when every member is of one stored code system
+    /// version (its term index ranks them: exact, prefix, typo); `None` otherwise.
+    fn ranked(
+        &mut self,
+        members: &[Member],
+        filter: &str,
+        active_only: bool,
+        offset: usize,
+        limit: usize,
+    ) -> Result<Option<(usize, Vec<Member>)>> {
+        let Some(first) = members.first() else {
+            return Ok(None);
+        };
+        if filter.is_empty()
+            || members
+                .iter()
+                .any(|m| m.system != first.system || m.version != first.version)
+        {
+            return Ok(None);
+        }
+        let (t, ctx) = (self.t, self.ctx);
+        let src = self.source(&first.system, first.version.as_deref())?;
+        let (Some(cs), Some(h)) = (src.store_id(), src.index_ref()?) else {
+            return Ok(None);
+        };
+        let terms = t.terms(cs)?;
+        let mut scope = crate::ecl::ConceptSet::empty(h.len());
+        for m in members {
+            if let Some(p) = h.position(&m.code) {
+                scope.insert(p);
+            }
+        }
+        let dialect = language::first_refset(src, &ctx.languages, &t.default_language)?;
+        let accept =
+            |c: u32| scope.contains(c) && (!active_only || h.row_at(c).is_some_and(|r| r.active));
+        let found = terms.search(filter, dialect.as_deref(), &accept, offset, limit);
+        let page = found
+            .hits
+            .iter()
+            .map(|hit| Member {
+                system: first.system.clone(),
+                version: first.version.clone(),
+                code: h.code_at(hit.concept).to_string(),
+            })
+            .collect();
+        Ok(Some((found.total, page)))
+    }
+
     fn check_time(&self) -> Result<()> {
         if Instant::now() > self.deadline {
             return Err(Error::TooCostly(format!(

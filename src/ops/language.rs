@@ -87,6 +87,17 @@ fn refsets_for(source: &dyn Source, tag: &str) -> Result<Vec<String>> {
     source.language_refsets(primary)
 }
 
+/// The first SNOMED CT language refset the request's tags (then the default) name: the dialect
+/// whose preferred terms rank first in search.
+pub fn first_refset(source: &dyn Source, tags: &[String], default: &str) -> Result<Option<String>> {
+    for tag in tags.iter().map(String::as_str).chain([default]) {
+        if let Some(r) = refsets_for(source, tag)?.into_iter().next() {
+            return Ok(Some(r));
+        }
+    }
+    Ok(None)
+}
+
 /// The display of a concept that has none (no preferred term in any dialect, as a concept
 /// whose descriptions are missing from a partial release): its fully specified name, else any
 /// active term, else the code itself, with a sentence saying which (FHIR `$lookup` requires a

@@ -13,6 +13,7 @@ pub mod lookup;
 pub mod maprule;
 pub mod memory;
 pub mod resolve;
+pub mod search;
 pub mod source;
 pub mod subsumes;
 pub mod translate;

@@ -249,6 +249,22 @@ impl Store {
             .exists(params![cs, component, refset])?)
     }
 
+    /// (code, value) of the properties with these names in version `cs` (ICD inclusion terms
+    /// for search).
+    pub fn all_property_values(&self, cs: i64, names: &[&str]) -> Result<Vec<(String, String)>> {
+        let mut out = Vec::new();
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT code, value FROM property WHERE cs = ?1 AND name = ?2")?;
+        for n in names {
+            let rows = st.query_map(params![cs, n], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            for row in rows {
+                out.push(row?);
+            }
+        }
+        Ok(out)
+    }
+
     /// Referenced components of the active members of a reference set (ECL `^`, `refset/X`).
     pub fn refset_members(&self, cs: i64, refset: &str) -> Result<Vec<String>> {
         let mut st = self.conn.prepare_cached(

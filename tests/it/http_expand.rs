@@ -39,7 +39,8 @@ fn stored_value_set_with_an_is_a_filter() {
     assert_eq!(vs["url"], "http://example.org/fhir/ValueSet/warm");
     let used = vs["expansion"]["parameter"].to_string();
     assert!(
-        used.contains("used-codesystem") && used.contains("http://example.org/fhir/CodeSystem/colours|1.0.0"),
+        used.contains("used-codesystem")
+            && used.contains("http://example.org/fhir/CodeSystem/colours|1.0.0"),
         "{used}"
     );
 }
@@ -85,14 +86,23 @@ fn ecl_implicit_value_sets_follow_the_hierarchy_and_refinements() {
     // Members of the simple refset; description filters.
     assert!(!codes(&expand(&ecl_url("^ 447562003"))).is_empty());
     assert_eq!(
-        codes(&expand(&ecl_url("< 64572001 {{ term = \"diab mell typ 2\" }}"))),
+        codes(&expand(&ecl_url(
+            "< 64572001 {{ term = \"diab mell typ 2\" }}"
+        ))),
         ["44054006"]
     );
     assert_eq!(
-        codes(&expand(&ecl_url("< 64572001 {{ term = \"anaem\", dialect = en-gb (prefer) }}"))),
+        codes(&expand(&ecl_url(
+            "< 64572001 {{ term = \"anaem\", dialect = en-gb (prefer) }}"
+        ))),
         ["271737000"]
     );
-    assert!(codes(&expand(&ecl_url("< 64572001 {{ term = \"anaem\", dialect = en-us (prefer) }}"))).is_empty());
+    assert!(
+        codes(&expand(&ecl_url(
+            "< 64572001 {{ term = \"anaem\", dialect = en-us (prefer) }}"
+        )))
+        .is_empty()
+    );
 }
 
 #[test]
@@ -108,7 +118,10 @@ fn ecl_syntax_errors_and_unsupported_constructs_are_clear() {
         "{text}"
     );
     assert_eq!(body["issue"][0]["expression"][0], "url");
-    let (st, _, body) = get(&format!("/ValueSet/$expand?{}", ecl_url("^ [mapTarget] 447562003")));
+    let (st, _, body) = get(&format!(
+        "/ValueSet/$expand?{}",
+        ecl_url("^ [mapTarget] 447562003")
+    ));
     assert_eq!(st, 422, "{body}");
     assert_eq!(body["issue"][0]["code"], "not-supported");
 }
@@ -135,7 +148,11 @@ fn pages_concatenate_to_the_whole_expansion() {
     let mut paged = Vec::new();
     let mut offset = 0;
     while offset < total {
-        let (_, _, page) = post("/ValueSet/$expand", "application/fhir+json", &body(offset, Some(4)));
+        let (_, _, page) = post(
+            "/ValueSet/$expand",
+            "application/fhir+json",
+            &body(offset, Some(4)),
+        );
         assert_eq!(page["expansion"]["total"], total);
         assert_eq!(page["expansion"]["offset"], offset);
         paged.extend(codes(&page));
@@ -179,7 +196,9 @@ fn validate_code_agrees_with_expand() {
                 "/ValueSet/$validate-code?url={enc}&system={system}&code={code}"
             ));
             assert_eq!(st, 200, "{body}");
-            let valid = param(&body, "result").unwrap()["valueBoolean"].as_bool().unwrap();
+            let valid = param(&body, "result").unwrap()["valueBoolean"]
+                .as_bool()
+                .unwrap();
             assert_eq!(valid, inside.contains(&code), "{url} {code}: {body}");
         }
     }
@@ -214,13 +233,18 @@ fn filter_active_only_and_designations() {
 #[test]
 fn expansions_over_the_limit_are_refused_with_a_way_forward() {
     let d = tmp();
-    import_ok(d.path(), &[fixture("icd/icd10cm-mini.xml").to_str().unwrap()]);
+    import_ok(
+        d.path(),
+        &[fixture("icd/icd10cm-mini.xml").to_str().unwrap()],
+    );
     let mut t = concord::commands::open(d.path(), "en-US").unwrap();
     t.limits.max_unpaged = 5;
     let base = crate::server::start_engine(t);
     let inline = |count: Option<i64>| {
-        let mut params = vec![json!({"name": "valueSet", "resource": {"resourceType": "ValueSet",
-            "compose": {"include": [{"system": "http://hl7.org/fhir/sid/icd-10-cm"}]}}})];
+        let mut params = vec![
+            json!({"name": "valueSet", "resource": {"resourceType": "ValueSet",
+            "compose": {"include": [{"system": "http://hl7.org/fhir/sid/icd-10-cm"}]}}}),
+        ];
         if let Some(c) = count {
             params.push(json!({"name": "count", "valueInteger": c}));
         }

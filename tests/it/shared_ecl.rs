@@ -74,8 +74,14 @@ fn raw(package: &std::path::Path) -> Raw {
             continue;
         }
         if c[7] == IS_A {
-            r.parents.entry(c[4].clone()).or_default().push(c[5].clone());
-            r.children.entry(c[5].clone()).or_default().push(c[4].clone());
+            r.parents
+                .entry(c[4].clone())
+                .or_default()
+                .push(c[5].clone());
+            r.children
+                .entry(c[5].clone())
+                .or_default()
+                .push(c[4].clone());
         } else {
             r.attrs
                 .push((c[4].clone(), c[7].clone(), c[5].clone(), c[6].clone()));
@@ -206,7 +212,11 @@ fn check(package: &std::path::Path) {
     let (dest, _) = by_dest.iter().max_by_key(|(d, n)| (**n, **d)).unwrap();
     let dest = dest.to_string();
     // Refinement with a value hierarchy: < finding : ty = << ancestor-of-dest
-    let value_root = r.parents.get(&dest).map(|p| p[0].clone()).unwrap_or(dest.clone());
+    let value_root = r
+        .parents
+        .get(&dest)
+        .map(|p| p[0].clone())
+        .unwrap_or(dest.clone());
     let values = r.walk(&value_root, false, true);
     let expected: BTreeSet<String> = r
         .attrs
@@ -260,14 +270,13 @@ fn check(package: &std::path::Path) {
             per_source.entry(s).or_default().insert(d);
         }
     }
-    let counts: HashMap<&str, usize> = r
-        .attrs
-        .iter()
-        .filter(|(_, t, _, _)| *t == ty)
-        .fold(HashMap::new(), |mut m, (s, _, _, _)| {
+    let counts: HashMap<&str, usize> = r.attrs.iter().filter(|(_, t, _, _)| *t == ty).fold(
+        HashMap::new(),
+        |mut m, (s, _, _, _)| {
             *m.entry(s.as_str()).or_default() += 1;
             m
-        });
+        },
+    );
     let two: BTreeSet<String> = counts
         .iter()
         .filter(|(_, n)| **n >= 2)
@@ -291,7 +300,10 @@ fn check(package: &std::path::Path) {
             .map(|(s, _, _)| s.clone())
             .collect();
         assert!(expected.contains(&s));
-        assert_eq!(ecl(&format!("* : {t} >= #{v}", v = v.trim_start_matches('#'))), expected);
+        assert_eq!(
+            ecl(&format!("* : {t} >= #{v}", v = v.trim_start_matches('#'))),
+            expected
+        );
     }
 
     // memberOf: the largest simple or association refset.
@@ -311,7 +323,9 @@ fn check(package: &std::path::Path) {
         .cloned()
         .collect();
     assert_eq!(
-        ecl(&format!("<< {finding} {{{{ C definitionStatus = defined }}}}")),
+        ecl(&format!(
+            "<< {finding} {{{{ C definitionStatus = defined }}}}"
+        )),
         defined
     );
     let inactive: BTreeSet<String> = r.all.difference(&r.active).cloned().collect();

@@ -4,12 +4,14 @@
 mod code_system;
 mod concept_map;
 mod resources;
+mod search;
 mod service;
 mod value_set;
 
 pub use code_system::{lookup, subsumes, validate_code_system};
 pub use concept_map::translate;
 pub use resources::{metadata, read, search};
+pub use search::search as text_search;
 pub use service::{health, method_not_allowed, not_found};
 pub use value_set::{expand, validate_value_set};
 
