@@ -75,7 +75,7 @@ pub fn build(s: &Store, cs: i64) -> crate::store::Result<Hierarchy> {
 }
 
 /// Rubrics whose text is another name for an ICD code (searchable like a synonym).
-const SEARCHABLE_PROPERTIES: &[&str] = &["inclusion", "inclusionTerm"];
+const SEARCHABLE_PROPERTIES: &[&str] = &["inclusion", "inclusionTerm", "includes"];
 
 /// Builds the term index of version `cs`: SNOMED CT descriptions from the hierarchy (text
 /// definitions left out), else each concept's display, its stored designations and its

@@ -16,6 +16,7 @@ mod http_validate;
 mod import_bad_input;
 mod import_fixtures;
 mod release_fidelity;
+mod search;
 mod server;
 mod shared_data;
 mod shared_ecl;
