@@ -19,7 +19,7 @@ Every operation takes GET query parameters or a POST FHIR Parameters resource (a
 Errors are FHIR OperationOutcome resources. Responses carry X-Request-Id (echoed when the request sends X-Request-Id or X-Correlation-Id).",
         license(name = "Apache-2.0")
     ),
-    paths(health, metadata, lookup, validate_code_system, validate_value_set, subsumes, translate, search, read),
+    paths(health, metadata, lookup, validate_code_system, validate_value_set, expand, subsumes, translate, text_search, search, read),
     tags((name = "terminology", description = "FHIR terminology operations"), (name = "resources", description = "Read and search"))
 )]
 pub struct ApiDoc;
@@ -89,7 +89,7 @@ fn validate_code_system() {}
 #[utoipa::path(
     method(get, post), path = "/ValueSet/$validate-code", tag = "terminology",
     params(
-        ("url" = Option<String>, Query, description = "Value set URL (url|version allowed), incl. SNOMED CT implicit value sets http://snomed.info/sct?fhir_vs, ?fhir_vs=isa/X, ?fhir_vs=refset/X"),
+        ("url" = Option<String>, Query, description = "Value set URL (url|version allowed), incl. SNOMED CT implicit value sets http://snomed.info/sct?fhir_vs, ?fhir_vs=isa/X, ?fhir_vs=refset/X, ?fhir_vs=ecl/{expression}"),
         ("valueSetVersion" = Option<String>, Query, description = "Value set version"),
         ("valueSet" = Option<Object>, Query, description = "An inline ValueSet (POST only)"),
         ("system" = Option<String>, Query, description = "Code system of the code (inferred when the value set names one system)"),
@@ -105,10 +105,66 @@ fn validate_code_system() {}
     responses(
         (status = 200, description = "Parameters as for CodeSystem/$validate-code", body = Object, content_type = "application/fhir+json"),
         (status = 404, description = "Unknown value set", body = Object),
-        (status = 422, description = "The value set uses a feature not supported yet (ECL filters)", body = Object)
+        (status = 422, description = "The value set uses an ECL construct not evaluated yet (not-supported, naming it)", body = Object)
     )
 )]
 fn validate_value_set() {}
+
+/// ValueSet/$expand: the codes of a value set, paged, with displays in the requested language.
+///
+/// Compose includes/excludes with concepts, value sets and filters (is-a, descendent-of,
+/// is-not-a, generalizes, child-of, in, not-in, =, regex, exists; SNOMED CT `constraint` /
+/// `expression` with ECL 2.2); SNOMED CT implicit value sets (`fhir_vs`, `isa/`, `refset/`,
+/// `ecl/`); value sets published only as an expansion. `filter` is the typeahead engine of
+/// `/search` (word prefixes in any order, typos forgiven, ranked). Without `count`, an expansion
+/// larger than the server's limit answers 422 `too-costly` saying how to page or narrow.
+#[utoipa::path(
+    method(get, post), path = "/ValueSet/$expand", tag = "terminology",
+    params(
+        ("url" = Option<String>, Query, description = "Value set URL (url|version allowed), incl. http://snomed.info/sct?fhir_vs=ecl/{expression}, ?fhir_vs=isa/X, ?fhir_vs=refset/X, ?fhir_vs"),
+        ("valueSetVersion" = Option<String>, Query, description = "Value set version"),
+        ("valueSet" = Option<Object>, Query, description = "An inline ValueSet (POST only)"),
+        ("filter" = Option<String>, Query, description = "Words the code's terms must contain (as word prefixes, any order; typos forgiven from 5 letters); results ranked"),
+        ("count" = Option<i64>, Query, description = "Page size"),
+        ("offset" = Option<i64>, Query, description = "Page start (0-based)"),
+        ("activeOnly" = Option<bool>, Query, description = "Leave inactive codes out"),
+        ("includeDesignations" = Option<bool>, Query, description = "Return each code's designations"),
+        ("designation" = Option<Vec<String>>, Query, description = "Only designations in this language or with this use (system|code); implies includeDesignations"),
+        ("property" = Option<Vec<String>>, Query, description = "Properties to return per code (R5 backport extension)"),
+        ("displayLanguage" = Option<String>, Query, description = "Language of the displays: en-GB, en-US, en-x-{refsetId}, sv, …"),
+        ("tx-resource" = Option<Object>, Query, description = "CodeSystem/ValueSet resources used for this request only (POST only)")
+    ),
+    request_body(content = Object, content_type = "application/fhir+json", description = "FHIR Parameters (POST)"),
+    responses(
+        (status = 200, description = "ValueSet with expansion: identifier, timestamp, total, offset, parameter* (incl. used-codesystem), contains*", body = Object, content_type = "application/fhir+json"),
+        (status = 400, description = "Missing or invalid parameter; ECL syntax errors with position and what was expected", body = Object),
+        (status = 404, description = "Unknown value set or code system", body = Object),
+        (status = 422, description = "too-costly (page or narrow) or not-supported (an ECL construct not evaluated yet, named)", body = Object)
+    )
+)]
+fn expand() {}
+
+/// Typeahead search for coders, as plain JSON (the engine behind `$expand?filter=`).
+#[utoipa::path(
+    get, path = "/search", tag = "terminology",
+    params(
+        ("q" = String, Query, description = "The words typed: prefixes in any order (\"diab mell typ 2\"); typos forgiven (one edit from 5 letters, two from 9)"),
+        ("system" = Option<String>, Query, description = "Code system URL or sct, icd10, icd10cm (default: SNOMED CT when loaded)"),
+        ("version" = Option<String>, Query, description = "Code system version"),
+        ("ecl" = Option<String>, Query, description = "Only concepts this ECL expression selects"),
+        ("valueSet" = Option<String>, Query, description = "Only codes of this value set (canonical URL)"),
+        ("refset" = Option<String>, Query, description = "Only members of this SNOMED CT reference set"),
+        ("lang" = Option<String>, Query, description = "Dialect of the preferred terms: en-GB, en-US, en-x-{refsetId}, sv; defaults to Accept-Language, then the server default"),
+        ("limit" = Option<i64>, Query, description = "Hits per page, 1-1000 (default 20)"),
+        ("offset" = Option<i64>, Query, description = "Page start"),
+        ("active" = Option<bool>, Query, description = "Active concepts only (default true)")
+    ),
+    responses(
+        (status = 200, description = "{system, version, total, offset, hits: [{code, term (the term that matched), preferred (in the dialect), category (semantic tag or ICD chapter), active, match (exact | prefix | fuzzy)}]}; ranked exact, prefix, typo, then preferred terms, shorter terms", body = Object, content_type = "application/json"),
+        (status = 400, description = "Missing q, bad limit, ECL syntax error (OperationOutcome naming the parameter)", body = Object)
+    )
+)]
+fn text_search() {}
 
 /// CodeSystem/$subsumes: how two codes relate.
 #[utoipa::path(

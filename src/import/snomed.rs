@@ -72,19 +72,8 @@ pub fn import(store: &Store, path: &Path, opts: &ImportOptions) -> Result<Source
         };
         let bar = progress::rows(&f.member.name, opts.progress);
         let n = read_alongside(f, checks, |row| {
-            match &row {
-                Row::Concept(r) => store.stage_concept(r),
-                Row::Description(r) => store.stage_description(r),
-                Row::Relationship(r) => store.stage_relationship(r),
-                Row::Refset(r) => {
-                    let (summary, pattern) = kind
-                        .as_ref()
-                        .map(|(s, p)| (s.as_str(), p.as_str()))
-                        .unwrap_or(("", ""));
-                    store.stage_refset(r, summary, pattern)
-                }
-            }
-            .map_err(|e| concord_loaders::Error::file(f.member.display(), e.to_string()))?;
+            stage_row(store, &row, kind.as_ref())
+                .map_err(|e| concord_loaders::Error::file(f.member.display(), e.to_string()))?;
             bar.inc(1);
             Ok(())
         })?;
@@ -157,6 +146,79 @@ pub fn import(store: &Store, path: &Path, opts: &ImportOptions) -> Result<Source
         .code_systems
         .push((uri::SNOMED.to_string(), version, store.concept_count(cs)?));
     Ok(report)
+}
+
+/// Hands one loader row to the store's staging tables (the store knows its columns, not the
+/// loaders' types).
+fn stage_row(
+    store: &Store,
+    row: &Row,
+    kind: Option<&(String, String)>,
+) -> crate::store::Result<()> {
+    use crate::store::stage::{DescriptionCols, MemberCols, RelationshipCols, RowHead};
+    match row {
+        Row::Concept(r) => store.stage_concept(
+            RowHead {
+                id: &r.id.to_string(),
+                effective_time: &r.effective_time,
+                active: r.active,
+                module: r.module_id,
+            },
+            r.definition_status_id,
+        ),
+        Row::Description(r) => store.stage_description(
+            RowHead {
+                id: &r.id.to_string(),
+                effective_time: &r.effective_time,
+                active: r.active,
+                module: r.module_id,
+            },
+            DescriptionCols {
+                concept: r.concept_id,
+                language: &r.language_code,
+                type_id: r.type_id,
+                term: &r.term,
+                case_significance: r.case_significance_id,
+            },
+        ),
+        Row::Relationship(r) => store.stage_relationship(
+            RowHead {
+                id: &r.id.to_string(),
+                effective_time: &r.effective_time,
+                active: r.active,
+                module: r.module_id,
+            },
+            RelationshipCols {
+                source: r.source_id,
+                destination: r.destination_id,
+                value: r.value.as_deref(),
+                group: r.relationship_group,
+                type_id: r.type_id,
+                characteristic: r.characteristic_type_id,
+                modifier: r.modifier_id,
+            },
+        ),
+        Row::Refset(r) => {
+            let (summary, pattern) = kind
+                .map(|(s, p)| (s.as_str(), p.as_str()))
+                .unwrap_or(("", ""));
+            store.stage_refset(
+                RowHead {
+                    id: &r.id,
+                    effective_time: &r.effective_time,
+                    active: r.active,
+                    module: r.module_id,
+                },
+                MemberCols {
+                    refset: r.refset_id,
+                    component: &r.referenced_component_id,
+                    file_kind: summary,
+                    pattern,
+                    fields: &r.fields,
+                },
+            )
+        }
+    }
 }
 
 /// Rows handed over per channel message: large enough that the hand-over costs nothing per row.

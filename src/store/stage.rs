@@ -7,7 +7,6 @@
 //! random B-tree writes. Deltas and extensions merge into a copied base with the same upserts.
 
 use super::{Result, Store};
-use concord_loaders::rf2::{ConceptRow, DescriptionRow, RefsetRow, RelationshipRow};
 use rusqlite::params;
 
 const STAGE: &str = "
@@ -16,6 +15,69 @@ CREATE TEMP TABLE IF NOT EXISTS stage_designation (id TEXT, effective_time TEXT,
 CREATE TEMP TABLE IF NOT EXISTS stage_relationship (id TEXT, effective_time TEXT, active INTEGER, module TEXT, source TEXT, destination TEXT, value TEXT, rel_group INTEGER, type_id TEXT, characteristic TEXT, modifier TEXT);
 CREATE TEMP TABLE IF NOT EXISTS stage_refset (id TEXT, effective_time TEXT, active INTEGER, module TEXT, refset TEXT, component TEXT, file_kind TEXT, pattern TEXT, fields TEXT);
 ";
+
+/// The columns every RF2 row starts with (the store's own view of a row, so it needs no
+/// loader types: `import` fills these from what the loaders read).
+#[derive(Debug, Clone, Copy)]
+pub struct RowHead<'a> {
+    /// Component id (SCTID, or member UUID).
+    pub id: &'a str,
+    /// `yyyymmdd`, or empty for unpublished content.
+    pub effective_time: &'a str,
+    /// Active flag.
+    pub active: bool,
+    /// Module SCTID.
+    pub module: u64,
+}
+
+/// A description (or text definition) row's own columns.
+#[derive(Debug, Clone, Copy)]
+pub struct DescriptionCols<'a> {
+    /// Concept.
+    pub concept: u64,
+    /// Language code.
+    pub language: &'a str,
+    /// Description type.
+    pub type_id: u64,
+    /// Term.
+    pub term: &'a str,
+    /// Case significance.
+    pub case_significance: u64,
+}
+
+/// A relationship (or concrete value) row's own columns.
+#[derive(Debug, Clone, Copy)]
+pub struct RelationshipCols<'a> {
+    /// Source concept.
+    pub source: u64,
+    /// Destination concept (none for concrete values).
+    pub destination: Option<u64>,
+    /// Concrete value as written.
+    pub value: Option<&'a str>,
+    /// Role group.
+    pub group: i64,
+    /// Attribute type.
+    pub type_id: u64,
+    /// Characteristic type.
+    pub characteristic: u64,
+    /// Modifier.
+    pub modifier: u64,
+}
+
+/// A reference set member row's own columns.
+#[derive(Debug, Clone, Copy)]
+pub struct MemberCols<'a> {
+    /// The refset.
+    pub refset: u64,
+    /// Referenced component.
+    pub component: &'a str,
+    /// The file's summary name (Language, ExtendedMap, …).
+    pub file_kind: &'a str,
+    /// Extra-column pattern.
+    pub pattern: &'a str,
+    /// Extra columns.
+    pub fields: &'a [String],
+}
 
 /// What a staged RF2 package says about itself, read before it is merged: which modules own
 /// its content, what its module dependency refset declares, and how recent its rows are.
@@ -57,75 +119,75 @@ impl Store {
     }
 
     /// Stages a concept row.
-    pub fn stage_concept(&self, r: &ConceptRow) -> Result<()> {
+    pub fn stage_concept(&self, h: RowHead, definition_status: u64) -> Result<()> {
         self.conn
             .prepare_cached("INSERT INTO temp.stage_concept VALUES (?1,?2,?3,?4,?5)")?
             .execute(params![
-                r.id.to_string(),
-                r.effective_time,
-                r.active,
-                r.module_id.to_string(),
-                r.definition_status_id.to_string()
+                h.id,
+                h.effective_time,
+                h.active,
+                h.module.to_string(),
+                definition_status.to_string()
             ])?;
         Ok(())
     }
 
     /// Stages a description or text definition row.
-    pub fn stage_description(&self, r: &DescriptionRow) -> Result<()> {
+    pub fn stage_description(&self, h: RowHead, d: DescriptionCols) -> Result<()> {
         self.conn
             .prepare_cached(
                 "INSERT INTO temp.stage_designation VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)",
             )?
             .execute(params![
-                r.id.to_string(),
-                r.effective_time,
-                r.active,
-                r.module_id.to_string(),
-                r.concept_id.to_string(),
-                r.language_code,
-                r.type_id.to_string(),
-                r.term,
-                r.case_significance_id.to_string()
+                h.id,
+                h.effective_time,
+                h.active,
+                h.module.to_string(),
+                d.concept.to_string(),
+                d.language,
+                d.type_id.to_string(),
+                d.term,
+                d.case_significance.to_string()
             ])?;
         Ok(())
     }
 
     /// Stages a relationship or concrete value row.
-    pub fn stage_relationship(&self, r: &RelationshipRow) -> Result<()> {
+    pub fn stage_relationship(&self, h: RowHead, r: RelationshipCols) -> Result<()> {
         self.conn
             .prepare_cached(
                 "INSERT INTO temp.stage_relationship VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
             )?
             .execute(params![
-                r.id.to_string(),
-                r.effective_time,
-                r.active,
-                r.module_id.to_string(),
-                r.source_id.to_string(),
-                r.destination_id.map(|d| d.to_string()),
+                h.id,
+                h.effective_time,
+                h.active,
+                h.module.to_string(),
+                r.source.to_string(),
+                r.destination.map(|d| d.to_string()),
                 r.value,
-                r.relationship_group,
+                r.group,
                 r.type_id.to_string(),
-                r.characteristic_type_id.to_string(),
-                r.modifier_id.to_string()
+                r.characteristic.to_string(),
+                r.modifier.to_string()
             ])?;
         Ok(())
     }
 
     /// Stages a refset member row.
-    pub fn stage_refset(&self, r: &RefsetRow, file_kind: &str, pattern: &str) -> Result<()> {
+    pub fn stage_refset(&self, h: RowHead, m: MemberCols) -> Result<()> {
         self.conn
             .prepare_cached("INSERT INTO temp.stage_refset VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)")?
             .execute(params![
-                r.id,
-                r.effective_time,
-                r.active,
-                r.module_id.to_string(),
-                r.refset_id.to_string(),
-                r.referenced_component_id,
-                file_kind,
-                pattern,
-                r.fields.join("\t")
+                h.id,
+                h.effective_time,
+                h.active,
+                h.module.to_string(),
+                m.refset.to_string(),
+                m.component,
+                m.file_kind,
+                m.pattern,
+                m.fields.join("\t")
             ])?;
         Ok(())
     }

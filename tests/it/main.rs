@@ -15,6 +15,7 @@ mod http_translate;
 mod http_validate;
 mod import_bad_input;
 mod import_fixtures;
+mod layering;
 mod release_fidelity;
 mod search;
 mod server;

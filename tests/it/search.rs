@@ -77,7 +77,10 @@ fn icd10cm_labels_and_inclusion_terms() {
     assert!(r["hits"][0]["category"].is_string(), "the chapter: {r}");
     // Inclusion terms ("includes" notes, inclusionTerm) find their code.
     let d = tmp();
-    import_ok(d.path(), &[fixture("icd/icd10cm-mini.xml").to_str().unwrap()]);
+    import_ok(
+        d.path(),
+        &[fixture("icd/icd10cm-mini.xml").to_str().unwrap()],
+    );
     let db = open_db(d.path());
     let (code, term): (String, String) = db
         .query_row(
@@ -88,7 +91,11 @@ fn icd10cm_labels_and_inclusion_terms() {
         .unwrap();
     let enc: String = form_urlencoded::byte_serialize(term.as_bytes()).collect();
     let base = start(d.path());
-    let (st, _, r) = get_from(&base, &format!("/search?q={enc}&system=icd10cm&limit=50"), &[]);
+    let (st, _, r) = get_from(
+        &base,
+        &format!("/search?q={enc}&system=icd10cm&limit=50"),
+        &[],
+    );
     assert_eq!(st, 200, "{r}");
     assert!(codes(&r).contains(&code), "{term} → {code}: {r}");
     let hit = r["hits"]
@@ -97,7 +104,11 @@ fn icd10cm_labels_and_inclusion_terms() {
         .iter()
         .find(|h| h["code"] == code.as_str())
         .unwrap();
-    assert_eq!(hit["term"], term.as_str(), "the inclusion term is the one that matched");
+    assert_eq!(
+        hit["term"],
+        term.as_str(),
+        "the inclusion term is the one that matched"
+    );
 }
 
 #[test]
@@ -125,7 +136,11 @@ fn cli_search() {
     assert!(o.status.success(), "{}", text(&o.stderr));
     let out = text(&o.stdout);
     assert!(out.starts_with("46635009"), "{out}");
-    assert!(text(&o.stderr).contains("of 1 concepts"), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("of 1 concepts"),
+        "{}",
+        text(&o.stderr)
+    );
     let o = concord(&[
         "search",
         "--data",
