@@ -93,7 +93,7 @@ fn each_layer_uses_only_the_layers_below_it() {
         );
         for f in list {
             let c = code(&f);
-            let shown = f.strip_prefix(&root()).unwrap().display().to_string();
+            let shown = f.strip_prefix(root()).unwrap().display().to_string();
             for (i, _) in c.match_indices("crate::") {
                 let used: String = c[i + 7..]
                     .chars()
