@@ -39,6 +39,10 @@ fn shared_every_response_body_is_valid_fhir_r4() {
         "/CodeSystem/$lookup?code=1".into(),
         "/nowhere".into(),
         format!("/CodeSystem/$lookup?system={sct}&code=73211009&_format=xml"),
+        "/ValueSet/$expand?url=http://example.org/fhir/ValueSet/warm&includeDesignations=true".into(),
+        format!("/ValueSet/$expand?url={sct}?fhir_vs=isa/64572001&count=2&offset=1&filter=diab&property=parent&property=inactive"),
+        format!("/ValueSet/$expand?url={sct}?fhir_vs=ecl/%3C%3C"),
+        format!("/ValueSet/$expand?url={sct}?fhir_vs=isa/271737000&includeDesignations=true&activeOnly=true"),
     ];
     let mut bodies: Vec<serde_json::Value> = gets.iter().map(|p| get(p).2).collect();
     bodies.push(
