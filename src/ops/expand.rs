@@ -131,32 +131,10 @@ pub fn expand(t: &Terminology, ctx: &RequestContext, req: &ExpandRequest) -> Res
         sources: HashMap::new(),
         displays: HashMap::new(),
     };
-    let members = e.members(&req.value_set, 0)?;
-    let words: Vec<String> = req
-        .filter
-        .as_deref()
-        .unwrap_or_default()
-        .split_whitespace()
-        .map(str::to_string)
-        .collect();
-    let inactive_allowed = match &req.value_set {
-        ValueSetDef::Resource(vs) => vs.compose.as_ref().and_then(|c| c.inactive),
-        _ => None,
-    };
-    let active_only = req.active_only || inactive_allowed == Some(false);
     let limit = req.count.unwrap_or(t.limits.max_unpaged + 1);
-    let (total, page) = match (
-        words.is_empty(),
-        e.ranked(&members, &words.join(" "), active_only, req.offset, limit)?,
-    ) {
-        // A text filter over one indexed code system: the search engine ranks the matches.
-        (false, Some(found)) => found,
-        _ => {
-            let kept = e.keep(members, &words, active_only)?;
-            let total = kept.len();
-            let page: Vec<Member> = kept.into_iter().skip(req.offset).take(limit).collect();
-            (total, page)
-        }
+    let (total, page) = match e.snomed_implicit(req, limit)? {
+        Some(found) => found,
+        None => e.general(req, limit)?,
     };
     if req.count.is_none() && total > t.limits.max_unpaged {
         return Err(Error::TooCostly(format!(
@@ -248,6 +226,96 @@ struct Expander<'t> {
 }
 
 impl<'t> Expander<'t> {
+    /// Members of the value set, then the text filter and `activeOnly`, then the page.
+    fn general(&mut self, req: &ExpandRequest, limit: usize) -> Result<(usize, Vec<Member>)> {
+        let members = self.members(&req.value_set, 0)?;
+        let words: Vec<String> = req
+            .filter
+            .as_deref()
+            .unwrap_or_default()
+            .split_whitespace()
+            .map(str::to_string)
+            .collect();
+        let inactive_allowed = match &req.value_set {
+            ValueSetDef::Resource(vs) => vs.compose.as_ref().and_then(|c| c.inactive),
+            _ => None,
+        };
+        let active_only = req.active_only || inactive_allowed == Some(false);
+        let (total, page) = match (
+            words.is_empty(),
+            self.ranked(&members, &words.join(" "), active_only, req.offset, limit)?,
+        ) {
+            // A text filter over one indexed code system: the search engine ranks the matches.
+            (false, Some(found)) => found,
+            _ => {
+                let kept = self.keep(members, &words, active_only)?;
+                let total = kept.len();
+                let page: Vec<Member> = kept.into_iter().skip(req.offset).take(limit).collect();
+                (total, page)
+            }
+        };
+        Ok((total, page))
+    }
+
+    /// SNOMED CT implicit value sets (`fhir_vs`, `isa/`, `refset/`, `ecl/`) as a set over the
+    /// index: the page and the total come from the set (or from the search engine scoped by
+    /// it) without listing every member first, so `<< 404684003` with `count=0` or a typeahead
+    /// over all of SNOMED CT costs the set, not a string per concept.
+    fn snomed_implicit(
+        &mut self,
+        req: &ExpandRequest,
+        limit: usize,
+    ) -> Result<Option<(usize, Vec<Member>)>> {
+        let ValueSetDef::Snomed { version, kind, .. } = &req.value_set else {
+            return Ok(None);
+        };
+        let (t, ctx, deadline) = (self.t, self.ctx, self.deadline);
+        let src = self.source(uri::SNOMED, version.as_deref())?;
+        let (Some(cs), Some(h)) = (src.store_id(), src.index_ref()?) else {
+            return Ok(None);
+        };
+        let expression = match kind {
+            SnomedImplicit::All => None,
+            SnomedImplicit::IsA(root) => Some(format!("<< {root}")),
+            SnomedImplicit::Refset(refset) => Some(format!("^ {refset}")),
+            SnomedImplicit::Ecl(text) => Some(text.clone()),
+        };
+        let scope = match &expression {
+            Some(e) => Some(super::ecl::evaluate(t, src, e, "url", Some(deadline))?.0),
+            None => None,
+        };
+        let in_scope = |c: u32| match &scope {
+            Some(s) => s.contains(c),
+            None => h.row_at(c).is_some(),
+        };
+        let accept =
+            |c: u32| in_scope(c) && (!req.active_only || h.row_at(c).is_some_and(|r| r.active));
+        let version = Some(src.meta().version.clone());
+        let member = |c: u32| Member {
+            system: uri::SNOMED.into(),
+            version: version.clone(),
+            code: h.code_at(c).to_string(),
+        };
+        if let Some(filter) = req.filter.as_deref().filter(|f| !f.trim().is_empty()) {
+            let terms = t.terms(cs)?;
+            let dialect = language::first_refset(src, &ctx.languages, &t.default_language)?;
+            let found = terms.search(filter, dialect.as_deref(), &accept, req.offset, limit);
+            let page = found.hits.iter().map(|hit| member(hit.concept)).collect();
+            return Ok(Some((found.total, page)));
+        }
+        let mut total = 0;
+        let mut page = Vec::new();
+        for c in 0..h.len() as u32 {
+            if !accept(c) {
+                continue;
+            }
+            if total >= req.offset && page.len() < limit {
+                page.push(member(c));
+            }
+            total += 1;
+        }
+        Ok(Some((total, page)))
+    }
     /// Members that pass `activeOnly` and the text filter (word prefixes, any order), tested
     /// one by one: the path for value sets spanning code systems or held only in the request.
     fn keep(
