@@ -45,6 +45,26 @@ open(f"{work}/lookup-en-GB", "w").write("".join(f"/CodeSystem/$lookup?system={s}
 open(f"{work}/lookup-all", "w").write("".join(f"/CodeSystem/$lookup?system={s}&code={u.quote(x)}&property=*\n" for x in codes))
 open(f"{work}/validate", "w").write("".join(f"/CodeSystem/$validate-code?url={s}&code={u.quote(x)}\n" for x in codes))
 open(f"{work}/subsumes", "w").write("".join(f"/CodeSystem/$subsumes?system={s}&codeA={u.quote(p)}&codeB={u.quote(ch)}\n" for ch, p in edges))
+# typeahead: 2-3 word prefixes (3-5 letters) drawn from real terms, over the whole code system
+terms = [r[0] for r in c.execute("SELECT term FROM designation WHERE cs = ? AND active = 1 LIMIT 200000", (cs,))]
+random.shuffle(terms)
+def prefixes(t):
+    ws = [w for w in "".join(ch if ch.isalnum() else " " for ch in t.lower()).split() if len(w) >= 3]
+    random.shuffle(ws)
+    return [w[:random.randint(3, min(5, len(w)))] for w in ws[:random.randint(2, 3)]]
+queries = [q for q in (prefixes(t) for t in terms[:50000]) if len(q) >= 2]
+if system == "http://snomed.info/sct":
+    vs = u.quote("http://snomed.info/sct?fhir_vs", safe="")
+else:
+    vs = None
+if vs:
+    open(f"{work}/typeahead", "w").write("".join(f"/ValueSet/$expand?url={vs}&filter={u.quote(' '.join(q))}&count=10\n" for q in queries))
+open(f"{work}/search", "w").write("".join(f"/search?system={s}&q={u.quote(' '.join(q))}&limit=10\n" for q in queries))
+# paged is-a expansions of concepts that have children
+parents = list({p for _, p in edges})
+random.shuffle(parents)
+if vs:
+    open(f"{work}/expand-isa", "w").write("".join(f"/ValueSet/$expand?url={u.quote('http://snomed.info/sct?fhir_vs=isa/' + p, safe='')}&count=20\n" for p in parents[:50000]))
 mapped = [r[0] for r in c.execute("SELECT DISTINCT source_code FROM map_entry WHERE cs = ? AND refset = '447562003'", (cs,))]
 random.shuffle(mapped)
 m = u.quote("http://snomed.info/sct?fhir_cm=447562003", safe="")
@@ -67,7 +87,7 @@ rps() { sed -E 's/.* rps=([0-9]+).*/\1/'; }
 # Each endpoint runs right after its own /health run; the ratio to that run is the figure that
 # survives a noisy machine, and the ratio to the fastest /health of the session the cautious one.
 best=0
-for kind in lookup lookup-en-GB lookup-all validate subsumes translate; do
+for kind in ${KINDS:-lookup lookup-en-GB lookup-all validate subsumes translate typeahead search expand-isa}; do
   [ -f "$WORK/$kind" ] || continue
   h=$(run health); r=$(run "$kind")
   echo "$h"; echo "$r"

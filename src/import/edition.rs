@@ -19,10 +19,85 @@
 //!   alone), else the file names' date.
 
 use crate::model::{sct, uri};
-use crate::store::stage::PackageFacts;
 use crate::store::write::LoadedEdition;
 use anyhow::{Result, bail};
 use std::collections::{HashMap, HashSet};
+
+/// What a staged RF2 package says about itself, gathered while its rows are staged: which modules own
+/// its content, what its module dependency refset declares, and how recent its rows are.
+#[derive(Debug, Default, Clone)]
+pub struct PackageFacts {
+    /// Modules owning staged concepts, with their number of concepts.
+    pub concept_modules: Vec<(String, i64)>,
+    /// Every module owning a staged row of any kind.
+    pub content_modules: Vec<String>,
+    /// Active module dependency rows.
+    pub dependencies: Vec<ModuleDependency>,
+    /// Latest effective time of the staged concept, description and relationship rows.
+    pub core_max_time: Option<String>,
+    /// Latest effective time of any staged row.
+    pub max_time: Option<String>,
+    /// Module ids already in `content_modules` (a number compare per row, not a string).
+    seen: HashSet<u64>,
+}
+
+impl PackageFacts {
+    /// Takes note of one row as it is staged (a hash insert or two; no second pass over the
+    /// staged tables, which cost seconds at International scale).
+    pub fn note(&mut self, row: &concord_loaders::rf2::Row, file_kind: Option<&str>) {
+        use concord_loaders::rf2::Row;
+        let (module, time, core) = match row {
+            Row::Concept(r) => {
+                let m = r.module_id.to_string();
+                match self.concept_modules.iter_mut().find(|(x, _)| *x == m) {
+                    Some((_, n)) => *n += 1,
+                    None => self.concept_modules.push((m, 1)),
+                }
+                (r.module_id, &r.effective_time, true)
+            }
+            Row::Description(r) => (r.module_id, &r.effective_time, true),
+            Row::Relationship(r) => (r.module_id, &r.effective_time, true),
+            Row::Refset(r) => {
+                if file_kind == Some("ModuleDependency") && r.active {
+                    let mut times = r.fields.iter();
+                    self.dependencies.push(ModuleDependency {
+                        module: r.module_id.to_string(),
+                        target: r.referenced_component_id.clone(),
+                        source_time: times.next().cloned().unwrap_or_default(),
+                        target_time: times.next().cloned().unwrap_or_default(),
+                    });
+                }
+                (r.module_id, &r.effective_time, false)
+            }
+        };
+        if self.seen.insert(module) {
+            self.content_modules.push(module.to_string());
+        }
+        if !time.is_empty() {
+            let newer = |max: &Option<String>| max.as_ref().is_none_or(|x| time > x);
+            if core && newer(&self.core_max_time) {
+                self.core_max_time = Some(time.clone());
+            }
+            if newer(&self.max_time) {
+                self.max_time = Some(time.clone());
+            }
+        }
+    }
+}
+
+/// One module dependency refset row: `module` (at `source_time`) depends on `target` (at
+/// `target_time`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModuleDependency {
+    /// The dependent module.
+    pub module: String,
+    /// The module it depends on.
+    pub target: String,
+    /// Version of `module` (sourceEffectiveTime).
+    pub source_time: String,
+    /// Version of `target` required (targetEffectiveTime).
+    pub target_time: String,
+}
 
 /// What the import of one package will do.
 #[derive(Debug, Clone, PartialEq)]
@@ -339,7 +414,6 @@ fn package_edition(facts: &PackageFacts, file_date: &str) -> (String, String, &'
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::stage::ModuleDependency;
 
     const MODEL: &str = sct::MODEL_MODULE;
     const CORE: &str = sct::CORE_MODULE;
@@ -362,6 +436,7 @@ mod tests {
             dependencies: deps,
             core_max_time: Some("20250101".into()),
             max_time: Some("20250301".into()),
+            ..Default::default()
         }
     }
 

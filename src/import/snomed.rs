@@ -62,6 +62,7 @@ pub fn import(store: &Store, path: &Path, opts: &ImportOptions) -> Result<Source
         accepted: Some(&accepted),
     };
     store.stage_begin()?;
+    let mut facts = edition::PackageFacts::default();
     let mut total = 0u64;
     for f in &files {
         let kind = match &f.name.kind {
@@ -72,6 +73,7 @@ pub fn import(store: &Store, path: &Path, opts: &ImportOptions) -> Result<Source
         };
         let bar = progress::rows(&f.member.name, opts.progress);
         let n = read_alongside(f, checks, |row| {
+            facts.note(&row, kind.as_ref().map(|(summary, _)| summary.as_str()));
             stage_row(store, &row, kind.as_ref())
                 .map_err(|e| concord_loaders::Error::file(f.member.display(), e.to_string()))?;
             bar.inc(1);
@@ -91,7 +93,6 @@ pub fn import(store: &Store, path: &Path, opts: &ImportOptions) -> Result<Source
         ));
     }
     // Edition, version and base follow from what the package says about itself.
-    let facts = store.staged_facts()?;
     let plan = edition::plan(
         &facts,
         &store.loaded_editions()?,

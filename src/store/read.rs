@@ -267,8 +267,20 @@ impl Store {
 
     /// Referenced components of the active members of a reference set (ECL `^`, `refset/X`).
     pub fn refset_members(&self, cs: i64, refset: &str) -> Result<Vec<String>> {
+        // The partial index answers every refset but language ones; those are read whole.
         let mut st = self.conn.prepare_cached(
-            "SELECT component FROM refset_member WHERE cs = ?1 AND refset = ?2 AND active = 1",
+            "SELECT component FROM refset_member WHERE cs = ?1 AND refset = ?2 AND active = 1
+             AND file_kind <> 'Language'",
+        )?;
+        let v: Vec<String> = st
+            .query_map(params![cs, refset], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        if !v.is_empty() {
+            return Ok(v);
+        }
+        let mut st = self.conn.prepare_cached(
+            "SELECT component FROM refset_member WHERE cs = ?1 AND refset = ?2 AND active = 1
+             AND file_kind = 'Language'",
         )?;
         let v = st
             .query_map(params![cs, refset], |r| r.get(0))?
@@ -281,7 +293,8 @@ impl Store {
     pub fn association_pairs(&self, cs: i64, refsets: &[&str]) -> Result<Vec<(String, String)>> {
         let mut out = Vec::new();
         let mut st = self.conn.prepare_cached(
-            "SELECT component, fields FROM refset_member WHERE cs = ?1 AND refset = ?2 AND active = 1",
+            "SELECT component, fields FROM refset_member WHERE cs = ?1 AND refset = ?2 AND active = 1
+             AND file_kind <> 'Language'",
         )?;
         for refset in refsets {
             let rows = st.query_map(params![cs, refset], |r| Ok((r.get(0)?, r.get(1)?)))?;

@@ -79,36 +79,6 @@ pub struct MemberCols<'a> {
     pub fields: &'a [String],
 }
 
-/// What a staged RF2 package says about itself, read before it is merged: which modules own
-/// its content, what its module dependency refset declares, and how recent its rows are.
-#[derive(Debug, Default, Clone)]
-pub struct PackageFacts {
-    /// Modules owning staged concepts, with their number of concepts.
-    pub concept_modules: Vec<(String, i64)>,
-    /// Every module owning a staged row of any kind.
-    pub content_modules: Vec<String>,
-    /// Active module dependency rows.
-    pub dependencies: Vec<ModuleDependency>,
-    /// Latest effective time of the staged concept, description and relationship rows.
-    pub core_max_time: Option<String>,
-    /// Latest effective time of any staged row.
-    pub max_time: Option<String>,
-}
-
-/// One module dependency refset row: `module` (at `source_time`) depends on `target` (at
-/// `target_time`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ModuleDependency {
-    /// The dependent module.
-    pub module: String,
-    /// The module it depends on.
-    pub target: String,
-    /// Version of `module` (sourceEffectiveTime).
-    pub source_time: String,
-    /// Version of `target` required (targetEffectiveTime).
-    pub target_time: String,
-}
-
 const NEWER: &str = "excluded.effective_time = '' OR (t.effective_time <> '' AND excluded.effective_time >= t.effective_time)";
 
 impl Store {
@@ -190,55 +160,6 @@ impl Store {
                 m.fields.join("\t")
             ])?;
         Ok(())
-    }
-
-    /// What the staged package says about itself (see [`PackageFacts`]).
-    pub fn staged_facts(&self) -> Result<PackageFacts> {
-        let mut f = PackageFacts::default();
-        let mut st = self
-            .conn
-            .prepare("SELECT module, count(*) FROM temp.stage_concept GROUP BY module")?;
-        f.concept_modules = st
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<rusqlite::Result<_>>()?;
-        let mut st = self.conn.prepare(
-            "SELECT module FROM temp.stage_concept UNION SELECT module FROM temp.stage_designation
-             UNION SELECT module FROM temp.stage_relationship UNION SELECT module FROM temp.stage_refset",
-        )?;
-        f.content_modules = st
-            .query_map([], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
-        let mut st = self.conn.prepare(
-            "SELECT module, component, fields FROM temp.stage_refset
-             WHERE file_kind = 'ModuleDependency' AND active = 1",
-        )?;
-        f.dependencies = st
-            .query_map([], |r| {
-                let fields: String = r.get(2)?;
-                let mut times = fields.split('\t');
-                Ok(ModuleDependency {
-                    module: r.get(0)?,
-                    target: r.get(1)?,
-                    source_time: times.next().unwrap_or_default().to_string(),
-                    target_time: times.next().unwrap_or_default().to_string(),
-                })
-            })?
-            .collect::<rusqlite::Result<_>>()?;
-        let latest = |tables: &[&str]| -> Result<Option<String>> {
-            let mut max: Option<String> = None;
-            for t in tables {
-                let m: Option<String> = self.conn.query_row(
-                    &format!("SELECT max(effective_time) FROM temp.{t} WHERE effective_time <> ''"),
-                    [],
-                    |r| r.get(0),
-                )?;
-                max = max.max(m);
-            }
-            Ok(max)
-        };
-        f.core_max_time = latest(&["stage_concept", "stage_designation", "stage_relationship"])?;
-        f.max_time = f.core_max_time.clone().max(latest(&["stage_refset"])?);
-        Ok(f)
     }
 
     /// Merges the staged rows into version `cs` (latest row per id wins, also against rows
