@@ -156,7 +156,7 @@ impl Evaluator<'_> {
         let h = self.h();
         let mut s = self.empty();
         for i in 0..h.len() as u32 {
-            if h.row_at(i).is_some() {
+            if h.has_row_at(i) {
                 s.insert(i);
             }
         }
@@ -169,7 +169,7 @@ impl Evaluator<'_> {
             Focus::Concept(c) => {
                 let mut s = self.empty();
                 if let Some(i) = self.h().position(&c.id)
-                    && self.h().row_at(i).is_some()
+                    && self.h().has_row_at(i)
                 {
                     s.insert(i);
                 }
@@ -211,7 +211,7 @@ impl Evaluator<'_> {
             for id in refsets {
                 for m in self.data.refset_members(&id)? {
                     if let Some(i) = self.h().position(&m)
-                        && self.h().row_at(i).is_some()
+                        && self.h().has_row_at(i)
                     {
                         members.insert(i);
                     }
@@ -492,7 +492,7 @@ impl Evaluator<'_> {
             else {
                 continue;
             };
-            if set.contains(t) && self.h().row_at(s).is_some() {
+            if set.contains(t) && self.h().has_row_at(s) {
                 out.insert(s);
             }
         }

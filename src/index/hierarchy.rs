@@ -489,6 +489,19 @@ impl Hierarchy {
         &self.children[pos as usize]
     }
 
+    /// True when the code at a position has a concept row (is a concept of the version).
+    pub fn has_row_at(&self, pos: u32) -> bool {
+        !self.overflow && self.records[pos as usize].is_some()
+    }
+
+    /// True when the concept at a position has a row and is active (no row view built).
+    pub fn active_at(&self, pos: u32) -> bool {
+        !self.overflow
+            && self.records[pos as usize]
+                .as_ref()
+                .is_some_and(|r| r.active)
+    }
+
     /// The concept row at a position: `None` for codes known only from edges (or when the
     /// index holds no rows).
     pub fn row_at(&self, pos: u32) -> Option<RowView<'_>> {

@@ -14,6 +14,9 @@
 use fst::automaton::{Automaton, Levenshtein, Str};
 use fst::{IntoStreamer, Map, MapBuilder, Streamer};
 
+/// A vocabulary word no query word matches.
+const NO_MATCH: u8 = u8::MAX;
+
 /// Term flags.
 const ACTIVE: u8 = 1;
 const DISPLAY: u8 = 2;
@@ -51,6 +54,14 @@ pub struct TermIndex {
     dialects: Vec<String>,
     text: String,
     text_starts: Vec<u32>,
+    /// CSR forward lists: the word ids of term `t`, in term order, are
+    /// `term_words[word_starts[t]..word_starts[t + 1]]`.
+    word_starts: Vec<u32>,
+    term_words: Vec<u32>,
+    /// Length of each term in characters (shorter ranks first).
+    length: Vec<u16>,
+    /// One more than the highest concept position.
+    concepts: usize,
 }
 
 /// One concept found.
@@ -73,6 +84,18 @@ pub struct Found<'a> {
     pub hits: Vec<Hit<'a>>,
 }
 
+/// Per-thread buffers of a search (a bit per term, a key per concept), kept between searches
+/// and cleaned after each, so a query does not allocate and zero megabytes.
+#[derive(Default)]
+struct Scratch {
+    visited: Vec<u64>,
+    best: Vec<u64>,
+}
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
+}
+
 /// Splits text into lower-case words (letters and digits).
 pub fn words(text: &str) -> Vec<String> {
     text.to_lowercase()
@@ -85,7 +108,6 @@ pub fn words(text: &str) -> Vec<String> {
 impl TermIndex {
     /// Builds the index of `terms`.
     pub fn build<'a>(terms: impl Iterator<Item = TermInput<'a>>) -> TermIndex {
-        let mut by_word: std::collections::BTreeMap<String, Vec<u32>> = Default::default();
         let mut ix = TermIndex {
             words: Map::default(),
             starts: vec![],
@@ -96,10 +118,18 @@ impl TermIndex {
             dialects: vec![],
             text: String::new(),
             text_starts: vec![0],
+            word_starts: vec![0],
+            term_words: vec![],
+            length: vec![],
+            concepts: 0,
         };
+        // Words are numbered in first-seen order while terms are read, then renumbered in
+        // sorted order for the fst (which needs sorted keys).
+        let mut seen: rustc_hash::FxHashMap<String, u32> = Default::default();
+        let mut spelled: Vec<String> = Vec::new();
         for t in terms {
-            let id = ix.concept.len() as u32;
             ix.concept.push(t.concept);
+            ix.concepts = ix.concepts.max(t.concept as usize + 1);
             let mut f = 0;
             if t.active {
                 f |= ACTIVE;
@@ -128,23 +158,67 @@ impl TermIndex {
             ix.dialect_bits.push(bits);
             ix.text.push_str(t.text);
             ix.text_starts.push(ix.text.len() as u32);
-            let mut ws = words(t.text);
-            ws.sort();
+            ix.length
+                .push(u16::try_from(t.text.chars().count()).unwrap_or(u16::MAX));
+            for w in words(t.text) {
+                let id = match seen.get(&w) {
+                    Some(id) => *id,
+                    None => {
+                        let id = spelled.len() as u32;
+                        seen.insert(w.clone(), id);
+                        spelled.push(w);
+                        id
+                    }
+                };
+                ix.term_words.push(id);
+            }
+            ix.word_starts.push(ix.term_words.len() as u32);
+        }
+        let mut order: Vec<u32> = (0..spelled.len() as u32).collect();
+        order.sort_unstable_by(|a, b| spelled[*a as usize].cmp(&spelled[*b as usize]));
+        let mut renumber = vec![0u32; spelled.len()];
+        for (new, old) in order.iter().enumerate() {
+            renumber[*old as usize] = new as u32;
+        }
+        for w in ix.term_words.iter_mut() {
+            *w = renumber[*w as usize];
+        }
+        // Postings (each term once per word) by counting, then filling.
+        let mut count = vec![0u32; spelled.len() + 1];
+        for t in 0..ix.concept.len() {
+            let mut ws = ix.term_words_of(t as u32).to_vec();
+            ws.sort_unstable();
             ws.dedup();
             for w in ws {
-                by_word.entry(w).or_default().push(id);
+                count[w as usize + 1] += 1;
+            }
+        }
+        for i in 1..count.len() {
+            count[i] += count[i - 1];
+        }
+        ix.starts = count.clone();
+        ix.postings = vec![0; *count.last().unwrap_or(&0) as usize];
+        let mut fill = count;
+        for t in 0..ix.concept.len() as u32 {
+            let mut ws = ix.term_words_of(t).to_vec();
+            ws.sort_unstable();
+            ws.dedup();
+            for w in ws {
+                ix.postings[fill[w as usize] as usize] = t;
+                fill[w as usize] += 1;
             }
         }
         let mut builder = MapBuilder::memory();
-        ix.starts.push(0);
-        for (i, (w, ids)) in by_word.into_iter().enumerate() {
-            // Keys arrive sorted from the BTreeMap, as the builder requires.
-            let _ = builder.insert(w.as_bytes(), i as u64);
-            ix.postings.extend(ids);
-            ix.starts.push(ix.postings.len() as u32);
+        for (new, old) in order.iter().enumerate() {
+            let _ = builder.insert(spelled[*old as usize].as_bytes(), new as u64);
         }
         ix.words = builder.into_map();
         ix
+    }
+
+    fn term_words_of(&self, t: u32) -> &[u32] {
+        &self.term_words
+            [self.word_starts[t as usize] as usize..self.word_starts[t as usize + 1] as usize]
     }
 
     /// The text of a term.
@@ -166,12 +240,13 @@ impl TermIndex {
         self.concept.is_empty()
     }
 
-    /// Terms matching query word `q`, each with how (0 exact, 1 prefix, 2 typo), sorted by id.
-    fn matches(&self, q: &str) -> Vec<(u32, u8)> {
-        let mut kind_of: Vec<(u64, u8)> = Vec::new();
+    /// The words query word `q` matches, sorted by word id, each with how: 0 exact, 1 prefix,
+    /// 2 within the typo distance its length allows (of a word's prefix).
+    fn matching_words(&self, q: &str) -> Vec<(u32, u8)> {
+        let mut out: Vec<(u32, u8)> = Vec::new();
         let mut prefix = self.words.search(Str::new(q).starts_with()).into_stream();
         while let Some((w, i)) = prefix.next() {
-            kind_of.push((i, if w == q.as_bytes() { 0 } else { 1 }));
+            out.push((i as u32, if w == q.as_bytes() { 0 } else { 1 }));
         }
         let n = q.chars().count();
         let distance = if n >= 9 {
@@ -186,35 +261,22 @@ impl TermIndex {
         {
             let mut fuzzy = self.words.search(lev.starts_with()).into_stream();
             while let Some((_, i)) = fuzzy.next() {
-                kind_of.push((i, 2));
+                out.push((i as u32, 2));
             }
-        }
-        kind_of.sort_unstable();
-        kind_of.dedup_by_key(|(i, _)| *i);
-        let mut out: Vec<(u32, u8)> = Vec::new();
-        for (w, kind) in kind_of {
-            let (a, b) = (
-                self.starts[w as usize] as usize,
-                self.starts[w as usize + 1] as usize,
-            );
-            out.extend(self.postings[a..b].iter().map(|t| (*t, kind)));
         }
         out.sort_unstable();
-        // A term reached through several words keeps its best match.
-        out.dedup_by(|b, a| {
-            if a.0 == b.0 {
-                a.1 = a.1.min(b.1);
-                true
-            } else {
-                false
-            }
-        });
+        out.dedup_by_key(|(w, _)| *w);
         out
     }
 
     /// Searches `query`; `accept(concept)` scopes the hits (active concepts, an ECL set, a value
     /// set); `dialect` is the language refset whose preferred terms rank first. Inactive terms
     /// are never matched.
+    ///
+    /// The query word whose matching words have the fewest postings drives: only its terms are
+    /// visited, and each is checked against the other query words through its own word list
+    /// (binary searches in their small matching-word lists), without building the other
+    /// words' postings at all.
     pub fn search(
         &self,
         query: &str,
@@ -224,93 +286,179 @@ impl TermIndex {
         limit: usize,
     ) -> Found<'_> {
         let qwords = words(query);
+        let empty = Found {
+            total: 0,
+            hits: vec![],
+        };
         if qwords.is_empty() {
+            return empty;
+        }
+        let matched: Vec<Vec<(u32, u8)>> = qwords.iter().map(|q| self.matching_words(q)).collect();
+        if matched.iter().any(Vec::is_empty) {
+            return empty;
+        }
+        let postings_of = |w: u32| {
+            &self.postings[self.starts[w as usize] as usize..self.starts[w as usize + 1] as usize]
+        };
+        let driver = (0..matched.len())
+            .min_by_key(|i| {
+                matched[*i]
+                    .iter()
+                    .map(|(w, _)| postings_of(*w).len())
+                    .sum::<usize>()
+            })
+            .unwrap_or(0);
+        // The whole query typed exactly (every word exact, in order) is the best tier.
+        let exact_ids: Option<Vec<u32>> = matched
+            .iter()
+            .map(|m| m.iter().find(|(_, k)| *k == 0).map(|(w, _)| *w))
+            .collect();
+        let bit = dialect.and_then(|d| self.dialects.iter().position(|x| x == d));
+        SCRATCH.with(|cell| {
+            let mut scratch = cell.borrow_mut();
+            let Scratch { visited, best } = &mut *scratch;
+            visited.resize(self.concept.len().div_ceil(64), 0);
+            best.resize(best.len().max(self.concepts), u64::MAX);
+            self.rank(
+                &matched,
+                driver,
+                exact_ids.as_deref(),
+                bit,
+                accept,
+                visited,
+                best,
+                offset,
+                limit,
+            )
+        })
+    }
+
+    /// Scores the driver word's terms against every query word and returns the page.
+    #[allow(clippy::too_many_arguments)]
+    fn rank<'s>(
+        &'s self,
+        matched: &[Vec<(u32, u8)>],
+        driver: usize,
+        exact_ids: Option<&[u32]>,
+        bit: Option<usize>,
+        accept: &dyn Fn(u32) -> bool,
+        visited: &mut [u64],
+        best: &mut [u64],
+        offset: usize,
+        limit: usize,
+    ) -> Found<'s> {
+        let postings_of = |w: u32| {
+            &self.postings[self.starts[w as usize] as usize..self.starts[w as usize + 1] as usize]
+        };
+        // How each query word matches every word of the vocabulary: one byte lookup per word
+        // of a candidate term instead of a search.
+        let vocabulary = self.starts.len().saturating_sub(1);
+        let kind_of: Vec<Vec<u8>> = matched
+            .iter()
+            .map(|m| {
+                let mut k = vec![NO_MATCH; vocabulary];
+                for (w, kind) in m {
+                    k[*w as usize] = *kind;
+                }
+                k
+            })
+            .collect();
+        // The terms of every other query word as a bitset (a sequential pass over their
+        // postings): a driver term missing from one is dropped before any of its data is read.
+        let others: Vec<Vec<u64>> = (0..matched.len())
+            .filter(|i| *i != driver)
+            .map(|i| {
+                let mut b = vec![0u64; visited.len()];
+                for (w, _) in &matched[i] {
+                    for &t in postings_of(*w) {
+                        b[t as usize / 64] |= 1u64 << (t % 64);
+                    }
+                }
+                b
+            })
+            .collect();
+        let mut touched: Vec<u32> = Vec::new();
+        for (w, _) in &matched[driver] {
+            for &t in postings_of(*w) {
+                let (word, bit_t) = (t as usize / 64, 1u64 << (t % 64));
+                if visited[word] & bit_t != 0 || others.iter().any(|b| b[word] & bit_t == 0) {
+                    continue;
+                }
+                visited[word] |= bit_t;
+                let f = self.flags[t as usize];
+                if f & ACTIVE == 0 {
+                    continue;
+                }
+                let c = self.concept[t as usize];
+                let own = self.term_words_of(t);
+                // Every query word must match some word of the term; the term's tier is its
+                // worst query word's best match.
+                let mut worst = 0u8;
+                let mut all = true;
+                for kinds in &kind_of {
+                    let mut found = NO_MATCH;
+                    for tw in own {
+                        found = found.min(kinds[*tw as usize]);
+                    }
+                    if found == NO_MATCH {
+                        all = false;
+                        break;
+                    }
+                    worst = worst.max(found);
+                }
+                if !all || !accept(c) {
+                    continue;
+                }
+                let tier = if exact_ids == Some(own) { 0 } else { worst + 1 };
+                let bits = self.dialect_bits[t as usize];
+                let preference: u64 = match bit {
+                    Some(b) if bits & (1 << b) != 0 => 0,
+                    Some(b) if bits & (1 << (b + 8)) != 0 => 1,
+                    None if f & DISPLAY != 0 => 0,
+                    None if bits & 0xff != 0 => 0,
+                    _ if f & FSN != 0 => 3,
+                    _ if f & DISPLAY != 0 => 1,
+                    _ => 2,
+                };
+                // tier (3 bits) | preference (3) | length (16) | term id (32)
+                let key = (u64::from(tier) << 51)
+                    | (preference << 48)
+                    | (u64::from(self.length[t as usize]) << 32)
+                    | u64::from(t);
+                let slot = &mut best[c as usize];
+                if *slot == u64::MAX {
+                    touched.push(c);
+                }
+                if key < *slot {
+                    *slot = key;
+                }
+            }
+        }
+        let total = touched.len();
+        let mut ranked: Vec<(u64, u32)> = touched.iter().map(|c| (best[*c as usize], *c)).collect();
+        // Leave the buffers clean for the next search on this thread.
+        for c in &touched {
+            best[*c as usize] = u64::MAX;
+        }
+        visited.fill(0);
+        // (key, concept): equal keys cannot happen (the term id is in the key), so the order
+        // is total and deterministic.
+        let end = offset.saturating_add(limit).min(total);
+        if offset >= end {
             return Found {
-                total: 0,
+                total,
                 hits: vec![],
             };
         }
-        // The rarest word first: every other word only filters its candidates.
-        let mut lists: Vec<Vec<(u32, u8)>> = qwords.iter().map(|q| self.matches(q)).collect();
-        lists.sort_by_key(Vec::len);
-        let mut candidates: Vec<(u32, u8)> = lists[0].clone();
-        for other in &lists[1..] {
-            let mut next = Vec::with_capacity(candidates.len().min(other.len()));
-            let (mut i, mut j) = (0, 0);
-            while i < candidates.len() && j < other.len() {
-                match candidates[i].0.cmp(&other[j].0) {
-                    std::cmp::Ordering::Less => i += 1,
-                    std::cmp::Ordering::Greater => j += 1,
-                    std::cmp::Ordering::Equal => {
-                        next.push((candidates[i].0, candidates[i].1.max(other[j].1)));
-                        i += 1;
-                        j += 1;
-                    }
-                }
-            }
-            candidates = next;
-            if candidates.is_empty() {
-                break;
-            }
-        }
-        let bit = dialect.and_then(|d| self.dialects.iter().position(|x| x == d));
-        let whole = qwords.join(" ");
-        // Best key per concept: (tier, preference, length, term id).
-        let mut best: rustc_hash::FxHashMap<u32, (u8, u8, u32, u32)> = Default::default();
-        for (t, tier) in candidates {
-            let f = self.flags[t as usize];
-            if f & ACTIVE == 0 {
-                continue;
-            }
-            let c = self.concept[t as usize];
-            if !accept(c) {
-                continue;
-            }
-            let text = self.term(t);
-            // The whole term typed exactly ranks above every word-level match.
-            let tier = if tier == 0 && words(text).join(" ") == whole {
-                0
-            } else {
-                tier + 1
-            };
-            let bits = self.dialect_bits[t as usize];
-            let preference = match bit {
-                Some(b) if bits & (1 << b) != 0 => 0,
-                Some(b) if bits & (1 << (b + 8)) != 0 => 1,
-                None if f & DISPLAY != 0 => 0,
-                None if bits & 0xff != 0 => 0,
-                _ if f & FSN != 0 => 3,
-                _ if f & DISPLAY != 0 => 1,
-                _ => 2,
-            };
-            let key = (tier, preference, text.chars().count() as u32, t);
-            best.entry(c)
-                .and_modify(|k| {
-                    if key < *k {
-                        *k = key
-                    }
-                })
-                .or_insert(key);
-        }
-        let mut ranked: Vec<(u8, u8, u32, u32, u32)> = best
-            .into_iter()
-            .map(|(c, (tier, p, len, t))| (tier, p, len, c, t))
-            .collect();
-        let total = ranked.len();
-        let end = offset.saturating_add(limit).min(total);
-        if offset < end {
-            ranked.select_nth_unstable(end - 1);
-            ranked.truncate(end);
-        }
+        ranked.select_nth_unstable(end - 1);
+        ranked.truncate(end);
         ranked.sort_unstable();
-        let hits = ranked
-            .into_iter()
-            .skip(offset)
-            .take(limit)
-            .map(|(tier, _, _, c, t)| Hit {
-                concept: c,
-                term: self.term(t),
-                tier: tier.saturating_sub(1).min(2),
+        let hits = ranked[offset..]
+            .iter()
+            .map(|(key, c)| Hit {
+                concept: *c,
+                term: self.term(*key as u32),
+                tier: ((key >> 51) as u8).saturating_sub(1).min(2),
             })
             .collect();
         Found { total, hits }

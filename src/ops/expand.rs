@@ -286,10 +286,9 @@ impl<'t> Expander<'t> {
         };
         let in_scope = |c: u32| match &scope {
             Some(s) => s.contains(c),
-            None => h.row_at(c).is_some(),
+            None => h.has_row_at(c),
         };
-        let accept =
-            |c: u32| in_scope(c) && (!req.active_only || h.row_at(c).is_some_and(|r| r.active));
+        let accept = |c: u32| in_scope(c) && (!req.active_only || h.active_at(c));
         let version = Some(src.meta().version.clone());
         let member = |c: u32| Member {
             system: uri::SNOMED.into(),
@@ -395,8 +394,7 @@ impl<'t> Expander<'t> {
             }
         }
         let dialect = language::first_refset(src, &ctx.languages, &t.default_language)?;
-        let accept =
-            |c: u32| scope.contains(c) && (!active_only || h.row_at(c).is_some_and(|r| r.active));
+        let accept = |c: u32| scope.contains(c) && (!active_only || h.active_at(c));
         let found = terms.search(filter, dialect.as_deref(), &accept, offset, limit);
         let page = found
             .hits

@@ -106,8 +106,7 @@ pub fn search(t: &Terminology, ctx: &RequestContext, req: &SearchRequest) -> Res
     }
     let dialect = language::first_refset(src.as_ref(), &ctx.languages, &t.default_language)?;
     let accept = |c: u32| {
-        scope.as_ref().is_none_or(|s| s.contains(c))
-            && (!req.active_only || h.row_at(c).is_some_and(|r| r.active))
+        scope.as_ref().is_none_or(|s| s.contains(c)) && (!req.active_only || h.active_at(c))
     };
     let found = terms.search(
         &req.text,

@@ -154,7 +154,7 @@ impl Source for StoreSource<'_> {
         let h = self.index()?;
         if h.has_records() {
             return Ok((0..h.len() as u32)
-                .filter(|i| h.row_at(*i).is_some())
+                .filter(|i| h.has_row_at(*i))
                 .map(|i| h.code_at(i).to_string())
                 .collect());
         }
