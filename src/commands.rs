@@ -473,33 +473,17 @@ fn translate_request(
     code: &str,
     a: &TranslateArgs,
 ) -> std::result::Result<crate::ops::translate::TranslateRequest, String> {
-    use crate::ops::maprule::{Context, FEMALE, MALE};
+    use crate::ops::maprule::Context;
     let mut context = Context {
         conditions: a.conditions.clone(),
         ..Default::default()
     };
     context.given = a.sex.is_some() || a.age.is_some() || !a.conditions.is_empty();
     if let Some(s) = &a.sex {
-        context.sex = Some(match s.to_ascii_lowercase().as_str() {
-            "female" | "f" | FEMALE => FEMALE.into(),
-            "male" | "m" | MALE => MALE.into(),
-            other => return Err(format!("sex '{other}' is not male or female")),
-        });
+        context.sex = Some(crate::ops::maprule::sex(s)?.to_string());
     }
     if let Some(age) = &a.age {
-        let split = age
-            .find(|c: char| c.is_ascii_alphabetic())
-            .unwrap_or(age.len());
-        let value: f64 = age[..split]
-            .parse()
-            .map_err(|_| format!("age '{age}' is not a number with a unit (10a, 6mo, 3wk, 20d)"))?;
-        context.age_years = Some(match &age[split..] {
-            "" | "a" => value,
-            "mo" => value / 12.0,
-            "wk" => value / 52.1775,
-            "d" => value / 365.25,
-            u => return Err(format!("age unit '{u}' is not a, mo, wk or d")),
-        });
+        context.age_years = Some(crate::ops::maprule::parse_age(age)?);
     }
     Ok(crate::ops::translate::TranslateRequest {
         system: system_url(system),

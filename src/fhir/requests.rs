@@ -306,7 +306,7 @@ pub const DEPENDENCY_CONDITION: &str = "http://snomed.info/id/404684003";
 
 /// `$translate`: the source code, the map to use, and patient context from `dependency`.
 pub fn translate(p: &Params) -> Result<crate::ops::translate::TranslateRequest> {
-    use crate::ops::maprule::{Context, FEMALE, MALE};
+    use crate::ops::maprule::Context;
     let (system, code, version) =
         match (p.coding("coding")?, p.codeable_concept("codeableConcept")?) {
             (Some(c), _) => (c.system, c.code, c.version),
@@ -372,16 +372,11 @@ pub fn translate(p: &Params) -> Result<crate::ops::translate::TranslateRequest> 
         match element {
             DEPENDENCY_SEX => {
                 let c = codings.first().and_then(|c| c.code.clone()).ok_or_else(|| Error::invalid("dependency", "the sex dependency needs a concept (male/female or 248153007/248152002)"))?;
-                context.sex = Some(match c.as_str() {
-                    "female" | FEMALE => FEMALE.to_string(),
-                    "male" | MALE => MALE.to_string(),
-                    other => {
-                        return Err(Error::invalid(
-                            "dependency",
-                            format!("sex '{other}' is not male, female, 248153007 or 248152002"),
-                        ));
-                    }
-                });
+                context.sex = Some(
+                    crate::ops::maprule::sex(&c)
+                        .map_err(|m| Error::invalid("dependency", m))?
+                        .to_string(),
+                );
             }
             DEPENDENCY_AGE => {
                 let q = part("value")
@@ -403,18 +398,10 @@ pub fn translate(p: &Params) -> Result<crate::ops::translate::TranslateRequest> 
                     .or(q.get("unit"))
                     .and_then(serde_json::Value::as_str)
                     .unwrap_or("a");
-                context.age_years = Some(match unit {
-                    "a" | "year" | "years" => value,
-                    "mo" | "month" | "months" => value / 12.0,
-                    "wk" | "week" | "weeks" => value / 52.1775,
-                    "d" | "day" | "days" => value / 365.25,
-                    other => {
-                        return Err(Error::invalid(
-                            "dependency",
-                            format!("age unit '{other}' is not a UCUM a, mo, wk or d"),
-                        ));
-                    }
-                });
+                context.age_years = Some(
+                    crate::ops::maprule::age_years(value, unit)
+                        .map_err(|m| Error::invalid("dependency", m))?,
+                );
             }
             DEPENDENCY_CONDITION => context
                 .conditions

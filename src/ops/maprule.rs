@@ -13,6 +13,47 @@ use std::sync::OnceLock;
 
 /// Female (finding).
 pub const FEMALE: &str = "248152002";
+
+/// The SNOMED CT sex concept for what callers write: `female`/`f`/`248152002`,
+/// `male`/`m`/`248153007` (any case). The one normaliser for HTTP and the CLI.
+pub fn sex(text: &str) -> Result<&'static str, String> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "female" | "f" | FEMALE => Ok(FEMALE),
+        "male" | "m" | MALE => Ok(MALE),
+        other => Err(format!(
+            "sex '{other}' is not female, male, f, m, 248152002 or 248153007"
+        )),
+    }
+}
+
+/// An age in years from a value and a UCUM (or spelled-out) unit: `a`/`year(s)`,
+/// `mo`/`month(s)`, `wk`/`week(s)`, `d`/`day(s)`; no unit means years. The one normaliser for
+/// HTTP and the CLI.
+pub fn age_years(value: f64, unit: &str) -> Result<f64, String> {
+    Ok(match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "a" | "y" | "yr" | "year" | "years" => value,
+        "mo" | "month" | "months" => value / 12.0,
+        "wk" | "w" | "week" | "weeks" => value / 52.1775,
+        "d" | "day" | "days" => value / 365.25,
+        other => {
+            return Err(format!(
+                "age unit '{other}' is not a, mo, wk or d (or year, month, week, day)"
+            ));
+        }
+    })
+}
+
+/// An age written as a number and a unit (`10a`, `6mo`, `3 weeks`, `20d`, `8`).
+pub fn parse_age(text: &str) -> Result<f64, String> {
+    let t = text.trim();
+    let split = t
+        .find(|c: char| c.is_ascii_alphabetic())
+        .unwrap_or(t.len());
+    let value: f64 = t[..split].trim().parse().map_err(|_| {
+        format!("age '{text}' is not a number with a unit (10a, 6mo, 3wk, 20d)")
+    })?;
+    age_years(value, &t[split..])
+}
 /// Male (finding).
 pub const MALE: &str = "248153007";
 /// Age at onset of clinical finding (observable entity).
@@ -342,5 +383,24 @@ mod tests {
             Truth::False
         );
         assert_eq!(eval(&cond, &Context::default(), &sub), Truth::Unknown);
+    }
+}
+
+#[cfg(test)]
+mod normaliser_tests {
+    #[test]
+    fn one_normaliser_for_sex_and_age() {
+        for s in ["female", "F", "f", super::FEMALE] {
+            assert_eq!(super::sex(s), Ok(super::FEMALE));
+        }
+        assert_eq!(super::sex("M"), Ok(super::MALE));
+        assert!(super::sex("x").is_err());
+        assert_eq!(super::parse_age("10a"), Ok(10.0));
+        assert_eq!(super::parse_age("10 years"), Ok(10.0));
+        assert_eq!(super::parse_age("6mo"), Ok(0.5));
+        assert_eq!(super::age_years(12.0, "months"), Ok(1.0));
+        assert_eq!(super::parse_age("8"), Ok(8.0));
+        assert!(super::parse_age("ten").is_err());
+        assert!(super::age_years(1.0, "fortnight").is_err());
     }
 }
