@@ -8,7 +8,6 @@
 
 pub mod cli;
 pub mod clock;
-pub mod commands;
 pub mod default_data;
 pub mod ecl;
 pub mod fhir;

@@ -46,12 +46,11 @@ pub fn age_years(value: f64, unit: &str) -> Result<f64, String> {
 /// An age written as a number and a unit (`10a`, `6mo`, `3 weeks`, `20d`, `8`).
 pub fn parse_age(text: &str) -> Result<f64, String> {
     let t = text.trim();
-    let split = t
-        .find(|c: char| c.is_ascii_alphabetic())
-        .unwrap_or(t.len());
-    let value: f64 = t[..split].trim().parse().map_err(|_| {
-        format!("age '{text}' is not a number with a unit (10a, 6mo, 3wk, 20d)")
-    })?;
+    let split = t.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(t.len());
+    let value: f64 = t[..split]
+        .trim()
+        .parse()
+        .map_err(|_| format!("age '{text}' is not a number with a unit (10a, 6mo, 3wk, 20d)"))?;
     age_years(value, &t[split..])
 }
 /// Male (finding).

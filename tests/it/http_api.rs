@@ -157,7 +157,7 @@ fn openapi_document_is_current_and_served_with_its_ui() {
         .expect("openapi/openapi.json is committed");
     assert_eq!(
         committed,
-        concord::commands::openapi_json().unwrap(),
+        concord::cli::openapi_json().unwrap(),
         "run `cargo run -- openapi` and commit openapi/openapi.json"
     );
     let served: serde_json::Value = client()

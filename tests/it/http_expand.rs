@@ -237,7 +237,7 @@ fn expansions_over_the_limit_are_refused_with_a_way_forward() {
         d.path(),
         &[fixture("icd/icd10cm-mini.xml").to_str().unwrap()],
     );
-    let mut t = concord::commands::open(d.path(), "en-US").unwrap();
+    let mut t = concord::cli::open(d.path(), "en-US").unwrap();
     t.limits.max_unpaged = 5;
     let base = crate::server::start_engine(t);
     let inline = |count: Option<i64>| {

@@ -38,7 +38,7 @@ pub fn server() -> &'static TestServer {
 /// Starts a server over a data directory and returns its base URL (the server lives until the
 /// test process ends).
 pub fn start(data: &std::path::Path) -> String {
-    start_engine(concord::commands::open(data, "en-US").unwrap())
+    start_engine(concord::cli::open(data, "en-US").unwrap())
 }
 
 /// Starts a server over an engine the test has configured (limits, language).

@@ -175,4 +175,3 @@ pub(super) fn reverse_equivalence(e: &str) -> &str {
         other => other,
     }
 }
-

@@ -169,7 +169,6 @@ pub fn translate(
     concept_map(t, ctx, req)
 }
 
-
 /// Display of a target code when its code system is loaded.
 pub(super) fn target_display(
     t: &Terminology,
@@ -180,7 +179,6 @@ pub(super) fn target_display(
     let src = resolve::code_system(t, ctx, system, None).ok()?;
     src.display(code).ok().flatten()
 }
-
 
 pub(super) fn finish(matches: Vec<Match>, mut messages: Vec<String>) -> TranslateResult {
     let result = matches.iter().any(|m| m.concept.is_some());
@@ -193,4 +191,3 @@ pub(super) fn finish(matches: Vec<Match>, mut messages: Vec<String>) -> Translat
         matches,
     }
 }
-

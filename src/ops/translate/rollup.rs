@@ -78,4 +78,3 @@ pub(super) fn icd10cm_rollup(
         }
     }
 }
-

@@ -340,7 +340,6 @@ pub(super) fn map_match(
     })
 }
 
-
 pub(super) fn snomed_reverse(
     t: &Terminology,
     ctx: &RequestContext,
@@ -411,4 +410,3 @@ pub(super) fn snomed_reverse(
     }
     Ok(finish(matches, messages))
 }
-

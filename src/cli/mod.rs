@@ -1,4 +1,5 @@
-//! Command-line interface (clap): `import`, `status`, and the other verbs. Configuration comes
+//! Command-line interface (clap): the verbs, one file each (`serve`, `lookup`, `search`,
+//! `validate`, `translate`, `openapi`, and `report` for `import` / `status`). Configuration comes
 //! from flags with environment fallbacks (`CONCORD_DATA`, `CONCORD_LOG`, …); this is the only
 //! module that reads the environment.
 
@@ -10,6 +11,23 @@ use concord_loaders::detect::Format;
 use concord_loaders::rf2::ReleaseType;
 use std::path::PathBuf;
 use std::process::ExitCode;
+
+mod common;
+mod lookup;
+mod openapi;
+mod report;
+mod search;
+mod serve;
+mod translate;
+mod validate;
+
+pub use common::{open, system_url};
+pub use lookup::lookup;
+pub use openapi::{openapi_json, write_openapi};
+pub use search::{SearchArgs, search};
+pub use serve::serve;
+pub use translate::{TranslateArgs, translate};
+pub use validate::validate;
 
 /// The data directory used when none is given.
 pub const DEFAULT_DATA: &str = "concord-data";
@@ -334,7 +352,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 base,
             };
             let report = import::run(&data, &paths, &opts)?;
-            print_import(&report);
+            report::print_import(&report);
             Ok(ExitCode::SUCCESS)
         }
         Command::Serve {
@@ -364,7 +382,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     d
                 }
             };
-            crate::commands::serve(&dir, &addr, workers, &default_language, limits)?;
+            self::serve(&dir, &addr, workers, &default_language, limits)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Lookup {
@@ -375,7 +393,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             properties,
             system,
             code,
-        } => crate::commands::lookup(
+        } => self::lookup(
             &data,
             LookupRequest {
                 system,
@@ -390,7 +408,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             data,
             value_set,
             file,
-        } => crate::commands::validate(&data, value_set.as_deref(), &file),
+        } => self::validate(&data, value_set.as_deref(), &file),
         Command::Translate {
             data,
             target,
@@ -403,7 +421,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             system,
             code,
         } => {
-            let args = crate::commands::TranslateArgs {
+            let args = self::TranslateArgs {
                 target,
                 url,
                 sex,
@@ -411,7 +429,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 conditions,
                 reverse,
             };
-            crate::commands::translate(
+            self::translate(
                 &data,
                 system.as_deref(),
                 code.as_deref(),
@@ -458,9 +476,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
             inactive,
             json,
             words,
-        } => crate::commands::search(
+        } => self::search(
             &data,
-            crate::commands::SearchArgs {
+            self::SearchArgs {
                 system,
                 version,
                 ecl,
@@ -474,7 +492,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             },
         ),
         Command::Openapi { out } => {
-            crate::commands::write_openapi(&out)?;
+            self::write_openapi(&out)?;
             println!("wrote {}", out.display());
             Ok(ExitCode::SUCCESS)
         }
@@ -488,67 +506,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
             if json {
                 println!("{}", serde_json::to_string_pretty(&release.manifest)?);
             } else {
-                print_status(&release);
+                report::print_status(&release);
             }
             Ok(ExitCode::SUCCESS)
         }
-    }
-}
-
-fn print_import(r: &import::ImportReport) {
-    for s in &r.sources {
-        println!("{} ({}): {} rows", s.path, s.kind, s.total_rows);
-        for (file, n) in &s.rows {
-            println!("  {n:>10}  {file}");
-        }
-        for (url, version, n) in &s.code_systems {
-            println!("  code system {url}|{version}: {n} concepts");
-        }
-        for n in &s.notes {
-            println!("  note: {n}");
-        }
-        for w in &s.warnings {
-            println!("  warning: {w}");
-        }
-    }
-    println!(
-        "published release {} in {:.2} s",
-        r.release.dir.display(),
-        r.seconds
-    );
-    println!("table counts:");
-    for (t, n) in &r.release.manifest.counts {
-        println!("  {t:<14} {n:>10}");
-    }
-}
-
-fn print_status(release: &import::release::Release) {
-    let m = &release.manifest;
-    println!(
-        "release {} (format {}, created {})",
-        release.dir.display(),
-        m.format_version,
-        m.created
-    );
-    println!("code systems ({}):", m.code_systems.len());
-    for c in &m.code_systems {
-        println!(
-            "  {:<8} {}|{}  {} concepts",
-            c.family, c.url, c.version, c.concepts
-        );
-    }
-    println!("counts:");
-    for (t, n) in &m.counts {
-        println!("  {t:<14} {n:>10}");
-    }
-    println!("sources:");
-    for s in &m.sources {
-        println!(
-            "  {} ({}, {} bytes, sha256 {})",
-            s.path,
-            s.kind,
-            s.bytes,
-            &s.sha256[..16]
-        );
     }
 }
