@@ -243,22 +243,6 @@ pub enum DescriptionFilter {
         /// Language refsets (ids, or aliases to resolve) each with acceptability ids.
         dialects: Vec<(IdOrAlias, Vec<String>)>,
     },
-    /// `moduleId = …`
-    Module {
-        /// `!=`
-        negated: bool,
-        /// Modules.
-        modules: IdSet,
-    },
-    /// `effectiveTime op "yyyymmdd"`
-    EffectiveTime {
-        /// Operator.
-        op: NumOp,
-        /// Dates.
-        times: Vec<String>,
-    },
-    /// `active = true`
-    Active(bool),
     /// `id = …`
     Id {
         /// `!=`
@@ -266,6 +250,8 @@ pub enum DescriptionFilter {
         /// Description ids.
         ids: Vec<String>,
     },
+    /// `moduleId`, `effectiveTime` or `active`, which every filter kind has.
+    Common(CommonFilter),
 }
 
 /// Concept filters.
@@ -278,6 +264,27 @@ pub enum ConceptFilter {
         /// Status ids.
         statuses: IdSet,
     },
+    /// `moduleId`, `effectiveTime` or `active`, which every filter kind has.
+    Common(CommonFilter),
+}
+
+/// Member filters (`{{ M … }}`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum MemberFilter {
+    /// `field op value`
+    Field {
+        /// Field name.
+        name: String,
+        /// Comparison.
+        comparison: Comparison,
+    },
+    /// `moduleId`, `effectiveTime` or `active`, which every filter kind has.
+    Common(CommonFilter),
+}
+
+/// The filters concept, description and member filters share.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CommonFilter {
     /// `moduleId = …`
     Module {
         /// `!=`
@@ -294,34 +301,6 @@ pub enum ConceptFilter {
     },
     /// `active = true`
     Active(bool),
-}
-
-/// Member filters (`{{ M … }}`).
-#[derive(Debug, Clone, PartialEq)]
-pub enum MemberFilter {
-    /// `moduleId = …`
-    Module {
-        /// `!=`
-        negated: bool,
-        /// Modules.
-        modules: IdSet,
-    },
-    /// `effectiveTime op "…"`
-    EffectiveTime {
-        /// Operator.
-        op: NumOp,
-        /// Dates.
-        times: Vec<String>,
-    },
-    /// `active = …`
-    Active(bool),
-    /// `field op value`
-    Field {
-        /// Field name.
-        name: String,
-        /// Comparison.
-        comparison: Comparison,
-    },
 }
 
 /// A set of concepts named in a filter: ids or a sub-expression.

@@ -322,11 +322,11 @@ impl Evaluator<'_> {
                 let mut out = set;
                 for f in filters {
                     let keep: Box<dyn Fn(u32) -> bool + '_> = match f {
-                        ConceptFilter::Active(a) => {
+                        ConceptFilter::Common(CommonFilter::Active(a)) => {
                             let a = *a;
                             Box::new(move |c| h.row_at(c).is_some_and(|r| r.active == a))
                         }
-                        ConceptFilter::Module { negated, modules } => {
+                        ConceptFilter::Common(CommonFilter::Module { negated, modules }) => {
                             let ids = self.ids(modules)?;
                             let neg = *negated;
                             Box::new(move |c| {
@@ -346,7 +346,7 @@ impl Evaluator<'_> {
                                 })
                             })
                         }
-                        ConceptFilter::EffectiveTime { op, times } => {
+                        ConceptFilter::Common(CommonFilter::EffectiveTime { op, times }) => {
                             let (op, times) = (*op, times.clone());
                             Box::new(move |c| {
                                 h.row_at(c).is_some_and(|r| {
@@ -379,7 +379,7 @@ impl Evaluator<'_> {
                 // Only active descriptions count unless the block says otherwise.
                 if !filters
                     .iter()
-                    .any(|f| matches!(f, DescriptionFilter::Active(_)))
+                    .any(|f| matches!(f, DescriptionFilter::Common(CommonFilter::Active(_))))
                 {
                     tests.push(Box::new(|_, d| d.active));
                 }
@@ -457,7 +457,7 @@ impl Evaluator<'_> {
                     any != neg
                 })
             }
-            DescriptionFilter::Active(a) => {
+            DescriptionFilter::Common(CommonFilter::Active(a)) => {
                 let a = *a;
                 Box::new(move |_, d| d.active == a)
             }
@@ -466,7 +466,7 @@ impl Evaluator<'_> {
                 let neg = *negated;
                 Box::new(move |id, _| ids.contains(&id) != neg)
             }
-            DescriptionFilter::Module { .. } | DescriptionFilter::EffectiveTime { .. } => {
+            DescriptionFilter::Common(_) => {
                 return Err(EvalError::NotSupported(
                     "description moduleId and effectiveTime filters are not evaluated yet".into(),
                 ));

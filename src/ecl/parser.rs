@@ -1059,31 +1059,8 @@ impl Parser {
             }
             return Ok(DescriptionFilter::Dialect { negated, dialects });
         }
-        if self.eat_keyword("moduleId") {
-            self.ws()?;
-            let negated = self.boolean_op()?;
-            self.ws()?;
-            return Ok(DescriptionFilter::Module {
-                negated,
-                modules: self.id_set()?,
-            });
-        }
-        if self.eat_keyword("effectiveTime") {
-            self.ws()?;
-            let op = self
-                .num_op()
-                .ok_or_else(|| self.error("a comparison operator"))?;
-            self.ws()?;
-            return Ok(DescriptionFilter::EffectiveTime {
-                op,
-                times: self.time_values()?,
-            });
-        }
-        if self.eat_keyword("active") {
-            self.ws()?;
-            let negated = self.boolean_op()?;
-            self.ws()?;
-            return Ok(DescriptionFilter::Active(self.active_value()? != negated));
+        if let Some(c) = self.common_filter()? {
+            return Ok(DescriptionFilter::Common(c));
         }
         if self.eat_keyword("id") {
             self.ws()?;
@@ -1137,6 +1114,37 @@ impl Parser {
         Ok(v)
     }
 
+    /// `moduleId`, `effectiveTime` or `active`: the filters every filter block has.
+    fn common_filter(&mut self) -> R<Option<CommonFilter>> {
+        if self.eat_keyword("moduleId") {
+            self.ws()?;
+            let negated = self.boolean_op()?;
+            self.ws()?;
+            return Ok(Some(CommonFilter::Module {
+                negated,
+                modules: self.id_set()?,
+            }));
+        }
+        if self.eat_keyword("effectiveTime") {
+            self.ws()?;
+            let op = self
+                .num_op()
+                .ok_or_else(|| self.error("a comparison operator"))?;
+            self.ws()?;
+            return Ok(Some(CommonFilter::EffectiveTime {
+                op,
+                times: self.time_values()?,
+            }));
+        }
+        if self.eat_keyword("active") {
+            self.ws()?;
+            let negated = self.boolean_op()?;
+            self.ws()?;
+            return Ok(Some(CommonFilter::Active(self.active_value()? != negated)));
+        }
+        Ok(None)
+    }
+
     fn concept_filter(&mut self) -> R<ConceptFilter> {
         if self.eat_keyword("definitionStatusId") {
             self.ws()?;
@@ -1177,31 +1185,8 @@ impl Parser {
                 statuses: IdSet::Ids(ids),
             });
         }
-        if self.eat_keyword("moduleId") {
-            self.ws()?;
-            let negated = self.boolean_op()?;
-            self.ws()?;
-            return Ok(ConceptFilter::Module {
-                negated,
-                modules: self.id_set()?,
-            });
-        }
-        if self.eat_keyword("effectiveTime") {
-            self.ws()?;
-            let op = self
-                .num_op()
-                .ok_or_else(|| self.error("a comparison operator"))?;
-            self.ws()?;
-            return Ok(ConceptFilter::EffectiveTime {
-                op,
-                times: self.time_values()?,
-            });
-        }
-        if self.eat_keyword("active") {
-            self.ws()?;
-            let negated = self.boolean_op()?;
-            self.ws()?;
-            return Ok(ConceptFilter::Active(self.active_value()? != negated));
+        if let Some(c) = self.common_filter()? {
+            return Ok(ConceptFilter::Common(c));
         }
         Err(self.error(
             "a concept filter (definitionStatus, definitionStatusId, moduleId, effectiveTime, active)",
@@ -1209,31 +1194,8 @@ impl Parser {
     }
 
     fn member_filter(&mut self) -> R<MemberFilter> {
-        if self.eat_keyword("moduleId") {
-            self.ws()?;
-            let negated = self.boolean_op()?;
-            self.ws()?;
-            return Ok(MemberFilter::Module {
-                negated,
-                modules: self.id_set()?,
-            });
-        }
-        if self.eat_keyword("effectiveTime") {
-            self.ws()?;
-            let op = self
-                .num_op()
-                .ok_or_else(|| self.error("a comparison operator"))?;
-            self.ws()?;
-            return Ok(MemberFilter::EffectiveTime {
-                op,
-                times: self.time_values()?,
-            });
-        }
-        if self.eat_keyword("active") {
-            self.ws()?;
-            let negated = self.boolean_op()?;
-            self.ws()?;
-            return Ok(MemberFilter::Active(self.active_value()? != negated));
+        if let Some(c) = self.common_filter()? {
+            return Ok(MemberFilter::Common(c));
         }
         let name =
             self.word("a member filter (moduleId, effectiveTime, active or a field name)")?;

@@ -112,25 +112,28 @@ pub fn validate_code_system(p: &Params) -> Result<ValidateRequest> {
     })
 }
 
+/// The value set an operation works on: an inline `valueSet`, else `url` (+ `valueSetVersion`).
+fn value_set_param(t: &Terminology, ctx: &RequestContext, p: &Params) -> Result<ValueSetDef> {
+    let inline = p.resources("valueSet")?.into_iter().next();
+    match (inline, p.text("url")?) {
+        (Some(v), _) => Ok(ValueSetDef::Resource(value_set(&v, "valueSet")?)),
+        (None, Some(url)) => {
+            valueset::resolve_value_set(t, ctx, &url, p.text("valueSetVersion")?.as_deref())
+        }
+        (None, None) => Err(Error::invalid(
+            "url",
+            "parameter 'url' (the value set) or 'valueSet' is required",
+        )),
+    }
+}
+
 /// ValueSet/$validate-code: the value set from `url` (+ `valueSetVersion`) or an inline `valueSet`.
 pub fn validate_value_set(
     t: &Terminology,
     ctx: &RequestContext,
     p: &Params,
 ) -> Result<ValidateRequest> {
-    let inline = p.resources("valueSet")?.into_iter().next();
-    let vs = match (inline, p.text("url")?) {
-        (Some(v), _) => ValueSetDef::Resource(value_set(&v, "valueSet")?),
-        (None, Some(url)) => {
-            valueset::resolve_value_set(t, ctx, &url, p.text("valueSetVersion")?.as_deref())?
-        }
-        (None, None) => {
-            return Err(Error::invalid(
-                "url",
-                "parameter 'url' (the value set) or 'valueSet' is required",
-            ));
-        }
-    };
+    let vs = value_set_param(t, ctx, p)?;
     let (codings, cc) = codings(p, None)?;
     Ok(ValidateRequest {
         codings,
@@ -147,19 +150,7 @@ pub fn expand(
     ctx: &RequestContext,
     p: &Params,
 ) -> Result<crate::ops::expand::ExpandRequest> {
-    let inline = p.resources("valueSet")?.into_iter().next();
-    let value_set = match (inline, p.text("url")?) {
-        (Some(v), _) => ValueSetDef::Resource(value_set(&v, "valueSet")?),
-        (None, Some(url)) => {
-            valueset::resolve_value_set(t, ctx, &url, p.text("valueSetVersion")?.as_deref())?
-        }
-        (None, None) => {
-            return Err(Error::invalid(
-                "url",
-                "parameter 'url' (the value set) or 'valueSet' is required",
-            ));
-        }
-    };
+    let value_set = value_set_param(t, ctx, p)?;
     let number = |name: &str| -> Result<Option<usize>> {
         match p.text(name)? {
             None => Ok(None),

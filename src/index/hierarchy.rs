@@ -340,24 +340,24 @@ impl Hierarchy {
         let Some(&i) = self.index.get(code) else {
             return Some(Vec::new());
         };
-        Some(
-            self.desigs[i as usize]
-                .iter()
-                .map(|d| DesignationView {
-                    language: self.str_at(d.language).map(Cow::Borrowed),
-                    use_code: self.str_at(d.use_code).map(Cow::Borrowed),
-                    term: Cow::Borrowed(&d.term),
-                    case_significance: self.str_at(d.case_significance).map(Cow::Borrowed),
-                    active: d.active,
-                    acceptability: Cow::Borrowed(
-                        self.acceptability
-                            .get(d.acceptability as usize)
-                            .map(Vec::as_slice)
-                            .unwrap_or_default(),
-                    ),
-                })
-                .collect(),
-        )
+        Some(self.designations_at(i).map(|(_, d)| d).collect())
+    }
+
+    /// A held designation as the operations read it, borrowed.
+    fn view<'s>(&'s self, d: &'s Desig) -> DesignationView<'s> {
+        DesignationView {
+            language: self.str_at(d.language).map(Cow::Borrowed),
+            use_code: self.str_at(d.use_code).map(Cow::Borrowed),
+            term: Cow::Borrowed(&d.term),
+            case_significance: self.str_at(d.case_significance).map(Cow::Borrowed),
+            active: d.active,
+            acceptability: Cow::Borrowed(
+                self.acceptability
+                    .get(d.acceptability as usize)
+                    .map(Vec::as_slice)
+                    .unwrap_or_default(),
+            ),
+        }
     }
 
     /// The active attribute relationships of a concept (sorted by group, type, destination),
@@ -555,24 +555,9 @@ impl Hierarchy {
 
     /// The designations of the concept at a position, with their description ids.
     pub fn designations_at(&self, pos: u32) -> impl Iterator<Item = (u64, DesignationView<'_>)> {
-        self.desigs[pos as usize].iter().map(|d| {
-            (
-                d.id,
-                DesignationView {
-                    language: self.str_at(d.language).map(Cow::Borrowed),
-                    use_code: self.str_at(d.use_code).map(Cow::Borrowed),
-                    term: Cow::Borrowed(&d.term),
-                    case_significance: self.str_at(d.case_significance).map(Cow::Borrowed),
-                    active: d.active,
-                    acceptability: Cow::Borrowed(
-                        self.acceptability
-                            .get(d.acceptability as usize)
-                            .map(Vec::as_slice)
-                            .unwrap_or_default(),
-                    ),
-                },
-            )
-        })
+        self.desigs[pos as usize]
+            .iter()
+            .map(|d| (d.id, self.view(d)))
     }
 
     /// True when built with concept rows: then a code without a row is not in the version.
