@@ -217,6 +217,11 @@ impl Hierarchy {
             };
             held.push((code, id, d));
         }
+        if held.is_empty() {
+            // Nothing to hold (a code system with displays only): designations stay with the
+            // store, and search indexes the displays.
+            return self;
+        }
         for (code, id, d) in held {
             if let Some(lang) = &d.language {
                 let refsets = self

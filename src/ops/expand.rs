@@ -422,6 +422,11 @@ impl<'t> Expander<'t> {
         let key = (system.to_string(), version.map(str::to_string));
         if !self.sources.contains_key(&key) {
             let src = resolve::code_system(self.t, self.ctx, system, version)?;
+            if src.meta().content == "not-present" {
+                return Err(Error::NotFound(format!(
+                    "{system} is known here only by a CodeSystem resource without its concepts (content = not-present); import the code system itself to expand value sets drawn from it"
+                )));
+            }
             self.sources.insert(key.clone(), src);
         }
         Ok(self.sources[&key].as_ref())

@@ -64,6 +64,37 @@ fn serve_without_data_imports_the_embedded_dataset_and_answers() {
         (200, Some(true)),
         "{p}"
     );
+    // The README's curl lines: $expand (with a text filter over a code system of displays only)
+    // and search; an implicit SNOMED CT value set without SNOMED CT loaded is a clear 404, not
+    // an empty expansion of the THO stub.
+    let (s, _, p) = get_from(
+        &base,
+        "/ValueSet/$expand?url=http://hl7.org/fhir/ValueSet/administrative-gender&filter=fem",
+        &[],
+    );
+    assert_eq!(s, 200, "{p}");
+    assert_eq!(p["expansion"]["total"], 1, "{p}");
+    assert_eq!(p["expansion"]["contains"][0]["code"], "female");
+    let (s, _, p) = get_from(
+        &base,
+        "/search?q=diabtes%20kidny&system=icd10cm&limit=3",
+        &[],
+    );
+    assert_eq!(s, 200, "{p}");
+    assert_eq!(p["hits"][0]["code"], "E10.2", "{p}");
+    let (s, _, p) = get_from(
+        &base,
+        "/ValueSet/$expand?url=http://snomed.info/sct?fhir_vs",
+        &[],
+    );
+    assert_eq!(s, 404, "{p}");
+    assert!(
+        p["issue"][0]["details"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("not-present"),
+        "{p}"
+    );
     let (_, _, t) = get_from(&base, "/metadata?mode=terminology", &[]);
     assert!(
         t["codeSystem"].as_array().unwrap().len() > 1000,
