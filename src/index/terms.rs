@@ -365,8 +365,13 @@ impl TermIndex {
             .collect();
         // The terms of every other query word as a bitset (a sequential pass over their
         // postings): a driver term missing from one is dropped before any of its data is read.
+        // A word far more common than the driver is not worth a pass over its postings: the
+        // per-term check below catches terms without it anyway.
+        let size =
+            |i: usize| -> usize { matched[i].iter().map(|(w, _)| postings_of(*w).len()).sum() };
+        let budget = size(driver).saturating_mul(8).max(4096);
         let others: Vec<Vec<u64>> = (0..matched.len())
-            .filter(|i| *i != driver)
+            .filter(|i| *i != driver && size(*i) <= budget)
             .map(|i| {
                 let mut b = vec![0u64; visited.len()];
                 for (w, _) in &matched[i] {
