@@ -262,8 +262,9 @@ pub fn validate(r: &ValidateResult) -> Parameters<'_> {
     if let Some(v) = &r.version {
         list.push(p("version", V::Str("valueString", v)));
     }
-    if let Some(i) = r.inactive {
-        list.push(p("inactive", V::Bool(i)));
+    // Said only of inactive codes: an active one is the norm, not a finding.
+    if let Some(true) = r.inactive {
+        list.push(p("inactive", V::Bool(true)));
     }
     if let Some(reason) = &r.inactivation_reason {
         list.push(p("inactivationReason", V::Coding(reason)));
@@ -380,7 +381,8 @@ pub fn expansion(e: &crate::ops::expand::Expansion, timestamp: &str) -> Value {
         .contains
         .iter()
         .map(|c| {
-            let mut item = json!({"system": c.system, "version": c.version, "code": c.code});
+            // The version is stated once, in `used-codesystem`, not on every code.
+            let mut item = json!({"system": c.system, "code": c.code});
             if let Some(d) = &c.display {
                 item["display"] = json!(d);
             }

@@ -172,7 +172,33 @@ pub fn expand(
             || !p.texts("designation").is_empty(),
         designations: p.texts("designation"),
         properties: p.texts("property"),
+        echo: expansion_echo(p)?,
     })
+}
+
+/// The `$expand` parameters an expansion reports back when the request gave them.
+fn expansion_echo(p: &Params) -> Result<Vec<(String, &'static str, String)>> {
+    const ECHOED: &[(&str, &str)] = &[
+        ("activeOnly", "valueBoolean"),
+        ("count", "valueInteger"),
+        ("displayLanguage", "valueString"),
+        ("excludeNested", "valueBoolean"),
+        ("filter", "valueString"),
+        ("includeDefinition", "valueBoolean"),
+        ("includeDesignations", "valueBoolean"),
+        ("offset", "valueInteger"),
+    ];
+    let mut out = Vec::new();
+    for (name, kind) in ECHOED {
+        if *kind == "valueBoolean" {
+            if let Some(b) = p.boolean(name)? {
+                out.push((name.to_string(), *kind, b.to_string()));
+            }
+        } else if let Some(v) = p.text(name)? {
+            out.push((name.to_string(), *kind, v));
+        }
+    }
+    Ok(out)
 }
 
 /// `GET /search`: `q` (required), `system` (URL or sct/icd10/icd10cm; SNOMED CT when loaded,

@@ -56,6 +56,8 @@ pub struct ExpandRequest {
     pub designations: Vec<String>,
     /// Return properties with these names.
     pub properties: Vec<String>,
+    /// The request's parameters to echo in `expansion.parameter`: (name, value type, value).
+    pub echo: Vec<(String, &'static str, String)>,
 }
 
 /// One designation of an expanded code.
@@ -156,23 +158,9 @@ pub fn expand(t: &Terminology, ctx: &RequestContext, req: &ExpandRequest) -> Res
         ),
         ValueSetDef::Snomed { url, .. } => (Some(url.clone()), None, None, None, None),
     };
-    let mut parameters = Vec::new();
-    if let Some(f) = &req.filter {
-        parameters.push(("filter".into(), "valueString", f.clone()));
-    }
-    parameters.push(("offset".into(), "valueInteger", req.offset.to_string()));
-    if let Some(c) = req.count {
-        parameters.push(("count".into(), "valueInteger", c.to_string()));
-    }
-    if req.active_only {
-        parameters.push(("activeOnly".into(), "valueBoolean", "true".into()));
-    }
-    if req.include_designations {
-        parameters.push(("includeDesignations".into(), "valueBoolean", "true".into()));
-    }
-    if let Some(l) = ctx.languages.first() {
-        parameters.push(("displayLanguage".into(), "valueCode", l.clone()));
-    }
+    // The parameters the caller gave that shaped the expansion, echoed as given (the
+    // terminology ecosystem's convention), then the code system versions used.
+    let mut parameters = req.echo.clone();
     let mut used: Vec<String> = e
         .sources
         .values()
