@@ -29,6 +29,8 @@ enum V<'a> {
     Coding(&'a Coding),
     Use(&'a UseCoding<'a>),
     Parts(Vec<Param<'a>>),
+    /// A complex value (`valueCodeableConcept`, …) under its key.
+    Json(&'static str, Value),
     /// A designation's parts, with the SNOMED CT designation-use-context extension.
     Designation(Vec<Param<'a>>, &'a LookupDesignation<'a>),
     Resource(Value),
@@ -128,6 +130,10 @@ impl Param<'_> {
             V::Resource(r) => {
                 json::key(out, "resource");
                 let _ = serde_json::to_writer(&mut *out, r);
+            }
+            V::Json(k, v) => {
+                json::key(out, k);
+                let _ = serde_json::to_writer(&mut *out, v);
             }
         }
         out.push(b'}');
@@ -256,6 +262,30 @@ pub fn validate(r: &ValidateResult) -> Parameters<'_> {
     if let Some(c) = &r.code {
         list.push(p("code", V::Str("valueCode", c)));
     }
+    if !r.codeable_concept.is_empty() {
+        let codings: Vec<Value> = r
+            .codeable_concept
+            .iter()
+            .map(|c| {
+                let mut v = json!({});
+                for (k, x) in [
+                    ("system", &c.system),
+                    ("version", &c.version),
+                    ("code", &c.code),
+                    ("display", &c.display),
+                ] {
+                    if let Some(x) = x {
+                        v[k] = json!(x);
+                    }
+                }
+                v
+            })
+            .collect();
+        list.push(p(
+            "codeableConcept",
+            V::Json("valueCodeableConcept", json!({ "coding": codings })),
+        ));
+    }
     if let Some(s) = &r.system {
         list.push(p("system", V::Str("valueUri", s)));
     }
@@ -357,10 +387,16 @@ pub fn expansion(e: &crate::ops::expand::Expansion, timestamp: &str) -> Value {
         ("name", &e.name),
         ("title", &e.title),
         ("status", &e.status),
+        ("date", &e.date),
+        ("publisher", &e.publisher),
+        ("description", &e.description),
     ] {
         if let Some(v) = v {
             vs[k] = json!(v);
         }
+    }
+    if let Some(x) = e.experimental {
+        vs["experimental"] = json!(x);
     }
     if vs.get("status").is_none() {
         vs["status"] = json!("active");

@@ -20,6 +20,14 @@ pub struct ValueSet {
     pub title: Option<String>,
     /// publication status.
     pub status: Option<String>,
+    /// For testing, not real use.
+    pub experimental: Option<bool>,
+    /// Date last changed.
+    pub date: Option<String>,
+    /// Publisher.
+    pub publisher: Option<String>,
+    /// Natural language description.
+    pub description: Option<String>,
     /// The definition.
     pub compose: Option<Compose>,
     /// A published expansion (used when there is no compose).

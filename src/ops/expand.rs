@@ -105,6 +105,14 @@ pub struct Expansion {
     pub title: Option<String>,
     /// Value set status.
     pub status: Option<String>,
+    /// Value set metadata echoed with the expansion: experimental, date, publisher, description.
+    pub experimental: Option<bool>,
+    /// Date last changed.
+    pub date: Option<String>,
+    /// Publisher.
+    pub publisher: Option<String>,
+    /// Description.
+    pub description: Option<String>,
     /// Codes in the whole expansion (after filter and activeOnly).
     pub total: usize,
     /// Page start.
@@ -148,15 +156,12 @@ pub fn expand(t: &Terminology, ctx: &RequestContext, req: &ExpandRequest) -> Res
     for m in page {
         contains.push(e.item(&m, req)?);
     }
-    let (url, version, name, title, status) = match &req.value_set {
-        ValueSetDef::Resource(vs) => (
-            vs.url.clone(),
-            vs.version.clone(),
-            vs.name.clone(),
-            vs.title.clone(),
-            vs.status.clone(),
-        ),
-        ValueSetDef::Snomed { url, .. } => (Some(url.clone()), None, None, None, None),
+    let vs_meta = match &req.value_set {
+        ValueSetDef::Resource(vs) => vs.clone(),
+        ValueSetDef::Snomed { url, .. } => ValueSet {
+            url: Some(url.clone()),
+            ..Default::default()
+        },
     };
     // The parameters the caller gave that shaped the expansion, echoed as given (the
     // terminology ecosystem's convention), then the code system versions used.
@@ -172,11 +177,15 @@ pub fn expand(t: &Terminology, ctx: &RequestContext, req: &ExpandRequest) -> Res
         parameters.push(("used-codesystem".into(), "valueUri", u));
     }
     Ok(Expansion {
-        url,
-        version,
-        name,
-        title,
-        status,
+        url: vs_meta.url,
+        version: vs_meta.version,
+        name: vs_meta.name,
+        title: vs_meta.title,
+        status: vs_meta.status,
+        experimental: vs_meta.experimental,
+        date: vs_meta.date,
+        publisher: vs_meta.publisher,
+        description: vs_meta.description,
         total,
         offset: req.offset,
         parameters,

@@ -102,6 +102,8 @@ pub struct ValidateResult {
     pub replacements: Vec<Replacement>,
     /// Every finding.
     pub issues: Vec<Issue>,
+    /// The codings of the CodeableConcept validated, echoed back (empty for a single code).
+    pub codeable_concept: Vec<Coding>,
 }
 
 /// A `$validate-code` request in domain terms.
@@ -153,6 +155,9 @@ pub fn validate(
         .map(|i| i.text.as_str())
         .collect();
     out.message = (!texts.is_empty()).then(|| texts.join("; "));
+    if req.codeable_concept {
+        out.codeable_concept = req.codings.clone();
+    }
     Ok(out)
 }
 
