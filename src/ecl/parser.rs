@@ -219,8 +219,15 @@ impl Parser {
         Ok(None)
     }
 
+    /// The first token of `table` at the cursor (longest first in the table), consumed.
+    fn eat_one<T: Copy>(&mut self, table: &[(&str, T)]) -> Option<T> {
+        let found = table.iter().find(|(s, _)| self.starts_with(s))?;
+        self.pos += found.0.chars().count();
+        Some(found.1)
+    }
+
     fn constraint_operator(&mut self) -> Option<Op> {
-        for (s, op) in [
+        self.eat_one(&[
             ("<<!", Op::ChildOrSelfOf),
             ("<<", Op::DescendantOrSelfOf),
             ("<!", Op::ChildOf),
@@ -231,12 +238,7 @@ impl Parser {
             (">", Op::AncestorOf),
             ("!!>", Op::Top),
             ("!!<", Op::Bottom),
-        ] {
-            if self.eat(s) {
-                return Some(op);
-            }
-        }
-        None
+        ])
     }
 
     fn sub_expression(&mut self) -> R<SubExpr> {
@@ -759,19 +761,14 @@ impl Parser {
     }
 
     fn num_op(&mut self) -> Option<NumOp> {
-        for (s, op) in [
+        self.eat_one(&[
             ("!=", NumOp::Ne),
             ("<=", NumOp::Le),
             (">=", NumOp::Ge),
             ("=", NumOp::Eq),
             ("<", NumOp::Lt),
             (">", NumOp::Gt),
-        ] {
-            if self.eat(s) {
-                return Some(op);
-            }
-        }
-        None
+        ])
     }
 
     fn number(&mut self) -> R<String> {

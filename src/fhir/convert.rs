@@ -381,21 +381,22 @@ pub fn translate(r: &crate::ops::translate::TranslateResult) -> Parameters<'_> {
 /// the parameters used, and the page of codes).
 pub fn expansion(e: &crate::ops::expand::Expansion, timestamp: &str) -> Value {
     let mut vs = json!({"resourceType": "ValueSet"});
+    let m = &e.meta;
     for (k, v) in [
-        ("url", &e.url),
-        ("version", &e.version),
-        ("name", &e.name),
-        ("title", &e.title),
-        ("status", &e.status),
-        ("date", &e.date),
-        ("publisher", &e.publisher),
-        ("description", &e.description),
+        ("url", &m.url),
+        ("version", &m.version),
+        ("name", &m.name),
+        ("title", &m.title),
+        ("status", &m.status),
+        ("date", &m.date),
+        ("publisher", &m.publisher),
+        ("description", &m.description),
     ] {
         if let Some(v) = v {
             vs[k] = json!(v);
         }
     }
-    if let Some(x) = e.experimental {
+    if let Some(x) = m.experimental {
         vs["experimental"] = json!(x);
     }
     if vs.get("status").is_none() {
@@ -492,7 +493,7 @@ fn uuid_like(e: &crate::ops::expand::Expansion, timestamp: &str) -> String {
     let mut h = sha2::Sha256::new();
     h.update(format!(
         "{:?}{:?}{}{}{}",
-        e.url, e.version, e.total, e.offset, timestamp
+        e.meta.url, e.meta.version, e.total, e.offset, timestamp
     ));
     for (n, _, v) in &e.parameters {
         h.update(n.as_bytes());

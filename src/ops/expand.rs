@@ -95,24 +95,9 @@ pub struct Item {
 /// The expansion.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Expansion {
-    /// Value set url.
-    pub url: Option<String>,
-    /// Value set version.
-    pub version: Option<String>,
-    /// Value set name.
-    pub name: Option<String>,
-    /// Value set title.
-    pub title: Option<String>,
-    /// Value set status.
-    pub status: Option<String>,
-    /// Value set metadata echoed with the expansion: experimental, date, publisher, description.
-    pub experimental: Option<bool>,
-    /// Date last changed.
-    pub date: Option<String>,
-    /// Publisher.
-    pub publisher: Option<String>,
-    /// Description.
-    pub description: Option<String>,
+    /// The value set's own metadata (url, version, name, title, status, …), echoed with the
+    /// expansion; its compose and any published expansion are left out.
+    pub meta: ValueSet,
     /// Codes in the whole expansion (after filter and activeOnly).
     pub total: usize,
     /// Page start.
@@ -156,8 +141,12 @@ pub fn expand(t: &Terminology, ctx: &RequestContext, req: &ExpandRequest) -> Res
     for m in page {
         contains.push(e.item(&m, req)?);
     }
-    let vs_meta = match &req.value_set {
-        ValueSetDef::Resource(vs) => vs.clone(),
+    let meta = match &req.value_set {
+        ValueSetDef::Resource(vs) => ValueSet {
+            compose: None,
+            expansion: None,
+            ..vs.clone()
+        },
         ValueSetDef::Snomed { url, .. } => ValueSet {
             url: Some(url.clone()),
             ..Default::default()
@@ -177,15 +166,7 @@ pub fn expand(t: &Terminology, ctx: &RequestContext, req: &ExpandRequest) -> Res
         parameters.push(("used-codesystem".into(), "valueUri", u));
     }
     Ok(Expansion {
-        url: vs_meta.url,
-        version: vs_meta.version,
-        name: vs_meta.name,
-        title: vs_meta.title,
-        status: vs_meta.status,
-        experimental: vs_meta.experimental,
-        date: vs_meta.date,
-        publisher: vs_meta.publisher,
-        description: vs_meta.description,
+        meta,
         total,
         offset: req.offset,
         parameters,
