@@ -289,7 +289,8 @@ pub fn validate(r: &ValidateResult) -> Parameters<'_> {
     if let Some(s) = &r.system {
         list.push(p("system", V::Str("valueUri", s)));
     }
-    if let Some(v) = &r.version {
+    // A code system without a version has none to report.
+    if let Some(v) = r.version.as_ref().filter(|v| !v.is_empty()) {
         list.push(p("version", V::Str("valueString", v)));
     }
     // Said only of inactive codes: an active one is the norm, not a finding.

@@ -158,7 +158,10 @@ pub fn expand(t: &Terminology, ctx: &RequestContext, req: &ExpandRequest) -> Res
     let mut used: Vec<String> = e
         .sources
         .values()
-        .map(|s| format!("{}|{}", s.meta().url, s.meta().version))
+        .map(|s| match s.meta().version.as_str() {
+            "" => s.meta().url.clone(),
+            v => format!("{}|{v}", s.meta().url),
+        })
         .collect();
     used.sort();
     used.dedup();
