@@ -14,6 +14,21 @@ pub fn error(code: &str, text: &str, expression: Option<&str>) -> Value {
     json!({"resourceType": "OperationOutcome", "issue": [issue]})
 }
 
+/// A value set that cannot be evaluated: IssueType `invalid`, tx-issue-type `vs-invalid`, at
+/// the element at fault.
+pub fn invalid_value_set(text: &str, element: &str) -> Value {
+    json!({"resourceType": "OperationOutcome", "issue": [{
+        "severity": "error",
+        "code": "invalid",
+        "details": {
+            "coding": [{"system": "http://hl7.org/fhir/tools/CodeSystem/tx-issue-type", "code": "vs-invalid"}],
+            "text": text
+        },
+        "location": [element],
+        "expression": [element]
+    }]})
+}
+
 /// Informational notes as an OperationOutcome (a `$lookup` answer that had to fall back).
 pub fn information(notes: &[String]) -> Value {
     let list: Vec<Value> = notes

@@ -53,6 +53,7 @@ impl ResponseError for ApiError {
         match self {
             ApiError::Op(ops::Error::NotFound(_)) => StatusCode::NOT_FOUND,
             ApiError::Op(ops::Error::Invalid { .. }) => StatusCode::BAD_REQUEST,
+            ApiError::Op(ops::Error::InvalidValueSet { .. }) => StatusCode::BAD_REQUEST,
             ApiError::Op(ops::Error::NotSupported(_)) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Op(ops::Error::TooCostly(_)) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Op(ops::Error::Internal(_)) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -67,6 +68,9 @@ impl ResponseError for ApiError {
                 outcome::error("invalid", message, Some(param))
             }
             ApiError::Op(ops::Error::NotSupported(m)) => outcome::error("not-supported", m, None),
+            ApiError::Op(ops::Error::InvalidValueSet { element, message }) => {
+                outcome::invalid_value_set(message, element)
+            }
             ApiError::Op(ops::Error::TooCostly(m)) => outcome::error("too-costly", m, None),
             ApiError::Op(ops::Error::Internal(m)) => {
                 tracing::error!(error = %m, "internal error");

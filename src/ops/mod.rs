@@ -37,6 +37,15 @@ pub enum Error {
         /// What is wrong and how to fix it.
         message: String,
     },
+    /// A value set definition that cannot be evaluated (400, `invalid`, tx-issue-type
+    /// `vs-invalid`); `element` is the FHIRPath of the faulty part.
+    #[error("{message}")]
+    InvalidValueSet {
+        /// `ValueSet.compose.include[0].filter[0]`, …
+        element: String,
+        /// What is wrong.
+        message: String,
+    },
     /// Valid, but not something Concord does (yet).
     #[error("{0}")]
     NotSupported(String),

@@ -71,6 +71,31 @@ impl ValueSetDef {
     }
 }
 
+/// Refuses a value set whose compose cannot be evaluated (today: a filter without a value),
+/// naming the element, before any code is tested against it.
+pub fn check(vs: ValueSet) -> Result<ValueSet> {
+    if let Some(c) = &vs.compose {
+        for (kind, items) in [("include", &c.include), ("exclude", &c.exclude)] {
+            for (i, item) in items.iter().enumerate() {
+                for (j, f) in item.filter.iter().enumerate() {
+                    if f.value.is_empty() {
+                        return Err(Error::InvalidValueSet {
+                            element: format!("ValueSet.compose.{kind}[{i}].filter[{j}]"),
+                            message: format!(
+                                "The system {} filter with property = {}, op = {} has no value",
+                                item.system.as_deref().unwrap_or("(none)"),
+                                f.property,
+                                f.op
+                            ),
+                        });
+                    }
+                }
+            }
+        }
+    }
+    Ok(vs)
+}
+
 /// Finds a value set by canonical URL (optionally `url|version`).
 pub fn resolve_value_set(
     t: &Terminology,
@@ -89,10 +114,10 @@ pub fn resolve_value_set(
         v.url.as_deref() == Some(url) && version.is_none_or(|ver| v.version.as_deref() == Some(ver))
     };
     if let Some(v) = ctx.value_sets.iter().find(|v| matches(v)) {
-        return Ok(ValueSetDef::Resource(v.clone()));
+        return Ok(ValueSetDef::Resource(check(v.clone())?));
     }
     match t.with_store(|s| Ok(s.value_set(url, version)?))? {
-        Some(vs) => Ok(ValueSetDef::Resource(vs)),
+        Some(vs) => Ok(ValueSetDef::Resource(check(vs)?)),
         None => Err(Error::NotFound(match version {
             Some(v) => format!("A definition for the value Set '{url}|{v}' could not be found"),
             None => format!("A definition for the value Set '{url}' could not be found"),

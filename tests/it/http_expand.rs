@@ -276,3 +276,32 @@ fn client_post(base: &str, body: &str) -> (u16, Value) {
     let st = r.status().as_u16();
     (st, r.json().unwrap())
 }
+
+#[test]
+fn a_filter_without_a_value_is_an_invalid_value_set() {
+    let vs = json!({"resourceType": "ValueSet", "compose": {"include": [
+        {"system": "http://hl7.org/fhir/sid/icd-10-cm", "filter": [{"property": "concept", "op": "is-a"}]}]}});
+    for op in ["$expand", "$validate-code"] {
+        let body = json!({"resourceType": "Parameters", "parameter": [
+            {"name": "valueSet", "resource": vs},
+            {"name": "system", "valueUri": "http://hl7.org/fhir/sid/icd-10-cm"},
+            {"name": "code", "valueCode": "E11"}]})
+        .to_string();
+        let (st, _, o) = post(&format!("/ValueSet/{op}"), "application/fhir+json", &body);
+        assert_eq!(st, 400, "{op}: {o}");
+        let issue = &o["issue"][0];
+        assert_eq!(issue["code"], "invalid");
+        assert_eq!(issue["details"]["coding"][0]["code"], "vs-invalid");
+        assert_eq!(
+            issue["expression"][0],
+            "ValueSet.compose.include[0].filter[0]"
+        );
+        assert!(
+            issue["details"]["text"]
+                .as_str()
+                .unwrap()
+                .contains("op = is-a has no value"),
+            "{o}"
+        );
+    }
+}
