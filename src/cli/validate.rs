@@ -49,6 +49,7 @@ fn check_row(
     let req = ValidateRequest {
         codings: vec![coding],
         codeable_concept: false,
+        plain_code: true,
         value_set: vs,
         reject_abstract: false,
     };

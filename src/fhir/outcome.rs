@@ -65,6 +65,7 @@ pub fn from_issues(issues: &[Issue]) -> Value {
                     "coding": [{"system": "http://hl7.org/fhir/tools/CodeSystem/tx-issue-type", "code": i.kind.tx_code()}],
                     "text": i.text
                 },
+                "location": [i.expression],
                 "expression": [i.expression]
             })
         })

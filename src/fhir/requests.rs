@@ -52,7 +52,9 @@ pub fn lookup(p: &Params) -> Result<LookupRequest> {
 /// The codings of a `$validate-code` request: `code` (+ `system`/`url`, `version`, `display`),
 /// or `coding`, or `codeableConcept`. `default_system` is the CodeSystem `url` for
 /// CodeSystem/$validate-code.
-fn codings(p: &Params, default_system: Option<String>) -> Result<(Vec<Coding>, bool)> {
+/// The codings to validate and how they came: (codings, from a CodeableConcept, as plain
+/// `code` parameters).
+fn codings(p: &Params, default_system: Option<String>) -> Result<(Vec<Coding>, bool, bool)> {
     let given = [
         p.text("code")?.is_some(),
         p.all("coding").next().is_some(),
@@ -65,7 +67,7 @@ fn codings(p: &Params, default_system: Option<String>) -> Result<(Vec<Coding>, b
         ));
     }
     if let Some(cc) = p.codeable_concept("codeableConcept")? {
-        return Ok((cc, true));
+        return Ok((cc, true, false));
     }
     if let Some(mut c) = p.coding("coding")? {
         if c.code.is_none() {
@@ -74,7 +76,7 @@ fn codings(p: &Params, default_system: Option<String>) -> Result<(Vec<Coding>, b
         if c.display.is_none() {
             c.display = p.text("display")?;
         }
-        return Ok((vec![c], false));
+        return Ok((vec![c], false, false));
     }
     let code = p.text("code")?.ok_or_else(|| {
         Error::invalid(
@@ -91,13 +93,14 @@ fn codings(p: &Params, default_system: Option<String>) -> Result<(Vec<Coding>, b
             display: p.text("display")?,
         }],
         false,
+        true,
     ))
 }
 
 /// CodeSystem/$validate-code.
 pub fn validate_code_system(p: &Params) -> Result<ValidateRequest> {
     let url = p.text("url")?;
-    let (codings, cc) = codings(p, url.clone())?;
+    let (codings, cc, plain) = codings(p, url.clone())?;
     if !cc && codings[0].system.is_none() {
         return Err(Error::invalid(
             "url",
@@ -107,6 +110,7 @@ pub fn validate_code_system(p: &Params) -> Result<ValidateRequest> {
     Ok(ValidateRequest {
         codings,
         codeable_concept: cc,
+        plain_code: plain,
         value_set: None,
         reject_abstract: p.boolean("abstract")? == Some(false),
     })
@@ -136,10 +140,11 @@ pub fn validate_value_set(
     p: &Params,
 ) -> Result<ValidateRequest> {
     let vs = value_set_param(t, ctx, p)?;
-    let (codings, cc) = codings(p, None)?;
+    let (codings, cc, plain) = codings(p, None)?;
     Ok(ValidateRequest {
         codings,
         codeable_concept: cc,
+        plain_code: plain,
         value_set: Some(vs),
         reject_abstract: p.boolean("abstract")? == Some(false),
     })

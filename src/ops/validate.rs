@@ -113,6 +113,9 @@ pub struct ValidateRequest {
     pub codings: Vec<Coding>,
     /// True when the codings came from a CodeableConcept (paths and any-of semantics).
     pub codeable_concept: bool,
+    /// True when the coding came as plain `code` / `system` / `display` parameters: issues then
+    /// point at those parameters (`code`), not at a `Coding`.
+    pub plain_code: bool,
     /// The value set, for ValueSet/$validate-code.
     pub value_set: Option<ValueSetDef>,
     /// `abstract=false`: abstract codes are not valid.
@@ -129,6 +132,8 @@ pub fn validate(
     for (i, coding) in req.codings.iter().enumerate() {
         let path = if req.codeable_concept {
             format!("CodeableConcept.coding[{i}]")
+        } else if req.plain_code {
+            String::new()
         } else {
             "Coding".to_string()
         };
@@ -159,6 +164,15 @@ pub fn validate(
         out.codeable_concept = req.codings.clone();
     }
     Ok(out)
+}
+
+/// The FHIRPath of `field` under `path` (a bare parameter name when there is no path).
+fn at(path: &str, field: &str) -> String {
+    if path.is_empty() {
+        field.to_string()
+    } else {
+        format!("{path}.{field}")
+    }
 }
 
 fn issue(severity: Severity, kind: IssueKind, text: String, expression: String) -> Issue {
@@ -192,7 +206,7 @@ fn one(
             Severity::Error,
             IssueKind::InvalidCode,
             format!("Coding has no system, so code '{code}' cannot be validated"),
-            format!("{path}.system"),
+            at(path, "system"),
         ));
         return Ok(r);
     };
@@ -234,11 +248,24 @@ fn one(
                 others.join(", ")
             ));
         }
+        if let Some(vs) = &req.value_set {
+            // Not in the value set either: said first, as validators expect both findings.
+            r.issues.push(issue(
+                Severity::Error,
+                IssueKind::NotInValueSet,
+                format!(
+                    "The provided code '{}#{code}' was not found in the value set '{}'",
+                    meta.url,
+                    vs.canonical()
+                ),
+                at(path, "code"),
+            ));
+        }
         r.issues.push(issue(
             Severity::Error,
             IssueKind::InvalidCode,
             text,
-            format!("{path}.code"),
+            at(path, "code"),
         ));
         return Ok(r);
     };
@@ -257,7 +284,7 @@ fn one(
             Severity::Information,
             IssueKind::CodeComment,
             note,
-            format!("{path}.code"),
+            at(path, "code"),
         ));
     }
     r.inactive = Some(!concept.active);
@@ -296,7 +323,7 @@ fn one(
             Severity::Warning,
             IssueKind::CodeComment,
             text,
-            format!("{path}.code"),
+            at(path, "code"),
         ));
     }
     if req.reject_abstract && src.is_abstract(&code)? {
@@ -311,7 +338,7 @@ fn one(
                     .clone()
                     .unwrap_or_else(|| "grouping concept".into())
             ),
-            format!("{path}.code"),
+            at(path, "code"),
         ));
     }
     if let Some(given) = coding.display.as_deref().filter(|d| !d.is_empty()) {
@@ -355,7 +382,7 @@ fn one(
                     },
                     shown.join(", ")
                 ),
-                format!("{path}.display"),
+                at(path, "display"),
             ));
         }
     }
@@ -371,7 +398,7 @@ fn one(
                 meta.url,
                 vs.canonical()
             ),
-            format!("{path}.code"),
+            at(path, "code"),
         ));
     }
     Ok(r)
