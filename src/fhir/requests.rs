@@ -188,7 +188,7 @@ fn expansion_echo(p: &Params) -> Result<Vec<(String, &'static str, String)>> {
     const ECHOED: &[(&str, &str)] = &[
         ("activeOnly", "valueBoolean"),
         ("count", "valueInteger"),
-        ("displayLanguage", "valueString"),
+        ("displayLanguage", "valueCode"),
         ("excludeNested", "valueBoolean"),
         ("filter", "valueString"),
         ("includeDefinition", "valueBoolean"),

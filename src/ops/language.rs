@@ -42,7 +42,11 @@ pub fn display(
     default: &str,
 ) -> Result<Option<String>> {
     let mut all: Vec<&str> = tags.iter().map(String::as_str).collect();
-    all.push(default);
+    // The server's default language picks a SNOMED CT dialect; other code systems answer
+    // with their own display unless the request asks for a language.
+    if source.meta().family == Family::Snomed {
+        all.push(default);
+    }
     for tag in all {
         if source.meta().family == Family::Snomed {
             for refset in refsets_for(source, tag)? {
