@@ -10,6 +10,8 @@ use serde::Deserialize;
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct ValueSet {
+    /// Resource id (how a contained value set is referenced: `#id`).
+    pub id: Option<String>,
     /// Canonical URL.
     pub url: Option<String>,
     /// Business version.
@@ -32,6 +34,8 @@ pub struct ValueSet {
     pub compose: Option<Compose>,
     /// A published expansion (used when there is no compose).
     pub expansion: Option<Expansion>,
+    /// Contained resources; value sets among them are referenced from the compose as `#id`.
+    pub contained: Vec<ValueSet>,
 }
 
 /// `ValueSet.compose`.
@@ -111,6 +115,47 @@ pub struct ComposeFilter {
     pub op: String,
     /// Value.
     pub value: String,
+    /// Extensions on `op` (`_op`): an R5 operator (`child-of`, …) sent to an R4 server travels in
+    /// the 5.0 cross-version extension with `op` left out.
+    #[serde(rename = "_op")]
+    pub op_element: Option<ElementExtensions>,
+}
+
+/// The extensions of a primitive element (`_op` and the like).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct ElementExtensions {
+    /// The extensions.
+    pub extension: Vec<CodeExtension>,
+}
+
+/// An extension with a code value.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct CodeExtension {
+    /// Extension URL.
+    pub url: String,
+    /// `valueCode`.
+    pub value_code: Option<String>,
+}
+
+/// The 5.0 cross-version extension carrying an R5 filter operator.
+pub const R5_FILTER_OP: &str =
+    "http://hl7.org/fhir/5.0/StructureDefinition/extension-ValueSet.compose.include.filter.op";
+
+impl ComposeFilter {
+    /// The operator, from `op` or from the R5 cross-version extension on it.
+    pub fn operator(&self) -> &str {
+        if !self.op.is_empty() {
+            return &self.op;
+        }
+        self.op_element
+            .iter()
+            .flat_map(|e| &e.extension)
+            .find(|x| x.url == R5_FILTER_OP)
+            .and_then(|x| x.value_code.as_deref())
+            .unwrap_or_default()
+    }
 }
 
 /// `ValueSet.expansion`.
@@ -150,6 +195,12 @@ impl PlainCoding {
 }
 
 impl ValueSet {
+    /// A value set this one contains, by its `#id` reference.
+    pub fn contained_value_set(&self, reference: &str) -> Option<&ValueSet> {
+        let id = reference.strip_prefix('#')?;
+        self.contained.iter().find(|c| c.id.as_deref() == Some(id))
+    }
+
     /// `url|version` for messages.
     pub fn canonical(&self) -> String {
         let url = self.url.as_deref().unwrap_or("(contained)");

@@ -467,7 +467,7 @@ impl<'t> Expander<'t> {
         let mut out = Vec::new();
         let mut seen = HashSet::new();
         for inc in &compose.include {
-            for m in self.item_members(inc, depth)? {
+            for m in self.item_members(inc, vs, depth)? {
                 if seen.insert((m.system.clone(), m.code.clone())) {
                     out.push(m);
                 }
@@ -476,7 +476,7 @@ impl<'t> Expander<'t> {
         if !compose.exclude.is_empty() {
             let mut excluded = HashSet::new();
             for exc in &compose.exclude {
-                for m in self.item_members(exc, depth)? {
+                for m in self.item_members(exc, vs, depth)? {
                     excluded.insert((m.system, m.code));
                 }
             }
@@ -486,11 +486,16 @@ impl<'t> Expander<'t> {
     }
 
     /// The codes one include (or exclude) item selects.
-    fn item_members(&mut self, item: &ComposeItem, depth: usize) -> Result<Vec<Member>> {
+    fn item_members(
+        &mut self,
+        item: &ComposeItem,
+        parent: &ValueSet,
+        depth: usize,
+    ) -> Result<Vec<Member>> {
         let mut from_value_sets: Option<HashSet<(String, String)>> = None;
         let mut value_set_members = Vec::new();
         for url in &item.value_set {
-            let vs = valueset::resolve_value_set(self.t, self.ctx, url, None)?;
+            let vs = valueset::resolve_within(self.t, self.ctx, parent, url)?;
             let members = self.members(&vs, depth + 1)?;
             let keys: HashSet<(String, String)> = members
                 .iter()
@@ -703,7 +708,7 @@ fn index_filter(
     f: &crate::model::value_set::ComposeFilter,
     deadline: Instant,
 ) -> Result<Option<Vec<String>>> {
-    let (property, op, value) = (f.property.as_str(), f.op.as_str(), f.value.as_str());
+    let (property, op, value) = (f.property.as_str(), f.operator(), f.value.as_str());
     Ok(match (property, op) {
         ("concept" | "code", "is-a") => Some(self_and_descendants(src, value)?),
         ("concept" | "code", "descendent-of") => Some(src.descendants(value)?),

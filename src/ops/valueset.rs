@@ -85,7 +85,7 @@ pub fn check(vs: ValueSet) -> Result<ValueSet> {
                                 "The system {} filter with property = {}, op = {} has no value",
                                 item.system.as_deref().unwrap_or("(none)"),
                                 f.property,
-                                f.op
+                                f.operator()
                             ),
                         });
                     }
@@ -94,6 +94,19 @@ pub fn check(vs: ValueSet) -> Result<ValueSet> {
         }
     }
     Ok(vs)
+}
+
+/// A value set a compose names: one `parent` contains (`#id`), else by canonical URL.
+pub fn resolve_within(
+    t: &Terminology,
+    ctx: &RequestContext,
+    parent: &ValueSet,
+    reference: &str,
+) -> Result<ValueSetDef> {
+    match parent.contained_value_set(reference) {
+        Some(vs) => Ok(ValueSetDef::Resource(check(vs.clone())?)),
+        None => resolve_value_set(t, ctx, reference, None),
+    }
 }
 
 /// Finds a value set by canonical URL (optionally `url|version`).
@@ -204,7 +217,7 @@ pub fn contains(
             };
             let mut included = false;
             for inc in &compose.include {
-                if item_matches(t, ctx, inc, system, version, code, depth)? {
+                if item_matches(t, ctx, vs, inc, system, version, code, depth)? {
                     included = true;
                     break;
                 }
@@ -213,7 +226,7 @@ pub fn contains(
                 return Ok(false);
             }
             for exc in &compose.exclude {
-                if item_matches(t, ctx, exc, system, version, code, depth)? {
+                if item_matches(t, ctx, vs, exc, system, version, code, depth)? {
                     return Ok(false);
                 }
             }
@@ -222,9 +235,11 @@ pub fn contains(
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn item_matches(
     t: &Terminology,
     ctx: &RequestContext,
+    parent: &ValueSet,
     item: &ComposeItem,
     system: &str,
     version: Option<&str>,
@@ -232,7 +247,7 @@ fn item_matches(
     depth: usize,
 ) -> Result<bool> {
     for vs_url in &item.value_set {
-        let vs = resolve_value_set(t, ctx, vs_url, None)?;
+        let vs = resolve_within(t, ctx, parent, vs_url)?;
         if !contains(t, ctx, &vs, system, version, code, depth + 1)? {
             return Ok(false);
         }
@@ -267,7 +282,7 @@ pub fn filter_holds(
     f: &ComposeFilter,
     code: &str,
 ) -> Result<bool> {
-    let (property, op, value) = (f.property.as_str(), f.op.as_str(), f.value.as_str());
+    let (property, op, value) = (f.property.as_str(), f.operator(), f.value.as_str());
     Ok(match (property, op) {
         ("concept" | "code", "is-a") => src.subsumes(value, code)?,
         ("concept" | "code", "descendent-of") => value != code && src.subsumes(value, code)?,

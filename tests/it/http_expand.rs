@@ -305,3 +305,24 @@ fn a_filter_without_a_value_is_an_invalid_value_set() {
         );
     }
 }
+
+#[test]
+fn contained_value_sets_and_r5_filter_operators_sent_to_r4() {
+    // An R5 `child-of` reaches an R4 server in the 5.0 cross-version extension on `op`; the
+    // compose names a value set it contains as `#id`.
+    let body = json!({"resourceType": "Parameters", "parameter": [{"name": "valueSet", "resource": {
+        "resourceType": "ValueSet",
+        "contained": [{"resourceType": "ValueSet", "id": "warm", "compose": {"include": [
+            {"system": "http://example.org/fhir/CodeSystem/colours", "filter": [{"property": "concept",
+             "_op": {"extension": [{"url": "http://hl7.org/fhir/5.0/StructureDefinition/extension-ValueSet.compose.include.filter.op", "valueCode": "child-of"}]},
+             "value": "warm"}]}]}}],
+        "compose": {"include": [{"valueSet": ["#warm"]}]}}}]})
+    .to_string();
+    let (st, _, vs) = post("/ValueSet/$expand", "application/fhir+json", &body);
+    assert_eq!(st, 200, "{vs}");
+    let got: BTreeSet<String> = codes(&vs).into_iter().collect();
+    assert!(
+        got.contains("red") && !got.contains("warm"),
+        "children only: {vs}"
+    );
+}
