@@ -120,9 +120,9 @@ pub fn validate_code_system(p: &Params) -> Result<ValidateRequest> {
 fn value_set_param(t: &Terminology, ctx: &RequestContext, p: &Params) -> Result<ValueSetDef> {
     let inline = p.resources("valueSet")?.into_iter().next();
     match (inline, p.text("url")?) {
-        (Some(v), _) => Ok(ValueSetDef::Resource(valueset::check(value_set(
-            &v, "valueSet",
-        )?)?)),
+        (Some(v), _) => Ok(ValueSetDef::Resource(Box::new(valueset::check(
+            value_set(&v, "valueSet")?,
+        )?))),
         (None, Some(url)) => {
             valueset::resolve_value_set(t, ctx, &url, p.text("valueSetVersion")?.as_deref())
         }

@@ -145,7 +145,7 @@ pub fn expand(t: &Terminology, ctx: &RequestContext, req: &ExpandRequest) -> Res
         ValueSetDef::Resource(vs) => ValueSet {
             compose: None,
             expansion: None,
-            ..vs.clone()
+            ..(**vs).clone()
         },
         ValueSetDef::Snomed { url, .. } => ValueSet {
             url: Some(url.clone()),

@@ -18,7 +18,7 @@ use crate::model::value_set::{ComposeFilter, ComposeItem, ValueSet};
 #[derive(Debug, Clone)]
 pub enum ValueSetDef {
     /// A ValueSet resource (stored or supplied).
-    Resource(ValueSet),
+    Resource(Box<ValueSet>),
     /// A SNOMED CT implicit value set.
     Snomed {
         /// Canonical URL as given.
@@ -104,7 +104,7 @@ pub fn resolve_within(
     reference: &str,
 ) -> Result<ValueSetDef> {
     match parent.contained_value_set(reference) {
-        Some(vs) => Ok(ValueSetDef::Resource(check(vs.clone())?)),
+        Some(vs) => Ok(ValueSetDef::Resource(Box::new(check(vs.clone())?))),
         None => resolve_value_set(t, ctx, reference, None),
     }
 }
@@ -127,10 +127,10 @@ pub fn resolve_value_set(
         v.url.as_deref() == Some(url) && version.is_none_or(|ver| v.version.as_deref() == Some(ver))
     };
     if let Some(v) = ctx.value_sets.iter().find(|v| matches(v)) {
-        return Ok(ValueSetDef::Resource(check(v.clone())?));
+        return Ok(ValueSetDef::Resource(Box::new(check(v.clone())?)));
     }
     match t.with_store(|s| Ok(s.value_set(url, version)?))? {
-        Some(vs) => Ok(ValueSetDef::Resource(check(vs)?)),
+        Some(vs) => Ok(ValueSetDef::Resource(Box::new(check(vs)?))),
         None => Err(Error::NotFound(match version {
             Some(v) => format!("A definition for the value Set '{url}|{v}' could not be found"),
             None => format!("A definition for the value Set '{url}' could not be found"),
