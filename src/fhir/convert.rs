@@ -227,6 +227,9 @@ pub fn lookup<'a>(r: &'a LookupResult<'a>) -> Parameters<'a> {
     if let Some(d) = &r.display {
         list.push(p("display", V::Str("valueString", d)));
     }
+    if let Some(d) = &r.definition {
+        list.push(p("definition", V::Str("valueString", d)));
+    }
     for d in &r.designations {
         let mut parts = Vec::with_capacity(3);
         if let Some(l) = &d.language {

@@ -95,6 +95,8 @@ pub struct LookupResult<'a> {
     pub properties: Vec<LookupProperty<'a>>,
     /// What the caller should know about the answer (a display that had to fall back).
     pub notes: Vec<String>,
+    /// The concept's definition (FHIR `concept.definition`), as `$lookup`'s own `definition`.
+    pub definition: Option<String>,
 }
 
 fn prop<'a>(code: impl Into<Cow<'a, str>>, value: Value<'a>) -> LookupProperty<'a> {
@@ -190,6 +192,7 @@ fn build<'s>(
             acceptability: d.acceptability,
         })
         .collect();
+    let mut definition = None;
     match (meta.family, source.store_id()) {
         (Family::Snomed, Some(cs)) => {
             let wants = Wanted {
@@ -204,6 +207,10 @@ fn build<'s>(
         }
         _ => {
             for p in source.properties(&req.code)? {
+                if p.name == "definition" {
+                    definition = Some(p.value);
+                    continue;
+                }
                 if matches!(p.name.as_str(), "parent" | "child" | "inactive") || !wanted(&p.name) {
                     continue;
                 }
@@ -223,6 +230,7 @@ fn build<'s>(
         designations: out_designations,
         properties,
         notes,
+        definition,
     })
 }
 
