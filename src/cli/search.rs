@@ -40,14 +40,8 @@ pub fn search(data: &Path, a: SearchArgs) -> Result<ExitCode> {
     };
     let system = match a.system {
         Some(s) => system_url(&s),
-        None if t
-            .catalog()
-            .iter()
-            .any(|c| c.url == crate::model::uri::SNOMED) =>
-        {
-            crate::model::uri::SNOMED.to_string()
-        }
-        None => return Err(anyhow!("give --system (no SNOMED CT release is loaded)")),
+        None => crate::ops::search::default_system(&t)
+            .ok_or_else(|| anyhow!("give --system (no SNOMED CT release is loaded)"))?,
     };
     let value_set = match &a.value_set {
         Some(url) => Some(valueset::resolve_value_set(&t, &ctx, url, None)?),

@@ -583,15 +583,12 @@ impl Evaluator<'_> {
     fn refinement_holds(&self, r: &CRefinement, c: u32) -> R<bool> {
         Ok(match r {
             CRefinement::Attributes(set) => {
-                let rels: Vec<Edge> = self.edges(c, None);
-                self.set_holds(set, c, &rels, true)
+                let rels: Vec<Edge> = self.edges(c);
+                self.set_holds(set, c, &rels)
             }
             CRefinement::Group(card, set) => {
                 let groups = self.groups(c);
-                let n = groups
-                    .iter()
-                    .filter(|g| self.set_holds(set, c, g, false))
-                    .count() as u32;
+                let n = groups.iter().filter(|g| self.set_holds(set, c, g)).count() as u32;
                 n >= card.min && card.max.is_none_or(|m| n <= m)
             }
             CRefinement::And(v) => {
@@ -613,17 +610,9 @@ impl Evaluator<'_> {
         })
     }
 
-    /// Outgoing active relationships of `c` (optionally one group only).
-    fn edges(&self, c: u32, group: Option<u16>) -> Vec<Edge<'_>> {
-        self.h()
-            .relationships_at(c)
-            .filter(|r| group.is_none_or(|g| r.group == g))
-            .map(|r| Edge {
-                type_id: r.type_id,
-                destination: r.destination,
-                value: r.value,
-            })
-            .collect()
+    /// Outgoing active relationships of `c`.
+    fn edges(&self, c: u32) -> Vec<Edge<'_>> {
+        self.h().relationships_at(c).map(Edge::from).collect()
     }
 
     /// The role groups of `c`: each numbered group whole, and each ungrouped relationship as a
@@ -632,11 +621,7 @@ impl Evaluator<'_> {
         let mut numbered: std::collections::BTreeMap<u16, Vec<Edge>> = Default::default();
         let mut out = Vec::new();
         for r in self.h().relationships_at(c) {
-            let e = Edge {
-                type_id: r.type_id,
-                destination: r.destination,
-                value: r.value,
-            };
+            let e = Edge::from(r);
             if r.group == 0 {
                 out.push(vec![e]);
             } else {
@@ -647,20 +632,19 @@ impl Evaluator<'_> {
         out
     }
 
-    fn set_holds(&self, s: &CSet, c: u32, rels: &[Edge], ungrouped: bool) -> bool {
+    fn set_holds(&self, s: &CSet, c: u32, rels: &[Edge]) -> bool {
         match s {
-            CSet::One(a) => self.attribute_holds(a, c, rels, ungrouped),
-            CSet::And(v) => v.iter().all(|x| self.set_holds(x, c, rels, ungrouped)),
-            CSet::Or(v) => v.iter().any(|x| self.set_holds(x, c, rels, ungrouped)),
+            CSet::One(a) => self.attribute_holds(a, c, rels),
+            CSet::And(v) => v.iter().all(|x| self.set_holds(x, c, rels)),
+            CSet::Or(v) => v.iter().any(|x| self.set_holds(x, c, rels)),
         }
     }
 
-    fn attribute_holds(&self, a: &CAttribute, c: u32, rels: &[Edge], ungrouped: bool) -> bool {
+    fn attribute_holds(&self, a: &CAttribute, c: u32, rels: &[Edge]) -> bool {
         let card = a.cardinality.unwrap_or(Cardinality { min: 1, max: None });
         let n = if a.reverse {
             // Reverse attributes look at the relationships pointing at the concept (in a
             // group only those of the group make sense, so groups are not applied).
-            let _ = ungrouped;
             self.h()
                 .incoming_at(c)
                 .iter()
@@ -696,6 +680,16 @@ struct Edge<'a> {
     type_id: u32,
     destination: Option<u32>,
     value: Option<&'a str>,
+}
+
+impl<'a> From<crate::index::hierarchy::RelView<'a>> for Edge<'a> {
+    fn from(r: crate::index::hierarchy::RelView<'a>) -> Self {
+        Edge {
+            type_id: r.type_id,
+            destination: r.destination,
+            value: r.value,
+        }
+    }
 }
 
 enum CRefinement {

@@ -539,24 +539,9 @@ impl Parser {
         if self.peek() == Some('(') {
             // `( refinement )` (which covers `( attribute set )`), else an attribute whose
             // name is a nested expression: `(<< 47429007) = *`.
-            let save = self.pos;
-            let nested = (|| {
-                self.pos += 1;
-                self.ws()?;
-                let r = self.refinement()?;
-                self.ws()?;
-                self.expect(")", "')' to close the refinement")?;
-                Ok(r)
-            })();
-            return match nested {
-                Ok(r) => Ok(r),
-                Err(first) => {
-                    self.pos = save;
-                    self.attribute()
-                        .map(|a| Refinement::Attributes(AttributeSet::One(Box::new(a))))
-                        .map_err(|second| further(first, second))
-                }
-            };
+            return self.nested_or_attribute(Self::refinement, "refinement", |a| {
+                Refinement::Attributes(AttributeSet::One(Box::new(a)))
+            });
         }
         let save = self.pos;
         let card = self.cardinality()?;
@@ -572,6 +557,34 @@ impl Parser {
         Ok(Refinement::Attributes(self.sub_attribute_set()?))
     }
 
+    /// At `(`: `( inner )`, else an attribute whose name is itself parenthesised; of two
+    /// failures, the error of the one that got further.
+    fn nested_or_attribute<T>(
+        &mut self,
+        inner: fn(&mut Self) -> R<T>,
+        what: &str,
+        attribute: fn(Attribute) -> T,
+    ) -> R<T> {
+        let save = self.pos;
+        let nested = (|| {
+            self.pos += 1;
+            self.ws()?;
+            let r = inner(self)?;
+            self.ws()?;
+            self.expect(")", &format!("')' to close the {what}"))?;
+            Ok(r)
+        })();
+        match nested {
+            Ok(r) => Ok(r),
+            Err(first) => {
+                self.pos = save;
+                self.attribute()
+                    .map(attribute)
+                    .map_err(|second| further(first, second))
+            }
+        }
+    }
+
     fn attribute_set(&mut self) -> R<AttributeSet> {
         let first = self.sub_attribute_set()?;
         self.join(
@@ -584,24 +597,9 @@ impl Parser {
 
     fn sub_attribute_set(&mut self) -> R<AttributeSet> {
         if self.peek() == Some('(') {
-            let save = self.pos;
-            let nested = (|| {
-                self.pos += 1;
-                self.ws()?;
-                let s = self.attribute_set()?;
-                self.ws()?;
-                self.expect(")", "')' to close the attribute set")?;
-                Ok(s)
-            })();
-            return match nested {
-                Ok(s) => Ok(s),
-                Err(first) => {
-                    self.pos = save;
-                    self.attribute()
-                        .map(|a| AttributeSet::One(Box::new(a)))
-                        .map_err(|second| further(first, second))
-                }
-            };
+            return self.nested_or_attribute(Self::attribute_set, "attribute set", |a| {
+                AttributeSet::One(Box::new(a))
+            });
         }
         Ok(AttributeSet::One(Box::new(self.attribute()?)))
     }

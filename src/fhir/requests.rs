@@ -220,25 +220,21 @@ pub fn search(t: &Terminology, ctx: &RequestContext, p: &Params) -> Result<Searc
         })?;
     let system = match p.text("system")? {
         Some(s) => crate::model::uri::alias(&s),
-        None if t
-            .catalog()
-            .iter()
-            .any(|c| c.url == crate::model::uri::SNOMED) =>
-        {
-            crate::model::uri::SNOMED.to_string()
-        }
-        None => {
-            let mut loaded: Vec<&str> = t.catalog().iter().map(|c| c.url.as_str()).collect();
-            loaded.sort();
-            loaded.dedup();
-            return Err(Error::invalid(
-                "system",
-                format!(
-                    "parameter 'system' is required (no SNOMED CT release is loaded); loaded: {}",
-                    loaded.join(", ")
-                ),
-            ));
-        }
+        None => match crate::ops::search::default_system(t) {
+            Some(s) => s,
+            None => {
+                let mut loaded: Vec<&str> = t.catalog().iter().map(|c| c.url.as_str()).collect();
+                loaded.sort();
+                loaded.dedup();
+                return Err(Error::invalid(
+                    "system",
+                    format!(
+                        "parameter 'system' is required (no SNOMED CT release is loaded); loaded: {}",
+                        loaded.join(", ")
+                    ),
+                ));
+            }
+        },
     };
     let number = |name: &str, default: usize, max: usize| -> Result<usize> {
         match p.text(name)? {

@@ -157,23 +157,19 @@ fn stage_row(
     kind: Option<&(String, String)>,
 ) -> crate::store::Result<()> {
     use crate::store::stage::{DescriptionCols, MemberCols, RelationshipCols, RowHead};
+    let head = |id, effective_time, active, module| RowHead {
+        id,
+        effective_time,
+        active,
+        module,
+    };
     match row {
         Row::Concept(r) => store.stage_concept(
-            RowHead {
-                id: &r.id.to_string(),
-                effective_time: &r.effective_time,
-                active: r.active,
-                module: r.module_id,
-            },
+            head(&r.id.to_string(), &r.effective_time, r.active, r.module_id),
             r.definition_status_id,
         ),
         Row::Description(r) => store.stage_description(
-            RowHead {
-                id: &r.id.to_string(),
-                effective_time: &r.effective_time,
-                active: r.active,
-                module: r.module_id,
-            },
+            head(&r.id.to_string(), &r.effective_time, r.active, r.module_id),
             DescriptionCols {
                 concept: r.concept_id,
                 language: &r.language_code,
@@ -183,12 +179,7 @@ fn stage_row(
             },
         ),
         Row::Relationship(r) => store.stage_relationship(
-            RowHead {
-                id: &r.id.to_string(),
-                effective_time: &r.effective_time,
-                active: r.active,
-                module: r.module_id,
-            },
+            head(&r.id.to_string(), &r.effective_time, r.active, r.module_id),
             RelationshipCols {
                 source: r.source_id,
                 destination: r.destination_id,
@@ -204,12 +195,7 @@ fn stage_row(
                 .map(|(s, p)| (s.as_str(), p.as_str()))
                 .unwrap_or(("", ""));
             store.stage_refset(
-                RowHead {
-                    id: &r.id,
-                    effective_time: &r.effective_time,
-                    active: r.active,
-                    module: r.module_id,
-                },
+                head(&r.id, &r.effective_time, r.active, r.module_id),
                 MemberCols {
                     refset: r.refset_id,
                     component: &r.referenced_component_id,

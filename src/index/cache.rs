@@ -125,7 +125,7 @@ pub fn build_terms(s: &Store, cs: i64, h: &Hierarchy) -> crate::store::Result<Te
         if let Some(row) = h.row_at(pos)
             && let Some(d) = row.display
         {
-            inputs.push(plain(pos, d, true));
+            inputs.push(TermInput::plain(pos, d, true));
         }
     }
     for (code, d) in &designations {
@@ -135,26 +135,14 @@ pub fn build_terms(s: &Store, cs: i64, h: &Hierarchy) -> crate::store::Result<Te
         {
             inputs.push(TermInput {
                 active: d.active,
-                ..plain(pos, &d.term, false)
+                ..TermInput::plain(pos, &d.term, false)
             });
         }
     }
     for (code, text) in &extra {
         if let Some(pos) = h.position(code) {
-            inputs.push(plain(pos, text, false));
+            inputs.push(TermInput::plain(pos, text, false));
         }
     }
     Ok(TermIndex::build(inputs.into_iter()))
-}
-
-fn plain(concept: u32, text: &str, display: bool) -> TermInput<'_> {
-    TermInput {
-        concept,
-        text,
-        active: true,
-        display,
-        fsn: false,
-        preferred_in: vec![],
-        acceptable_in: vec![],
-    }
 }

@@ -522,11 +522,6 @@ impl Hierarchy {
         })
     }
 
-    /// True when the index holds active relationships (SNOMED CT).
-    pub fn has_relationships(&self) -> bool {
-        self.with_rels && !self.overflow
-    }
-
     /// The active attribute relationships of the concept at a position.
     pub fn relationships_at(&self, pos: u32) -> impl Iterator<Item = RelView<'_>> {
         self.rels[pos as usize].iter().map(|r| RelView {

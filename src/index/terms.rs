@@ -41,6 +41,22 @@ pub struct TermInput<'a> {
     pub acceptable_in: Vec<&'a str>,
 }
 
+impl<'a> TermInput<'a> {
+    /// An active term with no SNOMED CT dialect data (ICD labels, FHIR displays and
+    /// designations); `display` marks the concept's own display.
+    pub fn plain(concept: u32, text: &'a str, display: bool) -> Self {
+        TermInput {
+            concept,
+            text,
+            active: true,
+            display,
+            fsn: false,
+            preferred_in: vec![],
+            acceptable_in: vec![],
+        }
+    }
+}
+
 /// The index.
 pub struct TermIndex {
     words: Map<Vec<u8>>,
@@ -228,16 +244,6 @@ impl TermIndex {
             self.text_starts[id as usize + 1] as usize,
         );
         &self.text[a..b]
-    }
-
-    /// Number of indexed terms.
-    pub fn len(&self) -> usize {
-        self.concept.len()
-    }
-
-    /// True when nothing is indexed.
-    pub fn is_empty(&self) -> bool {
-        self.concept.is_empty()
     }
 
     /// The words query word `q` matches, sorted by word id, each with how: 0 exact, 1 prefix,
@@ -475,15 +481,7 @@ mod tests {
     use super::*;
 
     fn term(concept: u32, text: &str, display: bool) -> TermInput<'_> {
-        TermInput {
-            concept,
-            text,
-            active: true,
-            display,
-            fsn: false,
-            preferred_in: vec![],
-            acceptable_in: vec![],
-        }
+        TermInput::plain(concept, text, display)
     }
 
     fn index() -> TermIndex {

@@ -118,14 +118,7 @@ struct Member {
 
 /// Runs `$expand`.
 pub fn expand(t: &Terminology, ctx: &RequestContext, req: &ExpandRequest) -> Result<Expansion> {
-    let deadline = Instant::now() + t.limits.budget;
-    let mut e = Expander {
-        t,
-        ctx,
-        deadline,
-        sources: HashMap::new(),
-        displays: HashMap::new(),
-    };
+    let mut e = Expander::new(t, ctx);
     let limit = req.count.unwrap_or(t.limits.max_unpaged + 1);
     let (total, page) = match e.snomed_implicit(req, limit)? {
         Some(found) => found,
@@ -183,13 +176,7 @@ pub fn member_codes(
     ctx: &RequestContext,
     vs: &ValueSetDef,
 ) -> Result<Vec<(String, String)>> {
-    let mut e = Expander {
-        t,
-        ctx,
-        deadline: Instant::now() + t.limits.budget,
-        sources: HashMap::new(),
-        displays: HashMap::new(),
-    };
+    let mut e = Expander::new(t, ctx);
     Ok(e.members(vs, 0)?
         .into_iter()
         .map(|m| (m.system, m.code))
@@ -207,6 +194,16 @@ struct Expander<'t> {
 }
 
 impl<'t> Expander<'t> {
+    fn new(t: &'t Terminology, ctx: &'t RequestContext) -> Self {
+        Expander {
+            t,
+            ctx,
+            deadline: Instant::now() + t.limits.budget,
+            sources: HashMap::new(),
+            displays: HashMap::new(),
+        }
+    }
+
     /// Members of the value set, then the text filter and `activeOnly`, then the page.
     fn general(&mut self, req: &ExpandRequest, limit: usize) -> Result<(usize, Vec<Member>)> {
         let members = self.members(&req.value_set, 0)?;
@@ -390,13 +387,7 @@ impl<'t> Expander<'t> {
     }
 
     fn check_time(&self) -> Result<()> {
-        if Instant::now() > self.deadline {
-            return Err(Error::TooCostly(format!(
-                "the expansion ran out of its {} s time budget; narrow it with 'filter' or a smaller value set",
-                self.t.limits.budget.as_secs_f64()
-            )));
-        }
-        Ok(())
+        within_budget(self.t, self.deadline)
     }
 
     fn source(&mut self, system: &str, version: Option<&str>) -> Result<&(dyn Source + 't)> {
@@ -546,11 +537,8 @@ impl<'t> Expander<'t> {
         if !item.filter.is_empty() {
             let mut kept = Vec::with_capacity(codes.len());
             for (n, code) in codes.into_iter().enumerate() {
-                if n.is_multiple_of(2048) && Instant::now() > deadline {
-                    return Err(Error::TooCostly(format!(
-                        "the expansion ran out of its {} s time budget while testing filters; narrow it",
-                        t.limits.budget.as_secs_f64()
-                    )));
+                if n.is_multiple_of(2048) {
+                    within_budget(t, deadline)?;
                 }
                 let mut all = true;
                 for f in &item.filter {
@@ -676,6 +664,17 @@ impl<'t> Expander<'t> {
         }
         Ok(item)
     }
+}
+
+/// `too-costly` once the expansion's time budget is spent.
+fn within_budget(t: &Terminology, deadline: Instant) -> Result<()> {
+    if Instant::now() > deadline {
+        return Err(Error::TooCostly(format!(
+            "the expansion ran out of its {} s time budget; narrow it with 'filter' or a smaller value set",
+            t.limits.budget.as_secs_f64()
+        )));
+    }
+    Ok(())
 }
 
 /// `code` and every descendant, `code` first.

@@ -67,6 +67,15 @@ pub struct SearchResult {
     pub hits: Vec<SearchHit>,
 }
 
+/// The code system a search without one covers: SNOMED CT when a release is loaded (a THO
+/// CodeSystem stub for it does not count).
+pub fn default_system(t: &Terminology) -> Option<String> {
+    t.catalog()
+        .iter()
+        .any(|c| c.family == Family::Snomed)
+        .then(|| crate::model::uri::SNOMED.to_string())
+}
+
 /// Runs a search.
 pub fn search(t: &Terminology, ctx: &RequestContext, req: &SearchRequest) -> Result<SearchResult> {
     let src = resolve::code_system(t, ctx, &req.system, req.version.as_deref())?;

@@ -175,6 +175,19 @@ fn at(path: &str, field: &str) -> String {
     }
 }
 
+/// The finding that a code is not in the value set (the same words wherever it is found).
+fn not_in_value_set(system: &str, code: &str, vs: &ValueSetDef, path: &str) -> Issue {
+    issue(
+        Severity::Error,
+        IssueKind::NotInValueSet,
+        format!(
+            "The provided code '{system}#{code}' was not found in the value set '{}'",
+            vs.canonical()
+        ),
+        at(path, "code"),
+    )
+}
+
 fn issue(severity: Severity, kind: IssueKind, text: String, expression: String) -> Issue {
     Issue {
         severity,
@@ -250,16 +263,7 @@ fn one(
         }
         if let Some(vs) = &req.value_set {
             // Not in the value set either: said first, as validators expect both findings.
-            r.issues.push(issue(
-                Severity::Error,
-                IssueKind::NotInValueSet,
-                format!(
-                    "The provided code '{}#{code}' was not found in the value set '{}'",
-                    meta.url,
-                    vs.canonical()
-                ),
-                at(path, "code"),
-            ));
+            r.issues.push(not_in_value_set(&meta.url, &code, vs, path));
         }
         r.issues.push(issue(
             Severity::Error,
@@ -390,16 +394,7 @@ fn one(
         && !valueset::contains(t, ctx, vs, &meta.url, coding.version.as_deref(), &code, 0)?
     {
         r.result = false;
-        r.issues.push(issue(
-            Severity::Error,
-            IssueKind::NotInValueSet,
-            format!(
-                "The provided code '{}#{code}' was not found in the value set '{}'",
-                meta.url,
-                vs.canonical()
-            ),
-            at(path, "code"),
-        ));
+        r.issues.push(not_in_value_set(&meta.url, &code, vs, path));
     }
     Ok(r)
 }
