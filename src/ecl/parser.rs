@@ -789,22 +789,27 @@ impl Parser {
         Ok(s)
     }
 
-    fn typed_terms(&mut self) -> R<Vec<TypedTerm>> {
-        if self.eat("(") {
-            let mut v = Vec::new();
-            loop {
-                self.ws()?;
-                if self.eat(")") {
-                    break;
-                }
-                v.push(self.typed_term()?);
-            }
-            if v.is_empty() {
-                return Err(self.error("a search term"));
-            }
-            return Ok(v);
+    /// One item, or `( item item … )` (white space between items; an empty list is refused).
+    fn one_or_set<T>(&mut self, what: &str, mut one: impl FnMut(&mut Self) -> R<T>) -> R<Vec<T>> {
+        if !self.eat("(") {
+            return Ok(vec![one(self)?]);
         }
-        Ok(vec![self.typed_term()?])
+        let mut v = Vec::new();
+        loop {
+            self.ws()?;
+            if self.eat(")") {
+                break;
+            }
+            v.push(one(self)?);
+        }
+        if v.is_empty() {
+            return Err(self.error(what));
+        }
+        Ok(v)
+    }
+
+    fn typed_terms(&mut self) -> R<Vec<TypedTerm>> {
+        self.one_or_set("a search term", Self::typed_term)
     }
 
     fn typed_term(&mut self) -> R<TypedTerm> {
@@ -911,18 +916,7 @@ impl Parser {
             }
             Ok(t)
         };
-        if self.eat("(") {
-            let mut v = Vec::new();
-            loop {
-                self.ws()?;
-                if self.eat(")") {
-                    break;
-                }
-                v.push(one(self)?);
-            }
-            return Ok(v);
-        }
-        Ok(vec![one(self)?])
+        self.one_or_set("a date", one)
     }
 
     fn active_value(&mut self) -> R<bool> {
@@ -949,18 +943,7 @@ impl Parser {
             self.ws()?;
             let negated = self.boolean_op()?;
             self.ws()?;
-            let mut codes = Vec::new();
-            if self.eat("(") {
-                loop {
-                    self.ws()?;
-                    if self.eat(")") {
-                        break;
-                    }
-                    codes.push(self.word("a language code")?);
-                }
-            } else {
-                codes.push(self.word("a language code")?);
-            }
+            let codes = self.one_or_set("a language code", |p| p.word("a language code"))?;
             return Ok(DescriptionFilter::Language { negated, codes });
         }
         if self.eat_keyword("typeId") {
@@ -988,18 +971,7 @@ impl Parser {
                 }
                 Err(p.error("syn, fsn or def"))
             };
-            let mut ids = Vec::new();
-            if self.eat("(") {
-                loop {
-                    self.ws()?;
-                    if self.eat(")") {
-                        break;
-                    }
-                    ids.push(token(self)?);
-                }
-            } else {
-                ids.push(token(self)?);
-            }
+            let ids = self.one_or_set("a token", token)?;
             return Ok(DescriptionFilter::Type {
                 negated,
                 types: IdSet::Ids(ids),
@@ -1034,24 +1006,11 @@ impl Parser {
             self.ws()?;
             let negated = self.boolean_op()?;
             self.ws()?;
-            let mut dialects = Vec::new();
-            if self.eat("(") {
-                loop {
-                    self.ws()?;
-                    if self.eat(")") {
-                        break;
-                    }
-                    let a = self.alias()?;
-                    self.ws()?;
-                    let acc = self.acceptability_set()?;
-                    dialects.push((IdOrAlias::Alias(a), acc));
-                }
-            } else {
-                let a = self.alias()?;
-                self.ws()?;
-                let acc = self.acceptability_set()?;
-                dialects.push((IdOrAlias::Alias(a), acc));
-            }
+            let dialects = self.one_or_set("a dialect alias", |p| {
+                let a = p.alias()?;
+                p.ws()?;
+                Ok((IdOrAlias::Alias(a), p.acceptability_set()?))
+            })?;
             return Ok(DescriptionFilter::Dialect { negated, dialects });
         }
         if let Some(c) = self.common_filter()? {
@@ -1163,18 +1122,7 @@ impl Parser {
                     Err(p.error("primitive or defined"))
                 }
             };
-            let mut ids = Vec::new();
-            if self.eat("(") {
-                loop {
-                    self.ws()?;
-                    if self.eat(")") {
-                        break;
-                    }
-                    ids.push(token(self)?);
-                }
-            } else {
-                ids.push(token(self)?);
-            }
+            let ids = self.one_or_set("a token", token)?;
             return Ok(ConceptFilter::DefinitionStatus {
                 negated,
                 statuses: IdSet::Ids(ids),
