@@ -226,11 +226,14 @@ pub fn search(t: &Terminology, ctx: &RequestContext, p: &Params) -> Result<Searc
                 let mut loaded: Vec<&str> = t.catalog().iter().map(|c| c.url.as_str()).collect();
                 loaded.sort();
                 loaded.dedup();
+                // Name a few, not thousands: the full list is in /metadata?mode=terminology.
+                let shown: Vec<&str> = loaded.iter().copied().take(5).collect();
                 return Err(Error::invalid(
                     "system",
                     format!(
-                        "parameter 'system' is required (no SNOMED CT release is loaded); loaded: {}",
-                        loaded.join(", ")
+                        "parameter 'system' is required (no SNOMED CT release is loaded); {} code systems are, e.g. {} (all in /metadata?mode=terminology); icd10, icd10cm and sct are accepted as short names",
+                        loaded.len(),
+                        shown.join(", ")
                     ),
                 ));
             }
