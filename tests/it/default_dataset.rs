@@ -82,6 +82,15 @@ fn serve_without_data_imports_the_embedded_dataset_and_answers() {
     );
     assert_eq!(s, 200, "{p}");
     assert_eq!(p["hits"][0]["code"], "E10.2", "{p}");
+    // Search without a system and without SNOMED CT: a short answer saying what to send
+    // (THO's SNOMED CT stub does not make SNOMED CT the default).
+    let (s, _, p) = get_from(&base, "/search?q=diab", &[]);
+    assert_eq!(s, 400, "{p}");
+    let text = p["issue"][0]["details"]["text"].as_str().unwrap();
+    assert!(
+        text.len() < 600 && text.contains("/metadata?mode=terminology"),
+        "{text}"
+    );
     let (s, _, p) = get_from(
         &base,
         "/ValueSet/$expand?url=http://snomed.info/sct?fhir_vs",
