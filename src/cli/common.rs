@@ -19,8 +19,12 @@ pub fn open(data: &Path, default_language: &str) -> Result<Terminology> {
             data.display()
         )
     })?;
-    Terminology::open(&release.db_path(), default_language)
-        .with_context(|| format!("opening {}", release.db_path().display()))
+    Terminology::open(
+        &release.db_path(),
+        Some(&release.index_path()),
+        default_language,
+    )
+    .with_context(|| format!("opening {}", release.db_path().display()))
 }
 
 /// Short names accepted on the command line.

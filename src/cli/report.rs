@@ -23,6 +23,12 @@ pub(crate) fn print_import(r: &import::ImportReport) {
         r.release.dir.display(),
         r.seconds
     );
+    println!(
+        "index: {} code system versions, {:.1} MB ({})",
+        r.indexed.versions,
+        r.indexed.bytes as f64 / 1e6,
+        r.release.index_path().display()
+    );
     println!("table counts:");
     for (t, n) in &r.release.manifest.counts {
         println!("  {t:<14} {n:>10}");

@@ -648,11 +648,11 @@ impl Evaluator<'_> {
             self.h()
                 .incoming_at(c)
                 .iter()
-                .filter(|(source, ty, _)| {
-                    a.types.as_ref().is_none_or(|t| t.contains(*ty))
+                .filter(|r| {
+                    a.types.as_ref().is_none_or(|t| t.contains(r.type_id))
                         && match &a.value {
                             CValue::Concept { negated, set } => {
-                                set.as_ref().is_none_or(|s| s.contains(*source)) != *negated
+                                set.as_ref().is_none_or(|s| s.contains(r.source)) != *negated
                             }
                             _ => false,
                         }

@@ -98,6 +98,8 @@ pub struct ImportReport {
     pub sources: Vec<SourceReport>,
     /// The new release.
     pub release: Release,
+    /// The index written with it.
+    pub indexed: crate::index::release::Written,
     /// Wall time in seconds.
     pub seconds: f64,
 }
@@ -159,6 +161,7 @@ pub fn run(data: &Path, paths: &[PathBuf], opts: &ImportOptions) -> Result<Impor
     }
     store.commit()?;
     tracing::info!(ms = started.elapsed().as_millis() as u64, "committed");
+    let indexed = write_index(&store, &staging.dir, opts)?;
     let manifest = Manifest {
         format_version: crate::store::FORMAT_VERSION,
         concord_version: env!("CARGO_PKG_VERSION").into(),
@@ -181,8 +184,40 @@ pub fn run(data: &Path, paths: &[PathBuf], opts: &ImportOptions) -> Result<Impor
     Ok(ImportReport {
         sources: reports,
         release,
+        indexed,
         seconds: started.elapsed().as_secs_f64(),
     })
+}
+
+/// Writes the release's index file (every version's hierarchy and term index) into the
+/// staging directory, so the server maps it instead of building anything at start.
+fn write_index(
+    store: &Store,
+    dir: &Path,
+    opts: &ImportOptions,
+) -> Result<crate::index::release::Written> {
+    let started = std::time::Instant::now();
+    let versions: Vec<i64> = store.code_systems()?.iter().map(|c| c.id).collect();
+    let bar = progress::steps(
+        "indexing code system versions",
+        versions.len() as u64,
+        opts.progress,
+    );
+    let written = crate::index::release::write(
+        store,
+        &versions,
+        &dir.join(crate::index::file::INDEX_FILE),
+        &mut |n| bar.set_position(n as u64),
+    )
+    .context("writing the release index; the published release is unchanged")?;
+    bar.finish_and_clear();
+    tracing::info!(
+        ms = started.elapsed().as_millis() as u64,
+        versions = written.versions,
+        bytes = written.bytes,
+        "indexed"
+    );
+    Ok(written)
 }
 
 fn import_one(

@@ -4,6 +4,7 @@
 //! DIR/CURRENT                      name of the published release (replaced atomically)
 //! DIR/releases/<name>/concord.db   the SQLite store
 //! DIR/releases/<name>/manifest.json
+//! DIR/releases/<name>/index.bin    the index file (`index::file`), mapped by the server
 //! DIR/staging-<name>/              an import in progress (removed if it fails)
 //! ```
 //! An import copies the current store into a staging directory, writes there, then renames the
@@ -39,6 +40,11 @@ impl Release {
     /// Path of its store.
     pub fn db_path(&self) -> PathBuf {
         self.dir.join(DB_FILE)
+    }
+
+    /// Path of its index file.
+    pub fn index_path(&self) -> PathBuf {
+        self.dir.join(crate::index::file::INDEX_FILE)
     }
 }
 

@@ -1,7 +1,8 @@
-//! The indexes of the loaded versions, built on first use (or at start by `warm_up`) and
-//! shared by every worker: the hierarchy (concept rows, relationships, designations) and the
-//! typeahead term index of each version.
+//! The indexes of the loaded versions, shared by every worker: each version's hierarchy and
+//! typeahead term index, opened from the release's index file on first use (mapping costs
+//! nothing per concept), or built from the store when the file does not hold the version.
 
+use super::file::{Damaged, IndexFile};
 use super::hierarchy::Hierarchy;
 use super::terms::{TermIndex, TermInput};
 use crate::model::sct;
@@ -9,9 +10,10 @@ use crate::store::Store;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-/// Built indexes by code system version key.
+/// Indexes by code system version key.
 #[derive(Default)]
 pub struct Indexes {
+    file: Option<IndexFile>,
     built: RwLock<HashMap<i64, Arc<Hierarchy>>>,
     terms: RwLock<HashMap<i64, Arc<TermIndex>>>,
 }
@@ -35,43 +37,78 @@ fn cached<T, E>(
     Ok(v)
 }
 
+/// Part name of version `cs`'s hierarchy in an index file.
+pub fn hierarchy_part(cs: i64) -> String {
+    format!("cs/{cs}/hierarchy")
+}
+
+/// Part name of version `cs`'s term index in an index file.
+pub fn terms_part(cs: i64) -> String {
+    format!("cs/{cs}/terms")
+}
+
 impl Indexes {
-    /// The hierarchy of version `cs`, built from the store on first use.
-    pub fn get<E>(
+    /// Indexes read from `file` (versions it lacks are built from the store).
+    pub fn mapped(file: IndexFile) -> Self {
+        Indexes {
+            file: Some(file),
+            ..Default::default()
+        }
+    }
+
+    /// The index file, when there is one.
+    pub fn file(&self) -> Option<&IndexFile> {
+        self.file.as_ref()
+    }
+
+    /// The hierarchy of version `cs`.
+    pub fn get<E: From<Damaged>>(
         &self,
         cs: i64,
         with_store: WithStore<'_, Hierarchy, E>,
     ) -> Result<Arc<Hierarchy>, E> {
-        cached(&self.built, cs, || with_store(&|s: &Store| build(s, cs)))
+        cached(&self.built, cs, || {
+            let name = hierarchy_part(cs);
+            match self.file.as_ref().and_then(|f| f.part(&name)) {
+                Some(part) => Ok(Hierarchy::open(&part)?),
+                None => with_store(&|s: &Store| build(s, cs)),
+            }
+        })
     }
 
-    /// The term index of version `cs` (over `h`'s positions), built on first use.
-    pub fn terms<E>(
+    /// The term index of version `cs` (over `h`'s positions).
+    pub fn terms<E: From<Damaged>>(
         &self,
         cs: i64,
         h: &Hierarchy,
         with_store: WithStore<'_, TermIndex, E>,
     ) -> Result<Arc<TermIndex>, E> {
         cached(&self.terms, cs, || {
-            with_store(&|s: &Store| build_terms(s, cs, h))
+            let name = terms_part(cs);
+            match self.file.as_ref().and_then(|f| f.part(&name)) {
+                Some(part) => Ok(TermIndex::open(&part)?),
+                None => with_store(&|s: &Store| build_terms(s, cs, h)),
+            }
         })
     }
 }
 
 /// Builds the index of version `cs` from its stored rows.
 pub fn build(s: &Store, cs: i64) -> crate::store::Result<Hierarchy> {
-    let (edges, concepts, rels, designations) = (
+    let (edges, concepts, rels, designations, properties) = (
         s.all_edges(cs)?,
         s.all_concepts(cs)?,
         s.all_relationships(cs)?,
         s.all_designations(cs)?,
+        s.all_properties(cs)?,
     );
-    Ok(Hierarchy::build(
-        edges.iter().map(|(c, p)| (c.as_str(), p.as_str())),
-        concepts.iter(),
-        rels.iter().map(|(s, r)| (s.as_str(), r)),
-    )
-    .with_designations(designations.iter().map(|(c, d)| (c.as_str(), d))))
+    Ok(super::build::Builder::new()
+        .concepts(concepts.iter())
+        .edges(edges.iter().map(|(c, p)| (c.as_str(), p.as_str())))
+        .relationships(rels.iter().map(|(s, r)| (s.as_str(), r)))
+        .designations(designations.iter().map(|(c, d)| (c.as_str(), d)))
+        .properties(properties.iter().map(|(c, p)| (c.as_str(), p)))
+        .freeze())
 }
 
 /// Rubrics whose text is another name for an ICD code (searchable like a synonym).

@@ -1,58 +1,165 @@
-//! An in-memory index of one code system version: codes interned to `u32`, parent and child
-//! adjacency lists, and each concept's row (display, status, module, effective time, kind — the
-//! small repeated strings interned once). Subsumption walks up from the more specific code, so
-//! its cost is bounded by depth × fan-in (SNOMED CT: depth ≤ ~30) rather than by the size of the
-//! hierarchy; concept rows, parents, children and the displays `$lookup` shows for them are
-//! answered without touching the store (at International scale those were most of a lookup's
-//! random page reads). Reads hand out borrowed views (designations, attributes, neighbours with
-//! their displays) found by interned position, so a `$lookup` probes the hash map once for the
-//! requested code and copies no term; lists are sorted once at build, in answer order.
+//! The index of one code system version, read in place: codes mapped to positions by an fst,
+//! and per position the concept row (display, status, module, effective time, kind — the small
+//! repeated strings interned once), parents and children, active attribute relationships (and
+//! the ones pointing at it), designations and properties, all in flat arrays ([`Slab`]s) that
+//! are either just built ([`super::build::Builder`]) or mapped from the release's index file
+//! ([`super::file`]). Opening a mapped hierarchy reads only its small string table, so the
+//! server starts at once and holds in memory only the pages requests read.
+//!
+//! Subsumption walks up from the more specific code, so its cost is bounded by depth × fan-in
+//! (SNOMED CT: depth ≤ ~30) rather than by the size of the hierarchy. Reads hand out borrowed
+//! views found by position, so a `$lookup` probes the fst once for the requested code and
+//! copies no term; lists were sorted once at build, in answer order.
 
-use crate::model::{Concept, Designation, DesignationView, Relationship};
+use super::file::{Damaged, Part, PartWriter, Writer};
+use super::slab::{Csr, Slab, Span};
+use crate::model::{Concept, DesignationView, Property, Relationship};
+use bytemuck::{Pod, Zeroable};
 use std::borrow::Cow;
-// FxHash: the index is probed several times per request with short trusted keys (codes from
-// the store), so SipHash's DoS resistance buys nothing here.
-use rustc_hash::FxHashMap as HashMap;
+use std::collections::BTreeMap;
 
 /// No interned string.
-const NONE: u16 = u16::MAX;
-
-/// A concept row held in memory.
-#[derive(Debug)]
-struct Record {
-    display: Option<Box<str>>,
-    active: bool,
-    effective_time: u16,
-    module: u16,
-    definition_status: u16,
-    kind: u16,
-}
-
-/// An active attribute relationship held in memory (codes interned).
-#[derive(Debug)]
-struct Rel {
-    id: u64,
-    type_id: u32,
-    destination: u32,
-    value: Option<Box<str>>,
-    group: u16,
-    characteristic: u16,
-}
-
-/// A designation held in memory (SNOMED CT descriptions: numeric ids).
-#[derive(Debug)]
-struct Desig {
-    id: u64,
-    term: Box<str>,
-    language: u16,
-    use_code: u16,
-    acceptability: u16,
-    case_significance: u16,
-    active: bool,
-}
-
+pub(super) const NONE: u16 = u16::MAX;
 /// No destination (a concrete value).
-const NO_DESTINATION: u32 = u32::MAX;
+pub(super) const NO_DESTINATION: u32 = u32::MAX;
+/// [`Row::flags`]: the position is a concept of the version (not only an edge end).
+pub(super) const ROW: u32 = 1;
+/// [`Row::flags`]: the concept is active.
+pub(super) const ROW_ACTIVE: u32 = 2;
+
+/// A concept row.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Pod, Zeroable)]
+pub(super) struct Row {
+    pub display: Span,
+    pub effective_time: u16,
+    pub module: u16,
+    pub definition_status: u16,
+    pub kind: u16,
+    pub flags: u32,
+}
+
+/// An active attribute relationship (codes as positions).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Pod, Zeroable)]
+pub(super) struct Rel {
+    pub id: u64,
+    pub type_id: u32,
+    pub destination: u32,
+    pub value: Span,
+    pub group: u16,
+    pub characteristic: u16,
+    pub _pad: u32,
+}
+
+/// An active relationship pointing at a concept.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Pod, Zeroable)]
+pub struct Incoming {
+    /// Source concept (position).
+    pub source: u32,
+    /// Attribute type (position).
+    pub type_id: u32,
+    /// Role group.
+    pub group: u16,
+    /// Padding.
+    pub _pad: u16,
+}
+
+/// A designation (SNOMED CT descriptions keep their numeric id; others 0).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Pod, Zeroable)]
+pub(super) struct Desig {
+    pub id: u64,
+    pub term: Span,
+    pub language: u16,
+    pub use_code: u16,
+    pub acceptability: u16,
+    pub case_significance: u16,
+    pub active: u32,
+    pub _pad: u32,
+}
+
+/// A property (name and kind interned).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Pod, Zeroable)]
+pub(super) struct Prop {
+    pub name: u16,
+    pub kind: u16,
+    pub value: Span,
+}
+
+/// What a version's index holds.
+#[derive(Debug, Default, Clone, Copy)]
+pub(super) struct Flags {
+    /// Concept rows (a code without one is not in the version).
+    pub records: bool,
+    /// Attribute relationships.
+    pub rels: bool,
+    /// Designations.
+    pub desigs: bool,
+    /// SNOMED CT descriptions (every designation id a number): dialects, ECL filters.
+    pub snomed: bool,
+    /// Properties.
+    pub props: bool,
+    /// More distinct small strings than fit: rows, designations and properties are left to
+    /// the store.
+    pub overflow: bool,
+}
+
+impl Flags {
+    fn to_bytes(self) -> [u8; 6] {
+        [
+            self.records,
+            self.rels,
+            self.desigs,
+            self.snomed,
+            self.props,
+            self.overflow,
+        ]
+        .map(u8::from)
+    }
+
+    fn from_bytes(b: &[u8]) -> Flags {
+        let at = |i: usize| b.get(i).is_some_and(|x| *x != 0);
+        Flags {
+            records: at(0),
+            rels: at(1),
+            desigs: at(2),
+            snomed: at(3),
+            props: at(4),
+            overflow: at(5),
+        }
+    }
+}
+
+/// The small tables of a version's index (read whole when it is opened).
+#[derive(Debug, Default)]
+pub(super) struct Meta {
+    pub strings: Vec<String>,
+    /// Per language code (lower case, as in descriptions): the language refsets its
+    /// descriptions are members of, in first-seen order.
+    pub languages: BTreeMap<String, Vec<String>>,
+    /// The language refsets of [`Parts::preferred`], in order.
+    pub preferred: Vec<String>,
+    pub flags: Flags,
+}
+
+/// The arrays of a version's index.
+pub(super) struct Parts {
+    pub index: Slab<u8>,
+    pub heap: Slab<u8>,
+    pub codes: Slab<Span>,
+    pub rows: Slab<Row>,
+    pub parents: Csr<u32>,
+    pub children: Csr<u32>,
+    pub rels: Csr<Rel>,
+    pub desigs: Csr<Desig>,
+    pub props: Csr<Prop>,
+    pub incoming: Csr<Incoming>,
+    /// Per language refset: position + 1 of each concept's preferred synonym (0: none).
+    pub preferred: Vec<Slab<u16>>,
+}
 
 /// An active attribute relationship borrowed from the index, with the displays of its type and
 /// destination.
@@ -104,258 +211,271 @@ pub struct RelView<'a> {
     pub group: u16,
 }
 
-/// Adjacency and concept rows of one code system version.
-#[derive(Debug, Default)]
+/// The index of one code system version.
 pub struct Hierarchy {
-    index: HashMap<Box<str>, u32>,
-    codes: Vec<Box<str>>,
-    records: Vec<Option<Record>>,
-    parents: Vec<Vec<u32>>,
-    children: Vec<Vec<u32>>,
-    strings: Vec<Box<str>>,
-    string_index: HashMap<Box<str>, u16>,
-    with_records: bool,
-    overflow: bool,
-    rels: Vec<Vec<Rel>>,
-    with_rels: bool,
-    desigs: Vec<Vec<Desig>>,
-    /// Each small string parsed as `refset:acceptability …` (used for designations' values).
+    index: fst::Map<Slab<u8>>,
+    p: Parts,
+    meta: Meta,
+    /// Each small string parsed as `refset:acceptability …` (designations' acceptability).
     acceptability: Vec<Vec<(String, String)>>,
-    /// Per language refset: position + 1 of each concept's preferred synonym (0: none).
-    preferred: HashMap<Box<str>, Vec<u16>>,
-    /// Per language code (lower case, as in descriptions): the language refsets its
-    /// descriptions are members of, in first-seen order.
-    languages: HashMap<Box<str>, Vec<Box<str>>>,
-    with_desigs: bool,
-    /// Incoming active relationships per concept (source, type, group), built on first use
-    /// (ECL reverse attributes).
-    incoming: std::sync::OnceLock<Vec<Vec<(u32, u32, u16)>>>,
+}
+
+impl std::fmt::Debug for Hierarchy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Hierarchy[{} codes]", self.len())
+    }
+}
+
+impl Default for Hierarchy {
+    fn default() -> Self {
+        super::build::Builder::new().freeze()
+    }
 }
 
 impl Hierarchy {
     /// Builds from (child, parent) edges only.
     pub fn from_edges<'a>(edges: impl Iterator<Item = (&'a str, &'a str)>) -> Self {
-        Self::build(edges, std::iter::empty(), std::iter::empty())
+        super::build::Builder::new().edges(edges).freeze()
     }
 
-    /// Builds from (child, parent) edges and the version's concept rows.
+    /// Builds from (child, parent) edges, the version's concept rows and relationships.
     pub fn build<'a>(
         edges: impl Iterator<Item = (&'a str, &'a str)>,
         concepts: impl Iterator<Item = &'a Concept>,
         relationships: impl Iterator<Item = (&'a str, &'a Relationship)>,
     ) -> Self {
-        let mut h = Hierarchy::default();
-        for c in concepts {
-            h.with_records = true;
-            let i = h.intern(&c.code);
-            let record = Record {
-                display: c.display.as_deref().map(Box::from),
-                active: c.active,
-                effective_time: h.small(c.effective_time.as_deref()),
-                module: h.small(c.module.as_deref()),
-                definition_status: h.small(c.definition_status.as_deref()),
-                kind: h.small(c.kind.as_deref()),
-            };
-            h.records[i as usize] = Some(record);
-        }
-        for (c, p) in edges {
-            let (c, p) = (h.intern(c), h.intern(p));
-            h.parents[c as usize].push(p);
-            h.children[p as usize].push(c);
-        }
-        for (source, r) in relationships {
-            // Ids that are not numbers (never in RF2) keep the relationship out of memory.
-            let Ok(id) = r.id.parse::<u64>() else {
-                continue;
-            };
-            h.with_rels = true;
-            let s = h.intern(source);
-            let rel = Rel {
-                id,
-                type_id: h.intern(&r.type_id),
-                destination: r
-                    .destination
-                    .as_deref()
-                    .map(|d| h.intern(d))
-                    .unwrap_or(NO_DESTINATION),
-                value: r.value.as_deref().map(Box::from),
-                group: u16::try_from(r.group).unwrap_or(u16::MAX),
-                characteristic: h.small(Some(&r.characteristic)),
-            };
-            h.rels[s as usize].push(rel);
-        }
-        // Sorted once here so that requests read lists in answer order without sorting.
-        let codes = &h.codes;
-        for list in h.parents.iter_mut().chain(h.children.iter_mut()) {
-            list.sort_unstable_by(|a, b| codes[*a as usize].cmp(&codes[*b as usize]));
-            list.shrink_to_fit();
-        }
-        let code = |i: u32| (i != NO_DESTINATION).then(|| &*codes[i as usize]);
-        for list in h.rels.iter_mut() {
-            list.sort_by(|a, b| {
-                (a.group, code(a.type_id), code(a.destination)).cmp(&(
-                    b.group,
-                    code(b.type_id),
-                    code(b.destination),
-                ))
-            });
-            list.shrink_to_fit();
-        }
-        h
+        super::build::Builder::new()
+            .concepts(concepts)
+            .edges(edges)
+            .relationships(relationships)
+            .freeze()
     }
 
-    /// Adds the designations of a version. Only versions whose designation ids are all numbers
-    /// (SNOMED CT descriptions) are held; any other id leaves designations to the store.
-    pub fn with_designations<'a>(
-        mut self,
-        designations: impl Iterator<Item = (&'a str, &'a Designation)>,
-    ) -> Self {
-        let mut held = Vec::new();
-        for (code, d) in designations {
-            let Ok(id) = d.id.parse::<u64>() else {
-                return self;
-            };
-            held.push((code, id, d));
-        }
-        if held.is_empty() {
-            // Nothing to hold (a code system with displays only): designations stay with the
-            // store, and search indexes the displays.
-            return self;
-        }
-        for (code, id, d) in held {
-            if let Some(lang) = &d.language {
-                let refsets = self
-                    .languages
-                    .entry(Box::from(lang.to_ascii_lowercase().as_str()))
-                    .or_default();
-                for (refset, _) in &d.acceptability {
-                    if !refsets.iter().any(|r| **r == **refset) {
-                        refsets.push(Box::from(refset.as_str()));
-                    }
-                }
-            }
-            let c = self.intern(code);
-            let acc = d
-                .acceptability
-                .iter()
-                .map(|(r, a)| format!("{r}:{a}"))
-                .collect::<Vec<_>>()
-                .join(" ");
-            let desig = Desig {
-                id,
-                term: Box::from(d.term.as_str()),
-                language: self.small(d.language.as_deref()),
-                use_code: self.small(d.use_code.as_deref()),
-                acceptability: self.small(Some(&acc)),
-                case_significance: self.small(d.case_significance.as_deref()),
-                active: d.active,
-            };
-            self.desigs[c as usize].push(desig);
-        }
-        for list in self.desigs.iter_mut() {
-            // The store's order: active first, then by id as text.
-            list.sort_by(|a, b| {
-                b.active
-                    .cmp(&a.active)
-                    .then_with(|| a.id.to_string().cmp(&b.id.to_string()))
-            });
-            list.shrink_to_fit();
-        }
+    /// Puts a built index together (the fst bytes come from the builder, so they are valid).
+    pub(super) fn assemble(meta: Meta, p: Parts) -> Self {
+        let index = fst::Map::new(Slab::owned(p.index.to_vec())).unwrap_or_else(|_| empty_map());
+        Self::with(meta, p, index)
+    }
+
+    fn with(meta: Meta, p: Parts, index: fst::Map<Slab<u8>>) -> Self {
         // Parsed once per distinct value rather than once per designation read.
-        self.acceptability = self
+        let acceptability = meta
             .strings
             .iter()
             .map(|s| crate::store::read::parse_acceptability(s))
             .collect();
-        self.index_preferred_terms();
-        self.with_desigs = true;
-        self
+        Hierarchy {
+            index,
+            p,
+            meta,
+            acceptability,
+        }
     }
 
-    /// For each language refset, the position (+1) of every concept's preferred synonym in its
-    /// designation list: two bytes per concept and refset (≈0.7 MB each at International scale),
-    /// so a term in another dialect is one read, not a scan of the concept's designations.
-    fn index_preferred_terms(&mut self) {
-        let n = self.codes.len();
-        let synonym = self.string_index.get(crate::model::sct::SYNONYM).copied();
-        for (i, list) in self.desigs.iter().enumerate() {
-            for (pos, d) in list.iter().enumerate().take(usize::from(u16::MAX) - 1) {
-                if !d.active || Some(d.use_code) != synonym {
-                    continue;
-                }
-                let Some(acc) = self.acceptability.get(d.acceptability as usize) else {
-                    continue;
-                };
-                for (refset, a) in acc {
-                    if a == crate::model::sct::PREFERRED {
-                        let slots = self
-                            .preferred
-                            .entry(Box::from(refset.as_str()))
-                            .or_insert_with(|| vec![0; n]);
-                        if slots[i] == 0 {
-                            slots[i] = pos as u16 + 1;
-                        }
-                    }
-                }
-            }
+    /// Writes the index as part `name` of an index file.
+    pub fn write(&self, w: &mut Writer, name: &str) -> std::io::Result<()> {
+        let mut part = PartWriter::default();
+        let p = &self.p;
+        w.put(&mut part, "index", self.index.as_fst().as_bytes())?;
+        w.put(&mut part, "heap", &p.heap)?;
+        w.put(&mut part, "codes", &p.codes)?;
+        w.put(&mut part, "rows", &p.rows)?;
+        w.put_csr(&mut part, "parents", &p.parents)?;
+        w.put_csr(&mut part, "children", &p.children)?;
+        w.put_csr(&mut part, "rels", &p.rels)?;
+        w.put_csr(&mut part, "desigs", &p.desigs)?;
+        w.put_csr(&mut part, "props", &p.props)?;
+        w.put_csr(&mut part, "incoming", &p.incoming)?;
+        for (i, slots) in p.preferred.iter().enumerate() {
+            w.put(&mut part, &format!("preferred.{i}"), slots)?;
         }
+        let m = &self.meta;
+        w.put_strs(&mut part, "strings", m.strings.iter().map(String::as_str))?;
+        w.put_strs(
+            &mut part,
+            "preferred",
+            m.preferred.iter().map(String::as_str),
+        )?;
+        // "language refset refset …": neither language codes nor SCTIDs hold spaces.
+        let languages: Vec<String> = m
+            .languages
+            .iter()
+            .map(|(l, refsets)| {
+                std::iter::once(l.as_str())
+                    .chain(refsets.iter().map(String::as_str))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect();
+        w.put_strs(&mut part, "languages", languages.iter().map(String::as_str))?;
+        w.put(&mut part, "flags", &m.flags.to_bytes())?;
+        w.finish_part(name, part);
+        Ok(())
+    }
+
+    /// Opens a part written by [`Self::write`], reading in place.
+    pub fn open(part: &Part<'_>) -> Result<Self, Damaged> {
+        let meta = Meta {
+            strings: part.strs("strings")?,
+            preferred: part.strs("preferred")?,
+            languages: part
+                .strs("languages")?
+                .iter()
+                .filter_map(|l| {
+                    let mut words = l.split(' ').map(str::to_string);
+                    Some((words.next()?, words.collect()))
+                })
+                .collect(),
+            flags: Flags::from_bytes(&part.slab::<u8>("flags")?),
+        };
+        let index = fst::Map::new(part.slab::<u8>("index")?).map_err(|e| Damaged {
+            path: String::new(),
+            message: format!("code map: {e}"),
+        })?;
+        let p = Parts {
+            index: Slab::empty(),
+            heap: part.slab("heap")?,
+            codes: part.slab("codes")?,
+            rows: part.slab("rows")?,
+            parents: part.csr("parents")?,
+            children: part.csr("children")?,
+            rels: part.csr("rels")?,
+            desigs: part.csr("desigs")?,
+            props: part.csr("props")?,
+            incoming: part.csr("incoming")?,
+            preferred: (0..meta.preferred.len())
+                .map(|i| part.slab(&format!("preferred.{i}")))
+                .collect::<Result<_, _>>()?,
+        };
+        let n = p.codes.len();
+        let lists = [
+            p.parents.entries(),
+            p.children.entries(),
+            p.rels.entries(),
+            p.desigs.entries(),
+            p.props.entries(),
+            p.incoming.entries(),
+        ];
+        if p.rows.len() != n || lists.iter().any(|l| *l != n) {
+            return Err(Damaged {
+                path: String::new(),
+                message: format!("{n} codes but lists of other lengths"),
+            });
+        }
+        Ok(Self::with(meta, p, index))
+    }
+
+    fn flags(&self) -> Flags {
+        self.meta.flags
+    }
+
+    fn heap_str(&self, s: Span) -> Option<&str> {
+        s.get(&self.p.heap)
+    }
+
+    fn str_at(&self, i: u16) -> Option<&str> {
+        (i != NONE)
+            .then(|| self.meta.strings.get(i as usize).map(String::as_str))
+            .flatten()
+    }
+
+    fn text(&self, i: u16) -> Option<String> {
+        self.str_at(i).map(str::to_string)
+    }
+
+    fn row(&self, pos: u32) -> Option<&Row> {
+        self.p.rows.get(pos as usize).filter(|r| r.flags & ROW != 0)
+    }
+
+    fn record(&self, code: &str) -> Option<&Row> {
+        self.position(code).and_then(|i| self.row(i))
     }
 
     /// The synonym preferred in language refset `refset` for `code`, when the index holds
-    /// designations (`None`: ask the store); `Some(None)` when the concept has none.
+    /// SNOMED CT descriptions (`None`: ask the store); `Some(None)` when the concept has none.
     pub fn preferred_term(&self, code: &str, refset: &str) -> Option<Option<&str>> {
-        if !self.with_desigs || self.overflow {
+        let f = self.flags();
+        if !f.snomed || f.overflow {
             return None;
         }
-        let Some(&i) = self.index.get(code) else {
+        let Some(i) = self.position(code) else {
             return Some(None);
         };
-        let pos = self
+        let slot = self
+            .meta
             .preferred
-            .get(refset)
+            .iter()
+            .position(|r| r == refset)
+            .and_then(|k| self.p.preferred.get(k))
             .and_then(|slots| slots.get(i as usize))
             .copied()
             .unwrap_or(0);
         Some(
-            pos.checked_sub(1)
-                .and_then(|p| self.desigs[i as usize].get(usize::from(p)))
-                .map(|d| &*d.term),
+            slot.checked_sub(1)
+                .and_then(|s| self.p.desigs.at(i as usize).get(usize::from(s)))
+                .and_then(|d| self.heap_str(d.term)),
         )
     }
 
     /// The language refsets whose members are descriptions in `language` (an RF2 language
-    /// code such as `sv`), when the index holds designations.
+    /// code such as `sv`), when the index holds SNOMED CT descriptions.
     pub fn language_refsets(&self, language: &str) -> Option<Vec<String>> {
-        if !self.with_desigs {
+        if !self.flags().snomed {
             return None;
         }
         Some(
-            self.languages
+            self.meta
+                .languages
                 .get(language.to_ascii_lowercase().as_str())
-                .map(|v| v.iter().map(|r| r.to_string()).collect())
+                .cloned()
                 .unwrap_or_default(),
         )
     }
 
     /// The designations of a concept, borrowed, when the index holds them.
     pub fn designations(&self, code: &str) -> Option<Vec<DesignationView<'_>>> {
-        if !self.with_desigs || self.overflow {
+        let f = self.flags();
+        if !f.desigs || f.overflow {
             return None;
         }
-        let Some(&i) = self.index.get(code) else {
+        let Some(i) = self.position(code) else {
             return Some(Vec::new());
         };
         Some(self.designations_at(i).map(|(_, d)| d).collect())
     }
 
+    /// The properties of a concept in stored order, when the index holds them (a version
+    /// without any answers `Some` of nothing: its store has none either).
+    pub fn properties(&self, code: &str) -> Option<Vec<Property>> {
+        let f = self.flags();
+        if f.overflow || !f.records {
+            return None;
+        }
+        let Some(i) = self.position(code) else {
+            return Some(Vec::new());
+        };
+        Some(
+            self.p
+                .props
+                .at(i as usize)
+                .iter()
+                .map(|p| Property {
+                    name: self.text(p.name).unwrap_or_default(),
+                    kind: self.text(p.kind).unwrap_or_default(),
+                    value: self.heap_str(p.value).unwrap_or_default().to_string(),
+                })
+                .collect(),
+        )
+    }
+
     /// A held designation as the operations read it, borrowed.
-    fn view<'s>(&'s self, d: &'s Desig) -> DesignationView<'s> {
+    fn view(&self, d: &Desig) -> DesignationView<'_> {
         DesignationView {
             language: self.str_at(d.language).map(Cow::Borrowed),
             use_code: self.str_at(d.use_code).map(Cow::Borrowed),
-            term: Cow::Borrowed(&d.term),
+            term: Cow::Borrowed(self.heap_str(d.term).unwrap_or_default()),
             case_significance: self.str_at(d.case_significance).map(Cow::Borrowed),
-            active: d.active,
+            active: d.active != 0,
             acceptability: Cow::Borrowed(
                 self.acceptability
                     .get(d.acceptability as usize)
@@ -386,206 +506,153 @@ impl Hierarchy {
     /// [`Self::relationships`] with the displays of each type and destination, read by position
     /// rather than by a further lookup per code.
     pub fn attributes(&self, code: &str) -> Option<Vec<Attribute<'_>>> {
-        if !self.with_rels || self.overflow {
+        let f = self.flags();
+        if !f.rels || f.overflow {
             return None;
         }
-        let Some(&i) = self.index.get(code) else {
+        let Some(i) = self.position(code) else {
             return Some(Vec::new());
         };
+        let dest = |r: &Rel| (r.destination != NO_DESTINATION).then_some(r.destination);
         Some(
-            self.rels[i as usize]
+            self.p
+                .rels
+                .at(i as usize)
                 .iter()
                 .map(|r| Attribute {
                     id: r.id,
-                    type_id: &self.codes[r.type_id as usize],
-                    destination: (r.destination != NO_DESTINATION)
-                        .then(|| &*self.codes[r.destination as usize]),
-                    value: r.value.as_deref(),
+                    type_id: self.code_at(r.type_id),
+                    destination: dest(r).map(|d| self.code_at(d)),
+                    value: self.heap_str(r.value),
                     group: i64::from(r.group),
                     characteristic: self.str_at(r.characteristic),
                     type_display: self.display_at(r.type_id),
-                    destination_display: (r.destination != NO_DESTINATION)
-                        .then(|| self.display_at(r.destination))
-                        .flatten(),
+                    destination_display: dest(r).and_then(|d| self.display_at(d)),
                 })
                 .collect(),
         )
     }
 
-    fn intern(&mut self, code: &str) -> u32 {
-        if let Some(i) = self.index.get(code) {
-            return *i;
-        }
-        let i = self.codes.len() as u32;
-        self.index.insert(Box::from(code), i);
-        self.codes.push(Box::from(code));
-        self.records.push(None);
-        self.rels.push(Vec::new());
-        self.desigs.push(Vec::new());
-        self.parents.push(Vec::new());
-        self.children.push(Vec::new());
-        i
-    }
-
-    /// Interns a small repeated string (module, status, date, kind); `NONE` for absent.
-    fn small(&mut self, s: Option<&str>) -> u16 {
-        let Some(s) = s else { return NONE };
-        if let Some(i) = self.string_index.get(s) {
-            return *i;
-        }
-        if self.strings.len() >= NONE as usize - 1 {
-            // More distinct values than a u16 holds: rows can no longer be rebuilt faithfully,
-            // so `concept` answers nothing and callers read the store.
-            self.overflow = true;
-            return NONE;
-        }
-        let i = self.strings.len() as u16;
-        self.strings.push(Box::from(s));
-        self.string_index.insert(Box::from(s), i);
-        i
-    }
-
-    fn text(&self, i: u16) -> Option<String> {
-        self.str_at(i).map(str::to_string)
-    }
-
-    fn str_at(&self, i: u16) -> Option<&str> {
-        (i != NONE).then(|| &*self.strings[i as usize])
-    }
-
-    fn record(&self, code: &str) -> Option<&Record> {
-        self.index
-            .get(code)
-            .and_then(|i| self.records[*i as usize].as_ref())
-    }
-
     /// True when the code is known (has a row or an edge).
     pub fn contains(&self, code: &str) -> bool {
-        self.index.contains_key(code)
+        self.position(code).is_some()
     }
 
     /// How many codes are interned (positions are `0..len`).
     pub fn len(&self) -> usize {
-        self.codes.len()
+        self.p.codes.len()
     }
 
     /// True when nothing is interned.
     pub fn is_empty(&self) -> bool {
-        self.codes.is_empty()
+        self.p.codes.is_empty()
     }
 
     /// The interned position of a code.
     pub fn position(&self, code: &str) -> Option<u32> {
-        self.index.get(code).copied()
+        self.index.get(code).map(|v| v as u32)
     }
 
     /// The code at a position.
     pub fn code_at(&self, pos: u32) -> &str {
-        &self.codes[pos as usize]
+        self.p
+            .codes
+            .get(pos as usize)
+            .and_then(|s| self.heap_str(*s))
+            .unwrap_or_default()
     }
 
     /// Direct parents by position.
     pub fn parents_at(&self, pos: u32) -> &[u32] {
-        &self.parents[pos as usize]
+        self.p.parents.at(pos as usize)
     }
 
     /// Direct children by position.
     pub fn children_at(&self, pos: u32) -> &[u32] {
-        &self.children[pos as usize]
+        self.p.children.at(pos as usize)
     }
 
     /// True when the code at a position has a concept row (is a concept of the version).
     pub fn has_row_at(&self, pos: u32) -> bool {
-        !self.overflow && self.records[pos as usize].is_some()
+        !self.flags().overflow && self.row(pos).is_some()
     }
 
     /// True when the concept at a position has a row and is active (no row view built).
     pub fn active_at(&self, pos: u32) -> bool {
-        !self.overflow
-            && self.records[pos as usize]
-                .as_ref()
-                .is_some_and(|r| r.active)
+        !self.flags().overflow && self.row(pos).is_some_and(|r| r.flags & ROW_ACTIVE != 0)
     }
 
     /// The concept row at a position: `None` for codes known only from edges (or when the
     /// index holds no rows).
     pub fn row_at(&self, pos: u32) -> Option<RowView<'_>> {
-        if self.overflow {
+        if self.flags().overflow {
             return None;
         }
-        self.records[pos as usize].as_ref().map(|r| RowView {
-            display: r.display.as_deref(),
-            active: r.active,
+        self.row(pos).map(|r| RowView {
+            display: self.heap_str(r.display),
+            active: r.flags & ROW_ACTIVE != 0,
             effective_time: self.str_at(r.effective_time),
             module: self.str_at(r.module),
             definition_status: self.str_at(r.definition_status),
         })
     }
 
-    /// The active attribute relationships of the concept at a position.
+    /// The active relationships of the concept at a position.
     pub fn relationships_at(&self, pos: u32) -> impl Iterator<Item = RelView<'_>> {
-        self.rels[pos as usize].iter().map(|r| RelView {
+        self.p.rels.at(pos as usize).iter().map(|r| RelView {
             type_id: r.type_id,
             destination: (r.destination != NO_DESTINATION).then_some(r.destination),
-            value: r.value.as_deref(),
+            value: self.heap_str(r.value),
             group: r.group,
         })
     }
 
-    /// Active relationships pointing at the concept at a position: (source, type, group).
-    pub fn incoming_at(&self, pos: u32) -> &[(u32, u32, u16)] {
-        let all = self.incoming.get_or_init(|| {
-            let mut v: Vec<Vec<(u32, u32, u16)>> = vec![Vec::new(); self.codes.len()];
-            for (source, list) in self.rels.iter().enumerate() {
-                for r in list {
-                    if r.destination != NO_DESTINATION {
-                        v[r.destination as usize].push((source as u32, r.type_id, r.group));
-                    }
-                }
-            }
-            v
-        });
-        &all[pos as usize]
+    /// Active relationships pointing at the concept at a position.
+    pub fn incoming_at(&self, pos: u32) -> &[Incoming] {
+        self.p.incoming.at(pos as usize)
     }
 
-    /// True when the index holds designations (SNOMED CT descriptions).
+    /// True when the index holds SNOMED CT descriptions.
     pub fn has_designations(&self) -> bool {
-        self.with_desigs && !self.overflow
+        let f = self.flags();
+        f.snomed && !f.overflow
     }
 
-    /// The designations of the concept at a position, with their description ids.
+    /// The designations of the concept at a position, with their description ids (0 when
+    /// not a number).
     pub fn designations_at(&self, pos: u32) -> impl Iterator<Item = (u64, DesignationView<'_>)> {
-        self.desigs[pos as usize]
+        self.p
+            .desigs
+            .at(pos as usize)
             .iter()
             .map(|d| (d.id, self.view(d)))
     }
 
     /// True when built with concept rows: then a code without a row is not in the version.
     pub fn has_records(&self) -> bool {
-        self.with_records && !self.overflow
+        let f = self.flags();
+        f.records && !f.overflow
     }
 
     /// The default display of a code.
     pub fn display(&self, code: &str) -> Option<&str> {
-        self.record(code).and_then(|r| r.display.as_deref())
+        self.record(code).and_then(|r| self.heap_str(r.display))
     }
 
     fn display_at(&self, i: u32) -> Option<&str> {
-        self.records[i as usize]
-            .as_ref()
-            .and_then(|r| r.display.as_deref())
+        self.row(i).and_then(|r| self.heap_str(r.display))
     }
 
     /// The concept row, when the index holds it.
     pub fn concept(&self, code: &str) -> Option<Concept> {
-        if self.overflow {
+        if self.flags().overflow {
             return None;
         }
         let r = self.record(code)?;
         Some(Concept {
             code: code.to_string(),
-            display: r.display.as_deref().map(str::to_string),
-            active: r.active,
+            display: self.heap_str(r.display).map(str::to_string),
+            active: r.flags & ROW_ACTIVE != 0,
             effective_time: self.text(r.effective_time),
             module: self.text(r.module),
             definition_status: self.text(r.definition_status),
@@ -611,16 +678,17 @@ impl Hierarchy {
 
     /// Direct parents (`up`) or children with their default displays, sorted by code.
     pub fn linked(&self, code: &str, up: bool) -> Vec<(&str, Option<&str>)> {
-        let lists = if up { &self.parents } else { &self.children };
-        self.index
-            .get(code)
-            .map(|i| {
-                lists[*i as usize]
-                    .iter()
-                    .map(|j| (&*self.codes[*j as usize], self.display_at(*j)))
-                    .collect()
-            })
-            .unwrap_or_default()
+        let Some(i) = self.position(code) else {
+            return Vec::new();
+        };
+        let list = if up {
+            self.parents_at(i)
+        } else {
+            self.children_at(i)
+        };
+        list.iter()
+            .map(|j| (self.code_at(*j), self.display_at(*j)))
+            .collect()
     }
 
     /// True when `ancestor` is `code` or one of its ancestors.
@@ -628,13 +696,13 @@ impl Hierarchy {
         if ancestor == code {
             return true;
         }
-        let (Some(&a), Some(&c)) = (self.index.get(ancestor), self.index.get(code)) else {
+        let (Some(a), Some(c)) = (self.position(ancestor), self.position(code)) else {
             return false;
         };
         let mut seen = rustc_hash::FxHashSet::default();
         let mut stack = vec![c];
         while let Some(x) = stack.pop() {
-            for &p in &self.parents[x as usize] {
+            for &p in self.parents_at(x) {
                 if p == a {
                     return true;
                 }
@@ -648,22 +716,28 @@ impl Hierarchy {
 
     /// Every descendant of `code` (not including it).
     pub fn descendants(&self, code: &str) -> Vec<&str> {
-        let Some(&start) = self.index.get(code) else {
+        let Some(start) = self.position(code) else {
             return Vec::new();
         };
         let mut seen = rustc_hash::FxHashSet::default();
         let mut stack = vec![start];
         let mut out = Vec::new();
         while let Some(x) = stack.pop() {
-            for &c in &self.children[x as usize] {
+            for &c in self.children_at(x) {
                 if seen.insert(c) {
-                    out.push(&*self.codes[c as usize]);
+                    out.push(self.code_at(c));
                     stack.push(c);
                 }
             }
         }
         out
     }
+}
+
+/// An fst map with no keys.
+fn empty_map() -> fst::Map<Slab<u8>> {
+    let bytes = fst::MapBuilder::memory().into_inner().unwrap_or_default();
+    fst::Map::new(Slab::owned(bytes)).expect("an empty fst is valid")
 }
 
 #[cfg(test)]
@@ -710,5 +784,94 @@ mod tests {
         assert_eq!(h.concept("a"), Some(a));
         assert_eq!(h.concept("b"), None);
         assert!(h.has_records() && !Hierarchy::from_edges([("b", "a")].into_iter()).has_records());
+    }
+
+    #[test]
+    fn a_written_index_answers_like_the_built_one() {
+        use crate::model::{Designation, Property};
+        let concept = |code: &str, active| Concept {
+            code: code.into(),
+            display: Some(format!("{code} display")),
+            active,
+            effective_time: Some("20250131".into()),
+            module: Some("900000000000207008".into()),
+            definition_status: None,
+            kind: None,
+        };
+        let (a, b) = (concept("100", true), concept("200", false));
+        let d = |id: &str, term: &str, acc: &str| Designation {
+            id: id.into(),
+            language: Some("en".into()),
+            use_code: Some(crate::model::sct::SYNONYM.into()),
+            term: term.into(),
+            case_significance: None,
+            active: true,
+            acceptability: vec![("900000000000508004".into(), acc.into())],
+        };
+        let designations = [
+            (
+                "200",
+                d("12", "Two acceptable", crate::model::sct::ACCEPTABLE),
+            ),
+            (
+                "200",
+                d("11", "Two preferred", crate::model::sct::PREFERRED),
+            ),
+        ];
+        let prop = Property {
+            name: "inclusion".into(),
+            kind: "string".into(),
+            value: "also this".into(),
+        };
+        let r = Relationship {
+            id: "3000001020".into(),
+            type_id: "363698007".into(),
+            destination: Some("100".into()),
+            value: None,
+            group: 0,
+            characteristic: "900000000000011006".into(),
+        };
+        let built = super::super::build::Builder::new()
+            .concepts([&a, &b].into_iter())
+            .edges([("200", "100")].into_iter())
+            .relationships([("200", &r)].into_iter())
+            .designations(designations.iter().map(|(c, d)| (*c, d)))
+            .properties([("200", &prop)].into_iter())
+            .freeze();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("index.bin");
+        let mut w = Writer::create(&path).unwrap();
+        built.write(&mut w, "cs/1/hierarchy").unwrap();
+        w.finish().unwrap();
+        let file = super::super::file::IndexFile::open(&path).unwrap();
+        let mapped = Hierarchy::open(&file.part("cs/1/hierarchy").unwrap()).unwrap();
+        for h in [&built, &mapped] {
+            assert_eq!(h.concept("200"), Some(b.clone()));
+            assert_eq!(h.concept("999"), None);
+            assert!(h.subsumes("100", "200") && !h.subsumes("200", "100"));
+            assert_eq!(h.linked("100", false), [("200", Some("200 display"))]);
+            assert_eq!(h.relationships("200"), Some(vec![r.clone()]));
+            let incoming = h.incoming_at(h.position("100").unwrap());
+            assert_eq!(incoming.len(), 1);
+            assert_eq!(h.code_at(incoming[0].source), "200");
+            assert_eq!(h.properties("200"), Some(vec![prop.clone()]));
+            assert_eq!(h.properties("100"), Some(vec![]));
+            let terms: Vec<String> = h
+                .designations("200")
+                .unwrap()
+                .into_iter()
+                .map(|d| d.term.to_string())
+                .collect();
+            assert_eq!(terms, ["Two preferred", "Two acceptable"], "ordered by id");
+            assert_eq!(
+                h.preferred_term("200", "900000000000508004"),
+                Some(Some("Two preferred"))
+            );
+            assert_eq!(
+                h.language_refsets("EN"),
+                Some(vec!["900000000000508004".to_string()])
+            );
+            assert!(h.has_designations() && h.has_records() && !h.active_at(1));
+        }
     }
 }

@@ -1,11 +1,17 @@
-//! Read-optimised structures over one code system version, built from the store: the
-//! in-memory [`hierarchy::Hierarchy`] (interned codes, parents/children, concept rows,
-//! relationships, designations) and the per-version cache that holds them for the server.
-//! Operations (`ops`) and the ECL evaluator (`ecl`) read through these instead of issuing SQL
-//! per concept. May use: `store`, `model`. Never uses `ops`, `fhir` or `http`.
+//! Read-optimised structures over each code system version: the [`hierarchy::Hierarchy`]
+//! (codes, parents/children, concept rows, relationships, designations, properties) and the
+//! typeahead [`terms::TermIndex`]. `import` builds them ([`build`], [`release`]) and writes
+//! them into the release's index file ([`file`]); the server maps that file read-only and
+//! shares the opened structures ([`cache`]). Operations (`ops`) and the ECL evaluator (`ecl`)
+//! read through these instead of issuing SQL per concept. May use: `store`, `model`. Never
+//! uses `ops`, `fhir` or `http`.
 
+pub mod build;
 pub mod cache;
+pub mod file;
 pub mod hierarchy;
+pub mod release;
+pub mod slab;
 pub mod terms;
 
 pub use cache::Indexes;

@@ -11,6 +11,8 @@
 //! always break the same way. Concept positions are the [`super::Hierarchy`]'s, so callers can
 //! scope a search with an ECL or value set bitset.
 
+use super::file::{Damaged, Part, PartWriter, Writer};
+use super::slab::{Csr, Slab};
 use fst::automaton::{Automaton, Levenshtein, Str};
 use fst::{IntoStreamer, Map, MapBuilder, Streamer};
 
@@ -57,25 +59,29 @@ impl<'a> TermInput<'a> {
     }
 }
 
-/// The index.
+/// The index (arrays owned after a build, mapped from the index file in the server).
 pub struct TermIndex {
-    words: Map<Vec<u8>>,
-    /// CSR postings: terms of word `w` are `postings[starts[w]..starts[w + 1]]`.
-    starts: Vec<u32>,
-    postings: Vec<u32>,
-    concept: Vec<u32>,
-    flags: Vec<u8>,
+    words: Map<Slab<u8>>,
+    /// The terms holding each word (word ids are the fst's values, in sorted word order).
+    postings: Csr<u32>,
+    concept: Slab<u32>,
+    flags: Slab<u8>,
     /// Bit `i`: preferred in `dialects[i]`; bit `i + 8`: acceptable in it.
-    dialect_bits: Vec<u16>,
-    dialects: Vec<String>,
-    text: String,
-    text_starts: Vec<u32>,
-    /// CSR forward lists: the word ids of term `t`, in term order, are
-    /// `term_words[word_starts[t]..word_starts[t + 1]]`.
-    word_starts: Vec<u32>,
-    term_words: Vec<u32>,
+    dialect_bits: Slab<u16>,
+    /// The text of each term.
+    text: Csr<u8>,
+    /// The word ids of each term, in term order.
+    term_words: Csr<u32>,
     /// Length of each term in characters (shorter ranks first).
-    length: Vec<u16>,
+    length: Slab<u16>,
+    meta: TermMeta,
+}
+
+/// The small part of a term index.
+#[derive(Debug, Default)]
+struct TermMeta {
+    /// Language refsets of the dialect bits, in bit order.
+    dialects: Vec<String>,
     /// One more than the highest concept position.
     concepts: usize,
 }
@@ -124,28 +130,18 @@ pub fn words(text: &str) -> Vec<String> {
 impl TermIndex {
     /// Builds the index of `terms`.
     pub fn build<'a>(terms: impl Iterator<Item = TermInput<'a>>) -> TermIndex {
-        let mut ix = TermIndex {
-            words: Map::default(),
-            starts: vec![],
-            postings: vec![],
-            concept: vec![],
-            flags: vec![],
-            dialect_bits: vec![],
-            dialects: vec![],
-            text: String::new(),
-            text_starts: vec![0],
-            word_starts: vec![0],
-            term_words: vec![],
-            length: vec![],
-            concepts: 0,
-        };
+        let mut meta = TermMeta::default();
+        let (mut concept, mut flags, mut dialect_bits, mut length) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let (mut text, mut text_starts) = (Vec::<u8>::new(), vec![0u32]);
+        let (mut term_words, mut word_starts) = (Vec::<u32>::new(), vec![0u32]);
         // Words are numbered in first-seen order while terms are read, then renumbered in
         // sorted order for the fst (which needs sorted keys).
         let mut seen: rustc_hash::FxHashMap<String, u32> = Default::default();
         let mut spelled: Vec<String> = Vec::new();
         for t in terms {
-            ix.concept.push(t.concept);
-            ix.concepts = ix.concepts.max(t.concept as usize + 1);
+            concept.push(t.concept);
+            meta.concepts = meta.concepts.max(t.concept as usize + 1);
             let mut f = 0;
             if t.active {
                 f |= ACTIVE;
@@ -156,26 +152,25 @@ impl TermIndex {
             if t.fsn {
                 f |= FSN;
             }
-            ix.flags.push(f);
+            flags.push(f);
             let mut bits = 0u16;
             for (refsets, shift) in [(&t.preferred_in, 0), (&t.acceptable_in, 8)] {
                 for r in refsets.iter() {
-                    let i = match ix.dialects.iter().position(|d| d == r) {
+                    let i = match meta.dialects.iter().position(|d| d == r) {
                         Some(i) => i,
-                        None if ix.dialects.len() < 8 => {
-                            ix.dialects.push(r.to_string());
-                            ix.dialects.len() - 1
+                        None if meta.dialects.len() < 8 => {
+                            meta.dialects.push(r.to_string());
+                            meta.dialects.len() - 1
                         }
                         None => continue,
                     };
                     bits |= 1 << (i + shift);
                 }
             }
-            ix.dialect_bits.push(bits);
-            ix.text.push_str(t.text);
-            ix.text_starts.push(ix.text.len() as u32);
-            ix.length
-                .push(u16::try_from(t.text.chars().count()).unwrap_or(u16::MAX));
+            dialect_bits.push(bits);
+            text.extend_from_slice(t.text.as_bytes());
+            text_starts.push(text.len() as u32);
+            length.push(u16::try_from(t.text.chars().count()).unwrap_or(u16::MAX));
             for w in words(t.text) {
                 let id = match seen.get(&w) {
                     Some(id) => *id,
@@ -186,9 +181,9 @@ impl TermIndex {
                         id
                     }
                 };
-                ix.term_words.push(id);
+                term_words.push(id);
             }
-            ix.word_starts.push(ix.term_words.len() as u32);
+            word_starts.push(term_words.len() as u32);
         }
         let mut order: Vec<u32> = (0..spelled.len() as u32).collect();
         order.sort_unstable_by(|a, b| spelled[*a as usize].cmp(&spelled[*b as usize]));
@@ -196,54 +191,107 @@ impl TermIndex {
         for (new, old) in order.iter().enumerate() {
             renumber[*old as usize] = new as u32;
         }
-        for w in ix.term_words.iter_mut() {
+        for w in term_words.iter_mut() {
             *w = renumber[*w as usize];
         }
-        // Postings (each term once per word) by counting, then filling.
-        let mut count = vec![0u32; spelled.len() + 1];
-        for t in 0..ix.concept.len() {
-            let mut ws = ix.term_words_of(t as u32).to_vec();
+        let term_words = Csr {
+            starts: Slab::owned(word_starts),
+            items: Slab::owned(term_words),
+        };
+        // Postings: each term once per word, in term order.
+        let mut lists: Vec<Vec<u32>> = vec![Vec::new(); spelled.len()];
+        for t in 0..concept.len() {
+            let mut ws = term_words.at(t).to_vec();
             ws.sort_unstable();
             ws.dedup();
             for w in ws {
-                count[w as usize + 1] += 1;
-            }
-        }
-        for i in 1..count.len() {
-            count[i] += count[i - 1];
-        }
-        ix.starts = count.clone();
-        ix.postings = vec![0; *count.last().unwrap_or(&0) as usize];
-        let mut fill = count;
-        for t in 0..ix.concept.len() as u32 {
-            let mut ws = ix.term_words_of(t).to_vec();
-            ws.sort_unstable();
-            ws.dedup();
-            for w in ws {
-                ix.postings[fill[w as usize] as usize] = t;
-                fill[w as usize] += 1;
+                lists[w as usize].push(t as u32);
             }
         }
         let mut builder = MapBuilder::memory();
         for (new, old) in order.iter().enumerate() {
             let _ = builder.insert(spelled[*old as usize].as_bytes(), new as u64);
         }
-        ix.words = builder.into_map();
-        ix
+        let bytes = builder.into_inner().unwrap_or_default();
+        TermIndex {
+            words: Map::new(Slab::owned(bytes)).unwrap_or_else(|_| empty_words()),
+            postings: Csr::pack(lists.into_iter()),
+            concept: Slab::owned(concept),
+            flags: Slab::owned(flags),
+            dialect_bits: Slab::owned(dialect_bits),
+            text: Csr {
+                starts: Slab::owned(text_starts),
+                items: Slab::owned(text),
+            },
+            term_words,
+            length: Slab::owned(length),
+            meta,
+        }
+    }
+
+    /// Writes the index as part `name` of an index file.
+    pub fn write(&self, w: &mut Writer, name: &str) -> std::io::Result<()> {
+        let mut part = PartWriter::default();
+        w.put(&mut part, "words", self.words.as_fst().as_bytes())?;
+        w.put_csr(&mut part, "postings", &self.postings)?;
+        w.put(&mut part, "concept", &self.concept)?;
+        w.put(&mut part, "flags", &self.flags)?;
+        w.put(&mut part, "dialect_bits", &self.dialect_bits)?;
+        w.put_csr(&mut part, "text", &self.text)?;
+        w.put_csr(&mut part, "term_words", &self.term_words)?;
+        w.put(&mut part, "length", &self.length)?;
+        w.put_strs(
+            &mut part,
+            "dialects",
+            self.meta.dialects.iter().map(String::as_str),
+        )?;
+        w.put(&mut part, "concepts", &[self.meta.concepts as u64])?;
+        w.finish_part(name, part);
+        Ok(())
+    }
+
+    /// Opens a part written by [`Self::write`], reading in place.
+    pub fn open(part: &Part<'_>) -> Result<Self, Damaged> {
+        let damaged = |message: String| Damaged {
+            path: String::new(),
+            message,
+        };
+        let ix = TermIndex {
+            words: Map::new(part.slab::<u8>("words")?)
+                .map_err(|e| damaged(format!("word map: {e}")))?,
+            postings: part.csr("postings")?,
+            concept: part.slab("concept")?,
+            flags: part.slab("flags")?,
+            dialect_bits: part.slab("dialect_bits")?,
+            text: part.csr("text")?,
+            term_words: part.csr("term_words")?,
+            length: part.slab("length")?,
+            meta: TermMeta {
+                dialects: part.strs("dialects")?,
+                concepts: part.number("concepts")? as usize,
+            },
+        };
+        let n = ix.concept.len();
+        let lengths = [
+            ix.flags.len(),
+            ix.dialect_bits.len(),
+            ix.text.entries(),
+            ix.term_words.entries(),
+            ix.length.len(),
+        ];
+        if lengths.iter().any(|l| *l != n) || ix.postings.entries() != ix.words.len() {
+            return Err(damaged(format!("{n} terms but lists of other lengths")));
+        }
+        Ok(ix)
     }
 
     fn term_words_of(&self, t: u32) -> &[u32] {
-        &self.term_words
-            [self.word_starts[t as usize] as usize..self.word_starts[t as usize + 1] as usize]
+        self.term_words.at(t as usize)
     }
 
     /// The text of a term.
     fn term(&self, id: u32) -> &str {
-        let (a, b) = (
-            self.text_starts[id as usize] as usize,
-            self.text_starts[id as usize + 1] as usize,
-        );
-        &self.text[a..b]
+        std::str::from_utf8(self.text.at(id as usize)).unwrap_or_default()
     }
 
     /// The words query word `q` matches, sorted by word id, each with how: 0 exact, 1 prefix,
@@ -303,9 +351,7 @@ impl TermIndex {
         if matched.iter().any(Vec::is_empty) {
             return empty;
         }
-        let postings_of = |w: u32| {
-            &self.postings[self.starts[w as usize] as usize..self.starts[w as usize + 1] as usize]
-        };
+        let postings_of = |w: u32| self.postings.at(w as usize);
         let driver = (0..matched.len())
             .min_by_key(|i| {
                 matched[*i]
@@ -319,12 +365,12 @@ impl TermIndex {
             .iter()
             .map(|m| m.iter().find(|(_, k)| *k == 0).map(|(w, _)| *w))
             .collect();
-        let bit = dialect.and_then(|d| self.dialects.iter().position(|x| x == d));
+        let bit = dialect.and_then(|d| self.meta.dialects.iter().position(|x| x == d));
         SCRATCH.with(|cell| {
             let mut scratch = cell.borrow_mut();
             let Scratch { visited, best } = &mut *scratch;
             visited.resize(self.concept.len().div_ceil(64), 0);
-            best.resize(best.len().max(self.concepts), u64::MAX);
+            best.resize(best.len().max(self.meta.concepts), u64::MAX);
             self.rank(
                 &matched,
                 driver,
@@ -353,12 +399,10 @@ impl TermIndex {
         offset: usize,
         limit: usize,
     ) -> Found<'s> {
-        let postings_of = |w: u32| {
-            &self.postings[self.starts[w as usize] as usize..self.starts[w as usize + 1] as usize]
-        };
+        let postings_of = |w: u32| self.postings.at(w as usize);
         // How each query word matches every word of the vocabulary: one byte lookup per word
         // of a candidate term instead of a search.
-        let vocabulary = self.starts.len().saturating_sub(1);
+        let vocabulary = self.postings.entries();
         let kind_of: Vec<Vec<u8>> = matched
             .iter()
             .map(|m| {
@@ -476,6 +520,12 @@ impl TermIndex {
     }
 }
 
+/// An fst map with no words.
+fn empty_words() -> Map<Slab<u8>> {
+    let bytes = MapBuilder::memory().into_inner().unwrap_or_default();
+    Map::new(Slab::owned(bytes)).expect("an empty fst is valid")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -554,5 +604,23 @@ mod tests {
         let mut all = codes(&page1);
         all.extend(codes(&page2));
         assert_eq!(all, codes(&ix.search("diab", None, &|_| true, 0, 10)));
+    }
+
+    #[test]
+    fn a_written_index_finds_the_same() {
+        let built = index();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("index.bin");
+        let mut w = Writer::create(&path).unwrap();
+        built.write(&mut w, "cs/1/terms").unwrap();
+        w.finish().unwrap();
+        let file = super::super::file::IndexFile::open(&path).unwrap();
+        let mapped = TermIndex::open(&file.part("cs/1/terms").unwrap()).unwrap();
+        for q in ["diab mell typ 2", "diabtes", "heart", "infraction"] {
+            assert_eq!(
+                built.search(q, None, &|_| true, 0, 10),
+                mapped.search(q, None, &|_| true, 0, 10)
+            );
+        }
     }
 }

@@ -40,14 +40,20 @@ pub struct RequestContext {
 }
 
 impl Terminology {
-    /// Opens the store at `db_path` and reads the catalogue.
-    pub fn open(db_path: &Path, default_language: &str) -> Result<Self> {
+    /// Opens the store at `db_path` and reads the catalogue; `index` is the release's index
+    /// file, mapped read-only (without one, each version's index is built from the store on
+    /// first use).
+    pub fn open(db_path: &Path, index: Option<&Path>, default_language: &str) -> Result<Self> {
         let store = Store::open_read_only(db_path)?;
         let catalog = store.code_systems()?;
+        let indexes = match index {
+            Some(path) => Indexes::mapped(crate::index::file::IndexFile::open(path)?),
+            None => Indexes::default(),
+        };
         Ok(Terminology {
             db_path: db_path.to_path_buf(),
             catalog,
-            indexes: Indexes::default(),
+            indexes,
             default_language: default_language.to_string(),
             limits: super::expand::Limits::default(),
         })
@@ -72,32 +78,30 @@ impl Terminology {
         })
     }
 
-    /// The index of one version, built on first use and kept.
+    /// The index of one version, opened (or built) on first use and kept.
     pub fn hierarchy(&self, cs: i64) -> Result<Arc<Hierarchy>> {
         self.indexes
             .get(cs, &|build| self.with_store(|s| Ok(build(s)?)))
     }
 
-    /// The typeahead term index of one version, built on first use and kept.
+    /// The typeahead term index of one version, opened (or built) on first use and kept.
     pub fn terms(&self, cs: i64) -> Result<Arc<crate::index::terms::TermIndex>> {
         let h = self.hierarchy(cs)?;
         self.indexes
             .terms(cs, &h, &|build| self.with_store(|s| Ok(build(s)?)))
     }
 
-    /// Builds every version's term index (search) up front.
-    pub fn warm_up_terms(&self) -> Result<()> {
+    /// Opens every version's indexes up front (at server start: mapping reads only their
+    /// small tables, and a damaged index file is found before the first request).
+    pub fn warm_up(&self) -> Result<()> {
         for cs in &self.catalog {
             self.terms(cs.id)?;
         }
         Ok(())
     }
 
-    /// Builds every hierarchy up front (used at server start so first requests are fast).
-    pub fn warm_up(&self) -> Result<()> {
-        for cs in &self.catalog {
-            self.hierarchy(cs.id)?;
-        }
-        Ok(())
+    /// The size of the mapped index file, when there is one.
+    pub fn index_bytes(&self) -> Option<usize> {
+        self.indexes.file().map(|f| f.len())
     }
 }

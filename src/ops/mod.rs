@@ -74,6 +74,12 @@ impl From<crate::store::Error> for Error {
     }
 }
 
+impl From<crate::index::file::Damaged> for Error {
+    fn from(e: crate::index::file::Damaged) -> Self {
+        Error::Internal(e.to_string())
+    }
+}
+
 /// Result alias.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 

@@ -178,6 +178,9 @@ impl Source for StoreSource<'_> {
         ))
     }
     fn properties(&self, code: &str) -> Result<Vec<Property>> {
+        if let Some(p) = self.index()?.properties(code) {
+            return Ok(p);
+        }
         self.engine
             .with_store(|s| Ok(s.properties(self.cs.id, code)?))
     }

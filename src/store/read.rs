@@ -150,6 +150,26 @@ impl Store {
         Ok(v)
     }
 
+    /// Every property of a version with its concept code, in stored order (for the index).
+    pub fn all_properties(&self, cs: i64) -> Result<Vec<(String, Property)>> {
+        let mut st = self
+            .conn
+            .prepare("SELECT code, name, kind, value FROM property WHERE cs = ?1 ORDER BY rowid")?;
+        let v = st
+            .query_map([cs], |r| {
+                Ok((
+                    r.get(0)?,
+                    Property {
+                        name: r.get(1)?,
+                        kind: r.get(2)?,
+                        value: r.get(3)?,
+                    },
+                ))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(v)
+    }
+
     /// Every concept row of a version (for the in-memory index).
     pub fn all_concepts(&self, cs: i64) -> Result<Vec<Concept>> {
         let mut st = self.conn.prepare(
