@@ -255,7 +255,8 @@ impl IndexFile {
 }
 
 impl Part<'_> {
-    fn damaged(&self, message: String) -> Damaged {
+    /// An error naming the file and this part.
+    pub fn damaged(&self, message: String) -> Damaged {
         Damaged {
             path: self.file.path.display().to_string(),
             message: format!("part {}: {message}", self.name),

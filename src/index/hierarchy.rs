@@ -328,10 +328,8 @@ impl Hierarchy {
                 .collect(),
             flags: Flags::from_bytes(&part.slab::<u8>("flags")?),
         };
-        let index = fst::Map::new(part.slab::<u8>("index")?).map_err(|e| Damaged {
-            path: String::new(),
-            message: format!("code map: {e}"),
-        })?;
+        let index = fst::Map::new(part.slab::<u8>("index")?)
+            .map_err(|e| part.damaged(format!("code map: {e}")))?;
         let p = Parts {
             index: Slab::empty(),
             heap: part.slab("heap")?,
@@ -357,10 +355,7 @@ impl Hierarchy {
             p.incoming.entries(),
         ];
         if p.rows.len() != n || lists.iter().any(|l| *l != n) {
-            return Err(Damaged {
-                path: String::new(),
-                message: format!("{n} codes but lists of other lengths"),
-            });
+            return Err(part.damaged(format!("{n} codes but lists of other lengths")));
         }
         Ok(Self::with(meta, p, index))
     }

@@ -252,10 +252,7 @@ impl TermIndex {
 
     /// Opens a part written by [`Self::write`], reading in place.
     pub fn open(part: &Part<'_>) -> Result<Self, Damaged> {
-        let damaged = |message: String| Damaged {
-            path: String::new(),
-            message,
-        };
+        let damaged = |message: String| part.damaged(message);
         let ix = TermIndex {
             words: Map::new(part.slab::<u8>("words")?)
                 .map_err(|e| damaged(format!("word map: {e}")))?,

@@ -261,3 +261,34 @@ fn default_dataset_icd10cm_has_every_entry() {
         )]
     );
 }
+
+#[test]
+fn import_writes_the_index_file_and_a_damaged_one_is_refused_by_name() {
+    let d = tmp();
+    let out = import_ok(d.path(), &[rf2_mini().to_str().unwrap()]);
+    assert!(out.contains("index: 1 code system versions"), "{out}");
+    let name = std::fs::read_to_string(d.path().join("CURRENT")).unwrap();
+    let index = d.path().join("releases").join(name.trim()).join("index.bin");
+    assert!(std::fs::metadata(&index).unwrap().len() > 1000);
+    let lookup = || {
+        concord(&[
+            "lookup",
+            "--data",
+            d.path().to_str().unwrap(),
+            "sct",
+            "73211009",
+        ])
+    };
+    let ok = lookup();
+    assert!(ok.status.success(), "{}", text(&ok.stderr));
+    // Cut short: the directory at the end is gone, so the server must not start on it.
+    let bytes = std::fs::read(&index).unwrap();
+    std::fs::write(&index, &bytes[..bytes.len() / 2]).unwrap();
+    let bad = lookup();
+    assert!(!bad.status.success());
+    let err = text(&bad.stderr);
+    assert!(
+        err.contains("index.bin") && err.contains("re-import"),
+        "names the file and the way out: {err}"
+    );
+}
