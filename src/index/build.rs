@@ -1,60 +1,58 @@
 //! Builds a [`Hierarchy`] from a version's rows: codes are interned to positions in first-seen
-//! order, lists are gathered per position, sorted once in answer order, then packed into the
-//! flat arrays the hierarchy reads (and the index file stores). Used by `import` (which writes
-//! the result into the release) and for code systems sent with a request.
+//! order and every string goes into one byte heap as it arrives; lists are gathered as flat
+//! (position, item) runs, sorted once in answer order and packed into the arrays the hierarchy
+//! reads (and the index file stores). Rows are taken one at a time, borrowed, so `import` can
+//! stream them from the store without holding a model copy of the version.
 
 use super::hierarchy::{
-    Desig, Flags, Hierarchy, Incoming, Meta, NO_DESTINATION, NONE, Prop, ROW, ROW_ACTIVE, Rel, Row,
+    Desig, Flags, Hierarchy, Incoming, Meta, NO_DESTINATION, NONE, Parts, Prop, ROW, ROW_ACTIVE,
+    Rel, Row,
 };
 use super::slab::{Csr, Heap, Slab, Span};
 use crate::model::{Concept, Designation, Property, Relationship};
+use crate::store::read::{DesignationRow, RelationshipRow};
 use rustc_hash::FxHashMap as HashMap;
+use std::cmp::Ordering;
 use std::collections::BTreeMap;
-
-/// A relationship before packing (value not yet in the heap).
-struct RelIn {
-    id: u64,
-    type_id: u32,
-    destination: u32,
-    value: Option<Box<str>>,
-    group: u16,
-    characteristic: u16,
-}
-
-/// A designation before packing.
-struct DesigIn {
-    id: u64,
-    /// The id as text (designations are ordered by it, as the store orders them).
-    id_text: Box<str>,
-    term: Box<str>,
-    language: u16,
-    use_code: u16,
-    acceptability: u16,
-    case_significance: u16,
-    active: bool,
-}
 
 /// Gathers a version's rows.
 #[derive(Default)]
 pub struct Builder {
     index: HashMap<Box<str>, u32>,
-    codes: Vec<Box<str>>,
-    records: Vec<Option<(Option<Box<str>>, bool, [u16; 4])>>,
-    parents: Vec<Vec<u32>>,
-    children: Vec<Vec<u32>>,
-    rels: Vec<Vec<RelIn>>,
-    desigs: Vec<Vec<DesigIn>>,
-    props: Vec<Vec<(u16, u16, Box<str>)>>,
+    heap: Heap,
+    codes: Vec<Span>,
+    rows: Vec<Row>,
+    edges: Vec<(u32, u32)>,
+    rels: Vec<(u32, Rel)>,
+    /// (concept, designation, its id when not a number).
+    desigs: Vec<(u32, Desig, Option<Box<str>>)>,
+    props: Vec<(u32, Prop)>,
     strings: Vec<Box<str>>,
     string_index: HashMap<Box<str>, u16>,
+    /// Which small strings have been read as acceptability (their refsets noted).
+    acceptability_seen: Vec<bool>,
     languages: BTreeMap<String, Vec<String>>,
+    numeric_ids: bool,
     flags: Flags,
 }
+
+/// An empty concept row.
+const NO_ROW: Row = Row {
+    display: Span::NONE,
+    effective_time: NONE,
+    module: NONE,
+    definition_status: NONE,
+    kind: NONE,
+    flags: 0,
+};
 
 impl Builder {
     /// An empty builder.
     pub fn new() -> Self {
-        Self::default()
+        Builder {
+            numeric_ids: true,
+            ..Default::default()
+        }
     }
 
     fn intern(&mut self, code: &str) -> u32 {
@@ -63,18 +61,13 @@ impl Builder {
         }
         let i = self.codes.len() as u32;
         self.index.insert(Box::from(code), i);
-        self.codes.push(Box::from(code));
-        self.records.push(None);
-        self.rels.push(Vec::new());
-        self.desigs.push(Vec::new());
-        self.props.push(Vec::new());
-        self.parents.push(Vec::new());
-        self.children.push(Vec::new());
+        self.codes.push(self.heap.push(Some(code)));
+        self.rows.push(NO_ROW);
         i
     }
 
-    /// Interns a small repeated string (module, status, date, kind, language, property name);
-    /// `NONE` for absent.
+    /// Interns a small repeated string (module, status, date, kind, language, property name,
+    /// acceptability); `NONE` for absent.
     fn small(&mut self, s: Option<&str>) -> u16 {
         let Some(s) = s else { return NONE };
         if let Some(i) = self.string_index.get(s) {
@@ -92,29 +85,117 @@ impl Builder {
         i
     }
 
+    /// Adds one concept row.
+    pub fn concept(&mut self, c: &Concept) {
+        self.flags.records = true;
+        let i = self.intern(&c.code);
+        let row = Row {
+            display: self.heap.push(c.display.as_deref()),
+            effective_time: self.small(c.effective_time.as_deref()),
+            module: self.small(c.module.as_deref()),
+            definition_status: self.small(c.definition_status.as_deref()),
+            kind: self.small(c.kind.as_deref()),
+            flags: ROW | if c.active { ROW_ACTIVE } else { 0 },
+        };
+        self.rows[i as usize] = row;
+    }
+
+    /// Adds one (child, parent) edge.
+    pub fn edge(&mut self, child: &str, parent: &str) {
+        let (c, p) = (self.intern(child), self.intern(parent));
+        self.edges.push((c, p));
+    }
+
+    /// Adds one active attribute relationship.
+    pub fn relationship(&mut self, r: RelationshipRow<'_>) {
+        // Ids that are not numbers (never in RF2) keep the relationship out of the index.
+        let Ok(id) = r.id.parse::<u64>() else {
+            return;
+        };
+        self.flags.rels = true;
+        let s = self.intern(r.source);
+        let rel = Rel {
+            id,
+            type_id: self.intern(r.type_id),
+            destination: r
+                .destination
+                .map(|d| self.intern(d))
+                .unwrap_or(NO_DESTINATION),
+            value: self.heap.push(r.value),
+            group: u16::try_from(r.group).unwrap_or(u16::MAX),
+            characteristic: self.small(Some(r.characteristic)),
+            _pad: 0,
+        };
+        self.rels.push((s, rel));
+    }
+
+    /// Adds one designation. When every id is a number (SNOMED CT descriptions) the hierarchy
+    /// also answers dialect questions and ECL description filters.
+    pub fn designation(&mut self, d: DesignationRow<'_>) {
+        self.flags.desigs = true;
+        let id = d.id.parse::<u64>().ok();
+        self.numeric_ids &= id.is_some();
+        let acceptability = self.small(Some(d.acceptability));
+        if let Some(lang) = d.language {
+            self.note_language(lang, acceptability);
+        }
+        let c = self.intern(d.code);
+        let desig = Desig {
+            id: id.unwrap_or(0),
+            term: self.heap.push(Some(d.term)),
+            language: self.small(d.language),
+            use_code: self.small(d.use_code),
+            acceptability,
+            case_significance: self.small(d.case_significance),
+            active: u32::from(d.active),
+            _pad: 0,
+        };
+        self.desigs
+            .push((c, desig, id.is_none().then(|| Box::from(d.id))));
+    }
+
+    /// Notes the language refsets of a language (once per distinct acceptability value).
+    fn note_language(&mut self, language: &str, acceptability: u16) {
+        let lang = language.to_ascii_lowercase();
+        let known = self.languages.contains_key(&lang);
+        let i = acceptability as usize;
+        if acceptability == NONE || (known && self.acceptability_seen.get(i) == Some(&true)) {
+            self.languages.entry(lang).or_default();
+            return;
+        }
+        if self.acceptability_seen.len() <= i {
+            self.acceptability_seen.resize(i + 1, false);
+        }
+        self.acceptability_seen[i] = true;
+        let refsets = self.languages.entry(lang).or_default();
+        for (refset, _) in crate::store::read::parse_acceptability(&self.strings[i]) {
+            if !refsets.contains(&refset) {
+                refsets.push(refset);
+            }
+        }
+    }
+
+    /// Adds one property (in stored order).
+    pub fn property(&mut self, code: &str, p: &Property) {
+        self.flags.props = true;
+        let c = self.intern(code);
+        let prop = Prop {
+            name: self.small(Some(&p.name)),
+            kind: self.small(Some(&p.kind)),
+            value: self.heap.push(Some(&p.value)),
+        };
+        self.props.push((c, prop));
+    }
+
     /// Adds concept rows.
     pub fn concepts<'a>(mut self, concepts: impl Iterator<Item = &'a Concept>) -> Self {
-        for c in concepts {
-            self.flags.records = true;
-            let i = self.intern(&c.code);
-            let small = [
-                self.small(c.effective_time.as_deref()),
-                self.small(c.module.as_deref()),
-                self.small(c.definition_status.as_deref()),
-                self.small(c.kind.as_deref()),
-            ];
-            self.records[i as usize] = Some((c.display.as_deref().map(Box::from), c.active, small));
-        }
+        concepts.for_each(|c| self.concept(c));
         self
     }
 
     /// Adds (child, parent) edges.
     pub fn edges<'a>(mut self, edges: impl Iterator<Item = (&'a str, &'a str)>) -> Self {
-        for (c, p) in edges {
-            let (c, p) = (self.intern(c), self.intern(p));
-            self.parents[c as usize].push(p);
-            self.children[p as usize].push(c);
-        }
+        edges.for_each(|(c, p)| self.edge(c, p));
         self
     }
 
@@ -124,68 +205,42 @@ impl Builder {
         relationships: impl Iterator<Item = (&'a str, &'a Relationship)>,
     ) -> Self {
         for (source, r) in relationships {
-            // Ids that are not numbers (never in RF2) keep the relationship out of the index.
-            let Ok(id) = r.id.parse::<u64>() else {
-                continue;
-            };
-            self.flags.rels = true;
-            let s = self.intern(source);
-            let rel = RelIn {
-                id,
-                type_id: self.intern(&r.type_id),
-                destination: r
-                    .destination
-                    .as_deref()
-                    .map(|d| self.intern(d))
-                    .unwrap_or(NO_DESTINATION),
-                value: r.value.as_deref().map(Box::from),
-                group: u16::try_from(r.group).unwrap_or(u16::MAX),
-                characteristic: self.small(Some(&r.characteristic)),
-            };
-            self.rels[s as usize].push(rel);
+            self.relationship(RelationshipRow {
+                source,
+                id: &r.id,
+                type_id: &r.type_id,
+                destination: r.destination.as_deref(),
+                value: r.value.as_deref(),
+                group: r.group,
+                characteristic: &r.characteristic,
+            });
         }
         self
     }
 
-    /// Adds designations (concept code, designation). When every id is a number (SNOMED CT
-    /// descriptions) the hierarchy also answers dialect questions and ECL description filters.
+    /// Adds designations (concept code, designation).
     pub fn designations<'a>(
         mut self,
         designations: impl Iterator<Item = (&'a str, &'a Designation)>,
     ) -> Self {
-        let mut numeric = true;
         for (code, d) in designations {
-            self.flags.desigs = true;
-            let id = d.id.parse::<u64>();
-            numeric &= id.is_ok();
-            if let Some(lang) = &d.language {
-                let refsets = self.languages.entry(lang.to_ascii_lowercase()).or_default();
-                for (refset, _) in &d.acceptability {
-                    if !refsets.contains(refset) {
-                        refsets.push(refset.clone());
-                    }
-                }
-            }
-            let c = self.intern(code);
-            let acc = d
+            let acceptability = d
                 .acceptability
                 .iter()
                 .map(|(r, a)| format!("{r}:{a}"))
                 .collect::<Vec<_>>()
                 .join(" ");
-            let desig = DesigIn {
-                id: id.unwrap_or(0),
-                id_text: Box::from(d.id.as_str()),
-                term: Box::from(d.term.as_str()),
-                language: self.small(d.language.as_deref()),
-                use_code: self.small(d.use_code.as_deref()),
-                acceptability: self.small(Some(&acc)),
-                case_significance: self.small(d.case_significance.as_deref()),
+            self.designation(DesignationRow {
+                code,
+                id: &d.id,
+                language: d.language.as_deref(),
+                use_code: d.use_code.as_deref(),
+                term: &d.term,
+                case_significance: d.case_significance.as_deref(),
                 active: d.active,
-            };
-            self.desigs[c as usize].push(desig);
+                acceptability: &acceptability,
+            });
         }
-        self.flags.snomed = self.flags.desigs && numeric;
         self
     }
 
@@ -194,150 +249,115 @@ impl Builder {
         mut self,
         properties: impl Iterator<Item = (&'a str, &'a Property)>,
     ) -> Self {
-        for (code, p) in properties {
-            self.flags.props = true;
-            let c = self.intern(code);
-            let (name, kind) = (self.small(Some(&p.name)), self.small(Some(&p.kind)));
-            self.props[c as usize].push((name, kind, Box::from(p.value.as_str())));
-        }
+        properties.for_each(|(c, p)| self.property(c, p));
         self
+    }
+
+    fn code(&self, i: u32) -> &str {
+        self.codes[i as usize]
+            .get(&self.heap.bytes)
+            .unwrap_or_default()
     }
 
     /// Sorts every list in answer order and packs the result.
     pub fn freeze(mut self) -> Hierarchy {
-        let codes = &self.codes;
-        for list in self.parents.iter_mut().chain(self.children.iter_mut()) {
-            list.sort_unstable_by(|a, b| codes[*a as usize].cmp(&codes[*b as usize]));
-        }
-        let code = |i: u32| (i != NO_DESTINATION).then(|| &*codes[i as usize]);
-        for list in self.rels.iter_mut() {
-            list.sort_by(|a, b| {
-                (a.group, code(a.type_id), code(a.destination)).cmp(&(
-                    b.group,
-                    code(b.type_id),
-                    code(b.destination),
-                ))
-            });
-        }
-        for list in self.desigs.iter_mut() {
-            // The store's order: active first, then by id as text.
-            list.sort_by(|a, b| {
-                b.active
-                    .cmp(&a.active)
-                    .then_with(|| a.id_text.cmp(&b.id_text))
-            });
-        }
         let n = self.codes.len();
-        let mut heap = Heap::default();
-        let code_spans: Vec<Span> = self.codes.iter().map(|c| heap.push(Some(c))).collect();
-        let rows: Vec<Row> = self
-            .records
-            .iter()
-            .map(|r| match r {
-                Some((display, active, small)) => Row {
-                    display: heap.push(display.as_deref()),
-                    effective_time: small[0],
-                    module: small[1],
-                    definition_status: small[2],
-                    kind: small[3],
-                    flags: ROW | if *active { ROW_ACTIVE } else { 0 },
-                },
-                None => Row {
-                    display: Span::NONE,
-                    effective_time: NONE,
-                    module: NONE,
-                    definition_status: NONE,
-                    kind: NONE,
-                    flags: 0,
-                },
-            })
-            .collect();
-        let rels = Csr::pack(self.rels.iter().map(|list| {
-            list.iter()
-                .map(|r| Rel {
-                    id: r.id,
-                    type_id: r.type_id,
-                    destination: r.destination,
-                    value: heap.push(r.value.as_deref()),
-                    group: r.group,
-                    characteristic: r.characteristic,
-                    _pad: 0,
-                })
-                .collect::<Vec<_>>()
-        }));
-        let mut incoming: Vec<Vec<Incoming>> = vec![Vec::new(); n];
-        for (source, list) in self.rels.iter().enumerate() {
-            for r in list {
-                if r.destination != NO_DESTINATION {
-                    incoming[r.destination as usize].push(Incoming {
-                        source: source as u32,
+        self.flags.snomed = self.flags.desigs && self.numeric_ids;
+        let code_order = self.code_order();
+        let rank = |i: u32| code_order[i as usize];
+        let mut edges = std::mem::take(&mut self.edges);
+        edges.sort_unstable_by_key(|(c, p)| (*c, rank(*p)));
+        let parents = pack(n, edges.iter().map(|(c, p)| (*c, *p)));
+        edges.sort_unstable_by_key(|(c, p)| (*p, rank(*c)));
+        let children = pack(n, edges.iter().map(|(c, p)| (*p, *c)));
+        drop(edges);
+        let rank_or_none = |i: u32| (i != NO_DESTINATION).then(|| rank(i));
+        let mut rels = std::mem::take(&mut self.rels);
+        // Stable: relationships with equal keys keep their stored order.
+        rels.sort_by_key(|(s, r)| (*s, r.group, rank(r.type_id), rank_or_none(r.destination)));
+        let incoming = {
+            let mut v: Vec<(u32, Incoming)> = rels
+                .iter()
+                .filter(|(_, r)| r.destination != NO_DESTINATION)
+                .map(|(s, r)| {
+                    let inc = Incoming {
+                        source: *s,
                         type_id: r.type_id,
                         group: r.group,
                         _pad: 0,
-                    });
-                }
-            }
-        }
-        let desigs = Csr::pack(self.desigs.iter().map(|list| {
-            list.iter()
-                .map(|d| Desig {
-                    id: d.id,
-                    term: heap.push(Some(&d.term)),
-                    language: d.language,
-                    use_code: d.use_code,
-                    acceptability: d.acceptability,
-                    case_significance: d.case_significance,
-                    active: u32::from(d.active),
-                    _pad: 0,
+                    };
+                    (r.destination, inc)
                 })
-                .collect::<Vec<_>>()
-        }));
-        let props = Csr::pack(self.props.iter().map(|list| {
-            list.iter()
-                .map(|(name, kind, value)| Prop {
-                    name: *name,
-                    kind: *kind,
-                    value: heap.push(Some(value)),
+                .collect();
+            v.sort_by_key(|(d, _)| *d);
+            pack(n, v.into_iter())
+        };
+        let rels = pack(n, rels.into_iter());
+        let mut desigs = std::mem::take(&mut self.desigs);
+        // The store's order: active first, then by id as text.
+        desigs.sort_by(|(a, x, xt), (b, y, yt)| {
+            a.cmp(b)
+                .then_with(|| y.active.cmp(&x.active))
+                .then_with(|| match (xt, yt) {
+                    (Some(p), Some(q)) => p.cmp(q),
+                    _ => id_text_order(x.id, y.id),
                 })
-                .collect::<Vec<_>>()
-        }));
-        let (preferred_refsets, preferred) = self.preferred_terms();
+        });
+        let (preferred_refsets, preferred) = self.preferred_terms(&desigs);
+        let desigs = pack(n, desigs.into_iter().map(|(c, d, _)| (c, d)));
+        let mut props = std::mem::take(&mut self.props);
+        props.sort_by_key(|(c, _)| *c);
+        let props = pack(n, props.into_iter());
         // The code → position map needs its keys in order.
-        let mut order: Vec<u32> = (0..n as u32).collect();
-        order.sort_unstable_by(|a, b| self.codes[*a as usize].cmp(&self.codes[*b as usize]));
+        let mut by_code: Vec<u32> = (0..n as u32).collect();
+        by_code.sort_unstable_by_key(|i| rank(*i));
         let mut map = fst::MapBuilder::memory();
-        for i in order {
+        for i in by_code {
             // Keys are distinct and inserted in order, so this cannot fail.
-            let _ = map.insert(self.codes[i as usize].as_bytes(), u64::from(i));
+            let _ = map.insert(self.code(i).as_bytes(), u64::from(i));
         }
         let meta = Meta {
             strings: self.strings.iter().map(|s| s.to_string()).collect(),
-            languages: self.languages,
+            languages: std::mem::take(&mut self.languages),
             preferred: preferred_refsets,
             flags: self.flags,
         };
         Hierarchy::assemble(
             meta,
-            super::hierarchy::Parts {
+            Parts {
                 index: Slab::owned(map.into_inner().unwrap_or_default()),
-                heap: Slab::owned(heap.bytes),
-                codes: Slab::owned(code_spans),
-                rows: Slab::owned(rows),
-                parents: Csr::pack(self.parents.into_iter()),
-                children: Csr::pack(self.children.into_iter()),
+                heap: Slab::owned(std::mem::take(&mut self.heap.bytes)),
+                codes: Slab::owned(std::mem::take(&mut self.codes)),
+                rows: Slab::owned(std::mem::take(&mut self.rows)),
+                parents,
+                children,
                 rels,
                 desigs,
                 props,
-                incoming: Csr::pack(incoming.into_iter()),
+                incoming,
                 preferred: preferred.into_iter().map(Slab::owned).collect(),
             },
         )
     }
 
+    /// Each position's rank in code order.
+    fn code_order(&self) -> Vec<u32> {
+        let mut order: Vec<u32> = (0..self.codes.len() as u32).collect();
+        order.sort_unstable_by(|a, b| self.code(*a).cmp(self.code(*b)));
+        let mut rank = vec![0u32; order.len()];
+        for (r, i) in order.into_iter().enumerate() {
+            rank[i as usize] = r as u32;
+        }
+        rank
+    }
+
     /// For each language refset, the position (+1) of every concept's preferred synonym in its
     /// (sorted) designation list: two bytes per concept and refset (≈0.7 MB each at
     /// International scale), so a term in another dialect is one read, not a scan.
-    fn preferred_terms(&self) -> (Vec<String>, Vec<Vec<u16>>) {
+    fn preferred_terms(
+        &self,
+        desigs: &[(u32, Desig, Option<Box<str>>)],
+    ) -> (Vec<String>, Vec<Vec<u16>>) {
         let n = self.codes.len();
         let (mut refsets, mut slots): (Vec<String>, Vec<Vec<u16>>) = (Vec::new(), Vec::new());
         if !self.flags.snomed {
@@ -349,32 +369,80 @@ impl Builder {
             .iter()
             .map(|s| crate::store::read::parse_acceptability(s))
             .collect();
-        for (i, list) in self.desigs.iter().enumerate() {
-            for (pos, d) in list.iter().enumerate().take(usize::from(u16::MAX) - 1) {
-                if !d.active || Some(d.use_code) != synonym {
+        let (mut concept, mut pos) = (u32::MAX, 0usize);
+        for (c, d, _) in desigs {
+            if *c != concept {
+                (concept, pos) = (*c, 0);
+            } else {
+                pos += 1;
+            }
+            if d.active == 0 || Some(d.use_code) != synonym || pos >= usize::from(u16::MAX) - 1 {
+                continue;
+            }
+            let Some(acc) = parsed.get(d.acceptability as usize) else {
+                continue;
+            };
+            for (refset, a) in acc {
+                if a != crate::model::sct::PREFERRED {
                     continue;
                 }
-                let Some(acc) = parsed.get(d.acceptability as usize) else {
-                    continue;
+                let k = match refsets.iter().position(|r| r == refset) {
+                    Some(k) => k,
+                    None => {
+                        refsets.push(refset.clone());
+                        slots.push(vec![0; n]);
+                        refsets.len() - 1
+                    }
                 };
-                for (refset, a) in acc {
-                    if a != crate::model::sct::PREFERRED {
-                        continue;
-                    }
-                    let k = match refsets.iter().position(|r| r == refset) {
-                        Some(k) => k,
-                        None => {
-                            refsets.push(refset.clone());
-                            slots.push(vec![0; n]);
-                            refsets.len() - 1
-                        }
-                    };
-                    if slots[k][i] == 0 {
-                        slots[k][i] = pos as u16 + 1;
-                    }
+                if slots[k][*c as usize] == 0 {
+                    slots[k][*c as usize] = pos as u16 + 1;
                 }
             }
         }
         (refsets, slots)
+    }
+}
+
+/// Packs (entry, item) pairs sorted by entry into per-entry lists of `n` entries.
+fn pack<T: bytemuck::Pod + Send + Sync>(n: usize, pairs: impl Iterator<Item = (u32, T)>) -> Csr<T> {
+    let mut starts = vec![0u32; n + 1];
+    let mut items = Vec::new();
+    for (entry, item) in pairs {
+        starts[entry as usize + 1] += 1;
+        items.push(item);
+    }
+    for i in 1..starts.len() {
+        starts[i] += starts[i - 1];
+    }
+    Csr {
+        starts: Slab::owned(starts),
+        items: Slab::owned(items),
+    }
+}
+
+/// The order of two numbers' decimal texts (as the store sorts ids): left-aligned digits
+/// compared, then the shorter first.
+fn id_text_order(a: u64, b: u64) -> Ordering {
+    let digits = |x: u64| x.checked_ilog10().unwrap_or(0) + 1;
+    let aligned = |x: u64| u128::from(x) * 10u128.pow(20 - digits(x));
+    aligned(a)
+        .cmp(&aligned(b))
+        .then_with(|| digits(a).cmp(&digits(b)))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn numeric_ids_order_as_their_text() {
+        let mut v = [9u64, 12, 100, 1, 1000000000000000000, 99];
+        v.sort_by(|a, b| super::id_text_order(*a, *b));
+        let mut t: Vec<String> = v.iter().map(u64::to_string).collect();
+        let sorted = {
+            let mut s = t.clone();
+            s.sort();
+            s
+        };
+        assert_eq!(t, sorted);
+        t.clear();
     }
 }

@@ -77,63 +77,53 @@ impl Indexes {
     }
 
     /// The term index of version `cs` (over `h`'s positions).
-    pub fn terms<E: From<Damaged>>(
-        &self,
-        cs: i64,
-        h: &Hierarchy,
-        with_store: WithStore<'_, TermIndex, E>,
-    ) -> Result<Arc<TermIndex>, E> {
+    pub fn terms<E: From<Damaged>>(&self, cs: i64, h: &Hierarchy) -> Result<Arc<TermIndex>, E> {
         cached(&self.terms, cs, || {
             let name = terms_part(cs);
             match self.file.as_ref().and_then(|f| f.part(&name)) {
                 Some(part) => Ok(TermIndex::open(&part)?),
-                None => with_store(&|s: &Store| build_terms(s, cs, h)),
+                None => Ok(build_terms(h)),
             }
         })
     }
 }
 
-/// Builds the index of version `cs` from its stored rows.
+/// Builds the index of version `cs` from its stored rows, streamed (no model copy of the
+/// version is held).
 pub fn build(s: &Store, cs: i64) -> crate::store::Result<Hierarchy> {
-    let (edges, concepts, rels, designations, properties) = (
-        s.all_edges(cs)?,
-        s.all_concepts(cs)?,
-        s.all_relationships(cs)?,
-        s.all_designations(cs)?,
-        s.all_properties(cs)?,
-    );
-    Ok(super::build::Builder::new()
-        .concepts(concepts.iter())
-        .edges(edges.iter().map(|(c, p)| (c.as_str(), p.as_str())))
-        .relationships(rels.iter().map(|(s, r)| (s.as_str(), r)))
-        .designations(designations.iter().map(|(c, d)| (c.as_str(), d)))
-        .properties(properties.iter().map(|(c, p)| (c.as_str(), p)))
-        .freeze())
+    let mut b = super::build::Builder::new();
+    for c in s.all_concepts(cs)? {
+        b.concept(&c);
+    }
+    s.each_edge(cs, |c, p| b.edge(c, p))?;
+    s.each_relationship(cs, |r| b.relationship(r))?;
+    s.each_designation(cs, |d| b.designation(d))?;
+    for (code, p) in s.all_properties(cs)? {
+        b.property(&code, &p);
+    }
+    Ok(b.freeze())
 }
 
 /// Rubrics whose text is another name for an ICD code (searchable like a synonym).
 const SEARCHABLE_PROPERTIES: &[&str] = &["inclusion", "inclusionTerm", "includes"];
 
-/// Builds the term index of version `cs`: SNOMED CT descriptions from the hierarchy (text
-/// definitions left out), else each concept's display, its stored designations and its
-/// inclusion terms.
-pub fn build_terms(s: &Store, cs: i64, h: &Hierarchy) -> crate::store::Result<TermIndex> {
+/// Builds the term index of version `cs` from its hierarchy: SNOMED CT descriptions (text
+/// definitions left out) with their dialects, else each concept's display, its other
+/// designations and its inclusion terms. Terms are fed to the builder as they are read.
+pub fn build_terms(h: &Hierarchy) -> TermIndex {
+    let positions = (0..h.len() as u32).filter(|p| h.row_at(*p).is_some());
     if h.has_designations() {
-        let mut inputs = Vec::new();
-        for pos in 0..h.len() as u32 {
-            if h.row_at(pos).is_none() {
-                continue;
-            }
-            for (_, d) in h.designations_at(pos) {
+        let terms = positions.flat_map(|pos| {
+            h.designations_at(pos).filter_map(move |(_, d)| {
                 use std::borrow::Cow;
-                // Views of the hierarchy borrow from it, so the terms outlive this loop.
+                // Views of the hierarchy borrow from it, so the terms outlive this closure.
                 let (Cow::Borrowed(text), Cow::Borrowed(acceptability)) = (d.term, d.acceptability)
                 else {
-                    continue;
+                    return None;
                 };
                 let use_code = d.use_code.as_deref();
                 if use_code == Some(sct::DEFINITION) {
-                    continue;
+                    return None;
                 }
                 let with = |acc: &str| {
                     acceptability
@@ -142,7 +132,7 @@ pub fn build_terms(s: &Store, cs: i64, h: &Hierarchy) -> crate::store::Result<Te
                         .map(|(r, _)| r.as_str())
                         .collect::<Vec<_>>()
                 };
-                inputs.push(TermInput {
+                Some(TermInput {
                     concept: pos,
                     text,
                     active: d.active,
@@ -150,36 +140,29 @@ pub fn build_terms(s: &Store, cs: i64, h: &Hierarchy) -> crate::store::Result<Te
                     fsn: use_code == Some(sct::FSN),
                     preferred_in: with(sct::PREFERRED),
                     acceptable_in: with(sct::ACCEPTABLE),
-                });
-            }
-        }
-        return Ok(TermIndex::build(inputs.into_iter()));
+                })
+            })
+        });
+        return TermIndex::build(terms);
     }
-    let designations = s.all_designations(cs)?;
-    let extra = s.all_property_values(cs, SEARCHABLE_PROPERTIES)?;
-    let mut inputs = Vec::new();
-    for pos in 0..h.len() as u32 {
-        if let Some(row) = h.row_at(pos)
-            && let Some(d) = row.display
-        {
-            inputs.push(TermInput::plain(pos, d, true));
-        }
-    }
-    for (code, d) in &designations {
-        if let Some(pos) = h.position(code)
-            && h.row_at(pos)
-                .is_some_and(|r| r.display != Some(d.term.as_str()))
-        {
-            inputs.push(TermInput {
-                active: d.active,
-                ..TermInput::plain(pos, &d.term, false)
+    let terms = positions.flat_map(|pos| {
+        let display = h.row_at(pos).and_then(|r| r.display);
+        let own = display.map(|d| TermInput::plain(pos, d, true));
+        let others = h
+            .designations_at(pos)
+            .filter_map(move |(_, d)| match d.term {
+                std::borrow::Cow::Borrowed(t) if Some(t) != display => Some(TermInput {
+                    active: d.active,
+                    ..TermInput::plain(pos, t, false)
+                }),
+                _ => None,
             });
-        }
-    }
-    for (code, text) in &extra {
-        if let Some(pos) = h.position(code) {
-            inputs.push(TermInput::plain(pos, text, false));
-        }
-    }
-    Ok(TermIndex::build(inputs.into_iter()))
+        let inclusions = h.properties_at(pos).filter_map(move |(name, value)| {
+            SEARCHABLE_PROPERTIES
+                .contains(&name)
+                .then(|| TermInput::plain(pos, value, false))
+        });
+        own.into_iter().chain(others).chain(inclusions)
+    });
+    TermIndex::build(terms)
 }

@@ -463,6 +463,16 @@ impl Hierarchy {
         )
     }
 
+    /// The properties of the concept at a position as (name, value), borrowed.
+    pub fn properties_at(&self, pos: u32) -> impl Iterator<Item = (&str, &str)> {
+        self.p.props.at(pos as usize).iter().map(|p| {
+            (
+                self.str_at(p.name).unwrap_or_default(),
+                self.heap_str(p.value).unwrap_or_default(),
+            )
+        })
+    }
+
     /// A held designation as the operations read it, borrowed.
     fn view(&self, d: &Desig) -> DesignationView<'_> {
         DesignationView {

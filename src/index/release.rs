@@ -39,7 +39,7 @@ pub fn write(
     for (n, &cs) in versions.iter().enumerate() {
         let h = build(store, cs)?;
         h.write(&mut w, &hierarchy_part(cs))?;
-        let terms = build_terms(store, cs, &h)?;
+        let terms = build_terms(&h);
         terms.write(&mut w, &terms_part(cs))?;
         done(n + 1);
     }

@@ -87,8 +87,7 @@ impl Terminology {
     /// The typeahead term index of one version, opened (or built) on first use and kept.
     pub fn terms(&self, cs: i64) -> Result<Arc<crate::index::terms::TermIndex>> {
         let h = self.hierarchy(cs)?;
-        self.indexes
-            .terms(cs, &h, &|build| self.with_store(|s| Ok(build(s)?)))
+        self.indexes.terms(cs, &h)
     }
 
     /// Opens every version's indexes up front (at server start: mapping reads only their

@@ -81,16 +81,26 @@ impl Store {
         Ok(v)
     }
 
-    /// Every designation of a version with its concept code (for the in-memory index).
-    pub fn all_designations(&self, cs: i64) -> Result<Vec<(String, Designation)>> {
+    /// Every designation of a version, borrowed row by row (for the index).
+    pub fn each_designation(&self, cs: i64, mut f: impl FnMut(DesignationRow<'_>)) -> Result<()> {
         let mut st = self.conn.prepare(
-            "SELECT id, language, use_code, term, case_significance, active, acceptability, code
+            "SELECT code, id, language, use_code, term, case_significance, active, acceptability
              FROM designation WHERE cs = ?1",
         )?;
-        let v = st
-            .query_map([cs], |r| Ok((r.get(7)?, designation_row(r)?)))?
-            .collect::<rusqlite::Result<_>>()?;
-        Ok(v)
+        let mut rows = st.query([cs])?;
+        while let Some(r) = rows.next()? {
+            f(DesignationRow {
+                code: text(r, 0)?,
+                id: text(r, 1)?,
+                language: opt_text(r, 2)?,
+                use_code: opt_text(r, 3)?,
+                term: text(r, 4)?,
+                case_significance: opt_text(r, 5)?,
+                active: r.get(6)?,
+                acceptability: opt_text(r, 7)?.unwrap_or_default(),
+            });
+        }
+        Ok(())
     }
 
     /// Properties of a concept in stored order.
@@ -139,15 +149,16 @@ impl Store {
         Ok(v)
     }
 
-    /// Every is-a edge of a version (for the in-memory hierarchy).
-    pub fn all_edges(&self, cs: i64) -> Result<Vec<(String, String)>> {
+    /// Every (child, parent) edge of a version, borrowed row by row (for the index).
+    pub fn each_edge(&self, cs: i64, mut f: impl FnMut(&str, &str)) -> Result<()> {
         let mut st = self
             .conn
             .prepare("SELECT child, parent FROM is_a WHERE cs = ?1")?;
-        let v = st
-            .query_map([cs], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<rusqlite::Result<_>>()?;
-        Ok(v)
+        let mut rows = st.query([cs])?;
+        while let Some(r) = rows.next()? {
+            f(text(r, 0)?, text(r, 1)?);
+        }
+        Ok(())
     }
 
     /// Every property of a version with its concept code, in stored order (for the index).
@@ -181,29 +192,26 @@ impl Store {
         Ok(v)
     }
 
-    /// Every active, non-stated relationship of a version with its source (for the in-memory
+    /// Every active, non-stated relationship of a version, borrowed row by row (for the
     /// index).
-    pub fn all_relationships(&self, cs: i64) -> Result<Vec<(String, Relationship)>> {
+    pub fn each_relationship(&self, cs: i64, mut f: impl FnMut(RelationshipRow<'_>)) -> Result<()> {
         let mut st = self.conn.prepare(
             "SELECT source, id, type_id, destination, value, rel_group, characteristic FROM relationship
              WHERE cs = ?1 AND active = 1 AND characteristic <> '900000000000010007'",
         )?;
-        let v = st
-            .query_map([cs], |r| {
-                Ok((
-                    r.get(0)?,
-                    Relationship {
-                        id: r.get(1)?,
-                        type_id: r.get(2)?,
-                        destination: r.get(3)?,
-                        value: r.get(4)?,
-                        group: r.get(5)?,
-                        characteristic: r.get(6)?,
-                    },
-                ))
-            })?
-            .collect::<rusqlite::Result<_>>()?;
-        Ok(v)
+        let mut rows = st.query([cs])?;
+        while let Some(r) = rows.next()? {
+            f(RelationshipRow {
+                source: text(r, 0)?,
+                id: text(r, 1)?,
+                type_id: text(r, 2)?,
+                destination: opt_text(r, 3)?,
+                value: opt_text(r, 4)?,
+                group: r.get(5)?,
+                characteristic: text(r, 6)?,
+            });
+        }
+        Ok(())
     }
 
     /// Active relationships of a SNOMED CT concept (all but stated).
@@ -267,22 +275,6 @@ impl Store {
             .conn
             .prepare_cached("SELECT 1 FROM refset_member WHERE cs = ?1 AND component = ?2 AND refset = ?3 AND active = 1 LIMIT 1")?
             .exists(params![cs, component, refset])?)
-    }
-
-    /// (code, value) of the properties with these names in version `cs` (ICD inclusion terms
-    /// for search).
-    pub fn all_property_values(&self, cs: i64, names: &[&str]) -> Result<Vec<(String, String)>> {
-        let mut out = Vec::new();
-        let mut st = self
-            .conn
-            .prepare_cached("SELECT code, value FROM property WHERE cs = ?1 AND name = ?2")?;
-        for n in names {
-            let rows = st.query_map(params![cs, n], |r| Ok((r.get(0)?, r.get(1)?)))?;
-            for row in rows {
-                out.push(row?);
-            }
-        }
-        Ok(out)
     }
 
     /// Referenced components of the active members of a reference set (ECL `^`, `refset/X`).
@@ -541,6 +533,58 @@ fn designation_row(r: &Row) -> rusqlite::Result<Designation> {
         case_significance: r.get(4)?,
         active: r.get(5)?,
         acceptability: parse_acceptability(acc.as_deref().unwrap_or_default()),
+    })
+}
+
+/// A designation row as stored, borrowed from SQLite.
+#[derive(Debug, Clone, Copy)]
+pub struct DesignationRow<'a> {
+    /// Concept code.
+    pub code: &'a str,
+    /// Description id or synthetic key.
+    pub id: &'a str,
+    /// Language code.
+    pub language: Option<&'a str>,
+    /// Use code.
+    pub use_code: Option<&'a str>,
+    /// The term.
+    pub term: &'a str,
+    /// Case significance id.
+    pub case_significance: Option<&'a str>,
+    /// Active flag.
+    pub active: bool,
+    /// `refset:acceptability …` (unparsed; empty for none).
+    pub acceptability: &'a str,
+}
+
+/// A relationship row as stored, borrowed from SQLite.
+#[derive(Debug, Clone, Copy)]
+pub struct RelationshipRow<'a> {
+    /// Source concept.
+    pub source: &'a str,
+    /// Relationship id.
+    pub id: &'a str,
+    /// Attribute type id.
+    pub type_id: &'a str,
+    /// Destination (absent for concrete values).
+    pub destination: Option<&'a str>,
+    /// Concrete value as in RF2.
+    pub value: Option<&'a str>,
+    /// Role group.
+    pub group: i64,
+    /// Characteristic type id.
+    pub characteristic: &'a str,
+}
+
+/// Column `i` as borrowed text.
+fn text<'r>(r: &'r Row, i: usize) -> rusqlite::Result<&'r str> {
+    Ok(opt_text(r, i)?.unwrap_or_default())
+}
+
+/// Column `i` as borrowed text, `None` for NULL.
+fn opt_text<'r>(r: &'r Row, i: usize) -> rusqlite::Result<Option<&'r str>> {
+    r.get_ref(i)?.as_str_or_null().map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
     })
 }
 
