@@ -157,11 +157,10 @@ pub fn build_terms(h: &Hierarchy) -> TermIndex {
                 }),
                 _ => None,
             });
-        let inclusions = h.properties_at(pos).filter_map(move |(name, value)| {
-            SEARCHABLE_PROPERTIES
-                .contains(&name)
-                .then(|| TermInput::plain(pos, value, false))
-        });
+        let inclusions = h
+            .properties_at(pos)
+            .filter(|(name, _)| SEARCHABLE_PROPERTIES.contains(name))
+            .map(move |(_, value)| TermInput::plain(pos, value, false));
         own.into_iter().chain(others).chain(inclusions)
     });
     TermIndex::build(terms)

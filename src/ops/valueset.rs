@@ -12,7 +12,7 @@ use super::engine::{RequestContext, Terminology};
 use super::source::Source;
 use super::{Error, Result, resolve};
 use crate::model::uri;
-use crate::model::value_set::{ComposeFilter, ComposeItem, ValueSet};
+use crate::model::value_set::{Compose, ComposeFilter, ComposeItem, ValueSet};
 
 /// A value set ready for membership checks.
 #[derive(Debug, Clone)]
@@ -123,6 +123,9 @@ pub fn resolve_value_set(
     if let Some(def) = implicit(url)? {
         return Ok(def);
     }
+    if let Some(vs) = implicit_other(t, ctx, url) {
+        return Ok(ValueSetDef::Resource(Box::new(vs)));
+    }
     let matches = |v: &ValueSet| {
         v.url.as_deref() == Some(url) && version.is_none_or(|ver| v.version.as_deref() == Some(ver))
     };
@@ -168,6 +171,39 @@ fn implicit(url: &str) -> Result<Option<ValueSetDef>> {
         version,
         kind,
     }))
+}
+
+/// The `?fhir_vs` forms for any other loaded code system (the SNOMED CT convention, which
+/// coders and pages try on ICD-10 too): `{system}?fhir_vs` is every code, `?fhir_vs=isa/X` is X
+/// and its descendants; written as the compose they stand for.
+fn implicit_other(t: &Terminology, ctx: &RequestContext, url: &str) -> Option<ValueSet> {
+    let (base, query) = url.split_once('?')?;
+    let loaded = t.catalog().iter().any(|c| c.url == base)
+        || ctx.code_systems.iter().any(|c| c.meta.url == base);
+    if !loaded {
+        return None;
+    }
+    let filter = match query {
+        "fhir_vs" => Vec::new(),
+        q => vec![ComposeFilter {
+            property: "concept".into(),
+            op: "is-a".into(),
+            value: q.strip_prefix("fhir_vs=isa/")?.to_string(),
+            ..Default::default()
+        }],
+    };
+    Some(ValueSet {
+        url: Some(url.to_string()),
+        compose: Some(Compose {
+            include: vec![ComposeItem {
+                system: Some(base.to_string()),
+                filter,
+                ..Default::default()
+            }],
+            ..Default::default()
+        }),
+        ..Default::default()
+    })
 }
 
 /// True when `system|code` is in the value set.

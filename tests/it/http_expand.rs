@@ -326,3 +326,19 @@ fn contained_value_sets_and_r5_filter_operators_sent_to_r4() {
         "children only: {vs}"
     );
 }
+
+#[test]
+fn icd_code_systems_answer_the_implicit_value_set_forms_too() {
+    let all = expand("url=http://hl7.org/fhir/sid/icd-10-cm?fhir_vs&count=1000");
+    let every = codes(&all);
+    assert!(every.contains(&"E11".to_string()), "{all}");
+    let isa = codes(&expand(
+        "url=http://hl7.org/fhir/sid/icd-10-cm?fhir_vs=isa/E11&count=1000",
+    ));
+    assert!(isa.contains(&"E11".to_string()) && isa.len() > 1, "{isa:?}");
+    assert!(isa.iter().all(|c| c.starts_with("E11")), "{isa:?}");
+    assert!(isa.len() < every.len());
+    // A system that is not loaded is still an unknown value set, not an empty one.
+    let (st, _, body) = get("/ValueSet/$expand?url=http://example.org/nothing?fhir_vs");
+    assert_eq!(st, 404, "{body}");
+}
