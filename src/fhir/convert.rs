@@ -418,64 +418,7 @@ pub fn expansion(e: &crate::ops::expand::Expansion, timestamp: &str) -> Value {
             json!({"name": name, *kind: v})
         })
         .collect();
-    let contains: Vec<Value> = e
-        .contains
-        .iter()
-        .map(|c| {
-            // The version is stated once, in `used-codesystem`, not on every code.
-            let mut item = json!({"system": c.system, "code": c.code});
-            if let Some(d) = &c.display {
-                item["display"] = json!(d);
-            }
-            if c.inactive {
-                item["inactive"] = json!(true);
-            }
-            if c.abstract_ {
-                item["abstract"] = json!(true);
-            }
-            if !c.designations.is_empty() {
-                item["designation"] = c
-                    .designations
-                    .iter()
-                    .map(|d| {
-                        let mut v = json!({"value": d.value});
-                        if let Some(l) = &d.language {
-                            v["language"] = json!(l);
-                        }
-                        if let Some((system, code, display)) = &d.use_ {
-                            v["use"] = json!({"system": system, "code": code});
-                            if let Some(display) = display {
-                                v["use"]["display"] = json!(display);
-                            }
-                        }
-                        v
-                    })
-                    .collect();
-            }
-            if !c.properties.is_empty() {
-                // R4 has no contains.property; the R5 backport extension carries them.
-                item["extension"] = c
-                    .properties
-                    .iter()
-                    .map(|(code, value, kind)| {
-                        let v = match kind.as_str() {
-                            "valueBoolean" => json!(value == "true"),
-                            "valueInteger" => json!(value.parse::<i64>().unwrap_or(0)),
-                            _ => json!(value),
-                        };
-                        json!({
-                            "url": "http://hl7.org/fhir/5.0/StructureDefinition/extension-ValueSet.expansion.contains.property",
-                            "extension": [
-                                {"url": "code", "valueCode": code},
-                                {"url": "value", kind.as_str(): v}
-                            ]
-                        })
-                    })
-                    .collect();
-            }
-            item
-        })
-        .collect();
+    let contains: Vec<Value> = e.contains.iter().map(contains_item).collect();
     let mut expansion = json!({
         "identifier": format!("urn:uuid:{}", uuid_like(e, timestamp)),
         "timestamp": timestamp,
@@ -513,4 +456,63 @@ fn uuid_like(e: &crate::ops::expand::Expansion, timestamp: &str) -> String {
         &hex[17..20],
         &hex[20..32]
     )
+}
+
+/// One code of an expansion, with the codes nested under it.
+fn contains_item(c: &crate::ops::expand::Item) -> Value {
+    // The version is stated once, in `used-codesystem`, not on every code.
+    let mut item = json!({"system": c.system, "code": c.code});
+    if let Some(d) = &c.display {
+        item["display"] = json!(d);
+    }
+    if c.inactive {
+        item["inactive"] = json!(true);
+    }
+    if c.abstract_ {
+        item["abstract"] = json!(true);
+    }
+    if !c.designations.is_empty() {
+        item["designation"] = c
+            .designations
+            .iter()
+            .map(|d| {
+                let mut v = json!({"value": d.value});
+                if let Some(l) = &d.language {
+                    v["language"] = json!(l);
+                }
+                if let Some((system, code, display)) = &d.use_ {
+                    v["use"] = json!({"system": system, "code": code});
+                    if let Some(display) = display {
+                        v["use"]["display"] = json!(display);
+                    }
+                }
+                v
+            })
+            .collect();
+    }
+    if !c.properties.is_empty() {
+        // R4 has no contains.property; the R5 backport extension carries them.
+        item["extension"] = c
+            .properties
+            .iter()
+            .map(|(code, value, kind)| {
+                let v = match kind.as_str() {
+                    "valueBoolean" => json!(value == "true"),
+                    "valueInteger" => json!(value.parse::<i64>().unwrap_or(0)),
+                    _ => json!(value),
+                };
+                json!({
+                    "url": "http://hl7.org/fhir/5.0/StructureDefinition/extension-ValueSet.expansion.contains.property",
+                    "extension": [
+                        {"url": "code", "valueCode": code},
+                        {"url": "value", kind.as_str(): v}
+                    ]
+                })
+            })
+            .collect();
+    }
+    if !c.children.is_empty() {
+        item["contains"] = c.children.iter().map(contains_item).collect();
+    }
+    item
 }

@@ -179,6 +179,7 @@ pub fn expand(
             || !p.texts("designation").is_empty(),
         designations: p.texts("designation"),
         properties: p.texts("property"),
+        exclude_nested: p.boolean("excludeNested")?,
         echo: expansion_echo(p)?,
     })
 }

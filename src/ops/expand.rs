@@ -56,6 +56,8 @@ pub struct ExpandRequest {
     pub designations: Vec<String>,
     /// Return properties with these names.
     pub properties: Vec<String>,
+    /// `excludeNested`: `Some(false)` asks for the code system's hierarchy in the expansion.
+    pub exclude_nested: Option<bool>,
     /// The request's parameters to echo in `expansion.parameter`: (name, value type, value).
     pub echo: Vec<(String, &'static str, String)>,
 }
@@ -90,6 +92,8 @@ pub struct Item {
     pub designations: Vec<ItemDesignation>,
     /// Properties asked for: (code, value as text, value type).
     pub properties: Vec<(String, String, String)>,
+    /// Codes of the expansion whose parent this is (a nested expansion).
+    pub children: Vec<Item>,
 }
 
 /// The expansion.
@@ -131,8 +135,17 @@ pub fn expand(t: &Terminology, ctx: &RequestContext, req: &ExpandRequest) -> Res
         )));
     }
     let mut contains = Vec::with_capacity(page.len());
-    for m in page {
-        contains.push(e.item(&m, req)?);
+    let mut parents = Vec::with_capacity(page.len());
+    let nest = nests(req);
+    for m in &page {
+        contains.push(e.item(m, req)?);
+        if nest {
+            let src = e.source(&m.system, m.version.as_deref())?;
+            parents.push(src.parents(&m.code)?);
+        }
+    }
+    if nest {
+        contains = nested(contains, &parents);
     }
     let meta = match &req.value_set {
         ValueSetDef::Resource(vs) => ValueSet {
@@ -168,6 +181,76 @@ pub fn expand(t: &Terminology, ctx: &RequestContext, req: &ExpandRequest) -> Res
         parameters,
         contains,
     })
+}
+
+/// True when the expansion keeps the code systems' hierarchy: asked for (`excludeNested`
+/// false), whole (a page cannot keep a tree), and not an enumeration (whose order is the value
+/// set author's; the terminology ecosystem's `parameters` suite expects those flat).
+fn nests(req: &ExpandRequest) -> bool {
+    let enumerated = match &req.value_set {
+        ValueSetDef::Resource(vs) => vs
+            .compose
+            .as_ref()
+            .is_none_or(|c| c.include.iter().any(|i| !i.concept.is_empty())),
+        ValueSetDef::Snomed { .. } => true,
+    };
+    req.exclude_nested == Some(false)
+        && req.count.is_none()
+        && req.offset == 0
+        && req.filter.is_none()
+        && !enumerated
+}
+
+/// Puts each code under its first direct parent (of the same system) that is in the
+/// expansion, keeping the expansion's order; the others stay at the top.
+fn nested(items: Vec<Item>, parents: &[Vec<String>]) -> Vec<Item> {
+    let index: HashMap<(&str, &str), usize> = items
+        .iter()
+        .enumerate()
+        .map(|(i, it)| ((it.system.as_str(), it.code.as_str()), i))
+        .collect();
+    let parent_of: Vec<Option<usize>> = items
+        .iter()
+        .zip(parents)
+        .enumerate()
+        .map(|(i, (it, ps))| {
+            ps.iter()
+                .filter_map(|p| index.get(&(it.system.as_str(), p.as_str())).copied())
+                .find(|&j| j != i)
+        })
+        .collect();
+    // A cycle (never in a valid hierarchy) would hide its codes: those stay at the top.
+    let roots_to = |mut i: usize| {
+        for _ in 0..items.len() {
+            match parent_of[i] {
+                Some(p) => i = p,
+                None => return true,
+            }
+        }
+        false
+    };
+    let parent_of: Vec<Option<usize>> = (0..items.len())
+        .map(|i| parent_of[i].filter(|_| roots_to(i)))
+        .collect();
+    let mut children: Vec<Vec<usize>> = vec![Vec::new(); items.len()];
+    for (i, p) in parent_of.iter().enumerate() {
+        if let Some(p) = p {
+            children[*p].push(i);
+        }
+    }
+    let mut slots: Vec<Option<Item>> = items.into_iter().map(Some).collect();
+    fn build(i: usize, children: &[Vec<usize>], slots: &mut [Option<Item>]) -> Option<Item> {
+        let mut item = slots[i].take()?;
+        item.children = children[i]
+            .iter()
+            .filter_map(|c| build(*c, children, slots))
+            .collect();
+        Some(item)
+    }
+    (0..slots.len())
+        .filter(|i| parent_of[*i].is_none())
+        .filter_map(|i| build(i, &children, &mut slots))
+        .collect()
 }
 
 /// Every (system, code) of a value set, for scoping a search.
@@ -604,6 +687,7 @@ impl<'t> Expander<'t> {
             abstract_: src.is_abstract(&m.code)?,
             designations: vec![],
             properties: vec![],
+            children: vec![],
         };
         if req.include_designations {
             let family = src.meta().family;
