@@ -109,7 +109,7 @@ impl Param<'_> {
                 json::string_object(
                     out,
                     &[
-                        ("system", Some(c.system)),
+                        ("system", Some(&c.system)),
                         ("code", Some(&c.code)),
                         ("display", c.display),
                     ],
@@ -176,7 +176,7 @@ fn use_context(out: &mut Vec<u8>, d: &LookupDesignation) {
             json::string_object(
                 out,
                 &[
-                    ("system", Some(u.system)),
+                    ("system", Some(&u.system)),
                     ("code", Some(&u.code)),
                     ("display", u.display),
                 ],
@@ -426,6 +426,23 @@ pub fn expansion(e: &crate::ops::expand::Expansion, timestamp: &str) -> Value {
         "offset": e.offset,
         "parameter": parameters,
     });
+    if !e.properties.is_empty() {
+        // R4 has no expansion.property; the R5 backport extension declares them.
+        expansion["extension"] = e
+            .properties
+            .iter()
+            .map(|(code, uri)| {
+                let mut parts = vec![json!({"url": "code", "valueCode": code})];
+                if let Some(uri) = uri {
+                    parts.push(json!({"url": "uri", "valueUri": uri}));
+                }
+                json!({
+                    "url": "http://hl7.org/fhir/5.0/StructureDefinition/extension-ValueSet.expansion.property",
+                    "extension": parts
+                })
+            })
+            .collect();
+    }
     if !contains.is_empty() {
         expansion["contains"] = json!(contains);
     }

@@ -533,6 +533,18 @@ pub fn mem_code_system(json: &serde_json::Value) -> Option<MemCodeSystem> {
         edition_module: None,
         release_date: None,
         concept_count: 0,
+        property_uris: json
+            .get("property")
+            .and_then(serde_json::Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|p| {
+                Some((
+                    p.get("code")?.as_str()?.to_string(),
+                    p.get("uri")?.as_str()?.to_string(),
+                ))
+            })
+            .collect(),
     };
     Some(MemCodeSystem::new(meta, concepts))
 }

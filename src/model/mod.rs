@@ -72,6 +72,8 @@ pub struct CodeSystemVersion {
     pub release_date: Option<String>,
     /// Number of concepts.
     pub concept_count: i64,
+    /// The properties the code system declares: (code, uri) (FHIR CodeSystem.property).
+    pub property_uris: Vec<(String, String)>,
 }
 
 /// A concept (or class, or code) of one code system version.

@@ -108,6 +108,9 @@ pub struct Expansion {
     pub offset: usize,
     /// Parameters the expansion used: (name, value type, value).
     pub parameters: Vec<(String, &'static str, String)>,
+    /// The properties the codes carry, declared once: (code, uri where the code system
+    /// declares one).
+    pub properties: Vec<(String, Option<String>)>,
     /// The page.
     pub contains: Vec<Item>,
 }
@@ -174,13 +177,35 @@ pub fn expand(t: &Terminology, ctx: &RequestContext, req: &ExpandRequest) -> Res
     for u in used {
         parameters.push(("used-codesystem".into(), "valueUri", u));
     }
+    let mut properties = Vec::new();
+    for name in &req.properties {
+        if !carries(&contains, name) {
+            continue;
+        }
+        let uri = e.sources.values().find_map(|s| {
+            s.meta()
+                .property_uris
+                .iter()
+                .find(|(c, _)| c == name)
+                .map(|(_, u)| u.clone())
+        });
+        properties.push((name.clone(), uri));
+    }
     Ok(Expansion {
         meta,
         total,
         offset: req.offset,
         parameters,
+        properties,
         contains,
     })
+}
+
+/// True when some code (at any depth) carries property `name`.
+fn carries(items: &[Item], name: &str) -> bool {
+    items
+        .iter()
+        .any(|i| i.properties.iter().any(|(c, _, _)| c == name) || carries(&i.children, name))
 }
 
 /// True when the expansion keeps the code systems' hierarchy: asked for (`excludeNested`

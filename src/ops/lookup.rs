@@ -60,7 +60,7 @@ pub struct LookupProperty<'a> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct UseCoding<'a> {
     /// Code system URL.
-    pub system: &'static str,
+    pub system: Cow<'a, str>,
     /// Code.
     pub code: Cow<'a, str>,
     /// Display, when the code is a known SNOMED CT description type.
@@ -268,13 +268,25 @@ pub fn use_coding(family: Family, code: Cow<'_, str>) -> UseCoding<'_> {
             _ => None,
         };
         return UseCoding {
-            system: crate::model::uri::SNOMED,
+            system: Cow::Borrowed(crate::model::uri::SNOMED),
             code,
             display,
         };
     }
+    // Stored as `system|code` when the code system named another system for the use.
+    let split = |s: &str| {
+        s.split_once('|')
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+    };
+    if let Some((system, c)) = split(&code) {
+        return UseCoding {
+            system: Cow::Owned(system),
+            code: Cow::Owned(c),
+            display: None,
+        };
+    }
     UseCoding {
-        system: "http://terminology.hl7.org/CodeSystem/designation-usage",
+        system: Cow::Borrowed("http://terminology.hl7.org/CodeSystem/designation-usage"),
         code,
         display: None,
     }

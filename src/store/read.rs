@@ -22,12 +22,21 @@ fn code_system_row(r: &Row) -> rusqlite::Result<CodeSystemVersion> {
         edition_module: r.get(7)?,
         release_date: r.get(8)?,
         concept_count: r.get(9)?,
+        property_uris: r
+            .get::<_, Option<String>>(10)?
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| l.split_once(' '))
+            .map(|(c, u)| (c.to_string(), u.to_string()))
+            .collect(),
     })
 }
 
 const CS_COLUMNS: &str =
     "id, url, version, family, name, title, content, edition_module, release_date,
-    (SELECT count(*) FROM concept c WHERE c.cs = code_system.id)";
+    (SELECT count(*) FROM concept c WHERE c.cs = code_system.id),
+    (SELECT group_concat(json_extract(p.value, '$.code') || ' ' || json_extract(p.value, '$.uri'), char(10))
+     FROM json_each(code_system.resource, '$.property') p WHERE json_extract(p.value, '$.uri') IS NOT NULL)";
 
 impl Store {
     /// Every loaded code system version, by url then version.

@@ -119,10 +119,7 @@ fn walk(c: &Value, parent: Option<&str>, out: &mut Vec<FhirConcept>) {
                     .get("language")
                     .and_then(Value::as_str)
                     .map(str::to_string),
-                use_code: d
-                    .pointer("/use/code")
-                    .and_then(Value::as_str)
-                    .map(str::to_string),
+                use_code: use_code(d),
                 value: term.to_string(),
             });
         }
@@ -173,5 +170,18 @@ mod tests {
         assert!(!v[1].active);
         assert_eq!(v[2].designations[0].value, "Cé");
         assert_eq!(v[2].definition.as_deref(), Some("C"));
+    }
+}
+
+/// The designation-usage code system, the default system of a designation's use.
+const DESIGNATION_USAGE: &str = "http://terminology.hl7.org/CodeSystem/designation-usage";
+
+/// A designation's use as stored: its code, or `system|code` when the use names another code
+/// system than designation-usage (so it is given back with the system it came with).
+fn use_code(d: &Value) -> Option<String> {
+    let code = d.pointer("/use/code").and_then(Value::as_str)?;
+    match d.pointer("/use/system").and_then(Value::as_str) {
+        Some(system) if system != DESIGNATION_USAGE => Some(format!("{system}|{code}")),
+        _ => Some(code.to_string()),
     }
 }
