@@ -423,9 +423,13 @@ pub fn expansion(e: &crate::ops::expand::Expansion, timestamp: &str) -> Value {
         "identifier": format!("urn:uuid:{}", uuid_like(e, timestamp)),
         "timestamp": timestamp,
         "total": e.total,
-        "offset": e.offset,
         "parameter": parameters,
     });
+    // Stated when paging was asked for (tx.fhir.org leaves it out otherwise, and the
+    // terminology ecosystem's `parameters` suite holds to that).
+    if e.offset > 0 || e.parameters.iter().any(|(n, _, _)| n == "offset" || n == "count") {
+        expansion["offset"] = json!(e.offset);
+    }
     if !e.properties.is_empty() {
         // R4 has no expansion.property; the R5 backport extension declares them.
         expansion["extension"] = e

@@ -182,13 +182,21 @@ pub fn expand(t: &Terminology, ctx: &RequestContext, req: &ExpandRequest) -> Res
         if !carries(&contains, name) {
             continue;
         }
-        let uri = e.sources.values().find_map(|s| {
-            s.meta()
-                .property_uris
-                .iter()
-                .find(|(c, _)| c == name)
-                .map(|(_, u)| u.clone())
-        });
+        let uri = e
+            .sources
+            .values()
+            .find_map(|s| {
+                s.meta()
+                    .property_uris
+                    .iter()
+                    .find(|(c, _)| c == name)
+                    .map(|(_, u)| u.clone())
+            })
+            .or_else(|| {
+                STANDARD_PROPERTIES
+                    .contains(&name.as_str())
+                    .then(|| format!("http://hl7.org/fhir/concept-properties#{name}"))
+            });
         properties.push((name.clone(), uri));
     }
     Ok(Expansion {
@@ -200,6 +208,23 @@ pub fn expand(t: &Terminology, ctx: &RequestContext, req: &ExpandRequest) -> Res
         contains,
     })
 }
+
+/// Properties FHIR defines for every code system (`http://hl7.org/fhir/concept-properties`).
+const STANDARD_PROPERTIES: &[&str] = &[
+    "status",
+    "inactive",
+    "effectiveDate",
+    "deprecationDate",
+    "retirementDate",
+    "notSelectable",
+    "parent",
+    "child",
+    "partOf",
+    "synonym",
+    "comment",
+    "itemWeight",
+    "definition",
+];
 
 /// True when some code (at any depth) carries property `name`.
 fn carries(items: &[Item], name: &str) -> bool {
