@@ -427,7 +427,11 @@ pub fn expansion(e: &crate::ops::expand::Expansion, timestamp: &str) -> Value {
     });
     // Stated when paging was asked for (tx.fhir.org leaves it out otherwise, and the
     // terminology ecosystem's `parameters` suite holds to that).
-    if e.offset > 0 || e.parameters.iter().any(|(n, _, _)| n == "offset" || n == "count") {
+    if e.offset > 0
+        || e.parameters
+            .iter()
+            .any(|(n, _, _)| n == "offset" || n == "count")
+    {
         expansion["offset"] = json!(e.offset);
     }
     if !e.properties.is_empty() {

@@ -533,6 +533,7 @@ pub fn mem_code_system(json: &serde_json::Value) -> Option<MemCodeSystem> {
         edition_module: None,
         release_date: None,
         concept_count: 0,
+        language: s("language"),
         property_uris: json
             .get("property")
             .and_then(serde_json::Value::as_array)

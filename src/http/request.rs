@@ -143,12 +143,14 @@ pub fn context(req: &HttpRequest, p: &Params) -> Result<RequestContext, ApiError
     let mut ctx = RequestContext::default();
     if let Some(lang) = p.text("displayLanguage")? {
         ctx.languages = parse_accept_language(&lang);
+        ctx.languages_as_given = Some(lang);
     } else if let Some(h) = req
         .headers()
         .get(header::ACCEPT_LANGUAGE)
         .and_then(|h| h.to_str().ok())
     {
         ctx.languages = parse_accept_language(h);
+        ctx.languages_as_given = Some(h.to_string());
     }
     crate::fhir::requests::add_tx_resources(p, &mut ctx)?;
     Ok(ctx)

@@ -74,6 +74,8 @@ pub struct CodeSystemVersion {
     pub concept_count: i64,
     /// The properties the code system declares: (code, uri) (FHIR CodeSystem.property).
     pub property_uris: Vec<(String, String)>,
+    /// The language of its displays (FHIR CodeSystem.language).
+    pub language: Option<String>,
 }
 
 /// A concept (or class, or code) of one code system version.

@@ -31,6 +31,8 @@ pub struct Terminology {
 pub struct RequestContext {
     /// Language tags in preference order (from `displayLanguage` or `Accept-Language`).
     pub languages: Vec<String>,
+    /// The language preference as the request wrote it (messages quote it).
+    pub languages_as_given: Option<String>,
     /// CodeSystems supplied with the request.
     pub code_systems: Vec<Arc<MemCodeSystem>>,
     /// ValueSets supplied with the request.

@@ -33,6 +33,19 @@ pub fn parse_accept_language(header: &str) -> Vec<String> {
     tags.into_iter().map(|t| t.2).collect()
 }
 
+/// True when language `l` is one the request asks for (no tags asks for every language): the
+/// same tag, or one is the other's primary language (`en` and `en-AU`).
+pub fn in_any(l: &str, tags: &[String]) -> bool {
+    let primary = |t: &str| t.split('-').next().unwrap_or(t).to_ascii_lowercase();
+    tags.is_empty()
+        || tags.iter().any(|t| {
+            t == "*"
+                || t.eq_ignore_ascii_case(l)
+                || primary(t) == l.to_ascii_lowercase()
+                || primary(l) == t.to_ascii_lowercase()
+        })
+}
+
 /// Chooses the display of `concept` for the requested language tags (then `default`).
 pub fn display(
     source: &dyn Source,

@@ -12,6 +12,7 @@ pub mod language;
 pub mod lookup;
 pub mod maprule;
 pub mod memory;
+pub mod messages;
 pub mod resolve;
 pub mod search;
 pub mod source;

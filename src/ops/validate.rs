@@ -10,7 +10,7 @@
 use super::engine::{RequestContext, Terminology};
 use super::source::Source;
 use super::valueset::{self, ValueSetDef};
-use super::{Coding, Result, language, resolve};
+use super::{Coding, Result, language, messages, resolve};
 use crate::model::{Family, sct};
 
 /// Severity of an issue.
@@ -346,9 +346,9 @@ fn one(
         ));
     }
     if let Some(given) = coding.display.as_deref().filter(|d| !d.is_empty()) {
-        // Each valid display once, the concept's own first, with the case rule its
-        // description carries.
-        let mut valid: Vec<(&str, Option<&str>)> = Vec::new();
+        // Each valid display once, the concept's own first (in the code system's language),
+        // with the case rule its description carries.
+        let mut valid: Vec<(&str, Option<&str>, Option<&str>)> = Vec::new();
         let case_of = |term: &str| {
             designations
                 .iter()
@@ -356,35 +356,39 @@ fn one(
                 .and_then(|d| d.case_significance.as_deref())
         };
         if let Some(d) = &concept.display {
-            valid.push((d, case_of(d)));
+            valid.push((d, case_of(d), meta.language.as_deref()));
         }
-        for d in designations.iter().filter(|d| d.active) {
-            if !valid.iter().any(|(v, _)| *v == d.term) {
-                valid.push((&d.term, d.case_significance.as_deref()));
+        for d in designations.iter().filter(|d| d.active && is_display(d)) {
+            if !valid.iter().any(|(v, _, _)| *v == d.term) {
+                valid.push((
+                    &d.term,
+                    d.case_significance.as_deref(),
+                    d.language.as_deref(),
+                ));
             }
         }
         if !valid
             .iter()
-            .any(|(v, case)| display_matches(v, *case, given))
+            .any(|(v, case, _)| display_matches(v, *case, given))
         {
             r.result = false;
+            // Offered: those in the requested languages (a display of no stated language
+            // counts for any).
             let shown: Vec<String> = valid
                 .iter()
-                .take(10)
-                .map(|(v, _)| format!("'{v}'"))
+                .filter(|(_, _, l)| l.is_none_or(|l| language::in_any(l, &ctx.languages)))
+                .map(|(v, _, l)| messages::quoted_display(v, *l))
                 .collect();
             r.issues.push(issue(
                 Severity::Error,
                 IssueKind::InvalidDisplay,
-                format!(
-                    "Wrong Display Name '{given}' for {}#{code}. Valid display is {}{}",
-                    meta.url,
-                    if valid.len() == 1 {
-                        String::new()
-                    } else {
-                        format!("one of {} choices: ", valid.len())
-                    },
-                    shown.join(", ")
+                messages::wrong_display(
+                    given,
+                    &meta.url,
+                    &code,
+                    &shown,
+                    ctx.languages_as_given.as_deref(),
+                    concept.display.as_deref(),
                 ),
                 at(path, "display"),
             ));
@@ -397,6 +401,13 @@ fn one(
         r.issues.push(not_in_value_set(&meta.url, &code, vs, path));
     }
     Ok(r)
+}
+
+/// True when a designation can stand as a display: SNOMED CT descriptions, and FHIR or ICD
+/// designations without a use or with one of the designation-usage system (a use from another
+/// code system, such as a custom `olde-english`, marks a term for another purpose).
+fn is_display(d: &crate::model::DesignationView<'_>) -> bool {
+    d.use_code.as_deref().is_none_or(|u| !u.contains('|'))
 }
 
 /// Whether `given` is the term `valid`, under the term's SNOMED CT case significance: case

@@ -29,6 +29,7 @@ fn code_system_row(r: &Row) -> rusqlite::Result<CodeSystemVersion> {
             .filter_map(|l| l.split_once(' '))
             .map(|(c, u)| (c.to_string(), u.to_string()))
             .collect(),
+        language: r.get(11)?,
     })
 }
 
@@ -36,7 +37,8 @@ const CS_COLUMNS: &str =
     "id, url, version, family, name, title, content, edition_module, release_date,
     (SELECT count(*) FROM concept c WHERE c.cs = code_system.id),
     (SELECT group_concat(json_extract(p.value, '$.code') || ' ' || json_extract(p.value, '$.uri'), char(10))
-     FROM json_each(code_system.resource, '$.property') p WHERE json_extract(p.value, '$.uri') IS NOT NULL)";
+     FROM json_each(code_system.resource, '$.property') p WHERE json_extract(p.value, '$.uri') IS NOT NULL),
+    json_extract(resource, '$.language')";
 
 impl Store {
     /// Every loaded code system version, by url then version.
