@@ -395,6 +395,7 @@ pub fn expansion(e: &crate::ops::expand::Expansion, timestamp: &str) -> Value {
         ("date", &m.date),
         ("publisher", &m.publisher),
         ("description", &m.description),
+        ("language", &m.language),
     ] {
         if let Some(v) = v {
             vs[k] = json!(v);

@@ -154,10 +154,30 @@ pub fn validate_value_set(
 /// a `tx-resource`, and the paging, filter and content parameters.
 pub fn expand(
     t: &Terminology,
-    ctx: &RequestContext,
+    ctx: &mut RequestContext,
     p: &Params,
 ) -> Result<crate::ops::expand::ExpandRequest> {
     let value_set = value_set_param(t, ctx, p)?;
+    // Without a language from the request, the value set's own default applies.
+    if ctx.languages.is_empty()
+        && let crate::ops::valueset::ValueSetDef::Resource(vs) = &value_set
+        && let Some(lang) = vs
+            .compose
+            .as_ref()
+            .and_then(|c| c.expansion_parameter("displayLanguage"))
+    {
+        ctx.languages = crate::ops::language::parse_accept_language(&lang);
+        ctx.languages_as_given = Some(lang);
+    }
+    let mut echo = expansion_echo(p)?;
+    // The language the expansion was made for is stated however it was chosen (header or
+    // value set default), as the terminology ecosystem reports it.
+    if let Some(lang) = &ctx.languages_as_given
+        && !echo.iter().any(|(n, _, _)| n == "displayLanguage")
+    {
+        echo.push(("displayLanguage".into(), "valueCode", lang.clone()));
+        echo.sort_by(|a, b| a.0.cmp(&b.0));
+    }
     let number = |name: &str| -> Result<Option<usize>> {
         match p.text(name)? {
             None => Ok(None),
@@ -180,7 +200,7 @@ pub fn expand(
         designations: p.texts("designation"),
         properties: p.texts("property"),
         exclude_nested: p.boolean("excludeNested")?,
-        echo: expansion_echo(p)?,
+        echo,
     })
 }
 

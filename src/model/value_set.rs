@@ -30,6 +30,8 @@ pub struct ValueSet {
     pub publisher: Option<String>,
     /// Natural language description.
     pub description: Option<String>,
+    /// The language of its texts.
+    pub language: Option<String>,
     /// The definition.
     pub compose: Option<Compose>,
     /// A published expansion (used when there is no compose).
@@ -48,6 +50,54 @@ pub struct Compose {
     pub include: Vec<ComposeItem>,
     /// What is excluded.
     pub exclude: Vec<ComposeItem>,
+    /// Extensions; `valueset-expansion-parameter` ones give expansion parameter defaults.
+    pub extension: Vec<Extension>,
+}
+
+/// A FHIR extension, with the value types value sets use.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Extension {
+    /// What it is.
+    pub url: String,
+    /// Nested extensions.
+    pub extension: Vec<Extension>,
+    /// A code value.
+    pub value_code: Option<String>,
+    /// A string value.
+    pub value_string: Option<String>,
+    /// A boolean value.
+    pub value_boolean: Option<bool>,
+}
+
+impl Extension {
+    /// The value as text.
+    pub fn value(&self) -> Option<String> {
+        self.value_code
+            .clone()
+            .or_else(|| self.value_string.clone())
+            .or_else(|| self.value_boolean.map(|b| b.to_string()))
+    }
+}
+
+/// Extension giving a default for an expansion parameter (name and value parts).
+const EXPANSION_PARAMETER: &str =
+    "http://hl7.org/fhir/StructureDefinition/valueset-expansion-parameter";
+
+impl Compose {
+    /// The default the value set gives for expansion parameter `name`.
+    pub fn expansion_parameter(&self, name: &str) -> Option<String> {
+        self.extension
+            .iter()
+            .filter(|e| e.url == EXPANSION_PARAMETER)
+            .find(|e| {
+                e.extension
+                    .iter()
+                    .any(|p| p.url == "name" && p.value().as_deref() == Some(name))
+            })
+            .and_then(|e| e.extension.iter().find(|p| p.url == "value"))
+            .and_then(Extension::value)
+    }
 }
 
 /// `ValueSet.compose.include` / `exclude`.

@@ -20,8 +20,8 @@ pub async fn validate_value_set(
 
 /// `GET|POST /ValueSet/$expand`.
 pub async fn expand(t: web::Data<Terminology>, req: HttpRequest, body: web::Bytes) -> Reply {
-    let (p, ctx) = request::operation(&req, &body)?;
-    let ereq = requests::expand(&t, &ctx, &p)?;
+    let (p, mut ctx) = request::operation(&req, &body)?;
+    let ereq = requests::expand(&t, &mut ctx, &p)?;
     let e = ops::expand::expand(&t, &ctx, &ereq)?;
     Ok(fhir(&convert::expansion(&e, &crate::clock::now_rfc3339())))
 }
