@@ -741,7 +741,28 @@ impl<'t> Expander<'t> {
         };
         if req.include_designations {
             let family = src.meta().family;
+            // A display taken from a designation in another language: the code system's own
+            // display becomes a designation (preferred for its language), and the designation
+            // now shown as the display is not repeated.
+            let translated = concept
+                .as_ref()
+                .and_then(|c| c.display.as_deref())
+                .filter(|own| item.display.as_deref().is_some_and(|d| d != *own));
+            if let Some(own) = translated {
+                item.designations.push(ItemDesignation {
+                    language: src.meta().language.clone(),
+                    use_: Some((
+                        "http://terminology.hl7.org/CodeSystem/hl7TermMaintInfra".into(),
+                        "preferredForLanguage".into(),
+                        Some("Preferred For Language".into()),
+                    )),
+                    value: own.to_string(),
+                });
+            }
             for d in designations.iter().filter(|d| d.active) {
+                if translated.is_some() && item.display.as_deref() == Some(&*d.term) {
+                    continue;
+                }
                 let use_ = d.use_code.as_deref().map(|u| {
                     let c = super::lookup::use_coding(family, std::borrow::Cow::Borrowed(u));
                     (

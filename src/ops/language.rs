@@ -68,6 +68,16 @@ pub fn display(
                 }
             }
         } else {
+            // The code system's own language: its display is the display.
+            if source
+                .meta()
+                .language
+                .as_deref()
+                .is_some_and(|l| in_any(l, std::slice::from_ref(&tag.to_string())))
+                && concept.display.is_some()
+            {
+                return Ok(concept.display.clone());
+            }
             let primary = tag.split('-').next().unwrap_or(tag);
             if let Some(d) = designations.iter().find(|d| {
                 d.active
