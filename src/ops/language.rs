@@ -83,7 +83,7 @@ pub fn display(
                 d.active
                     && d.language.as_deref().is_some_and(|l| {
                         l.eq_ignore_ascii_case(tag)
-                            || (l.eq_ignore_ascii_case(primary) && !tag.contains("-x-"))
+                            || (!tag.contains("-x-") && in_any(l, std::slice::from_ref(&tag.to_string())))
                     })
                     && d.use_code
                         .as_deref()
