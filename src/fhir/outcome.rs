@@ -3,11 +3,18 @@
 use crate::ops::validate::{Issue, Severity};
 use serde_json::{Value, json};
 
+/// The terminology ecosystem's issue types.
+const TX_ISSUE_TYPE: &str = "http://hl7.org/fhir/tools/CodeSystem/tx-issue-type";
+
 /// An OperationOutcome with one error issue (`code` is an IssueType: `not-found`, `invalid`,
 /// `not-supported`, `exception`, …); `expression` names the parameter when there is one.
 pub fn error(code: &str, text: &str, expression: Option<&str>) -> Value {
     let mut issue =
         json!({"severity": "error", "code": code, "details": {"text": text}, "diagnostics": text});
+    if code == "not-found" {
+        // Validators read the terminology ecosystem's issue type, not only the FHIR one.
+        issue["details"]["coding"] = json!([{"system": TX_ISSUE_TYPE, "code": "not-found"}]);
+    }
     if let Some(e) = expression {
         issue["expression"] = json!([e]);
     }
@@ -58,16 +65,20 @@ pub fn from_issues(issues: &[Issue]) -> Value {
                 "invalid-display" => "invalid",
                 _ => "code-invalid",
             };
-            json!({
+            let mut issue = json!({
                 "severity": severity,
                 "code": code,
                 "details": {
-                    "coding": [{"system": "http://hl7.org/fhir/tools/CodeSystem/tx-issue-type", "code": i.kind.tx_code()}],
+                    "coding": [{"system": TX_ISSUE_TYPE, "code": i.kind.tx_code()}],
                     "text": i.text
                 },
-                "location": [i.expression],
-                "expression": [i.expression]
-            })
+            });
+            // A finding about the request as a whole (a value set it needs) has no place.
+            if !i.expression.is_empty() {
+                issue["location"] = json!([i.expression]);
+                issue["expression"] = json!([i.expression]);
+            }
+            issue
         })
         .collect();
     json!({"resourceType": "OperationOutcome", "issue": list})

@@ -83,7 +83,8 @@ pub fn display(
                 d.active
                     && d.language.as_deref().is_some_and(|l| {
                         l.eq_ignore_ascii_case(tag)
-                            || (!tag.contains("-x-") && in_any(l, std::slice::from_ref(&tag.to_string())))
+                            || (!tag.contains("-x-")
+                                && in_any(l, std::slice::from_ref(&tag.to_string())))
                     })
                     && d.use_code
                         .as_deref()

@@ -394,11 +394,26 @@ fn one(
             ));
         }
     }
-    if let Some(vs) = &req.value_set
-        && !valueset::contains(t, ctx, vs, &meta.url, coding.version.as_deref(), &code, 0)?
-    {
-        r.result = false;
-        r.issues.push(not_in_value_set(&meta.url, &code, vs, path));
+    if let Some(vs) = &req.value_set {
+        match valueset::contains(t, ctx, vs, &meta.url, coding.version.as_deref(), &code, 0) {
+            Ok(true) => {}
+            Ok(false) => {
+                r.result = false;
+                r.issues.push(not_in_value_set(&meta.url, &code, vs, path));
+            }
+            // A value set the value set includes is missing: membership cannot be decided,
+            // which is a finding of this validation (not a failure of the request).
+            Err(super::Error::NotFound(m)) => {
+                r.result = false;
+                r.issues.push(issue(
+                    Severity::Error,
+                    IssueKind::NotFound,
+                    m,
+                    String::new(),
+                ));
+            }
+            Err(e) => return Err(e),
+        }
     }
     Ok(r)
 }
