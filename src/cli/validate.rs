@@ -52,6 +52,7 @@ fn check_row(
         plain_code: true,
         value_set: vs,
         reject_abstract: false,
+        lenient_display: false,
     };
     match run_validate(t, ctx, &req) {
         Ok(r) => {

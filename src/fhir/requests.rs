@@ -113,6 +113,7 @@ pub fn validate_code_system(p: &Params) -> Result<ValidateRequest> {
         plain_code: plain,
         value_set: None,
         reject_abstract: p.boolean("abstract")? == Some(false),
+        lenient_display: p.boolean("lenient-display-validation")?.unwrap_or(false),
     })
 }
 
@@ -147,6 +148,7 @@ pub fn validate_value_set(
         plain_code: plain,
         value_set: Some(vs),
         reject_abstract: p.boolean("abstract")? == Some(false),
+        lenient_display: p.boolean("lenient-display-validation")?.unwrap_or(false),
     })
 }
 

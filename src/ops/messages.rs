@@ -53,6 +53,20 @@ pub fn wrong_display(
     )
 }
 
+/// A display valid only in the code system's default language, when the requested languages
+/// have none.
+pub fn display_only_in_default_language(
+    system: &str,
+    code: &str,
+    requested: Option<&str>,
+    given: &str,
+) -> String {
+    format!(
+        "There are no valid display names found for the code {system}#{code} for language(s) '{}'. The display is '{given}' which is a valid display for the default language",
+        languages(requested)
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -120,6 +120,8 @@ pub struct ValidateRequest {
     pub value_set: Option<ValueSetDef>,
     /// `abstract=false`: abstract codes are not valid.
     pub reject_abstract: bool,
+    /// `lenient-display-validation`: a wrong display is a warning, the code stays valid.
+    pub lenient_display: bool,
 }
 
 /// Runs `$validate-code`.
@@ -153,10 +155,11 @@ pub fn validate(
             }
         }
     }
+    // Notes stay out of the message, except a display finding (what a validator shows).
     let texts: Vec<&str> = out
         .issues
         .iter()
-        .filter(|i| i.severity != Severity::Information)
+        .filter(|i| i.severity != Severity::Information || i.kind == IssueKind::InvalidDisplay)
         .map(|i| i.text.as_str())
         .collect();
     out.message = (!texts.is_empty()).then(|| texts.join("; "));
@@ -367,31 +370,58 @@ fn one(
                 ));
             }
         }
-        if !valid
+        let in_requested = |l: Option<&str>| l.is_none_or(|l| language::in_any(l, &ctx.languages));
+        let matched = valid
             .iter()
-            .any(|(v, case, _)| display_matches(v, *case, given))
-        {
-            r.result = false;
-            // Offered: those in the requested languages (a display of no stated language
-            // counts for any).
-            let shown: Vec<String> = valid
-                .iter()
-                .filter(|(_, _, l)| l.is_none_or(|l| language::in_any(l, &ctx.languages)))
-                .map(|(v, _, l)| messages::quoted_display(v, *l))
-                .collect();
-            r.issues.push(issue(
-                Severity::Error,
-                IssueKind::InvalidDisplay,
-                messages::wrong_display(
-                    given,
-                    &meta.url,
-                    &code,
-                    &shown,
-                    ctx.languages_as_given.as_deref(),
-                    concept.display.as_deref(),
-                ),
-                at(path, "display"),
-            ));
+            .find(|(v, case, _)| display_matches(v, *case, given))
+            .map(|(_, _, l)| *l);
+        let any_requested = valid.iter().any(|(_, _, l)| in_requested(*l));
+        match matched {
+            // Valid only in another language than the requested ones, and the concept has no
+            // display in those: accepted, with a note.
+            Some(l) if !in_requested(l) && !any_requested => {
+                r.issues.push(issue(
+                    Severity::Information,
+                    IssueKind::InvalidDisplay,
+                    messages::display_only_in_default_language(
+                        &meta.url,
+                        &code,
+                        ctx.languages_as_given.as_deref(),
+                        given,
+                    ),
+                    at(path, "display"),
+                ));
+            }
+            Some(l) if in_requested(l) => {}
+            _ => {
+                // Offered: those in the requested languages (a display of no stated language
+                // counts for any).
+                let shown: Vec<String> = valid
+                    .iter()
+                    .filter(|(_, _, l)| in_requested(*l))
+                    .map(|(v, _, l)| messages::quoted_display(v, *l))
+                    .collect();
+                if !req.lenient_display {
+                    r.result = false;
+                }
+                r.issues.push(issue(
+                    if req.lenient_display {
+                        Severity::Warning
+                    } else {
+                        Severity::Error
+                    },
+                    IssueKind::InvalidDisplay,
+                    messages::wrong_display(
+                        given,
+                        &meta.url,
+                        &code,
+                        &shown,
+                        ctx.languages_as_given.as_deref(),
+                        concept.display.as_deref(),
+                    ),
+                    at(path, "display"),
+                ));
+            }
         }
     }
     if let Some(vs) = &req.value_set {
