@@ -67,6 +67,20 @@ pub fn display_only_in_default_language(
     )
 }
 
+/// An inactive concept (`status` is its status property when it has one: `retired`, …).
+pub fn inactive_concept(code: &str, status: Option<&str>) -> String {
+    let status = match status {
+        Some(s) if s != "inactive" && s != "active" => format!("{s} and inactive"),
+        _ => "inactive".to_string(),
+    };
+    format!("The concept '{code}' has a status of {status} and its use should be reviewed")
+}
+
+/// An inactive concept in a value set that leaves inactive codes out.
+pub fn valid_but_not_active(code: &str) -> String {
+    format!("The concept '{code}' is valid but is not active")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -155,13 +155,16 @@ pub fn validate(
             }
         }
     }
-    // Notes stay out of the message, except a display finding (what a validator shows).
-    let texts: Vec<&str> = out
+    // Notes stay out of the message, except a display finding (what a validator shows); the
+    // texts in alphabetical order, as tx.fhir.org joins them.
+    let mut texts: Vec<&str> = out
         .issues
         .iter()
         .filter(|i| i.severity != Severity::Information || i.kind == IssueKind::InvalidDisplay)
         .map(|i| i.text.as_str())
         .collect();
+    texts.sort_unstable();
+    texts.dedup();
     out.message = (!texts.is_empty()).then(|| texts.join("; "));
     if req.codeable_concept {
         out.codeable_concept = req.codings.clone();
@@ -299,38 +302,20 @@ fn one(
 
     if !concept.active {
         inactive_details(t, src.as_ref(), &code, &mut r)?;
-        let mut text = format!("The concept '{code}' has a status of inactive");
-        if let Some(reason) = r
-            .inactivation_reason
-            .as_ref()
-            .and_then(|c| c.display.clone())
-        {
-            text.push_str(&format!(" (reason: {reason})"));
-        }
-        if !r.replacements.is_empty() {
-            let list: Vec<String> = r
-                .replacements
-                .iter()
-                .map(|x| {
-                    format!(
-                        "{} {}{}",
-                        x.relationship,
-                        x.target.code.clone().unwrap_or_default(),
-                        x.target
-                            .display
-                            .as_ref()
-                            .map(|d| format!(" |{d}|"))
-                            .unwrap_or_default()
-                    )
-                })
-                .collect();
-            text.push_str(&format!("; {}", list.join(", ")));
-        }
+        let status = src
+            .properties(&code)?
+            .into_iter()
+            .find(|p| p.name == "status")
+            .map(|p| p.value);
         r.issues.push(issue(
             Severity::Warning,
             IssueKind::CodeComment,
-            text,
-            at(path, "code"),
+            messages::inactive_concept(&code, status.as_deref()),
+            if path.is_empty() {
+                "code".to_string()
+            } else {
+                path.to_string()
+            },
         ));
     }
     if req.reject_abstract && src.is_abstract(&code)? {
@@ -429,6 +414,14 @@ fn one(
             Ok(true) => {}
             Ok(false) => {
                 r.result = false;
+                if !concept.active && vs.excludes_inactive() {
+                    r.issues.push(issue(
+                        Severity::Error,
+                        IssueKind::CodeRule,
+                        messages::valid_but_not_active(&code),
+                        at(path, "code"),
+                    ));
+                }
                 r.issues.push(not_in_value_set(&meta.url, &code, vs, path));
             }
             // A value set the value set includes is missing: membership cannot be decided,

@@ -44,6 +44,16 @@ pub enum SnomedImplicit {
 }
 
 impl ValueSetDef {
+    /// True when the value set leaves inactive codes out (`compose.inactive` false).
+    pub fn excludes_inactive(&self) -> bool {
+        match self {
+            ValueSetDef::Resource(vs) => {
+                vs.compose.as_ref().and_then(|c| c.inactive) == Some(false)
+            }
+            ValueSetDef::Snomed { .. } => false,
+        }
+    }
+
     /// `url|version` for messages.
     pub fn canonical(&self) -> String {
         match self {
@@ -265,6 +275,11 @@ pub fn contains(
                 if item_matches(t, ctx, vs, exc, system, version, code, depth)? {
                     return Ok(false);
                 }
+            }
+            if compose.inactive == Some(false) {
+                // The value set leaves inactive codes out.
+                let src = resolve::code_system(t, ctx, system, version)?;
+                return Ok(src.concept(code)?.is_some_and(|c| c.active));
             }
             Ok(true)
         }
