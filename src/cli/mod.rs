@@ -107,6 +107,10 @@ pub enum Command {
         /// dependency refset names (http://snomed.info/sct/{module}[/version/{yyyymmdd}]).
         #[arg(long)]
         base: Option<String>,
+        /// SNOMED CT: the release is unpublished (experimental) content; its versions are
+        /// http://snomed.info/xsct/{module}/version/{yyyymmdd}, as the FHIR convention has it.
+        #[arg(long)]
+        experimental: bool,
         /// Files, folders, zips or packages to import.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
@@ -334,6 +338,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             lenient_ids,
             edition,
             base,
+            experimental,
             paths,
         } => {
             let opts = ImportOptions {
@@ -350,6 +355,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 strict_ids: !lenient_ids,
                 edition,
                 base,
+                experimental,
             };
             let report = import::run(&data, &paths, &opts)?;
             report::print_import(&report);

@@ -312,6 +312,9 @@ pub fn validate(r: &ValidateResult) -> Parameters<'_> {
             ]),
         ));
     }
+    if let Some(u) = &r.unknown_system {
+        list.push(p("x-unknown-system", V::Str("valueCanonical", u)));
+    }
     if !r.issues.is_empty() {
         list.push(p("issues", V::Resource(outcome::from_issues(&r.issues))));
     }

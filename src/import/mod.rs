@@ -39,6 +39,9 @@ pub struct ImportOptions {
     pub edition: Option<String>,
     /// SNOMED CT: layer on this loaded version (`--base URI`).
     pub base: Option<String>,
+    /// SNOMED CT: unpublished content, versioned `http://snomed.info/xsct/{module}/version/{date}`
+    /// (`--experimental`).
+    pub experimental: bool,
 }
 
 impl Default for ImportOptions {
@@ -52,6 +55,7 @@ impl Default for ImportOptions {
             strict_ids: true,
             edition: None,
             base: None,
+            experimental: false,
         }
     }
 }

@@ -124,7 +124,7 @@ pub fn import(store: &Store, path: &Path, opts: &ImportOptions) -> Result<Source
     );
 
     let (edition, date) = (plan.edition, plan.date);
-    let version = uri::snomed_version(&edition, &date);
+    let version = uri::snomed_version_of(&edition, &date, opts.experimental);
     if let Some(old) = store.find_code_system(uri::SNOMED, &version, cs)? {
         report.note(format!("replaces the loaded version {version}"));
         store.delete_code_system(old)?;

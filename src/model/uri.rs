@@ -18,9 +18,23 @@ pub fn alias(s: &str) -> String {
     }
 }
 
+/// Unpublished (experimental) SNOMED CT content: versions are
+/// `http://snomed.info/xsct/{module}/version/{date}`, of the same system `http://snomed.info/sct`.
+pub const SNOMED_EXPERIMENTAL: &str = "http://snomed.info/xsct";
+
 /// `http://snomed.info/sct/{module}/version/{date}`.
 pub fn snomed_version(module: &str, date: &str) -> String {
     format!("{SNOMED}/{module}/version/{date}")
+}
+
+/// The version URI of an edition release, `xsct` for experimental content.
+pub fn snomed_version_of(module: &str, date: &str, experimental: bool) -> String {
+    let base = if experimental {
+        SNOMED_EXPERIMENTAL
+    } else {
+        SNOMED
+    };
+    format!("{base}/{module}/version/{date}")
 }
 
 /// A parsed SNOMED CT version parameter: edition module and optional date.
@@ -30,24 +44,35 @@ pub struct SnomedVersion {
     pub module: String,
     /// `yyyymmdd`, absent for "latest of this edition".
     pub date: Option<String>,
+    /// An `xsct` (experimental) URI.
+    pub experimental: bool,
 }
 
-/// Parses `http://snomed.info/sct/{module}[/version/{date}]`.
+/// Parses `http://snomed.info/sct/{module}[/version/{date}]` (or `xsct`).
 pub fn parse_snomed_version(v: &str) -> Option<SnomedVersion> {
-    let rest = v.strip_prefix(SNOMED)?.strip_prefix('/')?;
+    let (rest, experimental) = match v.strip_prefix(SNOMED_EXPERIMENTAL) {
+        Some(rest) => (rest, true),
+        None => (v.strip_prefix(SNOMED)?, false),
+    };
+    let rest = rest.strip_prefix('/')?;
     let mut parts = rest.split('/');
     let module = parts.next()?.to_string();
     if module.is_empty() || !module.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
     match (parts.next(), parts.next(), parts.next()) {
-        (None, None, None) => Some(SnomedVersion { module, date: None }),
+        (None, None, None) => Some(SnomedVersion {
+            module,
+            date: None,
+            experimental,
+        }),
         (Some("version"), Some(d), None)
             if d.len() == 8 && d.bytes().all(|b| b.is_ascii_digit()) =>
         {
             Some(SnomedVersion {
                 module,
                 date: Some(d.to_string()),
+                experimental,
             })
         }
         _ => None,

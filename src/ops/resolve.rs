@@ -1,7 +1,7 @@
 //! Resolving `system` + `version` to one code system version: request-supplied CodeSystems
 //! first, then the store. SNOMED CT versions are edition/version URIs
-//! (`http://snomed.info/sct/{module}/version/{date}`), a module-only URI meaning the latest
-//! release of that edition; no version means the latest release loaded. Other code systems
+//! (`http://snomed.info/sct/{module}/version/{date}`, or `xsct` for experimental content, side
+//! by side), a module-only URI meaning the latest release of that edition; no version means the latest release loaded. Other code systems
 //! match the version exactly, or take the highest version loaded.
 
 use super::Error;
@@ -85,7 +85,10 @@ pub fn code_system<'a>(
                 let of_edition: Vec<&CodeSystemVersion> = versions
                     .iter()
                     .copied()
-                    .filter(|c| c.edition_module.as_deref() == Some(sv.module.as_str()))
+                    .filter(|c| {
+                        c.edition_module.as_deref() == Some(sv.module.as_str())
+                            && c.version.starts_with(uri::SNOMED_EXPERIMENTAL) == sv.experimental
+                    })
                     .collect();
                 match sv.date {
                     Some(d) => of_edition

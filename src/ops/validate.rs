@@ -104,6 +104,8 @@ pub struct ValidateResult {
     pub issues: Vec<Issue>,
     /// The codings of the CodeableConcept validated, echoed back (empty for a single code).
     pub codeable_concept: Vec<Coding>,
+    /// A code system the request named that is not known (`x-unknown-system`).
+    pub unknown_system: Option<String>,
 }
 
 /// A `$validate-code` request in domain terms.
@@ -238,11 +240,18 @@ fn one(
                 "system"
             };
             let text = format!("{e}, so the code cannot be validated");
+            if let Some(vs) = &req.value_set {
+                // Not in the value set either: said as well, as validators expect both.
+                r.issues.push(not_in_value_set(&system, &code, vs, path));
+            }
+            if expr == "system" {
+                r.unknown_system = Some(system.clone());
+            }
             r.issues.push(issue(
                 Severity::Error,
                 IssueKind::NotFound,
                 text,
-                format!("{path}.{expr}"),
+                at(path, expr),
             ));
             return Ok(r);
         }
