@@ -296,3 +296,34 @@ fn import_writes_the_index_file_and_a_damaged_one_is_refused_by_name() {
         "names the file and the way out: {err}"
     );
 }
+
+#[test]
+fn experimental_snomed_content_is_versioned_xsct_and_resolved_by_it() {
+    let d = tmp();
+    let out = import_ok(d.path(), &["--experimental", rf2_mini().to_str().unwrap()]);
+    let xsct = "http://snomed.info/xsct/900000000000207008/version/20250131";
+    assert!(
+        out.contains(&format!("http://snomed.info/sct|{xsct}")) || out.contains(xsct),
+        "{out}"
+    );
+    let lookup = |system: &str| {
+        concord(&[
+            "lookup",
+            "--data",
+            d.path().to_str().unwrap(),
+            system,
+            "73211009",
+        ])
+    };
+    let ok = lookup(xsct);
+    assert!(ok.status.success(), "{}", text(&ok.stderr));
+    assert!(text(&ok.stdout).contains("Diabetes mellitus"));
+    // The published URI of the same module and date is another edition: not loaded.
+    let published = lookup("http://snomed.info/sct/900000000000207008/version/20250131");
+    assert!(!published.status.success());
+    assert!(
+        text(&published.stderr).contains(xsct),
+        "{}",
+        text(&published.stderr)
+    );
+}
