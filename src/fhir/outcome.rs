@@ -73,6 +73,12 @@ pub fn from_issues(issues: &[Issue]) -> Value {
                     "text": i.text
                 },
             });
+            if let Some(id) = i.message_id {
+                issue["extension"] = json!([{
+                    "url": "http://hl7.org/fhir/StructureDefinition/operationoutcome-message-id",
+                    "valueString": id
+                }]);
+            }
             // A finding about the request as a whole (a value set it needs) has no place.
             if !i.expression.is_empty() {
                 issue["location"] = json!([i.expression]);

@@ -253,7 +253,8 @@ impl ValueSet {
 
     /// `url|version` for messages.
     pub fn canonical(&self) -> String {
-        let url = self.url.as_deref().unwrap_or("(contained)");
+        // tx.fhir.org's word for a value set without a url (sent inline).
+        let url = self.url.as_deref().unwrap_or("(unidentified)");
         match &self.version {
             Some(v) => format!("{url}|{v}"),
             None => url.to_string(),

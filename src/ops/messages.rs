@@ -2,6 +2,31 @@
 //! tx.fhir.org words them (FHIR validators and the terminology ecosystem's tests compare them
 //! as text). One function per message, so a wording lives in one place.
 
+/// tx.fhir.org's message ids, sent as the `operationoutcome-message-id` extension so a
+/// validator can recognise a finding without parsing its text.
+pub mod id {
+    /// A code not in the value set.
+    pub const NOT_IN_VALUE_SET: &str = "None_of_the_provided_codes_are_in_the_value_set_one";
+    /// A wrong display.
+    pub const WRONG_DISPLAY: &str = "Display_Name_for__should_be_one_of__instead_of";
+    /// A wrong display, and none in the requested languages.
+    pub const WRONG_DISPLAY_NONE_FOR_LANGUAGE: &str = "NO_VALID_DISPLAY_FOUND_NONE_FOR_LANG_ERR";
+    /// A display valid only in the default language, none in the requested ones.
+    pub const DISPLAY_DEFAULT_LANGUAGE_ONLY: &str = "NO_VALID_DISPLAY_FOUND_NONE_FOR_LANG_OK";
+    /// An inactive concept.
+    pub const INACTIVE_CONCEPT: &str = "INACTIVE_CONCEPT_FOUND";
+    /// An inactive concept where the value set wants active ones.
+    pub const NOT_ACTIVE: &str = "STATUS_CODE_WARNING_CODE";
+    /// A code the code system does not have.
+    pub const UNKNOWN_CODE: &str = "Unknown_Code_in_Version";
+    /// A code system that is not known.
+    pub const UNKNOWN_CODE_SYSTEM: &str = "UNKNOWN_CODESYSTEM";
+    /// A value set that is not known.
+    pub const UNKNOWN_VALUE_SET: &str = "Unable_to_resolve_value_Set_";
+    /// A coding without a system.
+    pub const NO_SYSTEM: &str = "Coding_has_no_system__cannot_validate";
+}
+
 /// A list as tx.fhir.org writes one: `a`, `a or b`, `a, b or c`.
 fn either(items: &[String]) -> String {
     match items {
@@ -9,6 +34,20 @@ fn either(items: &[String]) -> String {
         [one] => one.clone(),
         [init @ .., last] => format!("{} or {last}", init.join(", ")),
     }
+}
+
+/// A code that is not in the value set (with the display the request gave, when it gave one).
+pub fn not_in_value_set(
+    system: &str,
+    code: &str,
+    display: Option<&str>,
+    value_set: &str,
+) -> String {
+    let shown = match display.filter(|d| !d.is_empty()) {
+        Some(d) => format!("{system}#{code} ('{d}')"),
+        None => format!("{system}#{code}"),
+    };
+    format!("The provided code '{shown}' was not found in the value set '{value_set}'")
 }
 
 /// A display offered as valid: `'term'`, with ` (lang)` when its language is known.

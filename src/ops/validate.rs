@@ -66,6 +66,16 @@ pub struct Issue {
     pub text: String,
     /// FHIRPath of the element at fault (`Coding.code`, `CodeableConcept.coding[1].display`).
     pub expression: String,
+    /// tx.fhir.org's id for the message ([`messages::id`]).
+    pub message_id: Option<&'static str>,
+}
+
+impl Issue {
+    /// The same finding with its message id.
+    fn id(mut self, id: &'static str) -> Self {
+        self.message_id = Some(id);
+        self
+    }
 }
 
 /// A historical association of an inactive concept.
@@ -184,16 +194,20 @@ fn at(path: &str, field: &str) -> String {
 }
 
 /// The finding that a code is not in the value set (the same words wherever it is found).
-fn not_in_value_set(system: &str, code: &str, vs: &ValueSetDef, path: &str) -> Issue {
+fn not_in_value_set(
+    system: &str,
+    code: &str,
+    display: Option<&str>,
+    vs: &ValueSetDef,
+    path: &str,
+) -> Issue {
     issue(
         Severity::Error,
         IssueKind::NotInValueSet,
-        format!(
-            "The provided code '{system}#{code}' was not found in the value set '{}'",
-            vs.canonical()
-        ),
+        messages::not_in_value_set(system, code, display, &vs.canonical()),
         at(path, "code"),
     )
+    .id(messages::id::NOT_IN_VALUE_SET)
 }
 
 fn issue(severity: Severity, kind: IssueKind, text: String, expression: String) -> Issue {
@@ -202,6 +216,7 @@ fn issue(severity: Severity, kind: IssueKind, text: String, expression: String) 
         kind,
         text,
         expression,
+        message_id: None,
     }
 }
 
@@ -223,12 +238,15 @@ fn one(
         ..Default::default()
     };
     let Some(system) = system else {
-        r.issues.push(issue(
-            Severity::Error,
-            IssueKind::InvalidCode,
-            format!("Coding has no system, so code '{code}' cannot be validated"),
-            at(path, "system"),
-        ));
+        r.issues.push(
+            issue(
+                Severity::Error,
+                IssueKind::InvalidCode,
+                format!("Coding has no system, so code '{code}' cannot be validated"),
+                at(path, "system"),
+            )
+            .id(messages::id::NO_SYSTEM),
+        );
         return Ok(r);
     };
     let src = match resolve::code_system(t, ctx, &system, coding.version.as_deref()) {
@@ -242,17 +260,21 @@ fn one(
             let text = format!("{e}, so the code cannot be validated");
             if let Some(vs) = &req.value_set {
                 // Not in the value set either: said as well, as validators expect both.
-                r.issues.push(not_in_value_set(&system, &code, vs, path));
+                r.issues.push(not_in_value_set(
+                    &system,
+                    &code,
+                    coding.display.as_deref(),
+                    vs,
+                    path,
+                ));
             }
             if expr == "system" {
                 r.unknown_system = Some(system.clone());
             }
-            r.issues.push(issue(
-                Severity::Error,
-                IssueKind::NotFound,
-                text,
-                at(path, expr),
-            ));
+            r.issues.push(
+                issue(Severity::Error, IssueKind::NotFound, text, at(path, expr))
+                    .id(messages::id::UNKNOWN_CODE_SYSTEM),
+            );
             return Ok(r);
         }
     };
@@ -278,14 +300,23 @@ fn one(
         }
         if let Some(vs) = &req.value_set {
             // Not in the value set either: said first, as validators expect both findings.
-            r.issues.push(not_in_value_set(&meta.url, &code, vs, path));
+            r.issues.push(not_in_value_set(
+                &meta.url,
+                &code,
+                coding.display.as_deref(),
+                vs,
+                path,
+            ));
         }
-        r.issues.push(issue(
-            Severity::Error,
-            IssueKind::InvalidCode,
-            text,
-            at(path, "code"),
-        ));
+        r.issues.push(
+            issue(
+                Severity::Error,
+                IssueKind::InvalidCode,
+                text,
+                at(path, "code"),
+            )
+            .id(messages::id::UNKNOWN_CODE),
+        );
         return Ok(r);
     };
     let designations = src.designations(&code)?;
@@ -316,16 +347,19 @@ fn one(
             .into_iter()
             .find(|p| p.name == "status")
             .map(|p| p.value);
-        r.issues.push(issue(
-            Severity::Warning,
-            IssueKind::CodeComment,
-            messages::inactive_concept(&code, status.as_deref()),
-            if path.is_empty() {
-                "code".to_string()
-            } else {
-                path.to_string()
-            },
-        ));
+        r.issues.push(
+            issue(
+                Severity::Warning,
+                IssueKind::CodeComment,
+                messages::inactive_concept(&code, status.as_deref()),
+                if path.is_empty() {
+                    "code".to_string()
+                } else {
+                    path.to_string()
+                },
+            )
+            .id(messages::id::INACTIVE_CONCEPT),
+        );
     }
     if req.reject_abstract && src.is_abstract(&code)? {
         r.result = false;
@@ -374,17 +408,20 @@ fn one(
             // Valid only in another language than the requested ones, and the concept has no
             // display in those: accepted, with a note.
             Some(l) if !in_requested(l) && !any_requested => {
-                r.issues.push(issue(
-                    Severity::Information,
-                    IssueKind::InvalidDisplay,
-                    messages::display_only_in_default_language(
-                        &meta.url,
-                        &code,
-                        ctx.languages_as_given.as_deref(),
-                        given,
-                    ),
-                    at(path, "display"),
-                ));
+                r.issues.push(
+                    issue(
+                        Severity::Information,
+                        IssueKind::InvalidDisplay,
+                        messages::display_only_in_default_language(
+                            &meta.url,
+                            &code,
+                            ctx.languages_as_given.as_deref(),
+                            given,
+                        ),
+                        at(path, "display"),
+                    )
+                    .id(messages::id::DISPLAY_DEFAULT_LANGUAGE_ONLY),
+                );
             }
             Some(l) if in_requested(l) => {}
             _ => {
@@ -398,23 +435,30 @@ fn one(
                 if !req.lenient_display {
                     r.result = false;
                 }
-                r.issues.push(issue(
-                    if req.lenient_display {
-                        Severity::Warning
+                r.issues.push(
+                    issue(
+                        if req.lenient_display {
+                            Severity::Warning
+                        } else {
+                            Severity::Error
+                        },
+                        IssueKind::InvalidDisplay,
+                        messages::wrong_display(
+                            given,
+                            &meta.url,
+                            &code,
+                            &shown,
+                            ctx.languages_as_given.as_deref(),
+                            concept.display.as_deref(),
+                        ),
+                        at(path, "display"),
+                    )
+                    .id(if shown.is_empty() {
+                        messages::id::WRONG_DISPLAY_NONE_FOR_LANGUAGE
                     } else {
-                        Severity::Error
-                    },
-                    IssueKind::InvalidDisplay,
-                    messages::wrong_display(
-                        given,
-                        &meta.url,
-                        &code,
-                        &shown,
-                        ctx.languages_as_given.as_deref(),
-                        concept.display.as_deref(),
-                    ),
-                    at(path, "display"),
-                ));
+                        messages::id::WRONG_DISPLAY
+                    }),
+                );
             }
         }
     }
@@ -424,25 +468,32 @@ fn one(
             Ok(false) => {
                 r.result = false;
                 if !concept.active && vs.excludes_inactive() {
-                    r.issues.push(issue(
-                        Severity::Error,
-                        IssueKind::CodeRule,
-                        messages::valid_but_not_active(&code),
-                        at(path, "code"),
-                    ));
+                    r.issues.push(
+                        issue(
+                            Severity::Error,
+                            IssueKind::CodeRule,
+                            messages::valid_but_not_active(&code),
+                            at(path, "code"),
+                        )
+                        .id(messages::id::NOT_ACTIVE),
+                    );
                 }
-                r.issues.push(not_in_value_set(&meta.url, &code, vs, path));
+                r.issues.push(not_in_value_set(
+                    &meta.url,
+                    &code,
+                    coding.display.as_deref(),
+                    vs,
+                    path,
+                ));
             }
             // A value set the value set includes is missing: membership cannot be decided,
             // which is a finding of this validation (not a failure of the request).
             Err(super::Error::NotFound(m)) => {
                 r.result = false;
-                r.issues.push(issue(
-                    Severity::Error,
-                    IssueKind::NotFound,
-                    m,
-                    String::new(),
-                ));
+                r.issues.push(
+                    issue(Severity::Error, IssueKind::NotFound, m, String::new())
+                        .id(messages::id::UNKNOWN_VALUE_SET),
+                );
             }
             Err(e) => return Err(e),
         }
