@@ -491,6 +491,9 @@ fn uuid_like(e: &crate::ops::expand::Expansion, timestamp: &str) -> String {
 fn contains_item(c: &crate::ops::expand::Item) -> Value {
     // The version is stated once, in `used-codesystem`, not on every code.
     let mut item = json!({"system": c.system, "code": c.code});
+    if c.show_version {
+        item["version"] = json!(c.version);
+    }
     if let Some(d) = &c.display {
         item["display"] = json!(d);
     }

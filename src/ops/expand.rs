@@ -94,6 +94,8 @@ pub struct Item {
     pub properties: Vec<(String, String, String)>,
     /// Codes of the expansion whose parent this is (a nested expansion).
     pub children: Vec<Item>,
+    /// The expansion holds codes of more than one version of this system: say which.
+    pub show_version: bool,
 }
 
 /// The expansion.
@@ -146,6 +148,20 @@ pub fn expand(t: &Terminology, ctx: &RequestContext, req: &ExpandRequest) -> Res
             let src = e.source(&m.system, m.version.as_deref())?;
             parents.push(src.parents(&m.code)?);
         }
+    }
+    // A system the expansion used in more than one version says which version each code is
+    // from.
+    let mut versions: HashMap<String, HashSet<String>> = HashMap::new();
+    for src in e.sources.values() {
+        versions
+            .entry(src.meta().url.clone())
+            .or_default()
+            .insert(src.meta().version.clone());
+    }
+    for item in contains.iter_mut() {
+        item.show_version = versions
+            .get(item.system.as_str())
+            .is_some_and(|v| v.len() > 1);
     }
     if nest {
         contains = nested(contains, &parents);
@@ -588,23 +604,36 @@ impl<'t> Expander<'t> {
                 })
                 .collect());
         };
+        // A code is one member per code system version: two versions of a system included
+        // side by side both stay (the terminology ecosystem's `overload` suite).
         let mut out = Vec::new();
         let mut seen = HashSet::new();
         for inc in &compose.include {
             for m in self.item_members(inc, vs, depth)? {
-                if seen.insert((m.system.clone(), m.code.clone())) {
+                if seen.insert((m.system.clone(), m.version.clone(), m.code.clone())) {
                     out.push(m);
                 }
             }
         }
         if !compose.exclude.is_empty() {
+            // An exclusion removes the code in every version, unless the value set says
+            // versions must match (`versionsMatch` false: only the version it names).
+            let by_version =
+                compose.expansion_parameter("versionsMatch").as_deref() == Some("false");
+            let key = |m: &Member| {
+                (
+                    m.system.clone(),
+                    by_version.then(|| m.version.clone()).flatten(),
+                    m.code.clone(),
+                )
+            };
             let mut excluded = HashSet::new();
             for exc in &compose.exclude {
                 for m in self.item_members(exc, vs, depth)? {
-                    excluded.insert((m.system, m.code));
+                    excluded.insert(key(&m));
                 }
             }
-            out.retain(|m| !excluded.contains(&(m.system.clone(), m.code.clone())));
+            out.retain(|m| !excluded.contains(&key(m)));
         }
         Ok(out)
     }
@@ -738,6 +767,7 @@ impl<'t> Expander<'t> {
             designations: vec![],
             properties: vec![],
             children: vec![],
+            show_version: false,
         };
         if req.include_designations {
             let family = src.meta().family;
