@@ -61,6 +61,7 @@ pub fn from_issues(issues: &[Issue]) -> Value {
                 "not-found" => "not-found",
                 "code-comment" => "business-rule",
                 "code-rule" => "business-rule",
+                "status-check" => "business-rule",
                 // A wrong display is an invalid value, not an invalid code (IssueType `invalid`).
                 "invalid-display" => "invalid",
                 _ => "code-invalid",

@@ -556,6 +556,22 @@ pub fn mem_code_system(json: &serde_json::Value) -> Option<MemCodeSystem> {
         release_date: None,
         concept_count: 0,
         language: s("language"),
+        status: s("status"),
+        experimental: json
+            .get("experimental")
+            .and_then(serde_json::Value::as_bool)
+            .unwrap_or(false),
+        standards_status: json
+            .get("extension")
+            .and_then(serde_json::Value::as_array)
+            .into_iter()
+            .flatten()
+            .find(|e| {
+                e.get("url").and_then(serde_json::Value::as_str)
+                    == Some(crate::model::STANDARDS_STATUS)
+            })
+            .and_then(|e| e.get("valueCode")?.as_str())
+            .map(str::to_string),
         property_uris: json
             .get("property")
             .and_then(serde_json::Value::as_array)

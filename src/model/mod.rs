@@ -49,6 +49,10 @@ impl Family {
     }
 }
 
+/// The extension giving a resource's standards status (`deprecated`, `withdrawn`, …).
+pub const STANDARDS_STATUS: &str =
+    "http://hl7.org/fhir/StructureDefinition/structuredefinition-standards-status";
+
 /// One loaded version of a code system.
 #[derive(Debug, Clone, Serialize)]
 pub struct CodeSystemVersion {
@@ -76,6 +80,12 @@ pub struct CodeSystemVersion {
     pub property_uris: Vec<(String, String)>,
     /// The language of its displays (FHIR CodeSystem.language).
     pub language: Option<String>,
+    /// Publication status (`draft`, `active`, `retired`).
+    pub status: Option<String>,
+    /// Marked experimental (for testing, not real use).
+    pub experimental: bool,
+    /// Standards status extension (`deprecated`, `withdrawn`, …).
+    pub standards_status: Option<String>,
 }
 
 /// A concept (or class, or code) of one code system version.

@@ -38,6 +38,8 @@ pub struct ValueSet {
     pub expansion: Option<Expansion>,
     /// Contained resources; value sets among them are referenced from the compose as `#id`.
     pub contained: Vec<ValueSet>,
+    /// Extensions (the standards status among them).
+    pub extension: Vec<Extension>,
 }
 
 /// `ValueSet.compose`.
@@ -251,7 +253,15 @@ impl ValueSet {
         self.contained.iter().find(|c| c.id.as_deref() == Some(id))
     }
 
-    /// `url|version` for messages.
+    /// The standards status extension's value (`deprecated`, `withdrawn`, …).
+    pub fn standards_status(&self) -> Option<String> {
+        self.extension
+            .iter()
+            .find(|e| e.url == super::STANDARDS_STATUS)
+            .and_then(Extension::value)
+    }
+
+    /// `url|version` (or the url alone), as messages name the value set.
     pub fn canonical(&self) -> String {
         // tx.fhir.org's word for a value set without a url (sent inline).
         let url = self.url.as_deref().unwrap_or("(unidentified)");

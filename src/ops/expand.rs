@@ -193,6 +193,27 @@ pub fn expand(t: &Terminology, ctx: &RequestContext, req: &ExpandRequest) -> Res
     for u in used {
         parameters.push(("used-codesystem".into(), "valueUri", u));
     }
+    for v in &e.used_value_sets {
+        parameters.push(("used-valueset".into(), "valueUri", v.canonical()));
+    }
+    let mut warnings: Vec<super::status::StatusWarning> = e
+        .sources
+        .values()
+        .flat_map(|s| super::status::of_code_system(s.meta()))
+        .collect();
+    if let ValueSetDef::Resource(vs) = &req.value_set {
+        warnings.extend(super::status::of_value_set(vs));
+    }
+    warnings.extend(
+        e.used_value_sets
+            .iter()
+            .flat_map(super::status::of_value_set),
+    );
+    warnings.sort();
+    warnings.dedup();
+    for w in warnings {
+        parameters.push((w.param, "valueUri", w.uri));
+    }
     let mut properties = Vec::new();
     for name in &req.properties {
         if !carries(&contains, name) {
@@ -340,6 +361,8 @@ struct Expander<'t> {
     sources: HashMap<(String, Option<String>), Box<dyn Source + 't>>,
     /// Displays a compose lists for its concepts, by (system, code).
     displays: HashMap<(String, String), String>,
+    /// Value sets the compose included or excluded (`used-valueset`), in first-use order.
+    used_value_sets: Vec<ValueSet>,
 }
 
 impl<'t> Expander<'t> {
@@ -350,6 +373,7 @@ impl<'t> Expander<'t> {
             deadline: Instant::now() + t.limits.budget,
             sources: HashMap::new(),
             displays: HashMap::new(),
+            used_value_sets: Vec::new(),
         }
     }
 
@@ -649,6 +673,19 @@ impl<'t> Expander<'t> {
         let mut value_set_members = Vec::new();
         for url in &item.value_set {
             let vs = valueset::resolve_within(self.t, self.ctx, parent, url)?;
+            if let ValueSetDef::Resource(v) = &vs
+                && !self
+                    .used_value_sets
+                    .iter()
+                    .any(|u| u.canonical() == v.canonical())
+            {
+                self.used_value_sets.push(ValueSet {
+                    compose: None,
+                    expansion: None,
+                    contained: Vec::new(),
+                    ..(**v).clone()
+                });
+            }
             let members = self.members(&vs, depth + 1)?;
             let keys: HashSet<(String, String)> = members
                 .iter()

@@ -25,6 +25,17 @@ pub mod id {
     pub const UNKNOWN_VALUE_SET: &str = "Unable_to_resolve_value_Set_";
     /// A coding without a system.
     pub const NO_SYSTEM: &str = "Coding_has_no_system__cannot_validate";
+
+    /// A reference to a resource of this status (`draft`, `deprecated`, …).
+    pub fn status(status: &str) -> &'static str {
+        match status {
+            "draft" => "MSG_DRAFT",
+            "deprecated" => "MSG_DEPRECATED",
+            "withdrawn" => "MSG_WITHDRAWN",
+            "retired" => "MSG_RETIRED",
+            _ => "MSG_EXPERIMENTAL",
+        }
+    }
 }
 
 /// A list as tx.fhir.org writes one: `a`, `a or b`, `a, b or c`.
@@ -48,6 +59,11 @@ pub fn not_in_value_set(
         None => format!("{system}#{code}"),
     };
     format!("The provided code '{shown}' was not found in the value set '{value_set}'")
+}
+
+/// A reference to a code system or value set of a status worth a warning.
+pub fn reference_to(status: &str, kind: &str, uri: &str) -> String {
+    format!("Reference to {status} {kind} {uri}")
 }
 
 /// A display offered as valid: `'term'`, with ` (lang)` when its language is known.

@@ -16,6 +16,7 @@ pub mod messages;
 pub mod resolve;
 pub mod search;
 pub mod source;
+pub mod status;
 pub mod subsumes;
 pub mod translate;
 pub mod validate;

@@ -39,6 +39,8 @@ pub enum IssueKind {
     CodeComment,
     /// A rule (abstract code) is broken.
     CodeRule,
+    /// A code system or value set used is draft, experimental, deprecated or withdrawn.
+    StatusCheck,
 }
 
 impl IssueKind {
@@ -51,6 +53,7 @@ impl IssueKind {
             IssueKind::NotInValueSet => "not-in-vs",
             IssueKind::CodeComment => "code-comment",
             IssueKind::CodeRule => "code-rule",
+            IssueKind::StatusCheck => "status-check",
         }
     }
 }
@@ -153,6 +156,18 @@ pub fn validate(
         };
         results.push(one(t, ctx, req, coding, &path)?);
     }
+    // Value sets of a status worth a warning, said once for the request.
+    if let Some(vs) = &req.value_set {
+        let mut notes: Vec<super::status::StatusWarning> = valueset::used_value_sets(t, ctx, vs)
+            .iter()
+            .flat_map(super::status::of_value_set)
+            .collect();
+        notes.sort();
+        notes.dedup();
+        if let Some(first) = results.first_mut() {
+            first.issues.extend(notes.into_iter().map(status_note));
+        }
+    }
     // A CodeableConcept is valid when any coding is; every finding is reported.
     let mut out = match results.iter().position(|r| r.result) {
         Some(i) => results[i].clone(),
@@ -182,6 +197,17 @@ pub fn validate(
         out.codeable_concept = req.codings.clone();
     }
     Ok(out)
+}
+
+/// A status warning as a note of the validation (about the request, so no location).
+fn status_note(w: super::status::StatusWarning) -> Issue {
+    issue(
+        Severity::Information,
+        IssueKind::StatusCheck,
+        w.text,
+        String::new(),
+    )
+    .id(w.message_id)
 }
 
 /// The FHIRPath of `field` under `path` (a bare parameter name when there is no path).
@@ -280,6 +306,11 @@ fn one(
     };
     let meta = src.meta().clone();
     r.version = Some(meta.version.clone());
+    r.issues.extend(
+        super::status::of_code_system(&meta)
+            .into_iter()
+            .map(status_note),
+    );
     let Some(concept) = src.concept(&code)? else {
         let mut text = format!(
             "Unknown code '{code}' in the CodeSystem '{}' version '{}'",

@@ -216,6 +216,36 @@ fn implicit_other(t: &Terminology, ctx: &RequestContext, url: &str) -> Option<Va
     })
 }
 
+/// The value set and every value set its compose includes or excludes, each once (those that
+/// cannot be resolved are left out: membership reports them).
+pub fn used_value_sets(t: &Terminology, ctx: &RequestContext, vs: &ValueSetDef) -> Vec<ValueSet> {
+    fn walk(
+        t: &Terminology,
+        ctx: &RequestContext,
+        vs: &ValueSet,
+        depth: usize,
+        out: &mut Vec<ValueSet>,
+    ) {
+        if depth > 8 || out.iter().any(|u| u.canonical() == vs.canonical()) {
+            return;
+        }
+        out.push(vs.clone());
+        let Some(compose) = &vs.compose else { return };
+        for item in compose.include.iter().chain(&compose.exclude) {
+            for url in &item.value_set {
+                if let Ok(ValueSetDef::Resource(inner)) = resolve_within(t, ctx, vs, url) {
+                    walk(t, ctx, &inner, depth + 1, out);
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    if let ValueSetDef::Resource(v) = vs {
+        walk(t, ctx, v, 0, &mut out);
+    }
+    out
+}
+
 /// True when `system|code` is in the value set.
 pub fn contains(
     t: &Terminology,

@@ -30,6 +30,9 @@ fn code_system_row(r: &Row) -> rusqlite::Result<CodeSystemVersion> {
             .map(|(c, u)| (c.to_string(), u.to_string()))
             .collect(),
         language: r.get(11)?,
+        status: r.get(12)?,
+        experimental: r.get::<_, Option<bool>>(13)?.unwrap_or(false),
+        standards_status: r.get(14)?,
     })
 }
 
@@ -38,7 +41,9 @@ const CS_COLUMNS: &str =
     (SELECT count(*) FROM concept c WHERE c.cs = code_system.id),
     (SELECT group_concat(json_extract(p.value, '$.code') || ' ' || json_extract(p.value, '$.uri'), char(10))
      FROM json_each(code_system.resource, '$.property') p WHERE json_extract(p.value, '$.uri') IS NOT NULL),
-    json_extract(resource, '$.language')";
+    json_extract(resource, '$.language'), status, json_extract(resource, '$.experimental'),
+    (SELECT json_extract(e.value, '$.valueCode') FROM json_each(code_system.resource, '$.extension') e
+     WHERE json_extract(e.value, '$.url') = 'http://hl7.org/fhir/StructureDefinition/structuredefinition-standards-status')";
 
 impl Store {
     /// Every loaded code system version, by url then version.
