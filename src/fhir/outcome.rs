@@ -36,6 +36,23 @@ pub fn invalid_value_set(text: &str, element: &str) -> Value {
     }]})
 }
 
+/// A value set that refers to itself: IssueType `processing`, tx-issue-type `vs-invalid`.
+pub fn circular_value_set(text: &str) -> Value {
+    json!({"resourceType": "OperationOutcome", "issue": [{
+        "extension": [{
+            "url": "http://hl7.org/fhir/StructureDefinition/operationoutcome-message-id",
+            "valueString": "VALUESET_CIRCULAR_REFERENCE"
+        }],
+        "severity": "error",
+        "code": "processing",
+        "details": {
+            "coding": [{"system": TX_ISSUE_TYPE, "code": "vs-invalid"}],
+            "text": text
+        },
+        "diagnostics": text
+    }]})
+}
+
 /// Informational notes as an OperationOutcome (a `$lookup` answer that had to fall back).
 pub fn information(notes: &[String]) -> Value {
     let list: Vec<Value> = notes

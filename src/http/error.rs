@@ -56,6 +56,7 @@ impl ResponseError for ApiError {
             ApiError::Op(ops::Error::InvalidValueSet { .. }) => StatusCode::BAD_REQUEST,
             ApiError::Op(ops::Error::NotSupported(_)) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Op(ops::Error::TooCostly(_)) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Op(ops::Error::CircularValueSet(_)) => StatusCode::BAD_REQUEST,
             ApiError::Op(ops::Error::Internal(_)) => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::Http { status, .. } => *status,
         }
@@ -72,6 +73,7 @@ impl ResponseError for ApiError {
                 outcome::invalid_value_set(message, element)
             }
             ApiError::Op(ops::Error::TooCostly(m)) => outcome::error("too-costly", m, None),
+            ApiError::Op(ops::Error::CircularValueSet(m)) => outcome::circular_value_set(m),
             ApiError::Op(ops::Error::Internal(m)) => {
                 tracing::error!(error = %m, "internal error");
                 outcome::error(

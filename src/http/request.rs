@@ -152,6 +152,11 @@ pub fn context(req: &HttpRequest, p: &Params) -> Result<RequestContext, ApiError
         ctx.languages = parse_accept_language(h);
         ctx.languages_as_given = Some(h.to_string());
     }
+    ctx.max_unpaged = req
+        .headers()
+        .get("x-too-costly-threshold")
+        .and_then(|h| h.to_str().ok())
+        .and_then(|h| h.trim().parse::<usize>().ok());
     crate::fhir::requests::add_tx_resources(p, &mut ctx)?;
     Ok(ctx)
 }

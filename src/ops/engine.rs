@@ -33,6 +33,9 @@ pub struct RequestContext {
     pub languages: Vec<String>,
     /// The language preference as the request wrote it (messages quote it).
     pub languages_as_given: Option<String>,
+    /// A lower limit on unpaged expansions for this request (`X-TOO-COSTLY-THRESHOLD`; a
+    /// client may lower the server's limit, never raise it).
+    pub max_unpaged: Option<usize>,
     /// CodeSystems supplied with the request.
     pub code_systems: Vec<Arc<MemCodeSystem>>,
     /// ValueSets supplied with the request.

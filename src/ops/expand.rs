@@ -127,16 +127,21 @@ struct Member {
 
 /// Runs `$expand`.
 pub fn expand(t: &Terminology, ctx: &RequestContext, req: &ExpandRequest) -> Result<Expansion> {
+    valueset::check_cycles(t, ctx, &req.value_set)?;
     let mut e = Expander::new(t, ctx);
-    let limit = req.count.unwrap_or(t.limits.max_unpaged + 1);
+    let max_unpaged = ctx
+        .max_unpaged
+        .map_or(t.limits.max_unpaged, |m| m.min(t.limits.max_unpaged));
+    let limit = req.count.unwrap_or(max_unpaged + 1);
     let (total, page) = match e.snomed_implicit(req, limit)? {
         Some(found) => found,
         None => e.general(req, limit)?,
     };
-    if req.count.is_none() && total > t.limits.max_unpaged {
-        return Err(Error::TooCostly(format!(
-            "the expansion has {total} codes, more than the {} this server returns in one answer; page with 'count' and 'offset', or narrow it with 'filter'",
-            t.limits.max_unpaged
+    if req.count.is_none() && total > max_unpaged {
+        return Err(Error::TooCostly(super::messages::too_costly(
+            &req.value_set.canonical(),
+            total,
+            max_unpaged,
         )));
     }
     let mut contains = Vec::with_capacity(page.len());

@@ -66,6 +66,21 @@ pub fn reference_to(status: &str, kind: &str, uri: &str) -> String {
     format!("Reference to {status} {kind} {uri}")
 }
 
+/// An unpaged expansion larger than the limit, with the way forward.
+pub fn too_costly(value_set: &str, total: usize, limit: usize) -> String {
+    format!(
+        "The value set '{value_set}' expansion has too many codes to produce (>{limit}): it has {total}; page with 'count' and 'offset', or narrow it with 'filter'"
+    )
+}
+
+/// A value set reaching itself again through its compose.
+pub fn circular_value_set(target: &str, pathway: &[String]) -> String {
+    format!(
+        "Found a circularity pointing to {target} processing ValueSet with pathway [{}]",
+        pathway.join(", ")
+    )
+}
+
 /// A display offered as valid: `'term'`, with ` (lang)` when its language is known.
 pub fn quoted_display(term: &str, language: Option<&str>) -> String {
     match language {

@@ -55,6 +55,9 @@ pub enum Error {
     /// message says how to page or narrow the request.
     #[error("{0}")]
     TooCostly(String),
+    /// A value set that includes or excludes itself, directly or through others.
+    #[error("{0}")]
+    CircularValueSet(String),
     /// An internal failure; logged with its chain, reported generically.
     #[error("internal error: {0}")]
     Internal(String),

@@ -145,6 +145,9 @@ pub fn validate(
     ctx: &RequestContext,
     req: &ValidateRequest,
 ) -> Result<ValidateResult> {
+    if let Some(vs) = &req.value_set {
+        valueset::check_cycles(t, ctx, vs)?;
+    }
     let mut results = Vec::new();
     for (i, coding) in req.codings.iter().enumerate() {
         let path = if req.codeable_concept {

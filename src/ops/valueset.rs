@@ -216,6 +216,52 @@ fn implicit_other(t: &Terminology, ctx: &RequestContext, url: &str) -> Option<Va
     })
 }
 
+/// Refuses a value set whose compose reaches itself again through included or excluded value
+/// sets (it has no definite content), naming the pathway.
+pub fn check_cycles(t: &Terminology, ctx: &RequestContext, vs: &ValueSetDef) -> Result<()> {
+    fn walk(
+        t: &Terminology,
+        ctx: &RequestContext,
+        vs: &ValueSet,
+        path: &mut Vec<String>,
+    ) -> Result<()> {
+        if path.len() > 32 {
+            return Ok(());
+        }
+        path.push(key(vs));
+        let Some(compose) = &vs.compose else {
+            path.pop();
+            return Ok(());
+        };
+        for item in compose.include.iter().chain(&compose.exclude) {
+            for url in &item.value_set {
+                let Ok(ValueSetDef::Resource(inner)) = resolve_within(t, ctx, vs, url) else {
+                    continue;
+                };
+                if path.contains(&key(&inner)) {
+                    return Err(Error::CircularValueSet(
+                        super::messages::circular_value_set(&inner.canonical(), path),
+                    ));
+                }
+                walk(t, ctx, &inner, path)?;
+            }
+        }
+        path.pop();
+        Ok(())
+    }
+    // A value set is known by its canonical, a contained one by its id.
+    fn key(vs: &ValueSet) -> String {
+        match (&vs.url, &vs.id) {
+            (None, Some(id)) => format!("#{id}"),
+            _ => vs.canonical(),
+        }
+    }
+    match vs {
+        ValueSetDef::Resource(v) => walk(t, ctx, v, &mut Vec::new()),
+        ValueSetDef::Snomed { .. } => Ok(()),
+    }
+}
+
 /// The value set and every value set its compose includes or excludes, each once (those that
 /// cannot be resolved are left out: membership reports them).
 pub fn used_value_sets(t: &Terminology, ctx: &RequestContext, vs: &ValueSetDef) -> Vec<ValueSet> {

@@ -258,7 +258,7 @@ fn expansions_over_the_limit_are_refused_with_a_way_forward() {
     assert_eq!(body["issue"][0]["code"], "too-costly");
     let text = body["issue"][0]["details"]["text"].as_str().unwrap();
     assert!(
-        text.contains("'count'") && text.contains("more than the 5"),
+        text.contains("'count'") && text.contains("(>5)") && text.contains("it has 21"),
         "{text}"
     );
     let (st, body) = inline(Some(3));
@@ -341,4 +341,35 @@ fn icd_code_systems_answer_the_implicit_value_set_forms_too() {
     // A system that is not loaded is still an unknown value set, not an empty one.
     let (st, _, body) = get("/ValueSet/$expand?url=http://example.org/nothing?fhir_vs");
     assert_eq!(st, 404, "{body}");
+}
+
+#[test]
+fn circular_value_sets_are_refused_naming_the_pathway() {
+    let vs = |n: u8, other: u8| {
+        json!({"name": "tx-resource", "resource": {"resourceType": "ValueSet",
+            "url": format!("http://example.org/vs/c{n}"), "version": "1",
+            "compose": {"include": [{"system": "http://hl7.org/fhir/sid/icd-10-cm"},
+                                    {"valueSet": [format!("http://example.org/vs/c{other}")]}]}}})
+    };
+    let params = json!({"resourceType": "Parameters", "parameter": [
+        {"name": "url", "valueUri": "http://example.org/vs/c1"}, vs(1, 2), vs(2, 1)]});
+    let (st, _, body) = crate::server::post_params("/ValueSet/$expand", params);
+    assert_eq!(st, 400, "{body}");
+    assert_eq!(body["issue"][0]["code"], "processing");
+    let text = body["issue"][0]["details"]["text"].as_str().unwrap();
+    assert!(
+        text.contains("http://example.org/vs/c1|1") && text.contains("pathway"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_client_may_lower_the_unpaged_limit_with_a_header() {
+    let (st, _, body) = crate::server::get_from(
+        &crate::server::server().base,
+        "/ValueSet/$expand?url=http://hl7.org/fhir/sid/icd-10-cm?fhir_vs",
+        &[("X-TOO-COSTLY-THRESHOLD", "3")],
+    );
+    assert_eq!(st, 422, "{body}");
+    assert_eq!(body["issue"][0]["code"], "too-costly");
 }
