@@ -152,6 +152,7 @@ pub fn context(req: &HttpRequest, p: &Params) -> Result<RequestContext, ApiError
         ctx.languages = parse_accept_language(h);
         ctx.languages_as_given = Some(h.to_string());
     }
+    ctx.use_supplements = p.texts("useSupplement");
     ctx.max_unpaged = req
         .headers()
         .get("x-too-costly-threshold")

@@ -70,6 +70,8 @@ pub struct Extension {
     pub value_string: Option<String>,
     /// A boolean value.
     pub value_boolean: Option<bool>,
+    /// A canonical value.
+    pub value_canonical: Option<String>,
 }
 
 impl Extension {

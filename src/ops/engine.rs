@@ -33,6 +33,8 @@ pub struct RequestContext {
     pub languages: Vec<String>,
     /// The language preference as the request wrote it (messages quote it).
     pub languages_as_given: Option<String>,
+    /// Code system supplements the request requires (`useSupplement`).
+    pub use_supplements: Vec<String>,
     /// A lower limit on unpaged expansions for this request (`X-TOO-COSTLY-THRESHOLD`; a
     /// client may lower the server's limit, never raise it).
     pub max_unpaged: Option<usize>,

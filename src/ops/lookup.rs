@@ -117,6 +117,7 @@ pub fn lookup<R>(
     req: &LookupRequest,
     answer: impl FnOnce(&LookupResult<'_>) -> R,
 ) -> Result<R> {
+    super::valueset::require_supplements(t, ctx, None)?;
     let source = resolve::code_system(t, ctx, &req.system, req.version.as_deref())?;
     Ok(answer(&build(t, ctx, req, source.as_ref())?))
 }

@@ -73,6 +73,11 @@ pub fn too_costly(value_set: &str, total: usize, limit: usize) -> String {
     )
 }
 
+/// A required code system supplement that is not known.
+pub fn supplement_missing(url: &str) -> String {
+    format!("Required supplement not found: {url}")
+}
+
 /// A value set reaching itself again through its compose.
 pub fn circular_value_set(target: &str, pathway: &[String]) -> String {
     format!(

@@ -148,6 +148,7 @@ pub fn validate(
     if let Some(vs) = &req.value_set {
         valueset::check_cycles(t, ctx, vs)?;
     }
+    valueset::require_supplements(t, ctx, req.value_set.as_ref())?;
     let mut results = Vec::new();
     for (i, coding) in req.codings.iter().enumerate() {
         let path = if req.codeable_concept {

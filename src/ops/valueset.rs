@@ -216,6 +216,41 @@ fn implicit_other(t: &Terminology, ctx: &RequestContext, url: &str) -> Option<Va
     })
 }
 
+/// Fails when a supplement the request or the value set requires (`useSupplement`, the
+/// `valueset-supplement` extension; `url` or `url|version`) is not known: answering without it
+/// would silently drop the designations or properties it was asked for.
+pub fn require_supplements(
+    t: &Terminology,
+    ctx: &RequestContext,
+    vs: Option<&ValueSetDef>,
+) -> Result<()> {
+    let from_vs = match vs {
+        Some(ValueSetDef::Resource(v)) => v
+            .extension
+            .iter()
+            .filter(|e| e.url == "http://hl7.org/fhir/StructureDefinition/valueset-supplement")
+            .filter_map(|e| e.value_canonical.clone().or_else(|| e.value()))
+            .collect(),
+        _ => Vec::new(),
+    };
+    for wanted in ctx.use_supplements.iter().chain(&from_vs) {
+        let (url, version) = match wanted.split_once('|') {
+            Some((u, v)) => (u, Some(v)),
+            None => (wanted.as_str(), None),
+        };
+        let known = |u: &str, v: &str| u == url && version.is_none_or(|w| w == v);
+        let found = ctx
+            .code_systems
+            .iter()
+            .any(|c| known(&c.meta.url, &c.meta.version))
+            || t.catalog().iter().any(|c| known(&c.url, &c.version));
+        if !found {
+            return Err(Error::NotFound(super::messages::supplement_missing(wanted)));
+        }
+    }
+    Ok(())
+}
+
 /// Refuses a value set whose compose reaches itself again through included or excluded value
 /// sets (it has no definite content), naming the pathway.
 pub fn check_cycles(t: &Terminology, ctx: &RequestContext, vs: &ValueSetDef) -> Result<()> {
