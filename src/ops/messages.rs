@@ -25,6 +25,8 @@ pub mod id {
     pub const UNKNOWN_VALUE_SET: &str = "Unable_to_resolve_value_Set_";
     /// A coding without a system.
     pub const NO_SYSTEM: &str = "Coding_has_no_system__cannot_validate";
+    /// No coding of a CodeableConcept is in the value set.
+    pub const NO_VALID_CODING: &str = "TX_GENERAL_CC_ERROR_MESSAGE";
 
     /// A reference to a resource of this status (`draft`, `deprecated`, …).
     pub fn status(status: &str) -> &'static str {
@@ -71,6 +73,11 @@ pub fn too_costly(value_set: &str, total: usize, limit: usize) -> String {
     format!(
         "The value set '{value_set}' expansion has too many codes to produce (>{limit}): it has {total}; page with 'count' and 'offset', or narrow it with 'filter'"
     )
+}
+
+/// No coding of a CodeableConcept is in the value set.
+pub fn no_valid_coding(value_set: &str) -> String {
+    format!("No valid coding was found for the value set '{value_set}'")
 }
 
 /// A required code system supplement that is not known.

@@ -41,6 +41,9 @@ pub enum IssueKind {
     CodeRule,
     /// A code system or value set used is draft, experimental, deprecated or withdrawn.
     StatusCheck,
+    /// One coding of a CodeableConcept is not in the value set (a note; the finding is
+    /// about the concept).
+    ThisCodeNotInValueSet,
 }
 
 impl IssueKind {
@@ -54,6 +57,7 @@ impl IssueKind {
             IssueKind::CodeComment => "code-comment",
             IssueKind::CodeRule => "code-rule",
             IssueKind::StatusCheck => "status-check",
+            IssueKind::ThisCodeNotInValueSet => "this-code-not-in-vs",
         }
     }
 }
@@ -185,6 +189,37 @@ pub fn validate(
                 issue.severity = Severity::Warning;
             }
         }
+    }
+    let none_in_value_set = results
+        .iter()
+        .all(|r| r.issues.iter().any(|i| i.kind == IssueKind::NotInValueSet));
+    if req.codeable_concept
+        && !out.result
+        && none_in_value_set
+        && let Some(vs) = &req.value_set
+    {
+        // No coding is in the value set: that is the one finding about the concept; each
+        // coding's own absence becomes a note, and no single coding is reported as the code.
+        for issue in &mut out.issues {
+            if issue.kind == IssueKind::NotInValueSet {
+                issue.severity = Severity::Information;
+                issue.kind = IssueKind::ThisCodeNotInValueSet;
+            }
+        }
+        out.issues.insert(
+            0,
+            issue(
+                Severity::Error,
+                IssueKind::NotInValueSet,
+                messages::no_valid_coding(&vs.canonical()),
+                String::new(),
+            )
+            .id(messages::id::NO_VALID_CODING),
+        );
+        out.code = None;
+        out.system = None;
+        out.version = None;
+        out.display = None;
     }
     // Notes stay out of the message, except a display finding (what a validator shows); the
     // texts in alphabetical order, as tx.fhir.org joins them.
