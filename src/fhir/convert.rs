@@ -223,6 +223,7 @@ pub fn lookup<'a>(r: &'a LookupResult<'a>) -> Parameters<'a> {
     let mut list = vec![
         p("name", V::Str("valueString", &r.name)),
         p("version", V::Str("valueString", &r.version)),
+        p("abstract", V::Bool(r.abstract_)),
     ];
     if let Some(d) = &r.display {
         list.push(p("display", V::Str("valueString", d)));

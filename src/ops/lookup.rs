@@ -97,6 +97,8 @@ pub struct LookupResult<'a> {
     pub notes: Vec<String>,
     /// The concept's definition (FHIR `concept.definition`), as `$lookup`'s own `definition`.
     pub definition: Option<String>,
+    /// Not for use in data (ICD chapters and blocks, `notSelectable`).
+    pub abstract_: bool,
 }
 
 fn prop<'a>(code: impl Into<Cow<'a, str>>, value: Value<'a>) -> LookupProperty<'a> {
@@ -220,12 +222,17 @@ fn build<'s>(
             }
         }
     }
+    let abstract_ = source.is_abstract(&concept.code)?;
     Ok(LookupResult {
-        name: meta
-            .title
-            .clone()
-            .or(meta.name.clone())
-            .unwrap_or_else(|| meta.url.clone()),
+        abstract_,
+        // A FHIR code system is named by its computer name (as tx.fhir.org answers); the
+        // classifications by their title.
+        name: if meta.family == Family::Fhir {
+            meta.name.clone().or(meta.title.clone())
+        } else {
+            meta.title.clone().or(meta.name.clone())
+        }
+        .unwrap_or_else(|| meta.url.clone()),
         version: meta.version.clone(),
         display,
         designations: out_designations,
