@@ -81,6 +81,7 @@ pub fn from_issues(issues: &[Issue]) -> Value {
                 "status-check" => "business-rule",
                 // A wrong display is an invalid value, not an invalid code (IssueType `invalid`).
                 "invalid-display" => "invalid",
+                "invalid-data" => "invalid",
                 _ => "code-invalid",
             };
             let mut issue = json!({

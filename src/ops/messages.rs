@@ -9,6 +9,8 @@ pub mod id {
     pub const NOT_IN_VALUE_SET: &str = "None_of_the_provided_codes_are_in_the_value_set_one";
     /// A wrong display.
     pub const WRONG_DISPLAY: &str = "Display_Name_for__should_be_one_of__instead_of";
+    /// A display right but for its white space.
+    pub const WRONG_DISPLAY_SPACING: &str = "Display_Name_WS_for__should_be_one_of__instead_of";
     /// A wrong display, and none in the requested languages.
     pub const WRONG_DISPLAY_NONE_FOR_LANGUAGE: &str = "NO_VALID_DISPLAY_FOUND_NONE_FOR_LANG_ERR";
     /// A display valid only in the default language, none in the requested ones.
@@ -25,6 +27,10 @@ pub mod id {
     pub const UNKNOWN_VALUE_SET: &str = "Unable_to_resolve_value_Set_";
     /// A coding without a system.
     pub const NO_SYSTEM: &str = "Coding_has_no_system__cannot_validate";
+    /// A value set's URL given as the coding's system.
+    pub const SYSTEM_IS_VALUE_SET: &str = "Terminology_TX_System_ValueSet2";
+    /// A relative (local) system.
+    pub const RELATIVE_SYSTEM: &str = "Terminology_TX_System_Relative";
     /// No coding of a CodeableConcept is in the value set.
     pub const NO_VALID_CODING: &str = "TX_GENERAL_CC_ERROR_MESSAGE";
 
@@ -75,6 +81,21 @@ pub fn too_costly(value_set: &str, total: usize, limit: usize) -> String {
     )
 }
 
+/// A Coding without a system.
+pub fn coding_without_system() -> String {
+    "Coding has no system. A code with no system has no defined meaning, and it cannot be validated. A system should be provided".to_string()
+}
+
+/// A value set's URL given as a coding's system.
+pub fn system_is_a_value_set(url: &str) -> String {
+    format!("The Coding references a value set, not a code system ('{url}')")
+}
+
+/// A system that is not an absolute URI.
+pub fn relative_system() -> String {
+    "Coding.system must be an absolute reference, not a local reference".to_string()
+}
+
 /// No coding of a CodeableConcept is in the value set.
 pub fn no_valid_coding(value_set: &str) -> String {
     format!("No valid coding was found for the value set '{value_set}'")
@@ -115,8 +136,13 @@ pub fn wrong_display(
     valid: &[String],
     requested: Option<&str>,
     default_display: Option<&str>,
+    only_spacing: bool,
 ) -> String {
-    let head = format!("Wrong Display Name '{given}' for {system}#{code}.");
+    let head = if only_spacing {
+        format!("Wrong whitespace in Display Name '{given}' for {system}#{code}.")
+    } else {
+        format!("Wrong Display Name '{given}' for {system}#{code}.")
+    };
     if valid.is_empty() {
         return format!(
             "{head} There are no valid display names found for language(s) '{}'. Default display is '{}'",
@@ -174,11 +200,11 @@ mod tests {
             quoted_display("Anzeige1", Some("de")),
         ];
         assert_eq!(
-            wrong_display("X", "http://s", "c", &two, None, Some("Code1")),
+            wrong_display("X", "http://s", "c", &two, None, Some("Code1"), false),
             "Wrong Display Name 'X' for http://s#c. Valid display is one of 2 choices: 'Code1' (en) or 'Anzeige1' (de) (for the language(s) '--')"
         );
         assert_eq!(
-            wrong_display("X", "http://s", "c", &[], Some("de"), Some("Code1")),
+            wrong_display("X", "http://s", "c", &[], Some("de"), Some("Code1"), false),
             "Wrong Display Name 'X' for http://s#c. There are no valid display names found for language(s) 'de'. Default display is 'Code1'"
         );
         assert_eq!(either(&["a".into(), "b".into(), "c".into()]), "a, b or c");

@@ -41,6 +41,8 @@ pub enum IssueKind {
     CodeRule,
     /// A code system or value set used is draft, experimental, deprecated or withdrawn.
     StatusCheck,
+    /// The coding itself is malformed (no system, a relative system, a value set as system).
+    InvalidData,
     /// One coding of a CodeableConcept is not in the value set (a note; the finding is
     /// about the concept).
     ThisCodeNotInValueSet,
@@ -57,6 +59,7 @@ impl IssueKind {
             IssueKind::CodeComment => "code-comment",
             IssueKind::CodeRule => "code-rule",
             IssueKind::StatusCheck => "status-check",
+            IssueKind::InvalidData => "invalid-data",
             IssueKind::ThisCodeNotInValueSet => "this-code-not-in-vs",
         }
     }
@@ -238,6 +241,20 @@ pub fn validate(
     Ok(out)
 }
 
+/// True for an absolute URI (`http:…`, `urn:…`): a scheme of letters, digits, `+`, `-`, `.`
+/// before the first colon.
+fn is_absolute(uri: &str) -> bool {
+    uri.split_once(':').is_some_and(|(scheme, _)| {
+        scheme
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic())
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+    })
+}
+
 /// A status warning as a note of the validation (about the request, so no location).
 fn status_note(w: super::status::StatusWarning) -> Issue {
     issue(
@@ -293,15 +310,38 @@ fn one(
     path: &str,
 ) -> Result<ValidateResult> {
     let code = coding.code.clone().unwrap_or_default();
-    let system = coding
-        .system
-        .clone()
-        .or_else(|| req.value_set.as_ref().and_then(ValueSetDef::single_system));
+    // A bare `code` may take its system from the value set; a Coding must carry its own.
+    let system = coding.system.clone().or_else(|| {
+        req.plain_code
+            .then(|| req.value_set.as_ref().and_then(ValueSetDef::single_system))
+            .flatten()
+    });
     let mut r = ValidateResult {
         code: Some(code.clone()),
         system: system.clone(),
         ..Default::default()
     };
+    if system.is_none() && !req.plain_code {
+        if let Some(vs) = &req.value_set {
+            r.issues.push(not_in_value_set(
+                "",
+                &code,
+                coding.display.as_deref(),
+                vs,
+                path,
+            ));
+        }
+        r.issues.push(
+            issue(
+                Severity::Warning,
+                IssueKind::InvalidData,
+                messages::coding_without_system(),
+                path.to_string(),
+            )
+            .id(messages::id::NO_SYSTEM),
+        );
+        return Ok(r);
+    }
     let Some(system) = system else {
         r.issues.push(
             issue(
@@ -323,6 +363,9 @@ fn one(
                 "system"
             };
             let text = format!("{e}, so the code cannot be validated");
+            // A value set's URL where a code system's belongs: that is the finding.
+            let names_value_set =
+                expr == "system" && valueset::resolve_value_set(t, ctx, &system, None).is_ok();
             if let Some(vs) = &req.value_set {
                 // Not in the value set either: said as well, as validators expect both.
                 r.issues.push(not_in_value_set(
@@ -332,6 +375,29 @@ fn one(
                     vs,
                     path,
                 ));
+            }
+            if names_value_set {
+                r.issues.push(
+                    issue(
+                        Severity::Error,
+                        IssueKind::InvalidData,
+                        messages::system_is_a_value_set(&system),
+                        at(path, "system"),
+                    )
+                    .id(messages::id::SYSTEM_IS_VALUE_SET),
+                );
+                return Ok(r);
+            }
+            if expr == "system" && !is_absolute(&system) {
+                r.issues.push(
+                    issue(
+                        Severity::Error,
+                        IssueKind::InvalidData,
+                        messages::relative_system(),
+                        at(path, "system"),
+                    )
+                    .id(messages::id::RELATIVE_SYSTEM),
+                );
             }
             if expr == "system" {
                 r.unknown_system = Some(system.clone());
@@ -471,8 +537,13 @@ fn one(
         let in_requested = |l: Option<&str>| l.is_none_or(|l| language::in_any(l, &ctx.languages));
         let matched = valid
             .iter()
-            .find(|(v, case, _)| display_matches(v, *case, given))
+            .find(|(v, case, _)| display_matches(v, *case, given, false))
             .map(|(_, _, l)| *l);
+        // The right words with other white space: said as such.
+        let only_spacing = matched.is_none()
+            && valid
+                .iter()
+                .any(|(v, case, _)| display_matches(v, *case, given, true));
         let any_requested = valid.iter().any(|(_, _, l)| in_requested(*l));
         match matched {
             // Valid only in another language than the requested ones, and the concept has no
@@ -520,10 +591,13 @@ fn one(
                             &shown,
                             ctx.languages_as_given.as_deref(),
                             concept.display.as_deref(),
+                            only_spacing,
                         ),
                         at(path, "display"),
                     )
-                    .id(if shown.is_empty() {
+                    .id(if only_spacing {
+                        messages::id::WRONG_DISPLAY_SPACING
+                    } else if shown.is_empty() {
                         messages::id::WRONG_DISPLAY_NONE_FOR_LANGUAGE
                     } else {
                         messages::id::WRONG_DISPLAY
@@ -583,8 +657,19 @@ fn is_display(d: &crate::model::DesignationView<'_>) -> bool {
 /// (`900000000000020002`) all but the first character exactly, and anything else (case
 /// insensitive, or a code system without the notion) ignores case. Runs of white space count
 /// as one space everywhere.
-fn display_matches(valid: &str, case_significance: Option<&str>, given: &str) -> bool {
-    let norm = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+fn display_matches(
+    valid: &str,
+    case_significance: Option<&str>,
+    given: &str,
+    collapse_spaces: bool,
+) -> bool {
+    let norm = |s: &str| {
+        if collapse_spaces {
+            s.split_whitespace().collect::<Vec<_>>().join(" ")
+        } else {
+            s.trim().to_string()
+        }
+    };
     let (v, g) = (norm(valid), norm(given));
     match case_significance {
         Some(sct::CASE_SENSITIVE) => v == g,
@@ -643,25 +728,22 @@ mod tests {
 
     #[test]
     fn case_significance_decides_how_displays_compare() {
+        let m = |v, c, g| display_matches(v, c, g, false);
+        // White space is compared as written; collapsed only when asked (to say that spacing
+        // is all that is wrong).
+        assert!(!m("Hb A1c", Some(sct::CASE_SENSITIVE), "Hb  A1c"));
         assert!(display_matches(
             "Hb A1c",
             Some(sct::CASE_SENSITIVE),
-            "Hb  A1c"
+            "Hb  A1c",
+            true
         ));
-        assert!(!display_matches(
-            "Hb A1c",
-            Some(sct::CASE_SENSITIVE),
-            "hb a1c"
-        ));
+        assert!(!m("Hb A1c", Some(sct::CASE_SENSITIVE), "hb a1c"));
         let initial = Some(sct::INITIAL_CHARACTER_CASE_INSENSITIVE);
-        assert!(display_matches("Down syndrome", initial, "down syndrome"));
-        assert!(!display_matches("Down syndrome", initial, "down Syndrome"));
-        assert!(!display_matches("Down syndrome", initial, "DOWN SYNDROME"));
-        assert!(display_matches(
-            "Asthma",
-            Some(sct::CASE_INSENSITIVE),
-            "ASTHMA"
-        ));
-        assert!(display_matches("Asthma", None, "asthma"));
+        assert!(m("Down syndrome", initial, "down syndrome"));
+        assert!(!m("Down syndrome", initial, "down Syndrome"));
+        assert!(!m("Down syndrome", initial, "DOWN SYNDROME"));
+        assert!(m("Asthma", Some(sct::CASE_INSENSITIVE), "ASTHMA"));
+        assert!(m("Asthma", None, "asthma"));
     }
 }
