@@ -221,7 +221,15 @@ pub fn expand(t: &Terminology, ctx: &RequestContext, req: &ExpandRequest) -> Res
         parameters.push((w.param, "valueUri", w.uri));
     }
     let mut properties = Vec::new();
-    for name in &req.properties {
+    let asked = req.properties.iter().map(String::as_str);
+    for name in std::iter::once("status").chain(asked) {
+        let name = &name.to_string();
+        if properties
+            .iter()
+            .any(|(n, _): &(String, Option<String>)| n == name)
+        {
+            continue;
+        }
         if !carries(&contains, name) {
             continue;
         }
@@ -832,7 +840,23 @@ impl<'t> Expander<'t> {
                     value: own.to_string(),
                 });
             }
-            for d in designations.iter().filter(|d| d.active) {
+            // SNOMED CT: the fully specified name, then the terms preferred in a language
+            // refset (acceptable synonyms are for search, not for an expansion's labels).
+            let snomed = family == Family::Snomed;
+            let mut listed: Vec<&crate::model::DesignationView<'_>> = designations
+                .iter()
+                .filter(|d| d.active)
+                .filter(|d| {
+                    !snomed
+                        || d.acceptability
+                            .iter()
+                            .any(|(_, a)| a == crate::model::sct::PREFERRED)
+                })
+                .collect();
+            if snomed {
+                listed.sort_by_key(|d| d.use_code.as_deref() != Some(crate::model::sct::FSN));
+            }
+            for d in listed {
                 if translated.is_some() && item.display.as_deref() == Some(&*d.term) {
                     continue;
                 }
@@ -859,6 +883,18 @@ impl<'t> Expander<'t> {
                     });
                 }
             }
+        }
+        if item.inactive && !req.properties.iter().any(|p| p == "status") {
+            // An inactive code says so with its status (the code system's own status
+            // property when it has one, e.g. `retired`).
+            let status = src
+                .properties(&m.code)?
+                .into_iter()
+                .find(|p| p.name == "status")
+                .map(|p| p.value)
+                .unwrap_or_else(|| "inactive".to_string());
+            item.properties
+                .push(("status".into(), status, "valueCode".into()));
         }
         for p in &req.properties {
             match p.as_str() {
