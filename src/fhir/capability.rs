@@ -29,10 +29,42 @@ pub const OPERATIONS: &[(&str, &str, &[&str])] = &[
         &["ValueSet"],
     ),
     (
+        "expand",
+        "http://hl7.org/fhir/OperationDefinition/ValueSet-expand",
+        &["ValueSet"],
+    ),
+    (
+        "batch-validate-code",
+        "http://hl7.org/fhir/OperationDefinition/ValueSet-batch-validate-code",
+        &["ValueSet"],
+    ),
+    (
         "translate",
         "http://hl7.org/fhir/OperationDefinition/ConceptMap-translate",
         &["ConceptMap"],
     ),
+];
+
+/// When this version of Concord was released (the software's `releaseDate`).
+const RELEASE_DATE: &str = "2026-11-30";
+
+/// The `$expand` parameters Concord acts on.
+const EXPANSION_PARAMETERS: &[&str] = &[
+    "activeOnly",
+    "check-system-version",
+    "count",
+    "designation",
+    "displayLanguage",
+    "excludeNested",
+    "filter",
+    "force-system-version",
+    "includeDefinition",
+    "includeDesignations",
+    "offset",
+    "property",
+    "system-version",
+    "tx-resource",
+    "useSupplement",
 ];
 
 /// The CapabilityStatement.
@@ -62,7 +94,8 @@ pub fn capability_statement(base: &str, date: &str) -> Value {
         "date": date,
         "kind": "instance",
         "instantiates": ["http://hl7.org/fhir/CapabilityStatement/terminology-server"],
-        "software": {"name": "Concord", "version": env!("CARGO_PKG_VERSION")},
+        "version": env!("CARGO_PKG_VERSION"),
+        "software": {"name": "Concord", "version": env!("CARGO_PKG_VERSION"), "releaseDate": RELEASE_DATE},
         "implementation": {"description": "Concord terminology server", "url": base},
         "fhirVersion": "4.0.1",
         "format": ["application/fhir+json", "json"],
@@ -95,13 +128,19 @@ pub fn terminology_capabilities(base: &str, date: &str, catalog: &[CodeSystemVer
         "id": "concord",
         "url": format!("{base}/metadata?mode=terminology"),
         "name": "ConcordTerminologyCapabilities",
+        "title": "Concord terminology capabilities",
+        "version": env!("CARGO_PKG_VERSION"),
         "status": "active",
         "date": date,
         "kind": "instance",
-        "software": {"name": "Concord", "version": env!("CARGO_PKG_VERSION")},
+        "software": {"name": "Concord", "version": env!("CARGO_PKG_VERSION"), "releaseDate": RELEASE_DATE},
         "codeSystem": code_systems,
-        // $expand is not served yet, so no expansion parameter is claimed.
-        "expansion": {"hierarchical": false, "paging": false},
+        "expansion": {
+            "hierarchical": true,
+            "paging": true,
+            "textFilter": "Words match as prefixes in any order; from five letters one typo is forgiven, from nine two",
+            "parameter": EXPANSION_PARAMETERS.iter().map(|n| json!({"name": n})).collect::<Vec<_>>()
+        },
         "validateCode": {"translations": false},
         "translation": {"needsMap": true},
         "closure": {"translation": false}

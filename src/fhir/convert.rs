@@ -313,6 +313,9 @@ pub fn validate(r: &ValidateResult) -> Parameters<'_> {
             ]),
         ));
     }
+    if let Some(s) = &r.status {
+        list.push(p("status", V::Str("valueCode", s)));
+    }
     if let Some(u) = &r.unknown_system {
         list.push(p("x-unknown-system", V::Str("valueCanonical", u)));
     }

@@ -78,10 +78,25 @@ impl Params {
         Ok(Params { items })
     }
 
+    /// These parameters without any named `name`.
+    pub fn without(&self, name: &str) -> Params {
+        Params {
+            items: self
+                .items
+                .iter()
+                .filter(|(n, _)| n != name)
+                .cloned()
+                .collect(),
+        }
+    }
+
     /// Adds the parameters of `other` whose names this set does not have.
     pub fn extend_missing(&mut self, other: Params) {
+        // Names present before, so a repeated parameter of `other` comes over whole.
+        let own: std::collections::HashSet<String> =
+            self.items.iter().map(|(n, _)| n.clone()).collect();
         for (k, v) in other.items {
-            if !self.items.iter().any(|(n, _)| n == &k) {
+            if !own.contains(&k) {
                 self.items.push((k, v));
             }
         }

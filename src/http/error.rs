@@ -64,17 +64,31 @@ impl ResponseError for ApiError {
 
     fn error_response(&self) -> HttpResponse {
         let body = match self {
-            ApiError::Op(ops::Error::NotFound(m)) => outcome::error("not-found", m, None),
-            ApiError::Op(ops::Error::Invalid { param, message }) => {
+            ApiError::Op(e) => op_outcome(e),
+            ApiError::Http { code, text, .. } => outcome::error(code, text, None),
+        };
+        HttpResponse::build(self.status_code())
+            .content_type(FHIR_JSON)
+            .json(body)
+    }
+}
+
+/// The OperationOutcome of an operation's error (also what `$batch-validate-code` puts in
+/// place of the one entry that failed).
+pub fn op_outcome(e: &ops::Error) -> serde_json::Value {
+    {
+        match e {
+            ops::Error::NotFound(m) => outcome::error("not-found", m, None),
+            ops::Error::Invalid { param, message } => {
                 outcome::error("invalid", message, Some(param))
             }
-            ApiError::Op(ops::Error::NotSupported(m)) => outcome::error("not-supported", m, None),
-            ApiError::Op(ops::Error::InvalidValueSet { element, message }) => {
+            ops::Error::NotSupported(m) => outcome::error("not-supported", m, None),
+            ops::Error::InvalidValueSet { element, message } => {
                 outcome::invalid_value_set(message, element)
             }
-            ApiError::Op(ops::Error::TooCostly(m)) => outcome::error("too-costly", m, None),
-            ApiError::Op(ops::Error::CircularValueSet(m)) => outcome::circular_value_set(m),
-            ApiError::Op(ops::Error::Internal(m)) => {
+            ops::Error::TooCostly(m) => outcome::error("too-costly", m, None),
+            ops::Error::CircularValueSet(m) => outcome::circular_value_set(m),
+            ops::Error::Internal(m) => {
                 tracing::error!(error = %m, "internal error");
                 outcome::error(
                     "exception",
@@ -82,10 +96,6 @@ impl ResponseError for ApiError {
                     None,
                 )
             }
-            ApiError::Http { code, text, .. } => outcome::error(code, text, None),
-        };
-        HttpResponse::build(self.status_code())
-            .content_type(FHIR_JSON)
-            .json(body)
+        }
     }
 }

@@ -53,6 +53,11 @@ pub fn configure(t: Arc<Terminology>) -> impl FnOnce(&mut web::ServiceConfig) {
                     .default_service(web::to(method_not_allowed)),
             )
             .service(
+                web::resource("/ValueSet/$batch-validate-code")
+                    .route(web::post().to(batch_validate))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
                 web::resource("/ValueSet/$expand")
                     .route(web::get().to(expand))
                     .route(web::post().to(expand))

@@ -19,7 +19,7 @@ Every operation takes GET query parameters or a POST FHIR Parameters resource (a
 Errors are FHIR OperationOutcome resources. Responses carry X-Request-Id (echoed when the request sends X-Request-Id or X-Correlation-Id).",
         license(name = "Apache-2.0")
     ),
-    paths(health, metadata, lookup, validate_code_system, validate_value_set, expand, subsumes, translate, text_search, search, read),
+    paths(health, metadata, lookup, validate_code_system, validate_value_set, batch_validate, expand, subsumes, translate, text_search, search, read),
     tags((name = "terminology", description = "FHIR terminology operations"), (name = "resources", description = "Read and search"))
 )]
 pub struct ApiDoc;
@@ -109,6 +109,17 @@ fn validate_code_system() {}
     )
 )]
 fn validate_value_set() {}
+
+/// ValueSet/$batch-validate-code: many validations in one request.
+#[utoipa::path(
+    post, path = "/ValueSet/$batch-validate-code", tag = "terminology",
+    request_body(content = Object, content_type = "application/fhir+json", description = "FHIR Parameters: one `validation` parameter per check (a Parameters resource with the ValueSet/$validate-code inputs); the other parameters (`url`, `tx-resource`, `lenient-display-validation`, …) are defaults each validation's own parameters override"),
+    responses(
+        (status = 200, description = "Parameters with one `validation` per input, in order: the $validate-code answer, or the OperationOutcome of that one validation's error", body = Object, content_type = "application/fhir+json"),
+        (status = 400, description = "The body is not a Parameters resource", body = Object)
+    )
+)]
+fn batch_validate() {}
 
 /// ValueSet/$expand: the codes of a value set, paged, with displays in the requested language.
 ///

@@ -153,6 +153,18 @@ pub fn context(req: &HttpRequest, p: &Params) -> Result<RequestContext, ApiError
         ctx.languages_as_given = Some(h.to_string());
     }
     ctx.use_supplements = p.texts("useSupplement");
+    let pairs = |name: &str| -> Vec<(String, String)> {
+        p.texts(name)
+            .into_iter()
+            .filter_map(|v| {
+                v.split_once('|')
+                    .map(|(s, ver)| (s.to_string(), ver.to_string()))
+            })
+            .collect()
+    };
+    ctx.system_versions = pairs("system-version");
+    ctx.force_system_versions = pairs("force-system-version");
+    ctx.check_system_versions = pairs("check-system-version");
     ctx.max_unpaged = req
         .headers()
         .get("x-too-costly-threshold")

@@ -33,6 +33,13 @@ pub struct RequestContext {
     pub languages: Vec<String>,
     /// The language preference as the request wrote it (messages quote it).
     pub languages_as_given: Option<String>,
+    /// Versions to use for code systems the request or value set leaves unversioned
+    /// (`system-version`: `system|version`).
+    pub system_versions: Vec<(String, String)>,
+    /// Versions to use for code systems whatever the value set says (`force-system-version`).
+    pub force_system_versions: Vec<(String, String)>,
+    /// Versions code systems must have (`check-system-version`; wildcards allowed).
+    pub check_system_versions: Vec<(String, String)>,
     /// Code system supplements the request requires (`useSupplement`).
     pub use_supplements: Vec<String>,
     /// A lower limit on unpaged expansions for this request (`X-TOO-COSTLY-THRESHOLD`; a

@@ -14,6 +14,15 @@ use crate::model::{CodeSystemVersion, uri};
 pub enum ResolveError {
     /// No version of this system is loaded.
     UnknownSystem(String),
+    /// The version resolved is not the one a `check-system-version` parameter requires.
+    VersionCheck {
+        /// System URL.
+        system: String,
+        /// Version resolved.
+        version: String,
+        /// Version required (may hold wildcards).
+        required: String,
+    },
     /// The system is loaded, but not this version.
     UnknownVersion {
         /// System URL.
@@ -31,6 +40,14 @@ impl std::fmt::Display for ResolveError {
             ResolveError::UnknownSystem(s) => {
                 write!(f, "A definition for CodeSystem '{s}' could not be found")
             }
+            ResolveError::VersionCheck {
+                system,
+                version,
+                required,
+            } => write!(
+                f,
+                "The version '{version}' is not allowed for system '{system}': required to be '{required}' by a version-check parameter"
+            ),
             ResolveError::UnknownVersion {
                 system,
                 version,
@@ -50,8 +67,47 @@ impl From<ResolveError> for Error {
     }
 }
 
-/// Finds the code system version for `system`/`version`.
+/// Finds the code system version for `system`/`version`, then holds it to the request's
+/// `check-system-version` for that system (`1.x`, `*` as wildcards).
 pub fn code_system<'a>(
+    t: &'a Terminology,
+    ctx: &RequestContext,
+    system: &str,
+    version: Option<&str>,
+) -> Result<Box<dyn Source + 'a>, ResolveError> {
+    let src = find_code_system(t, ctx, system, version)?;
+    let meta = src.meta();
+    if let Some((_, required)) = ctx
+        .check_system_versions
+        .iter()
+        .find(|(s, _)| *s == meta.url)
+        && !version_matches(required, &meta.version)
+    {
+        return Err(ResolveError::VersionCheck {
+            system: meta.url.clone(),
+            version: meta.version.clone(),
+            required: required.clone(),
+        });
+    }
+    Ok(src)
+}
+
+/// True when `version` fits `pattern`, whose dot-separated parts may be `x` or `*` (any).
+fn version_matches(pattern: &str, version: &str) -> bool {
+    if pattern == version || pattern == "*" {
+        return true;
+    }
+    let (p, v): (Vec<&str>, Vec<&str>) =
+        (pattern.split('.').collect(), version.split('.').collect());
+    p.len() <= v.len()
+        && p.iter()
+            .zip(&v)
+            .all(|(a, b)| matches!(*a, "x" | "X" | "*") || a == b)
+        && (p.len() == v.len() || matches!(p.last(), Some(&"x" | &"X" | &"*")))
+}
+
+/// Finds the code system version for `system`/`version`.
+fn find_code_system<'a>(
     t: &'a Terminology,
     ctx: &RequestContext,
     system: &str,
@@ -62,6 +118,16 @@ pub fn code_system<'a>(
         Some(_) if version.is_none() => (uri::SNOMED, Some(system)),
         _ => (system, version.filter(|v| !v.is_empty())),
     };
+    // The request's version choices: forced ones win over any version named, defaults fill
+    // in where none is.
+    fn chosen<'c>(list: &'c [(String, String)], system: &str) -> Option<&'c str> {
+        list.iter()
+            .find(|(s, _)| s == system)
+            .map(|(_, v)| v.as_str())
+    }
+    let version = chosen(&ctx.force_system_versions, system)
+        .or(version)
+        .or_else(|| chosen(&ctx.system_versions, system));
     let supplied: Vec<_> = ctx
         .code_systems
         .iter()
@@ -146,4 +212,19 @@ fn version_key(v: &str) -> Vec<(u64, String)> {
     v.split(['.', '-'])
         .map(|p| (p.parse::<u64>().unwrap_or(0), p.to_string()))
         .collect()
+}
+
+#[cfg(test)]
+mod version_tests {
+    use super::version_matches;
+
+    #[test]
+    fn version_checks_take_wildcards() {
+        assert!(version_matches("1.0.0", "1.0.0"));
+        assert!(version_matches("1.x", "1.0.0"));
+        assert!(version_matches("1.0.x", "1.0.7"));
+        assert!(version_matches("*", "2.0.0"));
+        assert!(!version_matches("1.x", "2.0.0"));
+        assert!(!version_matches("1.0", "1.0.0"));
+    }
 }

@@ -124,6 +124,8 @@ pub struct ValidateResult {
     pub issues: Vec<Issue>,
     /// The codings of the CodeableConcept validated, echoed back (empty for a single code).
     pub codeable_concept: Vec<Coding>,
+    /// The concept's status property when it is not plainly active (`retired`, …).
+    pub status: Option<String>,
     /// A code system the request named that is not known (`x-unknown-system`).
     pub unknown_system: Option<String>,
 }
@@ -483,6 +485,7 @@ fn one(
             .into_iter()
             .find(|p| p.name == "status")
             .map(|p| p.value);
+        r.status = status.clone();
         r.issues.push(
             issue(
                 Severity::Warning,

@@ -225,3 +225,94 @@ fn validate_parameter_errors_name_the_parameter() {
         "exactly one of code, coding or codeableConcept",
     );
 }
+
+#[test]
+fn batch_validation_answers_each_entry_with_shared_defaults() {
+    let entry = |code: &str| {
+        json!({"name": "validation", "resource": {"resourceType": "Parameters", "parameter": [
+            {"name": "coding", "valueCoding": {"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": code}}]}})
+    };
+    let params = json!({"resourceType": "Parameters", "parameter": [
+        {"name": "url", "valueUri": "http://hl7.org/fhir/sid/icd-10-cm?fhir_vs"},
+        entry("E11.9"), entry("E11.99"),
+        {"name": "validation", "resource": {"resourceType": "Parameters", "parameter": [
+            {"name": "display", "valueString": "no code here"}]}}]});
+    let (st, _, body) = crate::server::post_params("/ValueSet/$batch-validate-code", params);
+    assert_eq!(st, 200, "{body}");
+    let list = body["parameter"].as_array().unwrap();
+    assert_eq!(list.len(), 3, "{body}");
+    let result = |i: usize| {
+        list[i]["resource"]["parameter"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == "result")
+            .map(|p| p["valueBoolean"].clone())
+    };
+    assert_eq!(result(0), Some(json!(true)), "{body}");
+    assert_eq!(result(1), Some(json!(false)), "{body}");
+    assert_eq!(
+        list[2]["resource"]["resourceType"], "OperationOutcome",
+        "{body}"
+    );
+}
+
+#[test]
+fn version_parameters_choose_force_and_check_the_code_system_version() {
+    let cs = |v: &str, display: &str| {
+        json!({"name": "tx-resource", "resource": {"resourceType": "CodeSystem",
+            "url": "http://example.org/cs/versioned", "version": v, "status": "active",
+            "content": "complete", "concept": [{"code": "a", "display": display}]}})
+    };
+    let run = |extra: Value| {
+        let mut params = vec![
+            cs("1.0.0", "One"),
+            cs("2.0.0", "Two"),
+            json!({"name": "url", "valueUri": "http://example.org/cs/versioned"}),
+            json!({"name": "code", "valueCode": "a"}),
+        ];
+        params.push(extra);
+        let (st, _, body) = post_params(
+            "/CodeSystem/$validate-code",
+            json!({"resourceType": "Parameters", "parameter": params}),
+        );
+        assert_eq!(st, 200, "{body}");
+        body
+    };
+    let param = |b: &Value, name: &str| {
+        b["parameter"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .cloned()
+    };
+    let chosen = run(
+        json!({"name": "system-version", "valueCanonical": "http://example.org/cs/versioned|1.0.0"}),
+    );
+    assert_eq!(
+        param(&chosen, "version").unwrap()["valueString"],
+        "1.0.0",
+        "{chosen}"
+    );
+    let forced = run(
+        json!({"name": "force-system-version", "valueCanonical": "http://example.org/cs/versioned|2.0.0"}),
+    );
+    assert_eq!(
+        param(&forced, "version").unwrap()["valueString"],
+        "2.0.0",
+        "{forced}"
+    );
+    let checked = run(
+        json!({"name": "check-system-version", "valueCanonical": "http://example.org/cs/versioned|3.x"}),
+    );
+    assert_eq!(
+        param(&checked, "result").unwrap()["valueBoolean"],
+        false,
+        "{checked}"
+    );
+    assert!(
+        checked.to_string().contains("required to be '3.x'"),
+        "{checked}"
+    );
+}

@@ -13,7 +13,7 @@ pub use concept_map::translate;
 pub use resources::{metadata, read, search};
 pub use search::search as text_search;
 pub use service::{health, method_not_allowed, not_found};
-pub use value_set::{expand, validate_value_set};
+pub use value_set::{batch_validate, expand, validate_value_set};
 
 use super::error::ApiError;
 use crate::fhir::FHIR_JSON;

@@ -18,6 +18,39 @@ pub async fn validate_value_set(
     Ok(fhir_json(convert::validate(&r).to_json()))
 }
 
+/// `POST /ValueSet/$batch-validate-code`: every `validation` parameter (a Parameters
+/// resource) is validated as a `ValueSet/$validate-code` of its own, with the request's other
+/// parameters (`url`, `tx-resource`, …) as defaults its own parameters override. One entry's
+/// failure is that entry's OperationOutcome, not the batch's.
+pub async fn batch_validate(
+    t: web::Data<Terminology>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Reply {
+    let (p, _) = request::operation(&req, &body)?;
+    let shared = p.without("validation");
+    let mut entries = Vec::new();
+    for v in p.resources("validation")? {
+        let one = (|| -> Result<serde_json::Value, crate::http::error::ApiError> {
+            let mut own = crate::fhir::params::Params::from_parameters(&v)?;
+            own.extend_missing(shared.clone());
+            let ctx = request::context(&req, &own)?;
+            let vreq = requests::validate_value_set(&t, &ctx, &own)?;
+            let r = ops::validate::validate(&t, &ctx, &vreq)?;
+            Ok(serde_json::from_slice(&convert::validate(&r).to_json()).unwrap_or_default())
+        })();
+        let resource = match one {
+            Ok(v) => v,
+            Err(crate::http::error::ApiError::Op(e)) => crate::http::error::op_outcome(&e),
+            Err(e) => return Err(e),
+        };
+        entries.push(serde_json::json!({"name": "validation", "resource": resource}));
+    }
+    Ok(fhir(
+        &serde_json::json!({"resourceType": "Parameters", "parameter": entries}),
+    ))
+}
+
 /// `GET|POST /ValueSet/$expand`.
 pub async fn expand(t: web::Data<Terminology>, req: HttpRequest, body: web::Bytes) -> Reply {
     let (p, mut ctx) = request::operation(&req, &body)?;
