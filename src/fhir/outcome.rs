@@ -99,8 +99,9 @@ pub fn from_issues(issues: &[Issue]) -> Value {
                 }]);
             }
             // A finding about the request as a whole (a value set it needs) has no place.
+            // `location` is deprecated (R5) and tx.fhir.org no longer sends it: `expression`
+            // alone says where.
             if !i.expression.is_empty() {
-                issue["location"] = json!([i.expression]);
                 issue["expression"] = json!([i.expression]);
             }
             issue
