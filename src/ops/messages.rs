@@ -21,6 +21,8 @@ pub mod id {
     pub const NOT_ACTIVE: &str = "STATUS_CODE_WARNING_CODE";
     /// A code the code system does not have.
     pub const UNKNOWN_CODE: &str = "Unknown_Code_in_Version";
+    /// A code a fragment code system does not hold.
+    pub const UNKNOWN_CODE_IN_FRAGMENT: &str = "UNKNOWN_CODE_IN_FRAGMENT";
     /// A code system that is not known.
     pub const UNKNOWN_CODE_SYSTEM: &str = "UNKNOWN_CODESYSTEM";
     /// A value set that is not known.
@@ -78,6 +80,13 @@ pub fn reference_to(status: &str, kind: &str, uri: &str) -> String {
 pub fn too_costly(value_set: &str, total: usize, limit: usize) -> String {
     format!(
         "The value set '{value_set}' expansion has too many codes to produce (>{limit}): it has {total}; page with 'count' and 'offset', or narrow it with 'filter'"
+    )
+}
+
+/// A code a fragment code system does not hold (it may be in another fragment).
+pub fn unknown_code_in_fragment(code: &str, system: &str, version: &str) -> String {
+    format!(
+        "Unknown Code '{code}' in the CodeSystem '{system}' version '{version}' - note that the code system is labeled as a fragment, so the code may be valid in some other fragment"
     )
 }
 

@@ -419,6 +419,20 @@ fn one(
             .map(status_note),
     );
     let Some(concept) = src.concept(&code)? else {
+        if meta.content == "fragment" {
+            // A fragment does not claim to hold every code: unknown here is not wrong.
+            r.result = true;
+            r.issues.push(
+                issue(
+                    Severity::Warning,
+                    IssueKind::InvalidCode,
+                    messages::unknown_code_in_fragment(&code, &meta.url, &meta.version),
+                    at(path, "code"),
+                )
+                .id(messages::id::UNKNOWN_CODE_IN_FRAGMENT),
+            );
+            return Ok(r);
+        }
         let mut text = format!(
             "Unknown code '{code}' in the CodeSystem '{}' version '{}'",
             meta.url, meta.version
