@@ -53,6 +53,7 @@ fn check_row(
         value_set: vs,
         reject_abstract: false,
         lenient_display: false,
+        codeable_concept_text: None,
     };
     match run_validate(t, ctx, &req) {
         Ok(r) => {

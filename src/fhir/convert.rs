@@ -285,10 +285,11 @@ pub fn validate(r: &ValidateResult) -> Parameters<'_> {
                 v
             })
             .collect();
-        list.push(p(
-            "codeableConcept",
-            V::Json("valueCodeableConcept", json!({ "coding": codings })),
-        ));
+        let mut cc = json!({ "coding": codings });
+        if let Some(text) = &r.codeable_concept_text {
+            cc["text"] = json!(text);
+        }
+        list.push(p("codeableConcept", V::Json("valueCodeableConcept", cc)));
     }
     if let Some(s) = &r.system {
         list.push(p("system", V::Str("valueUri", s)));

@@ -216,6 +216,14 @@ impl Params {
         }
     }
 
+    /// The `text` of a CodeableConcept parameter.
+    pub fn codeable_concept_text(&self, name: &str) -> Option<String> {
+        match self.all(name).next() {
+            Some(ParamValue::Json(v)) => v.get("text").and_then(Value::as_str).map(str::to_string),
+            _ => None,
+        }
+    }
+
     /// Resources passed in a parameter (`tx-resource`, `valueSet`).
     pub fn resources(&self, name: &str) -> Result<Vec<Value>> {
         self.all(name)

@@ -114,6 +114,7 @@ pub fn validate_code_system(p: &Params) -> Result<ValidateRequest> {
         value_set: None,
         reject_abstract: p.boolean("abstract")? == Some(false),
         lenient_display: p.boolean("lenient-display-validation")?.unwrap_or(false),
+        codeable_concept_text: p.codeable_concept_text("codeableConcept"),
     })
 }
 
@@ -149,6 +150,7 @@ pub fn validate_value_set(
         value_set: Some(vs),
         reject_abstract: p.boolean("abstract")? == Some(false),
         lenient_display: p.boolean("lenient-display-validation")?.unwrap_or(false),
+        codeable_concept_text: p.codeable_concept_text("codeableConcept"),
     })
 }
 

@@ -124,6 +124,8 @@ pub struct ValidateResult {
     pub issues: Vec<Issue>,
     /// The codings of the CodeableConcept validated, echoed back (empty for a single code).
     pub codeable_concept: Vec<Coding>,
+    /// The CodeableConcept's text, echoed.
+    pub codeable_concept_text: Option<String>,
     /// The concept's status property when it is not plainly active (`retired`, …).
     pub status: Option<String>,
     /// A code system the request named that is not known (`x-unknown-system`).
@@ -146,6 +148,8 @@ pub struct ValidateRequest {
     pub reject_abstract: bool,
     /// `lenient-display-validation`: a wrong display is a warning, the code stays valid.
     pub lenient_display: bool,
+    /// The CodeableConcept's text, echoed back with it.
+    pub codeable_concept_text: Option<String>,
 }
 
 /// Runs `$validate-code`.
@@ -239,6 +243,7 @@ pub fn validate(
     out.message = (!texts.is_empty()).then(|| texts.join("; "));
     if req.codeable_concept {
         out.codeable_concept = req.codings.clone();
+        out.codeable_concept_text = req.codeable_concept_text.clone();
     }
     Ok(out)
 }
