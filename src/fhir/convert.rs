@@ -413,6 +413,7 @@ pub fn expansion(e: &crate::ops::expand::Expansion, timestamp: &str) -> Value {
         vs["experimental"] = json!(x);
     }
     if vs.get("status").is_none() {
+        // Required in R4; an implicit value set (defined by its code system) is active.
         vs["status"] = json!("active");
     }
     let parameters: Vec<Value> = e

@@ -176,6 +176,12 @@ pub fn expand(t: &Terminology, ctx: &RequestContext, req: &ExpandRequest) -> Res
         ValueSetDef::Resource(vs) => ValueSet {
             compose: None,
             expansion: None,
+            // A value set resource that states no status is of unknown status (R4 requires
+            // one); the implicit `?fhir_vs` forms are active.
+            status: vs.status.clone().or_else(|| {
+                (!vs.url.as_deref().is_some_and(|u| u.contains("?fhir_vs")))
+                    .then(|| "unknown".to_string())
+            }),
             ..(**vs).clone()
         },
         ValueSetDef::Snomed { url, .. } => ValueSet {
