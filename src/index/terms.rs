@@ -430,13 +430,33 @@ impl TermIndex {
             })
             .collect();
         let mut touched: Vec<u32> = Vec::new();
+        // The driver's terms as a bitset, narrowed by the other words' bitsets, then read in
+        // term order: the arrays indexed by term (flags, word lists, concepts) are read front
+        // to back instead of jumping between the postings of each matching word (those jumps
+        // were half the time of a search, stalled on memory).
+        let (mut lo, mut hi) = (usize::MAX, 0usize);
         for (w, _) in &matched[driver] {
             for &t in postings_of(*w) {
-                let (word, bit_t) = (t as usize / 64, 1u64 << (t % 64));
-                if visited[word] & bit_t != 0 || others.iter().any(|b| b[word] & bit_t == 0) {
-                    continue;
-                }
-                visited[word] |= bit_t;
+                let word = t as usize / 64;
+                visited[word] |= 1u64 << (t % 64);
+                lo = lo.min(word);
+                hi = hi.max(word);
+            }
+        }
+        if lo > hi {
+            lo = 0;
+            hi = 0;
+        }
+        for b in &others {
+            for (v, o) in visited[lo..=hi].iter_mut().zip(&b[lo..=hi]) {
+                *v &= *o;
+            }
+        }
+        for word in lo..=hi {
+            let mut pending = visited[word];
+            while pending != 0 {
+                let t = (word * 64 + pending.trailing_zeros() as usize) as u32;
+                pending &= pending - 1;
                 let f = self.flags[t as usize];
                 if f & ACTIVE == 0 {
                     continue;
@@ -492,7 +512,7 @@ impl TermIndex {
         for c in &touched {
             best[*c as usize] = u64::MAX;
         }
-        visited.fill(0);
+        visited[lo..=hi].fill(0);
         // (key, concept): equal keys cannot happen (the term id is in the key), so the order
         // is total and deterministic.
         let end = offset.saturating_add(limit).min(total);
