@@ -452,8 +452,8 @@ impl TermIndex {
                 *v &= *o;
             }
         }
-        for word in lo..=hi {
-            let mut pending = visited[word];
+        for (word, bits) in visited.iter().enumerate().take(hi + 1).skip(lo) {
+            let mut pending = *bits;
             while pending != 0 {
                 let t = (word * 64 + pending.trailing_zeros() as usize) as u32;
                 pending &= pending - 1;
