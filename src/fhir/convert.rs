@@ -444,6 +444,16 @@ pub fn expansion(e: &crate::ops::expand::Expansion, timestamp: &str) -> Value {
     {
         expansion["offset"] = json!(e.offset);
     }
+    let mut extensions: Vec<Value> = Vec::new();
+    if !e.unclosed.is_empty() {
+        extensions.push(json!({"url": "http://hl7.org/fhir/StructureDefinition/valueset-unclosed", "valueBoolean": true}));
+    }
+    for (system, _) in e.unclosed.iter().filter(|(_, whole)| *whole) {
+        extensions.push(json!({
+            "url": "http://hl7.org/fhir/StructureDefinition/valueset-unclosed-reason",
+            "valueString": format!("The code System '{system}' has a grammar and so has infinite members")
+        }));
+    }
     if !e.properties.is_empty() {
         // R4 has no expansion.property; the R5 backport extension declares them.
         expansion["extension"] = e
@@ -460,6 +470,13 @@ pub fn expansion(e: &crate::ops::expand::Expansion, timestamp: &str) -> Value {
                 })
             })
             .collect();
+    }
+    if !extensions.is_empty() {
+        let mut all = extensions;
+        if let Some(Value::Array(declared)) = expansion.get("extension") {
+            all.extend(declared.iter().cloned());
+        }
+        expansion["extension"] = Value::Array(all);
     }
     if !contains.is_empty() {
         expansion["contains"] = json!(contains);

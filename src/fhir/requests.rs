@@ -219,6 +219,9 @@ fn expansion_echo(p: &Params) -> Result<Vec<(String, &'static str, String)>> {
         ("includeDefinition", "valueBoolean"),
         ("includeDesignations", "valueBoolean"),
         ("offset", "valueInteger"),
+        ("check-system-version", "valueUri"),
+        ("force-system-version", "valueUri"),
+        ("system-version", "valueUri"),
     ];
     let mut out = Vec::new();
     for (name, kind) in ECHOED {
@@ -226,10 +229,14 @@ fn expansion_echo(p: &Params) -> Result<Vec<(String, &'static str, String)>> {
             if let Some(b) = p.boolean(name)? {
                 out.push((name.to_string(), *kind, b.to_string()));
             }
-        } else if let Some(v) = p.text(name)? {
-            out.push((name.to_string(), *kind, v));
+        } else {
+            for v in p.texts(name) {
+                out.push((name.to_string(), *kind, v));
+            }
         }
     }
+    // In name order, as tx.fhir.org lists them.
+    out.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(out)
 }
 

@@ -113,6 +113,11 @@ pub struct Expansion {
     /// The properties the codes carry, declared once: (code, uri where the code system
     /// declares one).
     pub properties: Vec<(String, Option<String>)>,
+    /// Code systems used that have a grammar (SNOMED CT's compositional grammar) and were
+    /// included by rule, so the value set has more members than any expansion lists: the
+    /// expansion is unclosed; true when the whole system was included (the grammar is then
+    /// stated as the reason).
+    pub unclosed: Vec<(String, bool)>,
     /// The page.
     pub contains: Vec<Item>,
 }
@@ -184,8 +189,12 @@ pub fn expand(t: &Terminology, ctx: &RequestContext, req: &ExpandRequest) -> Res
             }),
             ..(**vs).clone()
         },
-        ValueSetDef::Snomed { url, .. } => ValueSet {
+        ValueSetDef::Snomed { url, kind, .. } => ValueSet {
             url: Some(url.clone()),
+            // The names tx.fhir.org gives the whole-edition implicit value set.
+            name: (*kind == SnomedImplicit::All).then(|| "ALLSNOMEDCT".to_string()),
+            title: (*kind == SnomedImplicit::All)
+                .then(|| "SNOMED CT Reference Set (All of SNOMED CT)".to_string()),
             ..Default::default()
         },
     };
@@ -256,12 +265,14 @@ pub fn expand(t: &Terminology, ctx: &RequestContext, req: &ExpandRequest) -> Res
             });
         properties.push((name.clone(), uri));
     }
+    let unclosed: Vec<(String, bool)> = e.unclosed.clone().into_iter().collect();
     Ok(Expansion {
         meta,
         total,
         offset: req.offset,
         parameters,
         properties,
+        unclosed,
         contains,
     })
 }
@@ -383,6 +394,9 @@ struct Expander<'t> {
     displays: HashMap<(String, String), String>,
     /// Value sets the compose included or excluded (`used-valueset`), in first-use order.
     used_value_sets: Vec<ValueSet>,
+    /// Systems with a grammar (SNOMED CT) included by rule rather than by enumeration: the
+    /// expansion is unclosed (true: the whole system, whose grammar is the reason).
+    unclosed: std::collections::BTreeMap<String, bool>,
 }
 
 impl<'t> Expander<'t> {
@@ -394,6 +408,7 @@ impl<'t> Expander<'t> {
             sources: HashMap::new(),
             displays: HashMap::new(),
             used_value_sets: Vec::new(),
+            unclosed: Default::default(),
         }
     }
 
@@ -441,6 +456,13 @@ impl<'t> Expander<'t> {
             return Ok(None);
         };
         let (t, ctx, deadline) = (self.t, self.ctx, self.deadline);
+        match kind {
+            SnomedImplicit::All => self.mark_unclosed(uri::SNOMED, true),
+            SnomedImplicit::IsA(_) | SnomedImplicit::Ecl(_) => {
+                self.mark_unclosed(uri::SNOMED, false)
+            }
+            SnomedImplicit::Refset(_) => {}
+        }
         let src = self.source(uri::SNOMED, version.as_deref())?;
         let (Some(cs), Some(h)) = (src.store_id(), src.index_ref()?) else {
             return Ok(None);
@@ -728,6 +750,9 @@ impl<'t> Expander<'t> {
                 .collect());
         };
         let version = item.version.clone();
+        if system == uri::SNOMED && item.concept.is_empty() {
+            self.mark_unclosed(system, item.filter.is_empty());
+        }
         let t = self.t;
         let deadline = self.deadline;
         let src = self.source(system, version.as_deref())?;
@@ -788,6 +813,11 @@ impl<'t> Expander<'t> {
             out.retain(|m| keep.contains(&(m.system.clone(), m.code.clone())));
         }
         Ok(out)
+    }
+
+    fn mark_unclosed(&mut self, system: &str, whole: bool) {
+        let e = self.unclosed.entry(system.to_string()).or_insert(false);
+        *e |= whole;
     }
 
     fn remember_display(&mut self, system: &str, c: &ComposeConcept) {
