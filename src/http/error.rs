@@ -86,7 +86,12 @@ pub fn op_outcome(e: &ops::Error) -> serde_json::Value {
             ops::Error::InvalidValueSet { element, message } => {
                 outcome::invalid_value_set(message, element)
             }
-            ops::Error::TooCostly(m) => outcome::error("too-costly", m, None),
+            ops::Error::TooCostly(m) => {
+                // First line: the finding; the whole text (with the way forward) diagnoses.
+                let mut o = outcome::error("too-costly", m.lines().next().unwrap_or(m), None);
+                o["issue"][0]["diagnostics"] = serde_json::json!(m.replace('\n', "; "));
+                o
+            }
             ops::Error::CircularValueSet(m) => outcome::circular_value_set(m),
             ops::Error::Internal(m) => {
                 tracing::error!(error = %m, "internal error");

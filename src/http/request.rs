@@ -165,10 +165,14 @@ pub fn context(req: &HttpRequest, p: &Params) -> Result<RequestContext, ApiError
     ctx.system_versions = pairs("system-version");
     ctx.force_system_versions = pairs("force-system-version");
     ctx.check_system_versions = pairs("check-system-version");
+    // A client may lower the unpaged expansion limit, by header or by the `limit` parameter
+    // tx.fhir.org accepts.
     ctx.max_unpaged = req
         .headers()
         .get("x-too-costly-threshold")
         .and_then(|h| h.to_str().ok())
+        .map(str::to_string)
+        .or(p.text("limit").ok().flatten())
         .and_then(|h| h.trim().parse::<usize>().ok());
     crate::fhir::requests::add_tx_resources(p, &mut ctx)?;
     Ok(ctx)

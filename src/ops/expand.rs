@@ -145,7 +145,7 @@ pub fn expand(t: &Terminology, ctx: &RequestContext, req: &ExpandRequest) -> Res
     };
     if req.count.is_none() && total > max_unpaged {
         return Err(Error::TooCostly(super::messages::too_costly(
-            &req.value_set.canonical(),
+            &req.value_set.url(),
             total,
             max_unpaged,
         )));

@@ -76,10 +76,11 @@ pub fn reference_to(status: &str, kind: &str, uri: &str) -> String {
     format!("Reference to {status} {kind} {uri}")
 }
 
-/// An unpaged expansion larger than the limit, with the way forward.
+/// An unpaged expansion larger than the limit: tx.fhir.org's sentence, then (after a line
+/// break, which the OperationOutcome turns into its diagnostics) the size and the way forward.
 pub fn too_costly(value_set: &str, total: usize, limit: usize) -> String {
     format!(
-        "The value set '{value_set}' expansion has too many codes to produce (>{limit}): it has {total}; page with 'count' and 'offset', or narrow it with 'filter'"
+        "The value set '{value_set}' expansion has too many codes to produce (>{limit})\nIt has {total}; page with 'count' and 'offset', or narrow it with 'filter'"
     )
 }
 

@@ -54,7 +54,15 @@ impl ValueSetDef {
         }
     }
 
-    /// `url|version` for messages.
+    /// The value set's url (`(unidentified)` for one sent without).
+    pub fn url(&self) -> String {
+        match self {
+            ValueSetDef::Resource(v) => v.url.clone().unwrap_or_else(|| "(unidentified)".into()),
+            ValueSetDef::Snomed { url, .. } => url.clone(),
+        }
+    }
+
+    /// `url|version` of the value set.
     pub fn canonical(&self) -> String {
         match self {
             ValueSetDef::Resource(v) => v.canonical(),
@@ -131,6 +139,7 @@ pub fn resolve_value_set(
         None => (url, version),
     };
     if let Some(def) = implicit(url)? {
+        check_implicit(t, ctx, &def, url)?;
         return Ok(def);
     }
     if let Some(vs) = implicit_other(t, ctx, url) {
@@ -181,6 +190,37 @@ fn implicit(url: &str) -> Result<Option<ValueSetDef>> {
         version,
         kind,
     }))
+}
+
+/// An implicit value set whose root concept or reference set the edition lacks is not a
+/// value set at all (rather than an empty one).
+fn check_implicit(
+    t: &Terminology,
+    ctx: &RequestContext,
+    def: &ValueSetDef,
+    url: &str,
+) -> Result<()> {
+    let ValueSetDef::Snomed { version, kind, .. } = def else {
+        return Ok(());
+    };
+    let Ok(src) = resolve::code_system(t, ctx, uri::SNOMED, version.as_deref()) else {
+        return Ok(());
+    };
+    let exists = match kind {
+        SnomedImplicit::IsA(root) => src.concept(root)?.is_some(),
+        SnomedImplicit::Refset(refset) => match src.store_id() {
+            Some(cs) => t.with_store(|s| Ok(s.refset_exists(cs, refset)?))?,
+            None => true,
+        },
+        SnomedImplicit::All | SnomedImplicit::Ecl(_) => true,
+    };
+    if exists {
+        Ok(())
+    } else {
+        Err(Error::NotFound(format!(
+            "A definition for the value Set '{url}' could not be found"
+        )))
+    }
 }
 
 /// The `?fhir_vs` forms for any other loaded code system (the SNOMED CT convention, which

@@ -293,6 +293,16 @@ impl Store {
             .exists(params![cs, component, refset])?)
     }
 
+    /// True when a reference set has an active member.
+    pub fn refset_exists(&self, cs: i64, refset: &str) -> Result<bool> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT 1 FROM refset_member WHERE cs = ?1 AND refset = ?2 AND active = 1 LIMIT 1",
+            )?
+            .exists(params![cs, refset])?)
+    }
+
     /// Referenced components of the active members of a reference set (ECL `^`, `refset/X`).
     pub fn refset_members(&self, cs: i64, refset: &str) -> Result<Vec<String>> {
         // The partial index answers every refset but language ones; those are read whole.

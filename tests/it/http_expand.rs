@@ -257,9 +257,12 @@ fn expansions_over_the_limit_are_refused_with_a_way_forward() {
     assert_eq!(st, 422, "{body}");
     assert_eq!(body["issue"][0]["code"], "too-costly");
     let text = body["issue"][0]["details"]["text"].as_str().unwrap();
+    assert!(text.contains("(>5)"), "{text}");
+    // The way forward is in the diagnostics.
+    let diagnostics = body["issue"][0]["diagnostics"].as_str().unwrap();
     assert!(
-        text.contains("'count'") && text.contains("(>5)") && text.contains("it has 21"),
-        "{text}"
+        diagnostics.contains("'count'") && diagnostics.contains("It has 21"),
+        "{diagnostics}"
     );
     let (st, body) = inline(Some(3));
     assert_eq!(st, 200, "{body}");
