@@ -362,19 +362,49 @@ pub const DEPENDENCY_CONDITION: &str = "http://snomed.info/id/404684003";
 /// `$translate`: the source code, the map to use, and patient context from `dependency`.
 pub fn translate(p: &Params) -> Result<crate::ops::translate::TranslateRequest> {
     use crate::ops::maprule::Context;
-    let (system, code, version) =
-        match (p.coding("coding")?, p.codeable_concept("codeableConcept")?) {
-            (Some(c), _) => (c.system, c.code, c.version),
-            (None, Some(cc)) => {
-                let c = cc.into_iter().next().unwrap_or_default();
-                (c.system, c.code, c.version)
+    // R5 names the sides: source* to translate forward, target* to find what maps to a
+    // target code (a reverse translation); the R4 names are the source side.
+    let side = |prefix: &str| -> Result<Option<(Option<String>, Option<String>, Option<String>)>> {
+        let name = |n: &str| {
+            if prefix.is_empty() {
+                n.to_string()
+            } else {
+                let mut c = n.chars();
+                let first = c.next().map(|f| f.to_ascii_uppercase()).unwrap_or_default();
+                format!("{prefix}{first}{}", c.as_str())
             }
-            (None, None) => (p.text("system")?, p.text("code")?, p.text("version")?),
         };
+        Ok(
+            match (
+                p.coding(&name("coding"))?,
+                p.codeable_concept(&name("codeableConcept"))?,
+            ) {
+                (Some(c), _) => Some((c.system, c.code, c.version)),
+                (None, Some(cc)) => {
+                    let c = cc.into_iter().next().unwrap_or_default();
+                    Some((c.system, c.code, c.version))
+                }
+                (None, None) => p.text(&name("code"))?.map(|code| {
+                    (
+                        p.text(&name("system")).ok().flatten(),
+                        Some(code),
+                        p.text(&name("version")).ok().flatten(),
+                    )
+                }),
+            },
+        )
+    };
+    let (forward, backward) = (side("")?.or(side("source")?), side("target")?);
+    let reverse_r5 = forward.is_none() && backward.is_some();
+    let (system, code, version) = match (forward, backward) {
+        (Some(f), _) => f,
+        (None, Some(b)) => b,
+        (None, None) => (None, None, None),
+    };
     let code = code.ok_or_else(|| {
         Error::invalid(
             "code",
-            "parameter 'code' (with 'system'), 'coding' or 'codeableConcept' is required",
+            "parameter 'code' (with 'system'), 'coding' or 'codeableConcept' is required (R5: sourceCode with sourceSystem, sourceCoding, or targetCode with targetSystem for a reverse translation)",
         )
     })?;
     let system = system
@@ -486,9 +516,13 @@ pub fn translate(p: &Params) -> Result<crate::ops::translate::TranslateRequest> 
             .next()
             .map(|r| concept_map(&r, "conceptMap"))
             .transpose()?,
-        target_system: p.text("targetsystem")?.or(p.text("targetSystem")?),
+        target_system: if reverse_r5 {
+            p.text("sourceSystem")?
+        } else {
+            p.text("targetsystem")?.or(p.text("targetSystem")?)
+        },
         context,
-        reverse: p.boolean("reverse")?.unwrap_or(false),
+        reverse: reverse_r5 || p.boolean("reverse")?.unwrap_or(false),
         unconditional_only: p.boolean("unconditionalOnly")?.unwrap_or(false),
     })
 }
