@@ -359,12 +359,15 @@ pub const DEPENDENCY_AGE: &str = "http://snomed.info/id/445518008";
 /// A co-existing condition (SNOMED CT coding; repeatable).
 pub const DEPENDENCY_CONDITION: &str = "http://snomed.info/id/404684003";
 
+/// One side of a translation as given: (system, code, version).
+type SideCoding = (Option<String>, Option<String>, Option<String>);
+
 /// `$translate`: the source code, the map to use, and patient context from `dependency`.
 pub fn translate(p: &Params) -> Result<crate::ops::translate::TranslateRequest> {
     use crate::ops::maprule::Context;
     // R5 names the sides: source* to translate forward, target* to find what maps to a
     // target code (a reverse translation); the R4 names are the source side.
-    let side = |prefix: &str| -> Result<Option<(Option<String>, Option<String>, Option<String>)>> {
+    let side = |prefix: &str| -> Result<Option<SideCoding>> {
         let name = |n: &str| {
             if prefix.is_empty() {
                 n.to_string()
