@@ -296,6 +296,13 @@ fn icd10cm_rolls_up_to_the_who_category() {
     let m = param(&p, "match").unwrap();
     assert_eq!(part(m, "concept").unwrap()["valueCoding"]["code"], "E11");
     assert_eq!(part(m, "equivalence").unwrap()["valueCode"], "wider");
+    // The same with the R5 parameter names.
+    let (s, _, p) = get(
+        "/ConceptMap/$translate?sourceSystem=http://hl7.org/fhir/sid/icd-10-cm&sourceCode=E11.9&targetSystem=http://hl7.org/fhir/sid/icd-10",
+    );
+    assert_eq!(s, 200, "{p}");
+    let m = param(&p, "match").unwrap();
+    assert_eq!(part(m, "concept").unwrap()["valueCoding"]["code"], "E11");
 }
 
 #[test]
