@@ -317,6 +317,9 @@ pub fn validate(r: &ValidateResult) -> Parameters<'_> {
     if let Some(s) = &r.status {
         list.push(p("status", V::Str("valueCode", s)));
     }
+    if let Some(c) = &r.normalized_code {
+        list.push(p("normalized-code", V::Str("valueCode", c)));
+    }
     if let Some(u) = &r.unknown_system {
         list.push(p("x-unknown-system", V::Str("valueCanonical", u)));
     }

@@ -603,6 +603,10 @@ pub fn mem_code_system(json: &serde_json::Value) -> Option<MemCodeSystem> {
         concept_count: 0,
         language: s("language"),
         status: s("status"),
+        case_sensitive: json
+            .get("caseSensitive")
+            .and_then(serde_json::Value::as_bool)
+            .unwrap_or(true),
         experimental: json
             .get("experimental")
             .and_then(serde_json::Value::as_bool)

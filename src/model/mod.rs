@@ -86,6 +86,8 @@ pub struct CodeSystemVersion {
     pub experimental: bool,
     /// Standards status extension (`deprecated`, `withdrawn`, …).
     pub standards_status: Option<String>,
+    /// Codes differ by case (FHIR `caseSensitive`; true unless the code system says false).
+    pub case_sensitive: bool,
 }
 
 /// A concept (or class, or code) of one code system version.

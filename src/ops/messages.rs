@@ -21,6 +21,8 @@ pub mod id {
     pub const NOT_ACTIVE: &str = "STATUS_CODE_WARNING_CODE";
     /// A code the code system does not have.
     pub const UNKNOWN_CODE: &str = "Unknown_Code_in_Version";
+    /// A code in another case than the code system writes it.
+    pub const CODE_CASE_DIFFERENCE: &str = "CODE_CASE_DIFFERENCE";
     /// A code a fragment code system does not hold.
     pub const UNKNOWN_CODE_IN_FRAGMENT: &str = "UNKNOWN_CODE_IN_FRAGMENT";
     /// A code system that is not known.
@@ -88,6 +90,17 @@ pub fn too_costly(value_set: &str, total: usize, limit: usize) -> String {
 pub fn unknown_code_in_fragment(code: &str, system: &str, version: &str) -> String {
     format!(
         "Unknown Code '{code}' in the CodeSystem '{system}' version '{version}' - note that the code system is labeled as a fragment, so the code may be valid in some other fragment"
+    )
+}
+
+/// A code written in another case than a case-insensitive code system writes it.
+pub fn code_case_difference(given: &str, right: &str, system: &str, version: &str) -> String {
+    let canonical = match version {
+        "" => system.to_string(),
+        v => format!("{system}|{v}"),
+    };
+    format!(
+        "The code '{given}' differs from the correct code '{right}' by case. Although the code system '{canonical}' is case insensitive, implementers are strongly encouraged to use the correct case anyway"
     )
 }
 

@@ -111,6 +111,7 @@ mod tests {
             status: Some("draft".into()),
             experimental: true,
             standards_status: None,
+            case_sensitive: true,
         };
         let w = of_code_system(&cs);
         assert_eq!(

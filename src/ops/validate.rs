@@ -126,6 +126,9 @@ pub struct ValidateResult {
     pub codeable_concept: Vec<Coding>,
     /// The CodeableConcept's text, echoed.
     pub codeable_concept_text: Option<String>,
+    /// The code as the (case-insensitive) code system writes it, when the request wrote it
+    /// in another case.
+    pub normalized_code: Option<String>,
     /// The concept's status property when it is not plainly active (`retired`, …).
     pub status: Option<String>,
     /// A code system the request named that is not known (`x-unknown-system`).
@@ -423,6 +426,28 @@ fn one(
             .into_iter()
             .map(status_note),
     );
+    // A case-insensitive code system knows the code in any case: the right one is used, and
+    // the caller is told which it is.
+    let mut code = code;
+    if !meta.case_sensitive
+        && src.concept(&code)?.is_none()
+        && let Some(right) = src
+            .codes()?
+            .into_iter()
+            .find(|c| c.eq_ignore_ascii_case(&code))
+    {
+        r.issues.push(
+            issue(
+                Severity::Information,
+                IssueKind::CodeRule,
+                messages::code_case_difference(&code, &right, &meta.url, &meta.version),
+                at(path, "code"),
+            )
+            .id(messages::id::CODE_CASE_DIFFERENCE),
+        );
+        r.normalized_code = Some(right.clone());
+        code = right;
+    }
     let Some(concept) = src.concept(&code)? else {
         if meta.content == "fragment" {
             // A fragment does not claim to hold every code: unknown here is not wrong.

@@ -33,6 +33,7 @@ fn code_system_row(r: &Row) -> rusqlite::Result<CodeSystemVersion> {
         status: r.get(12)?,
         experimental: r.get::<_, Option<bool>>(13)?.unwrap_or(false),
         standards_status: r.get(14)?,
+        case_sensitive: r.get::<_, Option<bool>>(15)?.unwrap_or(true),
     })
 }
 
@@ -43,7 +44,8 @@ const CS_COLUMNS: &str =
      FROM json_each(code_system.resource, '$.property') p WHERE json_extract(p.value, '$.uri') IS NOT NULL),
     json_extract(resource, '$.language'), status, json_extract(resource, '$.experimental'),
     (SELECT json_extract(e.value, '$.valueCode') FROM json_each(code_system.resource, '$.extension') e
-     WHERE json_extract(e.value, '$.url') = 'http://hl7.org/fhir/StructureDefinition/structuredefinition-standards-status')";
+     WHERE json_extract(e.value, '$.url') = 'http://hl7.org/fhir/StructureDefinition/structuredefinition-standards-status'),
+    json_extract(resource, '$.caseSensitive')";
 
 impl Store {
     /// Every loaded code system version, by url then version.
