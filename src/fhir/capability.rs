@@ -133,7 +133,8 @@ pub fn terminology_capabilities(base: &str, date: &str, catalog: &[CodeSystemVer
         "status": "active",
         "date": date,
         "kind": "instance",
-        "software": {"name": "Concord", "version": env!("CARGO_PKG_VERSION"), "releaseDate": RELEASE_DATE},
+        // R4 TerminologyCapabilities.software has no releaseDate (CapabilityStatement's has).
+        "software": {"name": "Concord", "version": env!("CARGO_PKG_VERSION")},
         "codeSystem": code_systems,
         "expansion": {
             "hierarchical": true,
