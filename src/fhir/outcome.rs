@@ -36,6 +36,20 @@ pub fn invalid_value_set(text: &str, element: &str) -> Value {
     }]})
 }
 
+/// A request that cannot be processed as given: IssueType `processing` with its
+/// terminology-ecosystem issue type and message id.
+pub fn processing(tx_code: &str, message_id: &str, text: &str) -> Value {
+    json!({"resourceType": "OperationOutcome", "issue": [{
+        "extension": [{
+            "url": "http://hl7.org/fhir/StructureDefinition/operationoutcome-message-id",
+            "valueString": message_id
+        }],
+        "severity": "error",
+        "code": "processing",
+        "details": {"coding": [{"system": TX_ISSUE_TYPE, "code": tx_code}], "text": text}
+    }]})
+}
+
 /// A value set that refers to itself: IssueType `processing`, tx-issue-type `vs-invalid`.
 pub fn circular_value_set(text: &str) -> Value {
     json!({"resourceType": "OperationOutcome", "issue": [{

@@ -57,6 +57,7 @@ impl ResponseError for ApiError {
             ApiError::Op(ops::Error::NotSupported(_)) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Op(ops::Error::TooCostly(_)) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Op(ops::Error::CircularValueSet(_)) => StatusCode::BAD_REQUEST,
+            ApiError::Op(ops::Error::Processing { .. }) => StatusCode::BAD_REQUEST,
             ApiError::Op(ops::Error::Internal(_)) => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::Http { status, .. } => *status,
         }
@@ -93,6 +94,11 @@ pub fn op_outcome(e: &ops::Error) -> serde_json::Value {
                 o
             }
             ops::Error::CircularValueSet(m) => outcome::circular_value_set(m),
+            ops::Error::Processing {
+                tx_code,
+                message_id,
+                message,
+            } => outcome::processing(tx_code, message_id, message),
             ops::Error::Internal(m) => {
                 tracing::error!(error = %m, "internal error");
                 outcome::error(

@@ -142,6 +142,14 @@ pub fn operation(
 pub fn context(req: &HttpRequest, p: &Params) -> Result<RequestContext, ApiError> {
     let mut ctx = RequestContext::default();
     if let Some(lang) = p.text("displayLanguage")? {
+        if !crate::ops::language::is_language_list(&lang) {
+            return Err(crate::ops::Error::Processing {
+                tx_code: "invalid-display",
+                message_id: "INVALID_DISPLAY_NAME",
+                message: format!("Invalid displayLanguage: '{lang}'"),
+            }
+            .into());
+        }
         ctx.languages = parse_accept_language(&lang);
         ctx.languages_as_given = Some(lang);
     } else if let Some(h) = req

@@ -8,6 +8,30 @@ use super::source::Source;
 use crate::model::{Concept, DesignationView, Family, sct};
 use std::borrow::Cow;
 
+/// True for a language list as `displayLanguage` and `Accept-Language` carry one: tags of
+/// letters and digits in parts of 1–8 (BCP 47 shape) or `*`, each with an optional `;q=`.
+pub fn is_language_list(s: &str) -> bool {
+    // Parts of 1–8 letters or digits; after the private-use `x`, longer ones too (this
+    // server's `en-x-{refsetId}` names a language refset by its SCTID).
+    let tag_ok = |t: &str| {
+        let mut private = false;
+        t == "*"
+            || (!t.is_empty()
+                && t.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+                && t.split('-').all(|p| {
+                    let ok = !p.is_empty()
+                        && (private || p.len() <= 8)
+                        && p.chars().all(|c| c.is_ascii_alphanumeric());
+                    private |= p.eq_ignore_ascii_case("x");
+                    ok
+                }))
+    };
+    s.split(',').all(|part| {
+        let mut it = part.trim().split(';');
+        it.next().is_some_and(|t| tag_ok(t.trim())) && it.all(|q| q.trim().starts_with("q="))
+    })
+}
+
 /// Parses an `Accept-Language` header into tags by descending quality.
 pub fn parse_accept_language(header: &str) -> Vec<String> {
     let mut tags: Vec<(f32, usize, String)> = header
@@ -225,5 +249,24 @@ mod tests {
             super::parse_accept_language("en-US;q=0.5, en-GB, fr;q=0"),
             ["en-GB", "en-US"]
         );
+    }
+}
+
+#[cfg(test)]
+mod list_tests {
+    #[test]
+    fn language_lists_are_tags_with_qualities() {
+        for ok in [
+            "en",
+            "en-GB",
+            "de, *; q=0",
+            "en, en-AU; q=0.4",
+            "en-x-900000000000508004",
+        ] {
+            assert!(super::is_language_list(ok), "{ok}");
+        }
+        for bad in ["-", "", "en--GB", "1en", "en;x=1"] {
+            assert!(!super::is_language_list(bad), "{bad}");
+        }
     }
 }

@@ -55,6 +55,17 @@ pub enum Error {
     /// message says how to page or narrow the request.
     #[error("{0}")]
     TooCostly(String),
+    /// A request that cannot be processed as given (IssueType `processing`), with its
+    /// terminology-ecosystem issue type and message id.
+    #[error("{message}")]
+    Processing {
+        /// `tx-issue-type` code.
+        tx_code: &'static str,
+        /// tx.fhir.org's message id.
+        message_id: &'static str,
+        /// What is wrong.
+        message: String,
+    },
     /// A value set that includes or excludes itself, directly or through others.
     #[error("{0}")]
     CircularValueSet(String),
