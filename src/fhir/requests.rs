@@ -213,6 +213,7 @@ fn expansion_echo(p: &Params) -> Result<Vec<(String, &'static str, String)>> {
     const ECHOED: &[(&str, &str)] = &[
         ("activeOnly", "valueBoolean"),
         ("count", "valueInteger"),
+        ("designation", "valueString"),
         ("displayLanguage", "valueCode"),
         ("excludeNested", "valueBoolean"),
         ("filter", "valueString"),
@@ -235,8 +236,8 @@ fn expansion_echo(p: &Params) -> Result<Vec<(String, &'static str, String)>> {
             }
         }
     }
-    // In name order, as tx.fhir.org lists them.
-    out.sort_by(|a, b| a.0.cmp(&b.0));
+    // In name (then value) order, as tx.fhir.org lists them.
+    out.sort_by(|a, b| (&a.0, &a.2).cmp(&(&b.0, &b.2)));
     Ok(out)
 }
 

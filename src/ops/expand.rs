@@ -906,7 +906,9 @@ impl<'t> Expander<'t> {
                 });
                 let wanted = req.designations.is_empty()
                     || req.designations.iter().any(|w| {
-                        d.language.as_deref() == Some(w.as_str())
+                        // A language as a token of BCP 47 (`urn:ietf:bcp:47|es`) or bare.
+                        let lang = w.strip_prefix("urn:ietf:bcp:47|").unwrap_or(w);
+                        d.language.as_deref() == Some(lang)
                             || use_
                                 .as_ref()
                                 .is_some_and(|(s, c, _)| w == &format!("{s}|{c}") || w == c)
