@@ -93,8 +93,15 @@ fn code_system(
         ..Default::default()
     })?;
     replace_existing(store, cs, url, version, report)?;
-    for c in code_system_concepts(&r.json) {
-        store.insert_concept(cs, &c.code, c.display.as_deref(), c.active, None)?;
+    for (seq, c) in code_system_concepts(&r.json).into_iter().enumerate() {
+        store.insert_concept(
+            cs,
+            &c.code,
+            c.display.as_deref(),
+            c.active,
+            None,
+            seq as i64,
+        )?;
         for p in &c.properties {
             store.insert_property(cs, &c.code, &p.code, &p.kind, &p.value)?;
         }

@@ -38,8 +38,15 @@ pub fn import(
     })?;
     replace_existing(store, cs, url, &version, &mut report)?;
     let mut generated = 0u64;
-    for e in &c.entries {
-        store.insert_concept(cs, &e.code, Some(&e.display), true, Some(&e.kind))?;
+    for (seq, e) in c.entries.iter().enumerate() {
+        store.insert_concept(
+            cs,
+            &e.code,
+            Some(&e.display),
+            true,
+            Some(&e.kind),
+            seq as i64,
+        )?;
         store.insert_designation(
             cs,
             &format!("{}#preferred", e.code),

@@ -15,7 +15,7 @@ use std::path::Path;
 /// `CONC` as a big-endian integer: marks the file as a Concord store.
 pub const APPLICATION_ID: i32 = 0x434F_4E43;
 /// Bumped whenever `schema.sql` changes shape.
-pub const FORMAT_VERSION: i32 = 4;
+pub const FORMAT_VERSION: i32 = 5;
 
 /// Store errors; no HTTP words here.
 #[derive(Debug, thiserror::Error)]

@@ -202,7 +202,7 @@ impl Store {
     /// Every concept row of a version (for the in-memory index).
     pub fn all_concepts(&self, cs: i64) -> Result<Vec<Concept>> {
         let mut st = self.conn.prepare(
-            "SELECT code, display, active, effective_time, module, definition_status, kind FROM concept WHERE cs = ?1",
+            "SELECT code, display, active, effective_time, module, definition_status, kind FROM concept WHERE cs = ?1 ORDER BY seq",
         )?;
         let v = st
             .query_map([cs], concept_row)?

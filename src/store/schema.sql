@@ -29,6 +29,7 @@ CREATE TABLE concept (
     module            TEXT,
     definition_status TEXT,
     kind              TEXT,
+    seq               INTEGER,                -- definition order (FHIR, ICD); NULL for RF2
     PRIMARY KEY (cs, code)
 ) WITHOUT ROWID;
 

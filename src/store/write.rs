@@ -185,7 +185,8 @@ impl Store {
         Ok(())
     }
 
-    /// A concept of a non-RF2 code system (listed once per version; a repeat replaces it).
+    /// A concept of a non-RF2 code system (listed once per version; a repeat replaces it);
+    /// `seq` is its place in the definition, which expansions keep.
     pub fn insert_concept(
         &self,
         cs: i64,
@@ -193,10 +194,11 @@ impl Store {
         display: Option<&str>,
         active: bool,
         kind: Option<&str>,
+        seq: i64,
     ) -> Result<()> {
         self.conn
-            .prepare_cached("INSERT OR REPLACE INTO concept (cs, code, display, active, kind) VALUES (?1,?2,?3,?4,?5)")?
-            .execute(params![cs, code, display, active, kind])?;
+            .prepare_cached("INSERT OR REPLACE INTO concept (cs, code, display, active, kind, seq) VALUES (?1,?2,?3,?4,?5,?6)")?
+            .execute(params![cs, code, display, active, kind, seq])?;
         Ok(())
     }
 
@@ -443,7 +445,7 @@ impl ResourceTable {
 const CONTENT_COLUMNS: &[(&str, &str)] = &[
     (
         "concept",
-        "code, display, active, effective_time, module, definition_status, kind",
+        "code, display, active, effective_time, module, definition_status, kind, seq",
     ),
     (
         "designation",

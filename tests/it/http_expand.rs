@@ -376,3 +376,10 @@ fn a_client_may_lower_the_unpaged_limit_with_a_header() {
     assert_eq!(st, 422, "{body}");
     assert_eq!(body["issue"][0]["code"], "too-costly");
 }
+
+#[test]
+fn expansions_keep_the_code_systems_definition_order() {
+    // A stored code system (imported in definition order z, a, m) expands in that order.
+    let vs = expand("url=http://example.org/fhir/ValueSet/ordered");
+    assert_eq!(codes(&vs), ["z", "a", "m"], "{vs}");
+}

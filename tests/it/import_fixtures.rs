@@ -216,7 +216,7 @@ fn fhir_resources_load_with_hierarchy_properties_and_maps() {
         "{out}"
     );
     let s = status(d.path());
-    assert_eq!(count(&s, "value_set"), 1);
+    assert_eq!(count(&s, "value_set"), 2, "warm and ordered");
     assert_eq!(count(&s, "concept_map"), 1);
     let db = open_db(d.path());
     let parent: String = db
