@@ -130,6 +130,21 @@ pub struct ComposeConcept {
     pub display: Option<String>,
     /// Other designations for this value set.
     pub designation: Vec<ComposeDesignation>,
+    /// Extensions (`valueset-deprecated`, the standards status).
+    pub extension: Vec<Extension>,
+}
+
+impl ComposeConcept {
+    /// True when the value set marks this concept deprecated (`valueset-deprecated` true, or
+    /// a standards status of deprecated).
+    pub fn deprecated(&self) -> bool {
+        self.extension.iter().any(|e| {
+            let v = e.value();
+            (e.url == "http://hl7.org/fhir/StructureDefinition/valueset-deprecated"
+                && v.as_deref() == Some("true"))
+                || (e.url == super::STANDARDS_STATUS && v.as_deref() == Some("deprecated"))
+        })
+    }
 }
 
 /// `ValueSet.compose.include.concept.designation`.

@@ -21,6 +21,8 @@ pub mod id {
     pub const NOT_ACTIVE: &str = "STATUS_CODE_WARNING_CODE";
     /// A code the code system does not have.
     pub const UNKNOWN_CODE: &str = "Unknown_Code_in_Version";
+    /// A concept the value set marks deprecated.
+    pub const DEPRECATED_IN_VALUE_SET: &str = "CONCEPT_DEPRECATED_IN_VALUESET";
     /// A code in another case than the code system writes it.
     pub const CODE_CASE_DIFFERENCE: &str = "CODE_CASE_DIFFERENCE";
     /// A code a fragment code system does not hold.
@@ -101,6 +103,13 @@ pub fn code_case_difference(given: &str, right: &str, system: &str, version: &st
     };
     format!(
         "The code '{given}' differs from the correct code '{right}' by case. Although the code system '{canonical}' is case insensitive, implementers are strongly encouraged to use the correct case anyway"
+    )
+}
+
+/// A concept the value set marks deprecated.
+pub fn deprecated_in_value_set(code: &str, system: &str, value_set: &str) -> String {
+    format!(
+        "The presence of the concept '{code}' in the system '{system}' in the value set {value_set} is marked with a status of deprecated and its use should be reviewed"
     )
 }
 

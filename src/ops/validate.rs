@@ -233,11 +233,20 @@ pub fn validate(
         out.version = None;
         out.display = None;
     }
-    // Notes stay out of the message, except a display finding (what a validator shows); the
-    // texts in alphabetical order, as tx.fhir.org joins them.
+    // Notes stay out of the message, except a display finding (what a validator shows), and
+    // so do the advisories about how a code is held (a value set's deprecation mark, a
+    // fragment that may not hold it): the texts in alphabetical order, as tx.fhir.org joins
+    // them.
+    let advisory = |i: &Issue| {
+        matches!(
+            i.message_id,
+            Some(messages::id::DEPRECATED_IN_VALUE_SET | messages::id::UNKNOWN_CODE_IN_FRAGMENT)
+        )
+    };
     let mut texts: Vec<&str> = out
         .issues
         .iter()
+        .filter(|i| !advisory(i))
         .filter(|i| i.severity != Severity::Information || i.kind == IssueKind::InvalidDisplay)
         .map(|i| i.text.as_str())
         .collect();
@@ -655,7 +664,19 @@ fn one(
     }
     if let Some(vs) = &req.value_set {
         match valueset::contains(t, ctx, vs, &meta.url, coding.version.as_deref(), &code, 0) {
-            Ok(true) => {}
+            Ok(true) => {
+                if valueset::marks_deprecated(vs, &meta.url, &code) {
+                    r.issues.push(
+                        issue(
+                            Severity::Warning,
+                            IssueKind::CodeComment,
+                            messages::deprecated_in_value_set(&code, &meta.url, &vs.canonical()),
+                            at(path, "code"),
+                        )
+                        .id(messages::id::DEPRECATED_IN_VALUE_SET),
+                    );
+                }
+            }
             Ok(false) => {
                 r.result = false;
                 if !concept.active && vs.excludes_inactive() {

@@ -367,6 +367,17 @@ pub fn used_value_sets(t: &Terminology, ctx: &RequestContext, vs: &ValueSetDef) 
     out
 }
 
+/// True when the value set lists `system|code` with a deprecation mark.
+pub fn marks_deprecated(vs: &ValueSetDef, system: &str, code: &str) -> bool {
+    let ValueSetDef::Resource(v) = vs else {
+        return false;
+    };
+    v.compose.iter().flat_map(|c| &c.include).any(|i| {
+        i.system.as_deref() == Some(system)
+            && i.concept.iter().any(|c| c.code == code && c.deprecated())
+    })
+}
+
 /// True when `system|code` is in the value set.
 pub fn contains(
     t: &Terminology,
