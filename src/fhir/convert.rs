@@ -320,6 +320,9 @@ pub fn validate(r: &ValidateResult) -> Parameters<'_> {
     if let Some(c) = &r.normalized_code {
         list.push(p("normalized-code", V::Str("valueCode", c)));
     }
+    if let Some(u) = &r.caused_by_unknown_system {
+        list.push(p("x-caused-by-unknown-system", V::Str("valueCanonical", u)));
+    }
     if let Some(u) = &r.unknown_system {
         list.push(p("x-unknown-system", V::Str("valueCanonical", u)));
     }
@@ -448,13 +451,13 @@ pub fn expansion(e: &crate::ops::expand::Expansion, timestamp: &str) -> Value {
         expansion["offset"] = json!(e.offset);
     }
     let mut extensions: Vec<Value> = Vec::new();
-    if !e.unclosed.is_empty() {
+    if e.unclosed {
         extensions.push(json!({"url": "http://hl7.org/fhir/StructureDefinition/valueset-unclosed", "valueBoolean": true}));
     }
-    for (system, _) in e.unclosed.iter().filter(|(_, whole)| *whole) {
+    for reason in &e.unclosed_reasons {
         extensions.push(json!({
             "url": "http://hl7.org/fhir/StructureDefinition/valueset-unclosed-reason",
-            "valueString": format!("The code System '{system}' has a grammar and so has infinite members")
+            "valueString": reason
         }));
     }
     if !e.properties.is_empty() {

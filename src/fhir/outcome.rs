@@ -89,7 +89,7 @@ pub fn from_issues(issues: &[Issue]) -> Value {
                 Severity::Information => "information",
             };
             let code = match i.kind.tx_code() {
-                "not-found" => "not-found",
+                "not-found" | "cannot-infer" => "not-found",
                 "code-comment" => "business-rule",
                 "code-rule" => "business-rule",
                 "status-check" => "business-rule",

@@ -113,11 +113,11 @@ pub struct Expansion {
     /// The properties the codes carry, declared once: (code, uri where the code system
     /// declares one).
     pub properties: Vec<(String, Option<String>)>,
-    /// Code systems used that have a grammar (SNOMED CT's compositional grammar) and were
-    /// included by rule, so the value set has more members than any expansion lists: the
-    /// expansion is unclosed; true when the whole system was included (the grammar is then
-    /// stated as the reason).
-    pub unclosed: Vec<(String, bool)>,
+    /// The value set has members no expansion lists (SNOMED CT included by rule: its
+    /// compositional grammar; a fragment code system): the expansion is unclosed.
+    pub unclosed: bool,
+    /// Why, where it can be said.
+    pub unclosed_reasons: Vec<String>,
     /// The page.
     pub contains: Vec<Item>,
 }
@@ -265,7 +265,31 @@ pub fn expand(t: &Terminology, ctx: &RequestContext, req: &ExpandRequest) -> Res
             });
         properties.push((name.clone(), uri));
     }
-    let unclosed: Vec<(String, bool)> = e.unclosed.clone().into_iter().collect();
+    let mut unclosed = !e.unclosed.is_empty();
+    let mut unclosed_reasons: Vec<String> = e
+        .unclosed
+        .iter()
+        .filter(|(_, whole)| **whole)
+        .map(|(system, _)| super::messages::grammar_unclosed(system))
+        .collect();
+    let mut fragments: Vec<String> = e
+        .sources
+        .values()
+        .filter(|s| s.meta().content == "fragment")
+        .map(|s| match s.meta().version.as_str() {
+            "" => s.meta().url.clone(),
+            v => format!("{}|{v}", s.meta().url),
+        })
+        .collect();
+    fragments.sort();
+    fragments.dedup();
+    for f in fragments {
+        unclosed = true;
+        unclosed_reasons.push(super::messages::fragment_unclosed(
+            f.split('|').next().unwrap_or(&f),
+        ));
+        parameters.push(("used-fragment".into(), "valueUri", f));
+    }
     Ok(Expansion {
         meta,
         total,
@@ -273,6 +297,7 @@ pub fn expand(t: &Terminology, ctx: &RequestContext, req: &ExpandRequest) -> Res
         parameters,
         properties,
         unclosed,
+        unclosed_reasons,
         contains,
     })
 }

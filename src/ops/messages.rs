@@ -21,6 +21,11 @@ pub mod id {
     pub const NOT_ACTIVE: &str = "STATUS_CODE_WARNING_CODE";
     /// A code the code system does not have.
     pub const UNKNOWN_CODE: &str = "Unknown_Code_in_Version";
+    /// No code system could be inferred for a bare code.
+    pub const CANNOT_INFER: &str = "UNABLE_TO_INFER_CODESYSTEM";
+    /// Several of a value set's code systems hold a bare code.
+    pub const CANNOT_INFER_SEVERAL: &str =
+        "Unable_to_resolve_system__value_set_has_multiple_matches";
     /// A concept the value set marks deprecated.
     pub const DEPRECATED_IN_VALUE_SET: &str = "CONCEPT_DEPRECATED_IN_VALUESET";
     /// A code in another case than the code system writes it.
@@ -106,6 +111,21 @@ pub fn code_case_difference(given: &str, right: &str, system: &str, version: &st
     )
 }
 
+/// No (single) code system of a value set holds a bare code.
+pub fn cannot_infer(code: &str, value_set: &str, several: &[String]) -> String {
+    let head = format!(
+        "The System URI could not be determined for the code '{code}' in the ValueSet '{value_set}'"
+    );
+    if several.is_empty() {
+        head
+    } else {
+        format!(
+            "{head}: value set expansion has multiple matches: [{}]",
+            several.join(", ")
+        )
+    }
+}
+
 /// A concept the value set marks deprecated.
 pub fn deprecated_in_value_set(code: &str, system: &str, value_set: &str) -> String {
     format!(
@@ -136,6 +156,16 @@ pub fn no_valid_coding(value_set: &str) -> String {
 /// A required code system supplement that is not known.
 pub fn supplement_missing(url: &str) -> String {
     format!("Required supplement not found: {url}")
+}
+
+/// Why an expansion of a code system with a grammar is unclosed.
+pub fn grammar_unclosed(system: &str) -> String {
+    format!("The code System '{system}' has a grammar and so has infinite members")
+}
+
+/// Why an expansion over a fragment code system is unclosed.
+pub fn fragment_unclosed(system: &str) -> String {
+    format!("This extension is based on a fragment of the code system {system}")
 }
 
 /// A value set reaching itself again through its compose.

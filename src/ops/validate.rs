@@ -41,6 +41,8 @@ pub enum IssueKind {
     CodeRule,
     /// A code system or value set used is draft, experimental, deprecated or withdrawn.
     StatusCheck,
+    /// No code system could be inferred for a bare code.
+    CannotInfer,
     /// The coding itself is malformed (no system, a relative system, a value set as system).
     InvalidData,
     /// One coding of a CodeableConcept is not in the value set (a note; the finding is
@@ -60,6 +62,7 @@ impl IssueKind {
             IssueKind::CodeRule => "code-rule",
             IssueKind::StatusCheck => "status-check",
             IssueKind::InvalidData => "invalid-data",
+            IssueKind::CannotInfer => "cannot-infer",
             IssueKind::ThisCodeNotInValueSet => "this-code-not-in-vs",
         }
     }
@@ -131,6 +134,8 @@ pub struct ValidateResult {
     pub normalized_code: Option<String>,
     /// The concept's status property when it is not plainly active (`retired`, …).
     pub status: Option<String>,
+    /// An unknown code system the value set is built on (`x-caused-by-unknown-system`).
+    pub caused_by_unknown_system: Option<String>,
     /// A code system the request named that is not known (`x-unknown-system`).
     pub unknown_system: Option<String>,
 }
@@ -260,6 +265,36 @@ pub fn validate(
     Ok(out)
 }
 
+/// The code system of a bare code: the one of the value set's code systems that has it.
+/// `Err` holds the finding (text and message id) when none or several do.
+fn infer_system(
+    t: &Terminology,
+    ctx: &RequestContext,
+    vs: &ValueSetDef,
+    code: &str,
+) -> Result<std::result::Result<String, (String, &'static str)>> {
+    let systems = vs.systems();
+    let mut having = Vec::new();
+    for s in &systems {
+        if let Ok(src) = resolve::code_system(t, ctx, s, None)
+            && src.concept(code)?.is_some()
+        {
+            having.push(s.clone());
+        }
+    }
+    Ok(match having.len() {
+        1 => Ok(having.remove(0)),
+        0 => Err((
+            messages::cannot_infer(code, &vs.canonical(), &[]),
+            messages::id::CANNOT_INFER,
+        )),
+        _ => Err((
+            messages::cannot_infer(code, &vs.canonical(), &having),
+            messages::id::CANNOT_INFER_SEVERAL,
+        )),
+    })
+}
+
 /// True for an absolute URI (`http:…`, `urn:…`): a scheme of letters, digits, `+`, `-`, `.`
 /// before the first colon.
 fn is_absolute(uri: &str) -> bool {
@@ -329,17 +364,40 @@ fn one(
     path: &str,
 ) -> Result<ValidateResult> {
     let code = coding.code.clone().unwrap_or_default();
-    // A bare `code` may take its system from the value set; a Coding must carry its own.
-    let system = coding.system.clone().or_else(|| {
-        req.plain_code
-            .then(|| req.value_set.as_ref().and_then(ValueSetDef::single_system))
-            .flatten()
-    });
+    // A bare `code` may take its system from the value set (the one of its code systems
+    // that has the code); a Coding must carry its own.
+    let inferred = match (&coding.system, req.plain_code, &req.value_set) {
+        (None, true, Some(vs)) => Some(infer_system(t, ctx, vs, &code)?),
+        _ => None,
+    };
+    let system = coding
+        .system
+        .clone()
+        .or_else(|| inferred.as_ref().and_then(|i| i.as_ref().ok().cloned()));
     let mut r = ValidateResult {
         code: Some(code.clone()),
         system: system.clone(),
         ..Default::default()
     };
+    if let (Some(Err((text, id))), Some(vs)) = (&inferred, &req.value_set) {
+        r.issues.push(not_in_value_set(
+            "",
+            &code,
+            coding.display.as_deref(),
+            vs,
+            path,
+        ));
+        r.issues.push(
+            issue(
+                Severity::Error,
+                IssueKind::CannotInfer,
+                text.clone(),
+                at(path, "code"),
+            )
+            .id(id),
+        );
+        return Ok(r);
+    }
     if system.is_none() && !req.plain_code {
         if let Some(vs) = &req.value_set {
             r.issues.push(not_in_value_set(
@@ -382,10 +440,16 @@ fn one(
                 "system"
             };
             let text = format!("{e}, so the code cannot be validated");
+            // The value set itself is built on the unknown system: that is the cause, and
+            // membership is not a separate finding.
+            let caused = req
+                .value_set
+                .as_ref()
+                .is_some_and(|vs| vs.systems().iter().any(|s| *s == system));
             // A value set's URL where a code system's belongs: that is the finding.
             let names_value_set =
                 expr == "system" && valueset::resolve_value_set(t, ctx, &system, None).is_ok();
-            if let Some(vs) = &req.value_set {
+            if let Some(vs) = req.value_set.as_ref().filter(|_| !caused) {
                 // Not in the value set either: said as well, as validators expect both.
                 r.issues.push(not_in_value_set(
                     &system,
@@ -418,7 +482,9 @@ fn one(
                     .id(messages::id::RELATIVE_SYSTEM),
                 );
             }
-            if expr == "system" {
+            if caused {
+                r.caused_by_unknown_system = Some(system.clone());
+            } else if expr == "system" {
                 r.unknown_system = Some(system.clone());
             }
             r.issues.push(

@@ -73,17 +73,27 @@ impl ValueSetDef {
     /// The single system its includes name, when there is exactly one (to infer a missing
     /// `system` parameter).
     pub fn single_system(&self) -> Option<String> {
+        let systems = self.systems();
+        (systems.len() == 1).then(|| systems[0].clone())
+    }
+
+    /// The code systems its includes name, each once, in order.
+    pub fn systems(&self) -> Vec<String> {
         match self {
-            ValueSetDef::Snomed { .. } => Some(uri::SNOMED.into()),
+            ValueSetDef::Snomed { .. } => vec![uri::SNOMED.into()],
             ValueSetDef::Resource(v) => {
-                let mut systems: Vec<&str> = v
+                let mut systems: Vec<String> = Vec::new();
+                for s in v
                     .compose
                     .iter()
                     .flat_map(|c| &c.include)
                     .filter_map(|i| i.system.as_deref())
-                    .collect();
-                systems.dedup();
-                (systems.len() == 1).then(|| systems[0].to_string())
+                {
+                    if !systems.iter().any(|x| x == s) {
+                        systems.push(s.to_string());
+                    }
+                }
+                systems
             }
         }
     }
