@@ -445,7 +445,7 @@ fn one(
             let caused = req
                 .value_set
                 .as_ref()
-                .is_some_and(|vs| vs.systems().iter().any(|s| *s == system));
+                .is_some_and(|vs| vs.systems().contains(&system));
             // A value set's URL where a code system's belongs: that is the finding.
             let names_value_set =
                 expr == "system" && valueset::resolve_value_set(t, ctx, &system, None).is_ok();
