@@ -54,6 +54,7 @@ fn check_row(
         reject_abstract: false,
         lenient_display: false,
         codeable_concept_text: None,
+        active_only: false,
     };
     match run_validate(t, ctx, &req) {
         Ok(r) => {

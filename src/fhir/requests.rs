@@ -115,6 +115,7 @@ pub fn validate_code_system(p: &Params) -> Result<ValidateRequest> {
         reject_abstract: p.boolean("abstract")? == Some(false),
         lenient_display: p.boolean("lenient-display-validation")?.unwrap_or(false),
         codeable_concept_text: p.codeable_concept_text("codeableConcept"),
+        active_only: p.boolean("activeOnly")?.unwrap_or(false),
     })
 }
 
@@ -138,10 +139,11 @@ fn value_set_param(t: &Terminology, ctx: &RequestContext, p: &Params) -> Result<
 /// ValueSet/$validate-code: the value set from `url` (+ `valueSetVersion`) or an inline `valueSet`.
 pub fn validate_value_set(
     t: &Terminology,
-    ctx: &RequestContext,
+    ctx: &mut RequestContext,
     p: &Params,
 ) -> Result<ValidateRequest> {
     let vs = value_set_param(t, ctx, p)?;
+    value_set_language(ctx, &vs);
     let (codings, cc, plain) = codings(p, None)?;
     Ok(ValidateRequest {
         codings,
@@ -151,7 +153,23 @@ pub fn validate_value_set(
         reject_abstract: p.boolean("abstract")? == Some(false),
         lenient_display: p.boolean("lenient-display-validation")?.unwrap_or(false),
         codeable_concept_text: p.codeable_concept_text("codeableConcept"),
+        active_only: p.boolean("activeOnly")?.unwrap_or(false),
     })
+}
+
+/// Without a language from the request, the value set's own default (its
+/// `valueset-expansion-parameter` displayLanguage) applies.
+fn value_set_language(ctx: &mut RequestContext, vs: &crate::ops::valueset::ValueSetDef) {
+    if ctx.languages.is_empty()
+        && let crate::ops::valueset::ValueSetDef::Resource(vs) = vs
+        && let Some(lang) = vs
+            .compose
+            .as_ref()
+            .and_then(|c| c.expansion_parameter("displayLanguage"))
+    {
+        ctx.languages = crate::ops::language::parse_accept_language(&lang);
+        ctx.languages_as_given = Some(lang);
+    }
 }
 
 /// ValueSet/$expand: the value set from `url` (+ `valueSetVersion`), an inline `valueSet`, or
@@ -162,17 +180,7 @@ pub fn expand(
     p: &Params,
 ) -> Result<crate::ops::expand::ExpandRequest> {
     let value_set = value_set_param(t, ctx, p)?;
-    // Without a language from the request, the value set's own default applies.
-    if ctx.languages.is_empty()
-        && let crate::ops::valueset::ValueSetDef::Resource(vs) = &value_set
-        && let Some(lang) = vs
-            .compose
-            .as_ref()
-            .and_then(|c| c.expansion_parameter("displayLanguage"))
-    {
-        ctx.languages = crate::ops::language::parse_accept_language(&lang);
-        ctx.languages_as_given = Some(lang);
-    }
+    value_set_language(ctx, &value_set);
     let mut echo = expansion_echo(p)?;
     // The language the expansion was made for is stated however it was chosen (header or
     // value set default), as the terminology ecosystem reports it.

@@ -158,6 +158,8 @@ pub struct ValidateRequest {
     pub lenient_display: bool,
     /// The CodeableConcept's text, echoed back with it.
     pub codeable_concept_text: Option<String>,
+    /// `activeOnly`: inactive codes are not members of the value set.
+    pub active_only: bool,
 }
 
 /// Runs `$validate-code`.
@@ -729,7 +731,9 @@ fn one(
         }
     }
     if let Some(vs) = &req.value_set {
-        match valueset::contains(t, ctx, vs, &meta.url, coding.version.as_deref(), &code, 0) {
+        let member = valueset::contains(t, ctx, vs, &meta.url, coding.version.as_deref(), &code, 0)
+            .map(|m| m && (concept.active || !req.active_only));
+        match member {
             Ok(true) => {
                 if valueset::marks_deprecated(vs, &meta.url, &code) {
                     r.issues.push(
@@ -745,7 +749,7 @@ fn one(
             }
             Ok(false) => {
                 r.result = false;
-                if !concept.active && vs.excludes_inactive() {
+                if !concept.active && (vs.excludes_inactive() || req.active_only) {
                     r.issues.push(
                         issue(
                             Severity::Error,

@@ -12,8 +12,8 @@ pub async fn validate_value_set(
     req: HttpRequest,
     body: web::Bytes,
 ) -> Reply {
-    let (p, ctx) = request::operation(&req, &body)?;
-    let vreq = requests::validate_value_set(&t, &ctx, &p)?;
+    let (p, mut ctx) = request::operation(&req, &body)?;
+    let vreq = requests::validate_value_set(&t, &mut ctx, &p)?;
     let r = ops::validate::validate(&t, &ctx, &vreq)?;
     Ok(fhir_json(convert::validate(&r).to_json()))
 }
@@ -34,8 +34,8 @@ pub async fn batch_validate(
         let one = (|| -> Result<serde_json::Value, crate::http::error::ApiError> {
             let mut own = crate::fhir::params::Params::from_parameters(&v)?;
             own.extend_missing(shared.clone());
-            let ctx = request::context(&req, &own)?;
-            let vreq = requests::validate_value_set(&t, &ctx, &own)?;
+            let mut ctx = request::context(&req, &own)?;
+            let vreq = requests::validate_value_set(&t, &mut ctx, &own)?;
             let r = ops::validate::validate(&t, &ctx, &vreq)?;
             Ok(serde_json::from_slice(&convert::validate(&r).to_json()).unwrap_or_default())
         })();
