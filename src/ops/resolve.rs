@@ -133,11 +133,16 @@ fn find_code_system<'a>(
         .iter()
         .filter(|c| c.meta.url == system)
         .collect();
-    if let Some(cs) = supplied
-        .iter()
-        .find(|c| version.is_none_or(|v| c.meta.version == v))
-    {
-        return Ok(Box::new(MemSource((*cs).clone())));
+    // Several versions supplied and none asked for: the latest, as for stored ones.
+    let chosen = match version {
+        Some(v) => supplied.iter().find(|c| c.meta.version == v).copied(),
+        None => supplied
+            .iter()
+            .copied()
+            .max_by(|a, b| version_key(&a.meta.version).cmp(&version_key(&b.meta.version))),
+    };
+    if let Some(cs) = chosen {
+        return Ok(Box::new(MemSource(cs.clone())));
     }
     let versions: Vec<&CodeSystemVersion> =
         t.catalog().iter().filter(|c| c.url == system).collect();
@@ -208,7 +213,8 @@ fn latest<'a>(versions: &[&'a CodeSystemVersion]) -> Option<&'a CodeSystemVersio
     })
 }
 
-fn version_key(v: &str) -> Vec<(u64, String)> {
+/// A version's sort key: numeric parts compared as numbers (`1.10` after `1.9`).
+pub fn version_key(v: &str) -> Vec<(u64, String)> {
     v.split(['.', '-'])
         .map(|p| (p.parse::<u64>().unwrap_or(0), p.to_string()))
         .collect()

@@ -433,7 +433,26 @@ fn one(
         );
         return Ok(r);
     };
-    let src = match resolve::code_system(t, ctx, &system, coding.version.as_deref()) {
+    // No version given, and the value set includes named versions of this system: the
+    // latest of those that has the code.
+    let version = match (&coding.version, &req.value_set) {
+        (None, Some(vs)) => {
+            let mut named = vs.versions_of(&system);
+            named.sort_by_key(|v| std::cmp::Reverse(resolve::version_key(v)));
+            let mut found = None;
+            for v in &named {
+                if let Ok(s) = resolve::code_system(t, ctx, &system, Some(v))
+                    && s.concept(&code)?.is_some()
+                {
+                    found = Some(v.clone());
+                    break;
+                }
+            }
+            found
+        }
+        (v, _) => v.clone(),
+    };
+    let src = match resolve::code_system(t, ctx, &system, version.as_deref()) {
         Ok(s) => s,
         Err(e) => {
             let expr = if matches!(e, resolve::ResolveError::UnknownVersion { .. }) {

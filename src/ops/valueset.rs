@@ -77,6 +77,20 @@ impl ValueSetDef {
         (systems.len() == 1).then(|| systems[0].clone())
     }
 
+    /// The versions of `system` its includes name.
+    pub fn versions_of(&self, system: &str) -> Vec<String> {
+        match self {
+            ValueSetDef::Resource(v) => v
+                .compose
+                .iter()
+                .flat_map(|c| &c.include)
+                .filter(|i| i.system.as_deref() == Some(system))
+                .filter_map(|i| i.version.clone())
+                .collect(),
+            ValueSetDef::Snomed { .. } => Vec::new(),
+        }
+    }
+
     /// The code systems its includes name, each once, in order.
     pub fn systems(&self) -> Vec<String> {
         match self {
