@@ -439,16 +439,21 @@ fn one(
         (None, Some(vs)) => {
             let mut named = vs.versions_of(&system);
             named.sort_by_key(|v| std::cmp::Reverse(resolve::version_key(v)));
-            let mut found = None;
+            // Of those, one whose display is the one given, if any.
+            let mut having = Vec::new();
             for v in &named {
                 if let Ok(s) = resolve::code_system(t, ctx, &system, Some(v))
-                    && s.concept(&code)?.is_some()
+                    && let Some(c) = s.concept(&code)?
                 {
-                    found = Some(v.clone());
-                    break;
+                    having.push((v.clone(), c.display));
                 }
             }
-            found
+            let given = coding.display.as_deref();
+            having
+                .iter()
+                .find(|(_, d)| given.is_some() && d.as_deref() == given)
+                .or(having.first())
+                .map(|(v, _)| v.clone())
         }
         (v, _) => v.clone(),
     };
