@@ -217,6 +217,18 @@ pub fn expand(t: &Terminology, ctx: &RequestContext, req: &ExpandRequest) -> Res
     for v in &e.used_value_sets {
         parameters.push(("used-valueset".into(), "valueUri", v.canonical()));
     }
+    // Exclusions applied across versions of a system that the expansion used in several.
+    let mut by_url: HashMap<&str, HashSet<&str>> = HashMap::new();
+    for src in e.sources.values() {
+        by_url
+            .entry(src.meta().url.as_str())
+            .or_default()
+            .insert(src.meta().version.as_str());
+    }
+    let several_versions = by_url.values().any(|v| v.len() > 1);
+    if e.versions_match && several_versions {
+        parameters.push(("versionsMatch".into(), "valueBoolean", "true".into()));
+    }
     let mut warnings: Vec<super::status::StatusWarning> = e
         .sources
         .values()
@@ -419,6 +431,8 @@ struct Expander<'t> {
     displays: HashMap<(String, String), String>,
     /// Value sets the compose included or excluded (`used-valueset`), in first-use order.
     used_value_sets: Vec<ValueSet>,
+    /// An exclusion was applied across code system versions (`versionsMatch` stated).
+    versions_match: bool,
     /// Systems with a grammar (SNOMED CT) included by rule rather than by enumeration: the
     /// expansion is unclosed (true: the whole system, whose grammar is the reason).
     unclosed: std::collections::BTreeMap<String, bool>,
@@ -433,6 +447,7 @@ impl<'t> Expander<'t> {
             sources: HashMap::new(),
             displays: HashMap::new(),
             used_value_sets: Vec::new(),
+            versions_match: false,
             unclosed: Default::default(),
         }
     }
@@ -711,6 +726,9 @@ impl<'t> Expander<'t> {
             // versions must match (`versionsMatch` false: only the version it names).
             let by_version =
                 compose.expansion_parameter("versionsMatch").as_deref() == Some("false");
+            if !by_version {
+                self.versions_match = true;
+            }
             let key = |m: &Member| {
                 (
                     m.system.clone(),

@@ -297,6 +297,14 @@ fn infer_system(
     })
 }
 
+/// `system|version` when the coding named a version, else the system.
+fn versioned(system: &str, version: Option<&str>) -> String {
+    match version {
+        Some(v) => format!("{system}|{v}"),
+        None => system.to_string(),
+    }
+}
+
 /// True for an absolute URI (`http:…`, `urn:…`): a scheme of letters, digits, `+`, `-`, `.`
 /// before the first colon.
 fn is_absolute(uri: &str) -> bool {
@@ -584,7 +592,7 @@ fn one(
         if let Some(vs) = &req.value_set {
             // Not in the value set either: said first, as validators expect both findings.
             r.issues.push(not_in_value_set(
-                &meta.url,
+                &versioned(&meta.url, coding.version.as_deref()),
                 &code,
                 coding.display.as_deref(),
                 vs,
@@ -785,7 +793,7 @@ fn one(
                     );
                 }
                 r.issues.push(not_in_value_set(
-                    &meta.url,
+                    &versioned(&meta.url, coding.version.as_deref()),
                     &code,
                     coding.display.as_deref(),
                     vs,
