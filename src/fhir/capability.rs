@@ -102,6 +102,7 @@ pub fn capability_statement(base: &str, date: &str) -> Value {
         "rest": [{
             "mode": "server",
             "resource": [resource("CodeSystem"), resource("ValueSet"), resource("ConceptMap")],
+            "operation": [{"name": "versions", "definition": "http://hl7.org/fhir/OperationDefinition/CapabilityStatement-versions"}]
         }]
     })
 }

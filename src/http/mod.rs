@@ -25,6 +25,12 @@ pub fn configure(t: Arc<Terminology>) -> impl FnOnce(&mut web::ServiceConfig) {
                     .default_service(web::to(method_not_allowed)),
             )
             .service(
+                web::resource("/$versions")
+                    .route(web::get().to(versions))
+                    .route(web::post().to(versions))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
                 web::resource("/search")
                     .route(web::get().to(text_search))
                     .default_service(web::to(method_not_allowed)),

@@ -19,10 +19,14 @@ Every operation takes GET query parameters or a POST FHIR Parameters resource (a
 Errors are FHIR OperationOutcome resources. Responses carry X-Request-Id (echoed when the request sends X-Request-Id or X-Correlation-Id).",
         license(name = "Apache-2.0")
     ),
-    paths(health, metadata, lookup, validate_code_system, validate_value_set, batch_validate, expand, subsumes, translate, text_search, search, read),
+    paths(health, versions, metadata, lookup, validate_code_system, validate_value_set, batch_validate, expand, subsumes, translate, text_search, search, read),
     tags((name = "terminology", description = "FHIR terminology operations"), (name = "resources", description = "Read and search"))
 )]
 pub struct ApiDoc;
+
+/// The FHIR versions served (the `$versions` operation): R4.
+#[utoipa::path(method(get, post), path = "/$versions", tag = "resources", responses((status = 200, description = "Parameters: version 4.0, default 4.0", body = Object, content_type = "application/fhir+json")))]
+fn versions() {}
 
 /// Liveness; also the baseline endpoint for load tests.
 #[utoipa::path(get, path = "/health", responses((status = 200, description = "Server is up", body = Object)))]

@@ -195,3 +195,16 @@ fn openapi_document_is_current_and_served_with_its_ui() {
         "the UI's script is served from the binary, no CDN"
     );
 }
+
+#[test]
+fn the_versions_operation_says_r4() {
+    let (st, ct, body) = crate::server::get("/$versions");
+    assert_eq!(st, 200, "{body}");
+    assert!(ct.starts_with("application/fhir+json"), "{ct}");
+    assert_eq!(body["parameter"][0]["valueCode"], "4.0", "{body}");
+    let (_, _, cap) = crate::server::get("/metadata");
+    assert!(
+        cap.to_string().contains("CapabilityStatement-versions"),
+        "{cap}"
+    );
+}

@@ -12,7 +12,7 @@ pub use code_system::{lookup, subsumes, validate_code_system};
 pub use concept_map::translate;
 pub use resources::{metadata, read, search};
 pub use search::search as text_search;
-pub use service::{health, method_not_allowed, not_found};
+pub use service::{health, method_not_allowed, not_found, versions};
 pub use value_set::{batch_validate, expand, validate_value_set};
 
 use super::error::ApiError;

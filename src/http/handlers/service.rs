@@ -11,6 +11,16 @@ pub async fn health() -> HttpResponse {
         .body(r#"{"status":"ok"}"#)
 }
 
+/// `GET|POST /$versions`: the FHIR versions served (R4 only), so clients can check before
+/// they send anything.
+pub async fn versions() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(crate::fhir::FHIR_JSON)
+        .body(
+            r#"{"resourceType":"Parameters","parameter":[{"name":"version","valueCode":"4.0"},{"name":"default","valueCode":"4.0"}]}"#,
+        )
+}
+
 /// Unknown routes.
 pub async fn not_found(req: HttpRequest) -> HttpResponse {
     actix_web::ResponseError::error_response(&ApiError::http(
