@@ -758,7 +758,10 @@ impl<'t> Expander<'t> {
         let mut value_set_members = Vec::new();
         for url in &item.value_set {
             let vs = valueset::resolve_within(self.t, self.ctx, parent, url)?;
+            // A contained value set is part of this one, not a value set it uses.
+            let contained = parent.contained_value_set(url).is_some();
             if let ValueSetDef::Resource(v) = &vs
+                && !contained
                 && !self
                     .used_value_sets
                     .iter()
