@@ -26,6 +26,8 @@ pub mod id {
     /// Several of a value set's code systems hold a bare code.
     pub const CANNOT_INFER_SEVERAL: &str =
         "Unable_to_resolve_system__value_set_has_multiple_matches";
+    /// A deprecated concept.
+    pub const DEPRECATED_CONCEPT: &str = "DEPRECATED_CONCEPT_FOUND";
     /// A concept the value set marks deprecated.
     pub const DEPRECATED_IN_VALUE_SET: &str = "CONCEPT_DEPRECATED_IN_VALUESET";
     /// A code in another case than the code system writes it.
@@ -124,6 +126,11 @@ pub fn cannot_infer(code: &str, value_set: &str, several: &[String]) -> String {
             several.join(", ")
         )
     }
+}
+
+/// A concept whose status is deprecated.
+pub fn deprecated_concept(code: &str) -> String {
+    format!("The concept '{code}' is deprecated and its use should be reviewed")
 }
 
 /// A concept the value set marks deprecated.

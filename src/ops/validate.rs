@@ -653,6 +653,25 @@ fn one(
             .id(messages::id::INACTIVE_CONCEPT),
         );
     }
+    if concept.active {
+        // Active but deprecated (its status property): usable, with a warning.
+        let deprecated = src
+            .properties(&code)?
+            .into_iter()
+            .any(|p| p.name == "status" && p.value == "deprecated");
+        if deprecated {
+            r.status = Some("deprecated".into());
+            r.issues.push(
+                issue(
+                    Severity::Warning,
+                    IssueKind::CodeComment,
+                    messages::deprecated_concept(&code),
+                    at(path, "code"),
+                )
+                .id(messages::id::DEPRECATED_CONCEPT),
+            );
+        }
+    }
     if req.reject_abstract && src.is_abstract(&code)? {
         r.result = false;
         r.issues.push(issue(

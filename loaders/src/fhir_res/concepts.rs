@@ -76,6 +76,36 @@ fn walk(c: &Value, parent: Option<&str>, out: &mut Vec<FhirConcept>) {
         properties: Vec::new(),
         parents: parent.map(str::to_string).into_iter().collect(),
     };
+    // The standards-status extension on a concept says the same as a status property.
+    let standards = c
+        .get("extension")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .find(|e| {
+            e.get("url").and_then(Value::as_str)
+                == Some(
+                    "http://hl7.org/fhir/StructureDefinition/structuredefinition-standards-status",
+                )
+        })
+        .and_then(|e| e.get("valueCode").and_then(Value::as_str));
+    let has_status = c
+        .get("property")
+        .and_then(Value::as_array)
+        .is_some_and(|ps| {
+            ps.iter()
+                .any(|p| p.get("code").and_then(Value::as_str) == Some("status"))
+        });
+    if let (Some(s), false) = (standards, has_status) {
+        concept.properties.push(FhirProperty {
+            code: "status".into(),
+            kind: "code".into(),
+            value: s.to_string(),
+        });
+        if matches!(s, "retired" | "withdrawn") {
+            concept.active = false;
+        }
+    }
     for p in c
         .get("property")
         .and_then(Value::as_array)
@@ -90,7 +120,8 @@ fn walk(c: &Value, parent: Option<&str>, out: &mut Vec<FhirConcept>) {
         let Some((kind, value)) = property_value(p) else {
             continue;
         };
-        if (name == "status" && matches!(value.as_str(), "retired" | "inactive" | "deprecated"))
+        // A deprecated concept is still active (its use is discouraged, not invalid).
+        if (name == "status" && matches!(value.as_str(), "retired" | "inactive"))
             || (name == "inactive" && value == "true")
         {
             concept.active = false;
