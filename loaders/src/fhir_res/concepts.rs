@@ -185,6 +185,19 @@ fn property_value(p: &Value) -> Option<(String, String)> {
     Some((kind, text))
 }
 
+/// The designation-usage code system, the default system of a designation's use.
+const DESIGNATION_USAGE: &str = "http://terminology.hl7.org/CodeSystem/designation-usage";
+
+/// A designation's use as stored: its code, or `system|code` when the use names another code
+/// system than designation-usage (so it is given back with the system it came with).
+fn use_code(d: &Value) -> Option<String> {
+    let code = d.pointer("/use/code").and_then(Value::as_str)?;
+    match d.pointer("/use/system").and_then(Value::as_str) {
+        Some(system) if system != DESIGNATION_USAGE => Some(format!("{system}|{code}")),
+        _ => Some(code.to_string()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;
@@ -202,17 +215,20 @@ mod tests {
         assert_eq!(v[2].designations[0].value, "Cé");
         assert_eq!(v[2].definition.as_deref(), Some("C"));
     }
-}
 
-/// The designation-usage code system, the default system of a designation's use.
-const DESIGNATION_USAGE: &str = "http://terminology.hl7.org/CodeSystem/designation-usage";
-
-/// A designation's use as stored: its code, or `system|code` when the use names another code
-/// system than designation-usage (so it is given back with the system it came with).
-fn use_code(d: &Value) -> Option<String> {
-    let code = d.pointer("/use/code").and_then(Value::as_str)?;
-    match d.pointer("/use/system").and_then(Value::as_str) {
-        Some(system) if system != DESIGNATION_USAGE => Some(format!("{system}|{code}")),
-        _ => Some(code.to_string()),
+    #[test]
+    fn deprecated_concepts_stay_active_and_standards_status_is_their_status() {
+        let cs = json!({"concept": [
+            {"code": "d", "property": [{"code": "status", "valueCode": "deprecated"}]},
+            {"code": "e", "extension": [{"url": "http://hl7.org/fhir/StructureDefinition/structuredefinition-standards-status", "valueCode": "deprecated"}]},
+            {"code": "u", "designation": [{"use": {"system": "http://example.org/uses", "code": "old"}, "value": "x"}]}]});
+        let v = super::code_system_concepts(&cs);
+        assert!(v[0].active && v[1].active);
+        assert_eq!(v[1].properties[0].code, "status");
+        assert_eq!(v[1].properties[0].value, "deprecated");
+        assert_eq!(
+            v[2].designations[0].use_code.as_deref(),
+            Some("http://example.org/uses|old")
+        );
     }
 }
