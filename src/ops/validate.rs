@@ -209,9 +209,14 @@ pub fn validate(
             }
         }
     }
-    let none_in_value_set = results
-        .iter()
-        .all(|r| r.issues.iter().any(|i| i.kind == IssueKind::NotInValueSet));
+    // No coding is (known to be) in the value set: each is outside it, or the value set could
+    // not be evaluated (an import that is not found).
+    let none_in_value_set = results.iter().all(|r| {
+        r.issues.iter().any(|i| {
+            i.kind == IssueKind::NotInValueSet
+                || (i.kind == IssueKind::NotFound && i.expression.is_empty())
+        })
+    });
     if req.codeable_concept
         && !out.result
         && none_in_value_set
@@ -225,16 +230,22 @@ pub fn validate(
                 issue.kind = IssueKind::ThisCodeNotInValueSet;
             }
         }
-        out.issues.insert(
-            0,
-            issue(
-                Severity::Error,
-                IssueKind::NotInValueSet,
-                messages::no_valid_coding(&vs.canonical()),
-                String::new(),
-            )
-            .id(messages::id::NO_VALID_CODING),
-        );
+        if out
+            .issues
+            .iter()
+            .any(|i| i.kind == IssueKind::ThisCodeNotInValueSet)
+        {
+            out.issues.insert(
+                0,
+                issue(
+                    Severity::Error,
+                    IssueKind::NotInValueSet,
+                    messages::no_valid_coding(&vs.canonical()),
+                    String::new(),
+                )
+                .id(messages::id::NO_VALID_CODING),
+            );
+        }
         out.code = None;
         out.system = None;
         out.version = None;
