@@ -217,19 +217,23 @@ pub fn validate(
                 || (i.kind == IssueKind::NotFound && i.expression.is_empty())
         })
     });
-    if req.codeable_concept
-        && !out.result
-        && none_in_value_set
-        && let Some(vs) = &req.value_set
-    {
-        // No coding is in the value set: that is the one finding about the concept; each
-        // coding's own absence becomes a note, and no single coding is reported as the code.
+    if req.codeable_concept && req.value_set.is_some() {
+        // In a CodeableConcept, one coding outside the value set is a note about that coding:
+        // the finding, if any, is about the concept.
         for issue in &mut out.issues {
             if issue.kind == IssueKind::NotInValueSet {
                 issue.severity = Severity::Information;
                 issue.kind = IssueKind::ThisCodeNotInValueSet;
             }
         }
+    }
+    if req.codeable_concept
+        && !out.result
+        && none_in_value_set
+        && let Some(vs) = &req.value_set
+    {
+        // No coding is in the value set: that is the one finding about the concept, and no
+        // single coding is reported as the code.
         if out
             .issues
             .iter()
