@@ -158,7 +158,7 @@ pub fn validate_value_set(
 }
 
 /// Without a language from the request, the value set's own default (its
-/// `valueset-expansion-parameter` displayLanguage) applies.
+/// `valueset-expansion-parameter` displayLanguage, else its language) applies.
 fn value_set_language(ctx: &mut RequestContext, vs: &crate::ops::valueset::ValueSetDef) {
     if ctx.languages.is_empty()
         && let crate::ops::valueset::ValueSetDef::Resource(vs) = vs
@@ -166,6 +166,7 @@ fn value_set_language(ctx: &mut RequestContext, vs: &crate::ops::valueset::Value
             .compose
             .as_ref()
             .and_then(|c| c.expansion_parameter("displayLanguage"))
+            .or_else(|| vs.language.clone())
     {
         ctx.languages = crate::ops::language::parse_accept_language(&lang);
         ctx.languages_as_given = Some(lang);
