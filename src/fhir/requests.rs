@@ -157,6 +157,18 @@ pub fn validate_value_set(
     })
 }
 
+/// A language list with quality values in canonical spacing (`de, *; q=0`); others as given.
+fn canonical_language_list(list: &str) -> String {
+    if list.contains(';') {
+        list.split(',')
+            .map(str::trim)
+            .collect::<Vec<_>>()
+            .join(", ")
+    } else {
+        list.to_string()
+    }
+}
+
 /// Without a language from the request, the value set's own default (its
 /// `valueset-expansion-parameter` displayLanguage, else its language) applies.
 fn value_set_language(ctx: &mut RequestContext, vs: &crate::ops::valueset::ValueSetDef) {
@@ -169,6 +181,7 @@ fn value_set_language(ctx: &mut RequestContext, vs: &crate::ops::valueset::Value
             .or_else(|| vs.language.clone())
     {
         ctx.languages = crate::ops::language::parse_accept_language(&lang);
+        ctx.languages_exclusive = crate::ops::language::excludes_others(&lang);
         ctx.languages_as_given = Some(lang);
     }
 }
@@ -183,12 +196,23 @@ pub fn expand(
     let value_set = value_set_param(t, ctx, p)?;
     value_set_language(ctx, &value_set);
     let mut echo = expansion_echo(p)?;
+    // A language list with quality values is stated as parsed, in canonical spacing
+    // (`de, *; q=0`); a plain list as given.
+    for (name, _, value) in echo.iter_mut() {
+        if name == "displayLanguage" {
+            *value = canonical_language_list(value);
+        }
+    }
     // The language the expansion was made for is stated however it was chosen (header or
     // value set default), as the terminology ecosystem reports it.
     if let Some(lang) = &ctx.languages_as_given
         && !echo.iter().any(|(n, _, _)| n == "displayLanguage")
     {
-        echo.push(("displayLanguage".into(), "valueCode", lang.clone()));
+        echo.push((
+            "displayLanguage".into(),
+            "valueCode",
+            canonical_language_list(lang),
+        ));
         echo.sort_by(|a, b| a.0.cmp(&b.0));
     }
     let number = |name: &str| -> Result<Option<usize>> {

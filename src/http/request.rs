@@ -151,6 +151,7 @@ pub fn context(req: &HttpRequest, p: &Params) -> Result<RequestContext, ApiError
             .into());
         }
         ctx.languages = parse_accept_language(&lang);
+        ctx.languages_exclusive = crate::ops::language::excludes_others(&lang);
         ctx.languages_as_given = Some(lang);
     } else if let Some(h) = req
         .headers()

@@ -33,6 +33,9 @@ pub struct RequestContext {
     pub languages: Vec<String>,
     /// The language preference as the request wrote it (messages quote it).
     pub languages_as_given: Option<String>,
+    /// Only the requested languages will do (`*; q=0` in the preference): no display falls
+    /// back to another language.
+    pub languages_exclusive: bool,
     /// Versions to use for code systems the request or value set leaves unversioned
     /// (`system-version`: `system|version`).
     pub system_versions: Vec<(String, String)>,

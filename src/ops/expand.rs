@@ -880,16 +880,38 @@ impl<'t> Expander<'t> {
             .cloned();
         let languages = self.ctx.languages.clone();
         let default_language = self.t.default_language.clone();
+        let exclusive = self.ctx.languages_exclusive;
         let src = self.source(&m.system, m.version.as_deref())?;
         let concept = src.concept(&m.code)?;
         let designations = src.designations(&m.code)?;
-        let display = match &concept {
+        let mut display = match &concept {
             Some(c) if listed.is_none() || !languages.is_empty() => {
                 language::display(src, c, &designations, &languages, &default_language)?
             }
             _ => listed.clone(),
         }
         .or(listed);
+        // Only the requested languages will do (`*; q=0`): the code system's own display,
+        // in another language, is not shown as the display.
+        if exclusive
+            && let Some(c) = &concept
+            && display.is_some()
+            && display == c.display
+            && !src
+                .meta()
+                .language
+                .as_deref()
+                .is_some_and(|l| language::in_any(l, &languages))
+            && !designations.iter().any(|d| {
+                d.active
+                    && Some(&*d.term) == display.as_deref()
+                    && d.language
+                        .as_deref()
+                        .is_some_and(|l| language::in_any(l, &languages))
+            })
+        {
+            display = None;
+        }
         let mut item = Item {
             system: m.system.clone(),
             version: src.meta().version.clone(),
@@ -910,7 +932,7 @@ impl<'t> Expander<'t> {
             let translated = concept
                 .as_ref()
                 .and_then(|c| c.display.as_deref())
-                .filter(|own| item.display.as_deref().is_some_and(|d| d != *own));
+                .filter(|own| item.display.as_deref() != Some(*own));
             if let Some(own) = translated {
                 item.designations.push(ItemDesignation {
                     language: src.meta().language.clone(),

@@ -32,6 +32,20 @@ pub fn is_language_list(s: &str) -> bool {
     })
 }
 
+/// True when a language list refuses every language it does not name (`*; q=0`).
+pub fn excludes_others(list: &str) -> bool {
+    list.split(',').any(|part| {
+        let mut it = part.trim().split(';');
+        it.next().is_some_and(|t| t.trim() == "*")
+            && it.any(|q| {
+                q.trim()
+                    .strip_prefix("q=")
+                    .and_then(|v| v.trim().parse::<f32>().ok())
+                    == Some(0.0)
+            })
+    })
+}
+
 /// Parses an `Accept-Language` header into tags by descending quality.
 pub fn parse_accept_language(header: &str) -> Vec<String> {
     let mut tags: Vec<(f32, usize, String)> = header
@@ -268,5 +282,16 @@ mod list_tests {
         for bad in ["-", "", "en--GB", "1en", "en;x=1"] {
             assert!(!super::is_language_list(bad), "{bad}");
         }
+    }
+}
+
+#[cfg(test)]
+mod exclusive_tests {
+    #[test]
+    fn a_zero_wildcard_refuses_other_languages() {
+        assert!(super::excludes_others("de,*; q=0"));
+        assert!(super::excludes_others("de, *;q=0.0"));
+        assert!(!super::excludes_others("de,*"));
+        assert!(!super::excludes_others("de, en; q=0"));
     }
 }
