@@ -408,7 +408,8 @@ pub fn expansion(e: &crate::ops::expand::Expansion, timestamp: &str) -> Value {
         ("status", &m.status),
         ("date", &m.date),
         ("publisher", &m.publisher),
-        ("description", &m.description),
+        // The description stays with the value set resource (tx.fhir.org leaves it out of
+        // expansions); an expansion is read for its codes.
         ("language", &m.language),
     ] {
         if let Some(v) = v {
