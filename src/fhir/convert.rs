@@ -573,6 +573,17 @@ fn contains_item(c: &crate::ops::expand::Item) -> Value {
             })
             .collect();
     }
+    if !c.marks.is_empty() {
+        let mut exts: Vec<Value> = c
+            .marks
+            .iter()
+            .map(|(url, v)| json!({"url": url, "valueCode": v}))
+            .collect();
+        if let Some(Value::Array(props)) = item.get("extension") {
+            exts.extend(props.iter().cloned());
+        }
+        item["extension"] = Value::Array(exts);
+    }
     if !c.children.is_empty() {
         item["contains"] = c.children.iter().map(contains_item).collect();
     }

@@ -96,6 +96,7 @@ pub fn from_issues(issues: &[Issue]) -> Value {
                 // A wrong display is an invalid value, not an invalid code (IssueType `invalid`).
                 "invalid-display" => "invalid",
                 "invalid-data" => "invalid",
+                "display-comment" => "invalid",
                 _ => "code-invalid",
             };
             let mut issue = json!({

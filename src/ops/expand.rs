@@ -94,6 +94,8 @@ pub struct Item {
     pub properties: Vec<(String, String, String)>,
     /// Codes of the expansion whose parent this is (a nested expansion).
     pub children: Vec<Item>,
+    /// Marks the value set puts on this code: (extension url, code value).
+    pub marks: Vec<(String, String)>,
     /// The expansion holds codes of more than one version of this system: say which.
     pub show_version: bool,
 }
@@ -429,6 +431,9 @@ struct Expander<'t> {
     sources: HashMap<(String, Option<String>), Box<dyn Source + 't>>,
     /// Displays a compose lists for its concepts, by (system, code).
     displays: HashMap<(String, String), String>,
+    /// Status marks a compose lists on its concepts (valueset-deprecated, standards status),
+    /// by (system, code): (extension url, value).
+    marks: HashMap<(String, String), Vec<(String, String)>>,
     /// Value sets the compose included or excluded (`used-valueset`), in first-use order.
     used_value_sets: Vec<ValueSet>,
     /// An exclusion was applied across code system versions (`versionsMatch` stated).
@@ -446,6 +451,7 @@ impl<'t> Expander<'t> {
             deadline: Instant::now() + t.limits.budget,
             sources: HashMap::new(),
             displays: HashMap::new(),
+            marks: HashMap::new(),
             used_value_sets: Vec::new(),
             versions_match: false,
             unclosed: Default::default(),
@@ -871,6 +877,20 @@ impl<'t> Expander<'t> {
             self.displays
                 .insert((system.to_string(), c.code.clone()), d.clone());
         }
+        // A deprecation mark on the listed concept goes with it into the expansion.
+        let marks: Vec<(String, String)> = c
+            .extension
+            .iter()
+            .filter(|e| {
+                e.url == "http://hl7.org/fhir/StructureDefinition/valueset-deprecated"
+                    || e.url == crate::model::STANDARDS_STATUS
+            })
+            .filter_map(|e| Some((e.url.clone(), e.value()?)))
+            .collect();
+        if !marks.is_empty() {
+            self.marks
+                .insert((system.to_string(), c.code.clone()), marks);
+        }
     }
 
     fn item(&mut self, m: &Member, req: &ExpandRequest) -> Result<Item> {
@@ -881,6 +901,11 @@ impl<'t> Expander<'t> {
         let languages = self.ctx.languages.clone();
         let default_language = self.t.default_language.clone();
         let exclusive = self.ctx.languages_exclusive;
+        let marks = self
+            .marks
+            .get(&(m.system.clone(), m.code.clone()))
+            .cloned()
+            .unwrap_or_default();
         let src = self.source(&m.system, m.version.as_deref())?;
         let concept = src.concept(&m.code)?;
         let designations = src.designations(&m.code)?;
@@ -922,6 +947,7 @@ impl<'t> Expander<'t> {
             designations: vec![],
             properties: vec![],
             children: vec![],
+            marks,
             show_version: false,
         };
         if req.include_designations {

@@ -26,6 +26,8 @@ pub mod id {
     /// Several of a value set's code systems hold a bare code.
     pub const CANNOT_INFER_SEVERAL: &str =
         "Unable_to_resolve_system__value_set_has_multiple_matches";
+    /// A display that is an inactive term of the concept.
+    pub const INACTIVE_DISPLAY: &str = "INACTIVE_DISPLAY_FOUND";
     /// A deprecated concept.
     pub const DEPRECATED_CONCEPT: &str = "DEPRECATED_CONCEPT_FOUND";
     /// A concept the value set marks deprecated.
@@ -126,6 +128,25 @@ pub fn cannot_infer(code: &str, value_set: &str, several: &[String]) -> String {
             several.join(", ")
         )
     }
+}
+
+/// A display that is a term the concept no longer uses, with the current ones (quoted when
+/// they hold a space, as tx.fhir.org writes them).
+pub fn retired_display(given: &str, code: &str, status: &str, current: &[&str]) -> String {
+    let list: Vec<String> = current
+        .iter()
+        .map(|t| {
+            if t.contains(' ') {
+                format!("\"{t}\"")
+            } else {
+                t.to_string()
+            }
+        })
+        .collect();
+    format!(
+        "'{given}' is no longer considered a correct display for code '{code}' (status = {status}). The correct display is one of {}.",
+        list.join(",")
+    )
 }
 
 /// A concept whose status is deprecated.

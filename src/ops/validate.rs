@@ -43,6 +43,8 @@ pub enum IssueKind {
     StatusCheck,
     /// No code system could be inferred for a bare code.
     CannotInfer,
+    /// A display that is an inactive term of the concept.
+    DisplayComment,
     /// The coding itself is malformed (no system, a relative system, a value set as system).
     InvalidData,
     /// One coding of a CodeableConcept is not in the value set (a note; the finding is
@@ -63,6 +65,7 @@ impl IssueKind {
             IssueKind::StatusCheck => "status-check",
             IssueKind::InvalidData => "invalid-data",
             IssueKind::CannotInfer => "cannot-infer",
+            IssueKind::DisplayComment => "display-comment",
             IssueKind::ThisCodeNotInValueSet => "this-code-not-in-vs",
         }
     }
@@ -262,7 +265,11 @@ pub fn validate(
     let advisory = |i: &Issue| {
         matches!(
             i.message_id,
-            Some(messages::id::DEPRECATED_IN_VALUE_SET | messages::id::UNKNOWN_CODE_IN_FRAGMENT)
+            Some(
+                messages::id::DEPRECATED_IN_VALUE_SET
+                    | messages::id::UNKNOWN_CODE_IN_FRAGMENT
+                    | messages::id::INACTIVE_DISPLAY
+            )
         )
     };
     let mut texts: Vec<&str> = out
@@ -735,7 +742,27 @@ fn one(
                 .iter()
                 .any(|(v, case, _)| display_matches(v, *case, given, true));
         let any_requested = valid.iter().any(|(_, _, l)| in_requested(*l));
+        // A term the concept no longer uses (an inactive designation): still understood, with
+        // the current ones named.
+        let retired_term = matched.is_none()
+            && designations
+                .iter()
+                .any(|d| !d.active && display_matches(&d.term, None, given, false));
         match matched {
+            None if retired_term => {
+                let mut current: Vec<&str> = valid.iter().map(|(v, _, _)| *v).collect();
+                current.sort_unstable();
+                current.dedup();
+                r.issues.push(
+                    issue(
+                        Severity::Warning,
+                        IssueKind::DisplayComment,
+                        messages::retired_display(given, &code, "inactive", &current),
+                        at(path, "display"),
+                    )
+                    .id(messages::id::INACTIVE_DISPLAY),
+                );
+            }
             // Valid only in another language than the requested ones, and the concept has no
             // display in those: accepted, with a note.
             Some(l) if !in_requested(l) && !any_requested => {
