@@ -172,6 +172,20 @@ fn canonical_language_list(list: &str) -> String {
 /// Without a language from the request, the value set's own default (its
 /// `valueset-expansion-parameter` displayLanguage, else its language) applies.
 fn value_set_language(ctx: &mut RequestContext, vs: &crate::ops::valueset::ValueSetDef) {
+    // The supplements a value set declares are used as if the request had asked for them.
+    if let crate::ops::valueset::ValueSetDef::Resource(v) = vs {
+        for e in v
+            .extension
+            .iter()
+            .filter(|e| e.url == "http://hl7.org/fhir/StructureDefinition/valueset-supplement")
+        {
+            if let Some(url) = e.value_canonical.clone().or_else(|| e.value())
+                && !ctx.use_supplements.contains(&url)
+            {
+                ctx.use_supplements.push(url);
+            }
+        }
+    }
     if ctx.languages.is_empty()
         && let crate::ops::valueset::ValueSetDef::Resource(vs) = vs
         && let Some(lang) = vs
@@ -637,6 +651,7 @@ pub fn mem_code_system(json: &serde_json::Value) -> Option<MemCodeSystem> {
         concept_count: 0,
         language: s("language"),
         status: s("status"),
+        supplements: s("supplements"),
         case_sensitive: json
             .get("caseSensitive")
             .and_then(serde_json::Value::as_bool)

@@ -88,6 +88,8 @@ pub struct CodeSystemVersion {
     pub standards_status: Option<String>,
     /// Codes differ by case (FHIR `caseSensitive`; true unless the code system says false).
     pub case_sensitive: bool,
+    /// The code system a supplement supplements (FHIR `supplements`).
+    pub supplements: Option<String>,
 }
 
 /// A concept (or class, or code) of one code system version.

@@ -76,6 +76,33 @@ pub fn code_system<'a>(
     version: Option<&str>,
 ) -> Result<Box<dyn Source + 'a>, ResolveError> {
     let src = find_code_system(t, ctx, system, version)?;
+    // Supplements the request asked for that supplement this system.
+    let supplements: Vec<_> = ctx
+        .code_systems
+        .iter()
+        .filter(|c| {
+            c.meta
+                .supplements
+                .as_deref()
+                .is_some_and(|s| s.split('|').next() == Some(src.meta().url.as_str()))
+                && ctx.use_supplements.iter().any(|u| {
+                    let (url, version) = match u.split_once('|') {
+                        Some((a, b)) => (a, Some(b)),
+                        None => (u.as_str(), None),
+                    };
+                    c.meta.url == url && version.is_none_or(|v| v == c.meta.version)
+                })
+        })
+        .cloned()
+        .collect();
+    let src: Box<dyn Source + 'a> = if supplements.is_empty() {
+        src
+    } else {
+        Box::new(super::source::Supplemented {
+            base: src,
+            supplements,
+        })
+    };
     let meta = src.meta();
     if let Some((_, required)) = ctx
         .check_system_versions

@@ -308,3 +308,67 @@ impl Source for MemSource {
         None
     }
 }
+
+/// A version read together with supplements the request asked for (`useSupplement`, a value
+/// set's `valueset-supplement`): their designations and properties are added to the
+/// concept's own.
+pub struct Supplemented<'a> {
+    /// The supplemented version.
+    pub base: Box<dyn Source + 'a>,
+    /// The supplements, in the order asked for.
+    pub supplements: Vec<Arc<MemCodeSystem>>,
+}
+
+impl Source for Supplemented<'_> {
+    fn meta(&self) -> &CodeSystemVersion {
+        self.base.meta()
+    }
+    fn concept(&self, code: &str) -> Result<Option<Concept>> {
+        self.base.concept(code)
+    }
+    fn designations(&self, code: &str) -> Result<Vec<DesignationView<'_>>> {
+        let mut all = self.base.designations(code)?;
+        for s in &self.supplements {
+            if let Some(c) = s.concepts.get(code) {
+                all.extend(c.designations.iter().cloned().map(DesignationView::from));
+            }
+        }
+        Ok(all)
+    }
+    fn properties(&self, code: &str) -> Result<Vec<Property>> {
+        let mut all = self.base.properties(code)?;
+        for s in &self.supplements {
+            if let Some(c) = s.concepts.get(code) {
+                all.extend(c.properties.iter().cloned());
+            }
+        }
+        Ok(all)
+    }
+    fn parents(&self, code: &str) -> Result<Vec<String>> {
+        self.base.parents(code)
+    }
+    fn children(&self, code: &str) -> Result<Vec<String>> {
+        self.base.children(code)
+    }
+    fn subsumes(&self, a: &str, b: &str) -> Result<bool> {
+        self.base.subsumes(a, b)
+    }
+    fn descendants(&self, code: &str) -> Result<Vec<String>> {
+        self.base.descendants(code)
+    }
+    fn codes(&self) -> Result<Vec<String>> {
+        self.base.codes()
+    }
+    fn index_ref(&self) -> Result<Option<&crate::index::Hierarchy>> {
+        self.base.index_ref()
+    }
+    fn store_id(&self) -> Option<i64> {
+        self.base.store_id()
+    }
+    fn language_refsets(&self, language: &str) -> Result<Vec<String>> {
+        self.base.language_refsets(language)
+    }
+    fn attributes(&self, code: &str) -> Result<Option<Vec<Attribute<'_>>>> {
+        self.base.attributes(code)
+    }
+}

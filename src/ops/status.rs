@@ -112,6 +112,7 @@ mod tests {
             experimental: true,
             standards_status: None,
             case_sensitive: true,
+            supplements: None,
         };
         let w = of_code_system(&cs);
         assert_eq!(

@@ -34,6 +34,7 @@ fn code_system_row(r: &Row) -> rusqlite::Result<CodeSystemVersion> {
         experimental: r.get::<_, Option<bool>>(13)?.unwrap_or(false),
         standards_status: r.get(14)?,
         case_sensitive: r.get::<_, Option<bool>>(15)?.unwrap_or(true),
+        supplements: r.get(16)?,
     })
 }
 
@@ -45,7 +46,7 @@ const CS_COLUMNS: &str =
     json_extract(resource, '$.language'), status, json_extract(resource, '$.experimental'),
     (SELECT json_extract(e.value, '$.valueCode') FROM json_each(code_system.resource, '$.extension') e
      WHERE json_extract(e.value, '$.url') = 'http://hl7.org/fhir/StructureDefinition/structuredefinition-standards-status'),
-    json_extract(resource, '$.caseSensitive')";
+    json_extract(resource, '$.caseSensitive'), json_extract(resource, '$.supplements')";
 
 impl Store {
     /// Every loaded code system version, by url then version.

@@ -316,3 +316,47 @@ fn version_parameters_choose_force_and_check_the_code_system_version() {
         "{checked}"
     );
 }
+
+#[test]
+fn supplements_add_designations_when_asked_for() {
+    let base = json!({"name": "tx-resource", "resource": {"resourceType": "CodeSystem",
+        "url": "http://example.org/cs/base", "version": "1", "status": "active", "content": "complete",
+        "concept": [{"code": "a", "display": "Alpha"}]}});
+    let supplement = json!({"name": "tx-resource", "resource": {"resourceType": "CodeSystem",
+        "url": "http://example.org/cs/base-nl", "version": "1", "status": "active",
+        "content": "supplement", "supplements": "http://example.org/cs/base",
+        "concept": [{"code": "a", "designation": [{"language": "nl", "value": "Alfa"}]}]}});
+    let run = |extra: Option<Value>| {
+        let mut params = vec![
+            base.clone(),
+            supplement.clone(),
+            json!({"name": "url", "valueUri": "http://example.org/cs/base"}),
+            json!({"name": "code", "valueCode": "a"}),
+            json!({"name": "display", "valueString": "Alfa"}),
+        ];
+        params.extend(extra);
+        let (st, _, body) = post_params(
+            "/CodeSystem/$validate-code",
+            json!({"resourceType": "Parameters", "parameter": params}),
+        );
+        assert_eq!(st, 200, "{body}");
+        body["parameter"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == "result")
+            .unwrap()["valueBoolean"]
+            .clone()
+    };
+    assert_eq!(
+        run(None),
+        json!(false),
+        "without the supplement 'Alfa' is not a display"
+    );
+    assert_eq!(
+        run(Some(
+            json!({"name": "useSupplement", "valueCanonical": "http://example.org/cs/base-nl"})
+        )),
+        json!(true)
+    );
+}
