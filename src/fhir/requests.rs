@@ -78,10 +78,12 @@ fn codings(p: &Params, default_system: Option<String>) -> Result<(Vec<Coding>, b
         }
         return Ok((vec![c], false, false));
     }
+    // No one parameter is at fault (any of several would do), so the finding has no
+    // expression; the text names them, as tx.fhir.org words it.
     let code = p.text("code")?.ok_or_else(|| {
         Error::invalid(
-            "code",
-            "parameter 'code' is required (or give 'coding' or 'codeableConcept')",
+            "",
+            "Unable to find code to validate (looked for coding | codeableConcept | code+system | code+inferSystem in parameters",
         )
     })?;
     let system = p.text("system")?.or(default_system);

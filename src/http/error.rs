@@ -80,9 +80,11 @@ pub fn op_outcome(e: &ops::Error) -> serde_json::Value {
     {
         match e {
             ops::Error::NotFound(m) => outcome::error("not-found", m, None),
-            ops::Error::Invalid { param, message } => {
-                outcome::error("invalid", message, Some(param))
-            }
+            ops::Error::Invalid { param, message } => outcome::error(
+                "invalid",
+                message,
+                Some(param.as_str()).filter(|p| !p.is_empty()),
+            ),
             ops::Error::NotSupported(m) => outcome::error("not-supported", m, None),
             ops::Error::InvalidValueSet { element, message } => {
                 outcome::invalid_value_set(message, element)
