@@ -675,8 +675,9 @@ fn one(
             .id(messages::id::INACTIVE_CONCEPT),
         );
     }
-    if concept.active {
-        // Active but deprecated (its status property): usable, with a warning.
+    if concept.active && meta.family == Family::Fhir {
+        // Active but deprecated (its status property; only FHIR code systems carry one):
+        // usable, with a warning.
         let deprecated = src
             .properties(&code)?
             .into_iter()
