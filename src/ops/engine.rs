@@ -6,10 +6,12 @@ use super::memory::MemCodeSystem;
 use super::{Error, Result};
 use crate::index::{Hierarchy, Indexes};
 use crate::model::CodeSystemVersion;
+use crate::model::value_set::ValueSet;
 use crate::store::Store;
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 thread_local! {
     static STORE: RefCell<Option<(PathBuf, Store)>> = const { RefCell::new(None) };
@@ -24,7 +26,14 @@ pub struct Terminology {
     pub default_language: String,
     /// Size and time limits of `$expand`.
     pub limits: super::expand::Limits,
+    /// Stored value sets by (url, version asked for), read and parsed once: the release is
+    /// immutable, and parsing a value set's JSON on every `$validate-code` was most of its
+    /// cost. `None`: not stored.
+    value_sets: RwLock<StoredValueSets>,
 }
+
+/// Stored value sets by (url, version asked for); `None`: not stored.
+type StoredValueSets = HashMap<(String, Option<String>), Option<Arc<ValueSet>>>;
 
 /// Per-request context: language preference and `tx-resource` content.
 #[derive(Default)]
@@ -73,7 +82,33 @@ impl Terminology {
             indexes,
             default_language: default_language.to_string(),
             limits: super::expand::Limits::default(),
+            value_sets: RwLock::new(HashMap::new()),
         })
+    }
+
+    /// A stored value set (`version` as asked for), parsed once per release.
+    pub fn stored_value_set(
+        &self,
+        url: &str,
+        version: Option<&str>,
+    ) -> Result<Option<Arc<ValueSet>>> {
+        let key = (url.to_string(), version.map(str::to_string));
+        if let Some(v) = self
+            .value_sets
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&key)
+        {
+            return Ok(v.clone());
+        }
+        let found = self
+            .with_store(|s| Ok(s.value_set(url, version)?))?
+            .map(Arc::new);
+        self.value_sets
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key, found.clone());
+        Ok(found)
     }
 
     /// Every loaded code system version.

@@ -175,8 +175,8 @@ pub fn resolve_value_set(
     if let Some(v) = ctx.value_sets.iter().find(|v| matches(v)) {
         return Ok(ValueSetDef::Resource(Box::new(check(v.clone())?)));
     }
-    match t.with_store(|s| Ok(s.value_set(url, version)?))? {
-        Some(vs) => Ok(ValueSetDef::Resource(Box::new(check(vs)?))),
+    match t.stored_value_set(url, version)? {
+        Some(vs) => Ok(ValueSetDef::Resource(Box::new(check((*vs).clone())?))),
         None => Err(Error::NotFound(match version {
             Some(v) => format!("A definition for the value Set '{url}|{v}' could not be found"),
             None => format!("A definition for the value Set '{url}' could not be found"),
