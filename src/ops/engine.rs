@@ -28,11 +28,11 @@ pub struct Terminology {
     pub limits: super::expand::Limits,
     /// Stored value sets by (url, version asked for), read and parsed once: the release is
     /// immutable, and parsing a value set's JSON on every `$validate-code` was most of its
-    /// cost. `None`: not stored.
+    /// cost.
     value_sets: RwLock<StoredValueSets>,
 }
 
-/// Stored value sets by (url, version asked for); `None`: not stored.
+/// Stored value sets by (url, version asked for).
 type StoredValueSets = HashMap<(String, Option<String>), Option<Arc<ValueSet>>>;
 
 /// Per-request context: language preference and `tx-resource` content.
@@ -104,10 +104,13 @@ impl Terminology {
         let found = self
             .with_store(|s| Ok(s.value_set(url, version)?))?
             .map(Arc::new);
-        self.value_sets
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(key, found.clone());
+        // Only what is stored is kept, so requests naming made-up URLs cannot grow the cache.
+        if found.is_some() {
+            self.value_sets
+                .write()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(key, found.clone());
+        }
         Ok(found)
     }
 
