@@ -332,6 +332,22 @@ pub fn validate(r: &ValidateResult) -> Parameters<'_> {
     Parameters(list)
 }
 
+/// `$batch-validate-code` output: one `validation` per entry, each an already serialized
+/// resource (a `$validate-code` answer or that entry's OperationOutcome), in order.
+pub fn batch(entries: &[Vec<u8>]) -> Vec<u8> {
+    let mut out = br#"{"resourceType":"Parameters","parameter":["#.to_vec();
+    for (i, e) in entries.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(br#"{"name":"validation","resource":"#);
+        out.extend_from_slice(e);
+        out.push(b'}');
+    }
+    out.extend_from_slice(b"]}");
+    out
+}
+
 /// `$subsumes` output.
 pub fn subsumes(o: Outcome) -> Value {
     json!({"resourceType": "Parameters", "parameter": [{"name": "outcome", "valueCode": o.code()}]})

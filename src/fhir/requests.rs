@@ -145,7 +145,7 @@ pub fn validate_value_set(
     p: &Params,
 ) -> Result<ValidateRequest> {
     let vs = value_set_param(t, ctx, p)?;
-    value_set_language(ctx, &vs);
+    value_set_defaults(ctx, &vs);
     let (codings, cc, plain) = codings(p, None)?;
     Ok(ValidateRequest {
         codings,
@@ -171,19 +171,13 @@ fn canonical_language_list(list: &str) -> String {
     }
 }
 
-/// Without a language from the request, the value set's own default (its
+/// What a value set asks of the request that uses it: its supplements are used as if the
+/// request had named them, and without a language from the request its own default (its
 /// `valueset-expansion-parameter` displayLanguage, else its language) applies.
-fn value_set_language(ctx: &mut RequestContext, vs: &crate::ops::valueset::ValueSetDef) {
-    // The supplements a value set declares are used as if the request had asked for them.
+fn value_set_defaults(ctx: &mut RequestContext, vs: &crate::ops::valueset::ValueSetDef) {
     if let crate::ops::valueset::ValueSetDef::Resource(v) = vs {
-        for e in v
-            .extension
-            .iter()
-            .filter(|e| e.url == "http://hl7.org/fhir/StructureDefinition/valueset-supplement")
-        {
-            if let Some(url) = e.value_canonical.clone().or_else(|| e.value())
-                && !ctx.use_supplements.contains(&url)
-            {
+        for url in v.supplements() {
+            if !ctx.use_supplements.contains(&url) {
                 ctx.use_supplements.push(url);
             }
         }
@@ -202,6 +196,21 @@ fn value_set_language(ctx: &mut RequestContext, vs: &crate::ops::valueset::Value
     }
 }
 
+/// `$batch-validate-code`: the parameters of each `validation` (a Parameters resource), with
+/// the request's other parameters as defaults they override. A malformed entry is that entry's
+/// error, not the batch's.
+pub fn batch_validations(p: &Params) -> Result<Vec<Result<Params>>> {
+    let shared = p.without("validation");
+    Ok(p.resources("validation")?
+        .into_iter()
+        .map(|v| {
+            let mut own = Params::from_parameters(&v)?;
+            own.extend_missing(shared.clone());
+            Ok(own)
+        })
+        .collect())
+}
+
 /// ValueSet/$expand: the value set from `url` (+ `valueSetVersion`), an inline `valueSet`, or
 /// a `tx-resource`, and the paging, filter and content parameters.
 pub fn expand(
@@ -210,7 +219,7 @@ pub fn expand(
     p: &Params,
 ) -> Result<crate::ops::expand::ExpandRequest> {
     let value_set = value_set_param(t, ctx, p)?;
-    value_set_language(ctx, &value_set);
+    value_set_defaults(ctx, &value_set);
     let mut echo = expansion_echo(p)?;
     // A language list with quality values is stated as parsed, in canonical spacing
     // (`de, *; q=0`); a plain list as given.

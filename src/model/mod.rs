@@ -92,6 +92,17 @@ pub struct CodeSystemVersion {
     pub supplements: Option<String>,
 }
 
+impl CodeSystemVersion {
+    /// `url|version`, or the url alone for a code system without a version (how expansions
+    /// and messages name the version used).
+    pub fn canonical(&self) -> String {
+        match self.version.as_str() {
+            "" => self.url.clone(),
+            v => format!("{}|{v}", self.url),
+        }
+    }
+}
+
 /// A concept (or class, or code) of one code system version.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Concept {

@@ -22,6 +22,20 @@ pub fn alias(s: &str) -> String {
 /// `http://snomed.info/xsct/{module}/version/{date}`, of the same system `http://snomed.info/sct`.
 pub const SNOMED_EXPERIMENTAL: &str = "http://snomed.info/xsct";
 
+/// A canonical reference split into url and version (`url|version`).
+pub fn split_canonical(c: &str) -> (&str, Option<&str>) {
+    match c.split_once('|') {
+        Some((u, v)) => (u, Some(v)),
+        None => (c, None),
+    }
+}
+
+/// True when canonical reference `wanted` (`url` or `url|version`) names this url and version.
+pub fn canonical_matches(wanted: &str, url: &str, version: &str) -> bool {
+    let (u, v) = split_canonical(wanted);
+    u == url && v.is_none_or(|v| v == version)
+}
+
 /// `http://snomed.info/sct/{module}/version/{date}`.
 pub fn snomed_version(module: &str, date: &str) -> String {
     format!("{SNOMED}/{module}/version/{date}")

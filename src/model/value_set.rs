@@ -270,6 +270,15 @@ impl ValueSet {
         self.contained.iter().find(|c| c.id.as_deref() == Some(id))
     }
 
+    /// The code system supplements it requires (`valueset-supplement`), as canonicals.
+    pub fn supplements(&self) -> Vec<String> {
+        self.extension
+            .iter()
+            .filter(|e| e.url == "http://hl7.org/fhir/StructureDefinition/valueset-supplement")
+            .filter_map(|e| e.value_canonical.clone().or_else(|| e.value()))
+            .collect()
+    }
+
     /// The standards status extension's value (`deprecated`, `withdrawn`, …).
     pub fn standards_status(&self) -> Option<String> {
         self.extension

@@ -203,14 +203,7 @@ pub fn expand(t: &Terminology, ctx: &RequestContext, req: &ExpandRequest) -> Res
     // The parameters the caller gave that shaped the expansion, echoed as given (the
     // terminology ecosystem's convention), then the code system versions used.
     let mut parameters = req.echo.clone();
-    let mut used: Vec<String> = e
-        .sources
-        .values()
-        .map(|s| match s.meta().version.as_str() {
-            "" => s.meta().url.clone(),
-            v => format!("{}|{v}", s.meta().url),
-        })
-        .collect();
+    let mut used: Vec<String> = e.sources.values().map(|s| s.meta().canonical()).collect();
     used.sort();
     used.dedup();
     for u in used {
@@ -220,14 +213,7 @@ pub fn expand(t: &Terminology, ctx: &RequestContext, req: &ExpandRequest) -> Res
         parameters.push(("used-valueset".into(), "valueUri", v.canonical()));
     }
     // Exclusions applied across versions of a system that the expansion used in several.
-    let mut by_url: HashMap<&str, HashSet<&str>> = HashMap::new();
-    for src in e.sources.values() {
-        by_url
-            .entry(src.meta().url.as_str())
-            .or_default()
-            .insert(src.meta().version.as_str());
-    }
-    let several_versions = by_url.values().any(|v| v.len() > 1);
+    let several_versions = versions.values().any(|v| v.len() > 1);
     if e.versions_match && several_versions {
         parameters.push(("versionsMatch".into(), "valueBoolean", "true".into()));
     }
@@ -290,10 +276,7 @@ pub fn expand(t: &Terminology, ctx: &RequestContext, req: &ExpandRequest) -> Res
         .sources
         .values()
         .filter(|s| s.meta().content == "fragment")
-        .map(|s| match s.meta().version.as_str() {
-            "" => s.meta().url.clone(),
-            v => format!("{}|{v}", s.meta().url),
-        })
+        .map(|s| s.meta().canonical())
         .collect();
     fragments.sort();
     fragments.dedup();

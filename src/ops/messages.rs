@@ -105,11 +105,7 @@ pub fn unknown_code_in_fragment(code: &str, system: &str, version: &str) -> Stri
 }
 
 /// A code written in another case than a case-insensitive code system writes it.
-pub fn code_case_difference(given: &str, right: &str, system: &str, version: &str) -> String {
-    let canonical = match version {
-        "" => system.to_string(),
-        v => format!("{system}|{v}"),
-    };
+pub fn code_case_difference(given: &str, right: &str, canonical: &str) -> String {
     format!(
         "The code '{given}' differs from the correct code '{right}' by case. Although the code system '{canonical}' is case insensitive, implementers are strongly encouraged to use the correct case anyway"
     )

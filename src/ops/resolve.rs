@@ -84,14 +84,11 @@ pub fn code_system<'a>(
             c.meta
                 .supplements
                 .as_deref()
-                .is_some_and(|s| s.split('|').next() == Some(src.meta().url.as_str()))
-                && ctx.use_supplements.iter().any(|u| {
-                    let (url, version) = match u.split_once('|') {
-                        Some((a, b)) => (a, Some(b)),
-                        None => (u.as_str(), None),
-                    };
-                    c.meta.url == url && version.is_none_or(|v| v == c.meta.version)
-                })
+                .is_some_and(|s| uri::split_canonical(s).0 == src.meta().url)
+                && ctx
+                    .use_supplements
+                    .iter()
+                    .any(|u| uri::canonical_matches(u, &c.meta.url, &c.meta.version))
         })
         .cloned()
         .collect();

@@ -61,13 +61,9 @@ fn warnings(kind: &str, uri: String, found: Vec<&'static str>) -> Vec<StatusWarn
 
 /// Warnings about a code system version.
 pub fn of_code_system(cs: &CodeSystemVersion) -> Vec<StatusWarning> {
-    let uri = match cs.version.as_str() {
-        "" => cs.url.clone(),
-        v => format!("{}|{v}", cs.url),
-    };
     warnings(
         "CodeSystem",
-        uri,
+        cs.canonical(),
         statuses(
             cs.standards_status.as_deref(),
             cs.status.as_deref(),

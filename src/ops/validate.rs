@@ -571,7 +571,7 @@ fn one(
             issue(
                 Severity::Information,
                 IssueKind::CodeRule,
-                messages::code_case_difference(&code, &right, &meta.url, &meta.version),
+                messages::code_case_difference(&code, &right, &meta.canonical()),
                 at(path, "code"),
             )
             .id(messages::id::CODE_CASE_DIFFERENCE),

@@ -70,13 +70,6 @@ impl ValueSetDef {
         }
     }
 
-    /// The single system its includes name, when there is exactly one (to infer a missing
-    /// `system` parameter).
-    pub fn single_system(&self) -> Option<String> {
-        let systems = self.systems();
-        (systems.len() == 1).then(|| systems[0].clone())
-    }
-
     /// The versions of `system` its includes name.
     pub fn versions_of(&self, system: &str) -> Vec<String> {
         match self {
@@ -158,9 +151,9 @@ pub fn resolve_value_set(
     url: &str,
     version: Option<&str>,
 ) -> Result<ValueSetDef> {
-    let (url, version) = match url.split_once('|') {
-        Some((u, v)) => (u, Some(v)),
-        None => (url, version),
+    let (url, version) = match uri::split_canonical(url) {
+        (u, Some(v)) => (u, Some(v)),
+        (u, None) => (u, version),
     };
     if let Some(def) = implicit(url)? {
         check_implicit(t, ctx, &def, url)?;
@@ -289,25 +282,17 @@ pub fn require_supplements(
     vs: Option<&ValueSetDef>,
 ) -> Result<()> {
     let from_vs = match vs {
-        Some(ValueSetDef::Resource(v)) => v
-            .extension
-            .iter()
-            .filter(|e| e.url == "http://hl7.org/fhir/StructureDefinition/valueset-supplement")
-            .filter_map(|e| e.value_canonical.clone().or_else(|| e.value()))
-            .collect(),
+        Some(ValueSetDef::Resource(v)) => v.supplements(),
         _ => Vec::new(),
     };
     for wanted in ctx.use_supplements.iter().chain(&from_vs) {
-        let (url, version) = match wanted.split_once('|') {
-            Some((u, v)) => (u, Some(v)),
-            None => (wanted.as_str(), None),
-        };
-        let known = |u: &str, v: &str| u == url && version.is_none_or(|w| w == v);
         let found = ctx
             .code_systems
             .iter()
-            .any(|c| known(&c.meta.url, &c.meta.version))
-            || t.catalog().iter().any(|c| known(&c.url, &c.version));
+            .any(|c| uri::canonical_matches(wanted, &c.meta.url, &c.meta.version))
+            || t.catalog()
+                .iter()
+                .any(|c| uri::canonical_matches(wanted, &c.url, &c.version));
         if !found {
             return Err(Error::NotFound(super::messages::supplement_missing(wanted)));
         }

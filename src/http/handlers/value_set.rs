@@ -28,27 +28,24 @@ pub async fn batch_validate(
     body: web::Bytes,
 ) -> Reply {
     let (p, _) = request::operation(&req, &body)?;
-    let shared = p.without("validation");
     let mut entries = Vec::new();
-    for v in p.resources("validation")? {
-        let one = (|| -> Result<serde_json::Value, crate::http::error::ApiError> {
-            let mut own = crate::fhir::params::Params::from_parameters(&v)?;
-            own.extend_missing(shared.clone());
+    for own in requests::batch_validations(&p)? {
+        let one = (|| -> Result<Vec<u8>, crate::http::error::ApiError> {
+            let own = own?;
             let mut ctx = request::context(&req, &own)?;
             let vreq = requests::validate_value_set(&t, &mut ctx, &own)?;
             let r = ops::validate::validate(&t, &ctx, &vreq)?;
-            Ok(serde_json::from_slice(&convert::validate(&r).to_json()).unwrap_or_default())
+            Ok(convert::validate(&r).to_json())
         })();
-        let resource = match one {
-            Ok(v) => v,
-            Err(crate::http::error::ApiError::Op(e)) => crate::http::error::op_outcome(&e),
+        entries.push(match one {
+            Ok(answer) => answer,
+            Err(crate::http::error::ApiError::Op(e)) => {
+                serde_json::to_vec(&crate::http::error::op_outcome(&e)).unwrap_or_default()
+            }
             Err(e) => return Err(e),
-        };
-        entries.push(serde_json::json!({"name": "validation", "resource": resource}));
+        });
     }
-    Ok(fhir(
-        &serde_json::json!({"resourceType": "Parameters", "parameter": entries}),
-    ))
+    Ok(fhir_json(convert::batch(&entries)))
 }
 
 /// `GET|POST /ValueSet/$expand`.
