@@ -134,7 +134,7 @@ struct Member {
 
 /// Runs `$expand`.
 pub fn expand(t: &Terminology, ctx: &RequestContext, req: &ExpandRequest) -> Result<Expansion> {
-    valueset::check_cycles(t, ctx, &req.value_set)?;
+    valueset::reached_value_sets(t, ctx, &req.value_set)?;
     valueset::require_supplements(t, ctx, Some(&req.value_set))?;
     let mut e = Expander::new(t, ctx);
     let max_unpaged = ctx

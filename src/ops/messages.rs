@@ -157,6 +157,11 @@ pub fn deprecated_in_value_set(code: &str, system: &str, value_set: &str) -> Str
     )
 }
 
+/// A bare code without a system, and no value set to take one from.
+pub fn code_without_system(code: &str) -> String {
+    format!("Coding has no system, so code '{code}' cannot be validated")
+}
+
 /// A Coding without a system.
 pub fn coding_without_system() -> String {
     "Coding has no system. A code with no system has no defined meaning, and it cannot be validated. A system should be provided".to_string()

@@ -171,9 +171,11 @@ pub fn validate(
     ctx: &RequestContext,
     req: &ValidateRequest,
 ) -> Result<ValidateResult> {
-    if let Some(vs) = &req.value_set {
-        valueset::check_cycles(t, ctx, vs)?;
-    }
+    // Every value set the request's one reaches (a circular one is refused here).
+    let reached = match &req.value_set {
+        Some(vs) => valueset::reached_value_sets(t, ctx, vs)?,
+        None => Vec::new(),
+    };
     valueset::require_supplements(t, ctx, req.value_set.as_ref())?;
     let mut results = Vec::new();
     for (i, coding) in req.codings.iter().enumerate() {
@@ -187,16 +189,14 @@ pub fn validate(
         results.push(one(t, ctx, req, coding, &path)?);
     }
     // Value sets of a status worth a warning, said once for the request.
-    if let Some(vs) = &req.value_set {
-        let mut notes: Vec<super::status::StatusWarning> = valueset::used_value_sets(t, ctx, vs)
-            .iter()
-            .flat_map(super::status::of_value_set)
-            .collect();
-        notes.sort();
-        notes.dedup();
-        if let Some(first) = results.first_mut() {
-            first.issues.extend(notes.into_iter().map(status_note));
-        }
+    let mut notes: Vec<super::status::StatusWarning> = reached
+        .iter()
+        .flat_map(super::status::of_value_set)
+        .collect();
+    notes.sort();
+    notes.dedup();
+    if let Some(first) = results.first_mut() {
+        first.issues.extend(notes.into_iter().map(status_note));
     }
     // A CodeableConcept is valid when any coding is; every finding is reported.
     let mut out = match results.iter().position(|r| r.result) {
@@ -456,7 +456,7 @@ fn one(
             issue(
                 Severity::Error,
                 IssueKind::InvalidCode,
-                format!("Coding has no system, so code '{code}' cannot be validated"),
+                messages::code_without_system(&code),
                 at(path, "system"),
             )
             .id(messages::id::NO_SYSTEM),

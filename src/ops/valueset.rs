@@ -300,24 +300,40 @@ pub fn require_supplements(
     Ok(())
 }
 
-/// Refuses a value set whose compose reaches itself again through included or excluded value
-/// sets (it has no definite content), naming the pathway.
-pub fn check_cycles(t: &Terminology, ctx: &RequestContext, vs: &ValueSetDef) -> Result<()> {
+/// The value set and every value set its compose includes or excludes, each once (those that
+/// cannot be resolved are left out: membership reports them). A value set that reaches itself
+/// again has no definite content: refused, naming the pathway.
+pub fn reached_value_sets(
+    t: &Terminology,
+    ctx: &RequestContext,
+    vs: &ValueSetDef,
+) -> Result<Vec<ValueSet>> {
+    // A value set is known by its canonical, a contained one by its id.
+    fn key(vs: &ValueSet) -> String {
+        match (&vs.url, &vs.id) {
+            (None, Some(id)) => format!("#{id}"),
+            _ => vs.canonical(),
+        }
+    }
     fn walk(
         t: &Terminology,
         ctx: &RequestContext,
         vs: &ValueSet,
         path: &mut Vec<String>,
+        out: &mut Vec<ValueSet>,
     ) -> Result<()> {
         if path.len() > 32 {
             return Ok(());
         }
+        if !out.iter().any(|u| key(u) == key(vs)) {
+            out.push(vs.clone());
+        }
         path.push(key(vs));
-        let Some(compose) = &vs.compose else {
-            path.pop();
-            return Ok(());
-        };
-        for item in compose.include.iter().chain(&compose.exclude) {
+        for item in vs
+            .compose
+            .iter()
+            .flat_map(|c| c.include.iter().chain(&c.exclude))
+        {
             for url in &item.value_set {
                 let Ok(ValueSetDef::Resource(inner)) = resolve_within(t, ctx, vs, url) else {
                     continue;
@@ -327,53 +343,17 @@ pub fn check_cycles(t: &Terminology, ctx: &RequestContext, vs: &ValueSetDef) -> 
                         super::messages::circular_value_set(&inner.canonical(), path),
                     ));
                 }
-                walk(t, ctx, &inner, path)?;
+                walk(t, ctx, &inner, path, out)?;
             }
         }
         path.pop();
         Ok(())
     }
-    // A value set is known by its canonical, a contained one by its id.
-    fn key(vs: &ValueSet) -> String {
-        match (&vs.url, &vs.id) {
-            (None, Some(id)) => format!("#{id}"),
-            _ => vs.canonical(),
-        }
-    }
-    match vs {
-        ValueSetDef::Resource(v) => walk(t, ctx, v, &mut Vec::new()),
-        ValueSetDef::Snomed { .. } => Ok(()),
-    }
-}
-
-/// The value set and every value set its compose includes or excludes, each once (those that
-/// cannot be resolved are left out: membership reports them).
-pub fn used_value_sets(t: &Terminology, ctx: &RequestContext, vs: &ValueSetDef) -> Vec<ValueSet> {
-    fn walk(
-        t: &Terminology,
-        ctx: &RequestContext,
-        vs: &ValueSet,
-        depth: usize,
-        out: &mut Vec<ValueSet>,
-    ) {
-        if depth > 8 || out.iter().any(|u| u.canonical() == vs.canonical()) {
-            return;
-        }
-        out.push(vs.clone());
-        let Some(compose) = &vs.compose else { return };
-        for item in compose.include.iter().chain(&compose.exclude) {
-            for url in &item.value_set {
-                if let Ok(ValueSetDef::Resource(inner)) = resolve_within(t, ctx, vs, url) {
-                    walk(t, ctx, &inner, depth + 1, out);
-                }
-            }
-        }
-    }
     let mut out = Vec::new();
     if let ValueSetDef::Resource(v) = vs {
-        walk(t, ctx, v, 0, &mut out);
+        walk(t, ctx, v, &mut Vec::new(), &mut out)?;
     }
-    out
+    Ok(out)
 }
 
 /// True when the value set lists `system|code` with a deprecation mark.
