@@ -411,14 +411,11 @@ fn one(
         system: system.clone(),
         ..Default::default()
     };
+    // Without a system the code cannot be in the value set either; both issues are reported.
+    let outside =
+        |vs: &ValueSetDef| not_in_value_set("", &code, coding.display.as_deref(), vs, path);
     if let (Some(Err((text, id))), Some(vs)) = (&inferred, &req.value_set) {
-        r.issues.push(not_in_value_set(
-            "",
-            &code,
-            coding.display.as_deref(),
-            vs,
-            path,
-        ));
+        r.issues.push(outside(vs));
         r.issues.push(
             issue(
                 Severity::Error,
@@ -432,13 +429,7 @@ fn one(
     }
     if system.is_none() && !req.plain_code {
         if let Some(vs) = &req.value_set {
-            r.issues.push(not_in_value_set(
-                "",
-                &code,
-                coding.display.as_deref(),
-                vs,
-                path,
-            ));
+            r.issues.push(outside(vs));
         }
         r.issues.push(
             issue(
