@@ -45,7 +45,7 @@ fn lookup_text(r: &crate::ops::lookup::LookupResult) -> String {
     let mut out = format!(
         "{} ({} {})",
         r.display.clone().unwrap_or_default(),
-        r.name,
+        r.title,
         r.version
     );
     for d in &r.designations {

@@ -209,6 +209,9 @@ fn property<'a>(prop: &'a LookupProperty<'a>, part_name: &'a str) -> Param<'a> {
         p("code", V::Str("valueCode", &prop.code)),
         p("value", value(&prop.value)),
     ];
+    if let Some(d) = &prop.code_display {
+        parts.push(p("code-display", V::Str("valueString", d)));
+    }
     if let Some(d) = &prop.description {
         parts.push(p("description", V::Str("valueString", d)));
     }
@@ -221,10 +224,15 @@ fn property<'a>(prop: &'a LookupProperty<'a>, part_name: &'a str) -> Param<'a> {
 /// `$lookup` output.
 pub fn lookup<'a>(r: &'a LookupResult<'a>) -> Parameters<'a> {
     let mut list = vec![
+        p("code", V::Str("valueCode", &r.code)),
+        p("system", V::Str("valueUri", &r.system)),
         p("name", V::Str("valueString", &r.name)),
         p("version", V::Str("valueString", &r.version)),
         p("abstract", V::Bool(r.abstract_)),
     ];
+    for s in &r.used_supplements {
+        list.push(p("used-supplement", V::Str("valueCanonical", s)));
+    }
     if let Some(d) = &r.display {
         list.push(p("display", V::Str("valueString", d)));
     }

@@ -5,6 +5,7 @@
 //! same shape. Well-known SNOMED CT ids live in [`sct`], canonical URLs in [`uri`].
 
 pub mod concept_map;
+pub mod expression;
 pub mod sct;
 pub mod uri;
 pub mod value_set;

@@ -119,6 +119,35 @@ pub fn language_refset(tag: &str) -> Option<String> {
     }
 }
 
+/// The module of a SNOMED CT edition URI (`http://snomed.info/sct/{module}/version/{date}`,
+/// or `xsct`), if it names one.
+pub fn edition_module(uri: &str) -> Option<&str> {
+    let rest = uri
+        .strip_prefix("http://snomed.info/sct/")
+        .or_else(|| uri.strip_prefix("http://snomed.info/xsct/"))?;
+    let module = rest.split('/').next()?;
+    (!module.is_empty() && module.bytes().all(|b| b.is_ascii_digit())).then_some(module)
+}
+
+/// The name of the edition whose module is `module`. An edition Concord has no name for is
+/// named after the International Edition every edition extends, as tx.fhir.org names the HL7
+/// test subontology's module (tx-ecosystem `snomed/validate-code-pc-bad1`).
+pub fn edition_name(module: &str) -> &'static str {
+    match module {
+        "731000124108" => "US Edition",
+        "83821000000107" => "UK Edition",
+        "32506021000036107" => "Australian Edition",
+        "20611000087101" => "Canadian Edition",
+        "11000146104" => "Netherlands Edition",
+        "45991000052106" => "Swedish Edition",
+        "554471000005108" => "Danish Edition",
+        "11000172109" => "Belgian Edition",
+        "21000210109" => "New Zealand Edition",
+        "449081005" => "Spanish Edition",
+        _ => "International Edition",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -785,16 +785,32 @@ impl<'t> Expander<'t> {
                 .collect());
         };
         let version = item.version.clone();
-        if system == uri::SNOMED && item.concept.is_empty() {
+        // A SNOMED CT rule admits post-coordinated expressions too (unless it says
+        // `expressions = false`), and those cannot be listed: the expansion is unclosed.
+        let no_expressions = item
+            .filter
+            .iter()
+            .any(|f| f.property == valueset::EXPRESSIONS_FILTER && f.value != "true");
+        if system == uri::SNOMED && item.concept.is_empty() && !no_expressions {
             self.mark_unclosed(system, item.filter.is_empty());
         }
-        let t = self.t;
+        let (t, ctx) = (self.t, self.ctx);
         let deadline = self.deadline;
+        let mut rendered = Vec::new();
         let src = self.source(system, version.as_deref())?;
         let mut codes: Vec<String> = if !item.concept.is_empty() {
             let mut v = Vec::new();
             for c in &item.concept {
-                if src.concept(&c.code)?.is_some() {
+                if src.meta().family == Family::Snomed && super::expression::is_expression(&c.code)
+                {
+                    // A listed expression is a member when it is valid, shown with its terms.
+                    let dialect =
+                        super::language::Dialect::new(src, &ctx.languages, &t.default_language)?;
+                    if let Ok(checked) = super::expression::check(src, &dialect, &c.code)? {
+                        rendered.push((c.code.clone(), checked.display));
+                        v.push(c.code.clone());
+                    }
+                } else if src.concept(&c.code)?.is_some() {
                     v.push(c.code.clone());
                 }
             }
@@ -843,6 +859,9 @@ impl<'t> Expander<'t> {
             .collect();
         for c in &item.concept {
             self.remember_display(system, c);
+        }
+        for (code, display) in rendered {
+            self.displays.insert((system.to_string(), code), display);
         }
         if let Some(keep) = from_value_sets {
             out.retain(|m| keep.contains(&(m.system.clone(), m.code.clone())));

@@ -1,8 +1,12 @@
 //! `$lookup`: everything known about one code — display in the requested language,
-//! designations, and properties. SNOMED CT adds parent/child, inactive, sufficientlyDefined,
-//! moduleId, effectiveTime, one property per attribute relationship (code = attribute id, with
-//! its role group and concrete values) and, when asked for by name or `*`, the normal forms;
-//! ICD-10 adds kind and every rubric; FHIR CodeSystems return their declared properties.
+//! designations, and properties. SNOMED CT adds parent/child, inactive, module, effectiveTime
+//! and one property per attribute relationship (code = attribute id, `code-display` its name),
+//! as FHIR validators expect them from tx.fhir.org; `property=*` (or each by name) adds what the
+//! SNOMED CT FHIR guidance and Snowstorm also return: `moduleId`, `sufficientlyDefined`, role
+//! groups as subproperties, designation use-context extensions and the normal forms. A
+//! post-coordinated expression answers with its focus concept's properties refined by its own
+//! attributes. ICD-10 adds kind and every rubric; FHIR CodeSystems return their declared
+//! properties.
 
 use super::engine::{RequestContext, Terminology};
 use super::source::{Linked, Source};
@@ -52,6 +56,8 @@ pub struct LookupProperty<'a> {
     pub value: Value<'a>,
     /// Human description (e.g. the display of a coded value).
     pub description: Option<Cow<'a, str>>,
+    /// The display of the property's code (a SNOMED CT attribute's name).
+    pub code_display: Option<Cow<'a, str>>,
     /// Sub-properties (e.g. the role group of an attribute).
     pub sub: Vec<LookupProperty<'a>>,
 }
@@ -83,8 +89,16 @@ pub struct LookupDesignation<'a> {
 /// The `$lookup` answer.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LookupResult<'a> {
-    /// Code system name.
+    /// The code looked up.
+    pub code: String,
+    /// Its code system.
+    pub system: String,
+    /// Supplements whose designations or properties the answer carries (`url|version`).
+    pub used_supplements: Vec<String>,
+    /// Code system name as `$lookup` answers it ([`name`]).
     pub name: String,
+    /// The code system's title, for people (`SNOMED CT`).
+    pub title: String,
     /// Code system version.
     pub version: String,
     /// Display in the chosen language.
@@ -106,6 +120,7 @@ fn prop<'a>(code: impl Into<Cow<'a, str>>, value: Value<'a>) -> LookupProperty<'
         code: code.into(),
         value,
         description: None,
+        code_display: None,
         sub: vec![],
     }
 }
@@ -131,6 +146,9 @@ fn build<'s>(
     source: &'s dyn Source,
 ) -> Result<LookupResult<'s>> {
     let meta = source.meta();
+    if meta.family == Family::Snomed && super::expression::is_expression(&req.code) {
+        return post_coordinated(t, ctx, req, source);
+    }
     let Some(concept) = source.concept(&req.code)? else {
         let hint = resolve::dotted_icd(source, &req.code)?
             .map(|d| format!("; did you mean '{d}'? (ICD-10 codes are written with their dot)"))
@@ -192,7 +210,12 @@ fn build<'s>(
             use_: d.use_code.map(|u| use_coding(meta.family, u)),
             language: d.language,
             value: d.term,
-            acceptability: d.acceptability,
+            // The use-context extensions they become are one of the `*` extras.
+            acceptability: if all {
+                d.acceptability
+            } else {
+                Cow::Borrowed(&[])
+            },
         })
         .collect();
     let mut definition = None;
@@ -201,6 +224,7 @@ fn build<'s>(
             let wants = Wanted {
                 listed: &wanted,
                 asked: &asked,
+                all,
             };
             let related = Related {
                 parents: &parents,
@@ -224,15 +248,16 @@ fn build<'s>(
     }
     let abstract_ = source.is_abstract(&concept.code)?;
     Ok(LookupResult {
+        code: req.code.clone(),
+        system: meta.url.clone(),
+        used_supplements: Vec::new(),
         abstract_,
-        // A FHIR code system is named by its computer name (as tx.fhir.org answers); the
-        // classifications by their title.
-        name: if meta.family == Family::Fhir {
-            meta.name.clone().or(meta.title.clone())
-        } else {
-            meta.title.clone().or(meta.name.clone())
-        }
-        .unwrap_or_else(|| meta.url.clone()),
+        name: name(meta),
+        title: meta
+            .title
+            .clone()
+            .or(meta.name.clone())
+            .unwrap_or_else(|| meta.url.clone()),
         version: meta.version.clone(),
         display,
         designations: out_designations,
@@ -240,6 +265,96 @@ fn build<'s>(
         notes,
         definition,
     })
+}
+
+/// The code system's name as `$lookup` gives it: a FHIR code system by its computer name (as
+/// tx.fhir.org answers), the classifications by their title, and SNOMED CT by edition and
+/// version (`http://snomed.info/sct|{version URI}`), which tells editions apart where the
+/// title cannot (as tx.fhir.org answers; tx-ecosystem `snomed/lookup`).
+fn name(meta: &crate::model::CodeSystemVersion) -> String {
+    match meta.family {
+        Family::Snomed => format!("{}|{}", meta.url, meta.version),
+        Family::Fhir => meta
+            .name
+            .clone()
+            .or(meta.title.clone())
+            .unwrap_or_else(|| meta.url.clone()),
+        _ => meta
+            .title
+            .clone()
+            .or(meta.name.clone())
+            .unwrap_or_else(|| meta.url.clone()),
+    }
+}
+
+/// `$lookup` of a SNOMED CT post-coordinated expression: its display (the expression with
+/// terms) as the one designation, and its focus concept's properties with the expression's
+/// own attributes in place of those of the same type.
+fn post_coordinated<'s>(
+    t: &Terminology,
+    ctx: &RequestContext,
+    req: &LookupRequest,
+    source: &'s dyn Source,
+) -> Result<LookupResult<'s>> {
+    let meta = source.meta();
+    let dialect = language::Dialect::new(source, &ctx.languages, &t.default_language)?;
+    let checked = match super::expression::check(source, &dialect, &req.code)? {
+        Ok(c) => c,
+        Err(reason) => {
+            return Err(Error::NotFound(format!(
+                "Unable to find code '{}' in {} version {}; {}",
+                req.code,
+                meta.url,
+                meta.version,
+                super::messages::invalid_expression(&reason)
+            )));
+        }
+    };
+    let body = &checked.expression.body;
+    let focus = LookupRequest {
+        code: body.focus[0].id.clone(),
+        ..req.clone()
+    };
+    let mut out = build(t, ctx, &focus, source)?;
+    let refined: Vec<(&str, &str)> = body
+        .attributes()
+        .filter_map(|(_, a)| match &a.value {
+            crate::model::expression::AttributeValue::Concept(v) => {
+                Some((a.name.id.as_str(), v.id.as_str()))
+            }
+            _ => None,
+        })
+        .collect();
+    out.properties
+        .retain(|p| !refined.iter().any(|(name, _)| p.code == *name));
+    let term = |code: &str| -> Result<Option<Cow<'s, str>>> {
+        dialect.term(source, code, source.display(code)?.map(Cow::Owned))
+    };
+    for (name, value) in refined {
+        out.properties.push(LookupProperty {
+            description: term(value)?,
+            code_display: term(name)?,
+            ..prop(name.to_string(), Value::Code(Cow::Owned(value.to_string())))
+        });
+    }
+    let language = ctx
+        .languages
+        .first()
+        .cloned()
+        .unwrap_or_else(|| t.default_language.clone());
+    out.code = req.code.clone();
+    out.display = Some(checked.display.clone());
+    out.designations = vec![LookupDesignation {
+        language: Some(Cow::Owned(language)),
+        use_: Some(UseCoding {
+            system: Cow::Borrowed("http://terminology.hl7.org/CodeSystem/hl7TermMaintInfra"),
+            code: Cow::Borrowed("preferredForLanguage"),
+            display: Some("Preferred For Language"),
+        }),
+        value: Cow::Owned(checked.display),
+        acceptability: Cow::Owned(vec![]),
+    }];
+    Ok(out)
 }
 
 fn typed(kind: &str, v: String) -> Value<'static> {
@@ -306,6 +421,8 @@ pub fn use_coding(family: Family, code: Cow<'_, str>) -> UseCoding<'_> {
 struct Wanted<'a> {
     listed: &'a dyn Fn(&str) -> bool,
     asked: &'a dyn Fn(&str) -> bool,
+    /// `property=*`: everything, the SNOMED CT FHIR guidance's extras included.
+    all: bool,
 }
 
 /// What a SNOMED CT lookup shows of related concepts: the parents (with their terms) and the
@@ -386,16 +503,27 @@ fn snomed_properties<'s>(
     out: &mut Vec<LookupProperty<'s>>,
 ) -> Result<()> {
     let defined = concept.definition_status.as_deref() == Some(sct::DEFINED);
-    if (wanted.listed)("sufficientlyDefined") {
+    let term = |code: &str| -> Result<Option<Cow<'s, str>>> {
+        let stored = source.display(code)?.filter(|s| !s.is_empty());
+        related.dialect.term(source, code, stored.map(Cow::Owned))
+    };
+    // The SNOMED CT FHIR guidance's extras: asked for by name or `*`.
+    if (wanted.asked)("sufficientlyDefined") {
         out.push(prop("sufficientlyDefined", Value::Boolean(defined)));
     }
-    if (wanted.listed)("moduleId") {
-        let module = concept.module.clone().unwrap_or_default();
-        out.push(prop("moduleId", Value::Code(Cow::Owned(module))));
+    let module = concept.module.clone().unwrap_or_default();
+    if (wanted.asked)("moduleId") {
+        out.push(prop("moduleId", Value::Code(Cow::Owned(module.clone()))));
+    }
+    if (wanted.listed)("module") {
+        out.push(LookupProperty {
+            description: term(&module)?,
+            ..prop("module", Value::Code(Cow::Owned(module)))
+        });
     }
     if (wanted.listed)("effectiveTime") {
         let date = concept.effective_time.clone().unwrap_or_default();
-        out.push(prop("effectiveTime", Value::String(Cow::Owned(date))));
+        out.push(prop("effectiveTime", Value::DateTime(iso_date(&date))));
     }
     let attrs = attributes(t, source, cs, &concept.code, related.dialect)?;
     for a in &attrs {
@@ -414,7 +542,12 @@ fn snomed_properties<'s>(
                 .destination
                 .as_ref()
                 .map(|_| a.destination_display.clone().unwrap_or_default()),
-            sub: vec![prop("group", Value::Integer(a.group))],
+            code_display: a.type_display.clone(),
+            sub: if wanted.all || (wanted.asked)("group") {
+                vec![prop("group", Value::Integer(a.group))]
+            } else {
+                vec![]
+            },
         });
     }
     for (name, terms) in [("normalFormTerse", false), ("normalForm", true)] {
@@ -423,10 +556,6 @@ fn snomed_properties<'s>(
             out.push(prop(name, Value::String(Cow::Owned(form))));
         }
     }
-    let term = |code: &str| -> Result<Option<Cow<'s, str>>> {
-        let stored = source.display(code)?.filter(|s| !s.is_empty());
-        related.dialect.term(source, code, stored.map(Cow::Owned))
-    };
     if !concept.active {
         for (refset, value) in t.with_store(|s| Ok(s.attribute_values(cs, &concept.code)?))? {
             if refset == sct::CONCEPT_INACTIVATION && (wanted.listed)("inactivationReason") {
@@ -449,6 +578,15 @@ fn snomed_properties<'s>(
         }
     }
     Ok(())
+}
+
+/// An RF2 date (`20050131`) as a FHIR date (`2005-01-31`); anything else as it is.
+fn iso_date(d: &str) -> String {
+    if d.len() == 8 && d.bytes().all(|b| b.is_ascii_digit()) {
+        format!("{}-{}-{}", &d[..4], &d[4..6], &d[6..])
+    } else {
+        d.to_string()
+    }
 }
 
 /// RF2 concrete values: `#12.5` numbers, `"text"` strings.

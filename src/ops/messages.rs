@@ -84,6 +84,26 @@ pub fn not_in_value_set(
     format!("The provided code '{shown}' was not found in the value set '{value_set}'")
 }
 
+/// A code the code system version does not hold; a SNOMED CT version also names its edition.
+pub fn unknown_code(code: &str, system: &str, version: &str, edition: Option<&str>) -> String {
+    let mut s = format!("Unknown code '{code}' in the CodeSystem '{system}' version '{version}'");
+    if let Some(e) = edition {
+        s.push_str(&format!(" ({e})"));
+    }
+    s
+}
+
+/// Why a SNOMED CT expression is not valid (a note beside the unknown-code error).
+pub fn invalid_expression(reason: &str) -> String {
+    format!("Not a valid expression: {reason}")
+}
+
+/// The note on a valid SNOMED CT expression: checked against the grammar and the concepts, not
+/// the concept model.
+pub fn expression_not_checked_against_mrcm() -> String {
+    "The expression is grammatically correct and the concepts are valid, but the expression has not been checked against the SNOMED CT concept model (MRCM)".into()
+}
+
 /// A reference to a code system or value set of a status worth a warning.
 pub fn reference_to(status: &str, kind: &str, uri: &str) -> String {
     format!("Reference to {status} {kind} {uri}")

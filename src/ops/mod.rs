@@ -8,6 +8,7 @@
 pub mod ecl;
 pub mod engine;
 pub mod expand;
+pub mod expression;
 pub mod language;
 pub mod lookup;
 pub mod maprule;

@@ -10,7 +10,7 @@
 use super::engine::{RequestContext, Terminology};
 use super::source::Source;
 use super::valueset::{self, ValueSetDef};
-use super::{Coding, Result, language, messages, resolve};
+use super::{Coding, Result, expression, language, messages, resolve};
 use crate::model::{Family, sct};
 
 /// Severity of an issue.
@@ -50,6 +50,8 @@ pub enum IssueKind {
     /// One coding of a CodeableConcept is not in the value set (a note; the finding is
     /// about the concept).
     ThisCodeNotInValueSet,
+    /// A note on how the answer was reached (what was and was not checked).
+    ProcessNote,
 }
 
 impl IssueKind {
@@ -67,6 +69,7 @@ impl IssueKind {
             IssueKind::CannotInfer => "cannot-infer",
             IssueKind::DisplayComment => "display-comment",
             IssueKind::ThisCodeNotInValueSet => "this-code-not-in-vs",
+            IssueKind::ProcessNote => "process-note",
         }
     }
 }
@@ -548,6 +551,9 @@ fn one(
             .into_iter()
             .map(status_note),
     );
+    if meta.family == Family::Snomed && expression::is_expression(&code) {
+        return post_coordinated(t, ctx, req, coding, path, src.as_ref(), r);
+    }
     // A case-insensitive code system knows the code in any case: the right one is used, and
     // the caller is told which it is.
     let mut code = code;
@@ -585,10 +591,7 @@ fn one(
             );
             return Ok(r);
         }
-        let mut text = format!(
-            "Unknown code '{code}' in the CodeSystem '{}' version '{}'",
-            meta.url, meta.version
-        );
+        let mut text = messages::unknown_code(&code, &meta.url, &meta.version, edition(&meta));
         if let Some(dotted) = resolve::dotted_icd(src.as_ref(), &code)? {
             text.push_str(&format!(
                 "; did you mean '{dotted}'? (ICD-10 codes are written with their dot)"
@@ -863,6 +866,85 @@ fn one(
                 );
             }
             Err(e) => return Err(e),
+        }
+    }
+    Ok(r)
+}
+
+/// The edition a SNOMED CT version belongs to, as unknown-code messages name it.
+fn edition(meta: &crate::model::CodeSystemVersion) -> Option<&'static str> {
+    (meta.family == Family::Snomed)
+        .then(|| sct::edition_module(&meta.version).map(sct::edition_name))
+        .flatten()
+}
+
+/// A SNOMED CT post-coordinated expression: valid when it parses and names known concepts in
+/// their places ([`expression::check`]), its display is the expression with terms, and value set
+/// membership goes by [`valueset::contains`]'s expression rules. An invalid one is an unknown
+/// code, with the reason as a note.
+fn post_coordinated(
+    t: &Terminology,
+    ctx: &RequestContext,
+    req: &ValidateRequest,
+    coding: &Coding,
+    path: &str,
+    src: &dyn Source,
+    mut r: ValidateResult,
+) -> Result<ValidateResult> {
+    let code = coding.code.clone().unwrap_or_default();
+    let meta = src.meta();
+    let dialect = language::Dialect::new(src, &ctx.languages, &t.default_language)?;
+    let checked = match expression::check(src, &dialect, &code)? {
+        Ok(c) => c,
+        Err(reason) => {
+            if let Some(vs) = &req.value_set {
+                r.issues.push(not_in_value_set(
+                    &meta.url,
+                    &code,
+                    coding.display.as_deref(),
+                    vs,
+                    path,
+                ));
+            }
+            let text = messages::unknown_code(&code, &meta.url, &meta.version, edition(meta));
+            r.issues.push(
+                issue(
+                    Severity::Error,
+                    IssueKind::InvalidCode,
+                    text,
+                    at(path, "code"),
+                )
+                .id(messages::id::UNKNOWN_CODE),
+            );
+            r.issues.push(issue(
+                Severity::Information,
+                IssueKind::InvalidCode,
+                messages::invalid_expression(&reason),
+                at(path, "code"),
+            ));
+            return Ok(r);
+        }
+    };
+    r.display = Some(checked.display);
+    r.result = true;
+    match &req.value_set {
+        None => r.issues.push(issue(
+            Severity::Information,
+            IssueKind::ProcessNote,
+            messages::expression_not_checked_against_mrcm(),
+            at(path, "code"),
+        )),
+        Some(vs) => {
+            if !valueset::contains(t, ctx, vs, &meta.url, coding.version.as_deref(), &code, 0)? {
+                r.result = false;
+                r.issues.push(not_in_value_set(
+                    &versioned(&meta.url, coding.version.as_deref()),
+                    &code,
+                    coding.display.as_deref(),
+                    vs,
+                    path,
+                ));
+            }
         }
     }
     Ok(r)

@@ -11,6 +11,7 @@
 use super::engine::{RequestContext, Terminology};
 use super::source::Source;
 use super::{Error, Result, resolve};
+use crate::model::expression::{self, Expression};
 use crate::model::uri;
 use crate::model::value_set::{Compose, ComposeFilter, ComposeItem, ValueSet};
 
@@ -392,6 +393,17 @@ pub fn contains(
                 return Ok(false);
             }
             let src = resolve::code_system(t, ctx, uri::SNOMED, vs_version.as_deref().or(version))?;
+            // An expression is in an implicit value set when one of its focus concepts is.
+            if let Ok(e) = expression::parse(code)
+                && expression::is_expression(code)
+            {
+                for focus in &e.body.focus {
+                    if contains(t, ctx, vs, system, version, &focus.id, depth + 1)? {
+                        return Ok(!matches!(kind, SnomedImplicit::Refset(_)));
+                    }
+                }
+                return Ok(false);
+            }
             if src.concept(code)?.is_none() {
                 return Ok(false);
             }
@@ -427,7 +439,7 @@ pub fn contains(
                     return Ok(false);
                 }
             }
-            if compose.inactive == Some(false) {
+            if compose.inactive == Some(false) && !expression::is_expression(code) {
                 // The value set leaves inactive codes out.
                 let src = resolve::code_system(t, ctx, system, version)?;
                 return Ok(src.concept(code)?.is_some_and(|c| c.active));
@@ -460,6 +472,13 @@ fn item_matches(
     if item_system != system {
         return Ok(false);
     }
+    // A SNOMED CT expression (already checked valid by the caller).
+    let parsed = (system == uri::SNOMED && expression::is_expression(code))
+        .then(|| expression::parse(code).ok())
+        .flatten();
+    if let Some(e) = &parsed {
+        return expression_matches(t, ctx, item, version, e);
+    }
     if !item.concept.is_empty() && !item.concept.iter().any(|c| c.code == code) {
         return Ok(false);
     }
@@ -475,6 +494,46 @@ fn item_matches(
     }
     Ok(true)
 }
+
+/// Whether a compose item admits a SNOMED CT expression. Listed concepts admit only the
+/// expressions listed (compared without terms or white space); a rule admits an expression when
+/// its focus concepts meet every filter — unless the item says `expressions = false`. A rule
+/// with no filter (the whole code system) admits every valid expression.
+fn expression_matches(
+    t: &Terminology,
+    ctx: &RequestContext,
+    item: &ComposeItem,
+    version: Option<&str>,
+    e: &Expression,
+) -> Result<bool> {
+    if !item.concept.is_empty() {
+        let canonical = e.canonical();
+        return Ok(item.concept.iter().any(|c| {
+            expression::parse(&c.code).is_ok_and(|listed| listed.canonical() == canonical)
+        }));
+    }
+    let src = resolve::code_system(t, ctx, uri::SNOMED, item.version.as_deref().or(version))?;
+    for f in &item.filter {
+        if f.property == EXPRESSIONS_FILTER {
+            if f.value != "true" {
+                return Ok(false);
+            }
+            continue;
+        }
+        let mut any = false;
+        for focus in &e.body.focus {
+            any |= filter_holds(t, src.as_ref(), f, &focus.id)?;
+        }
+        if !any {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// The SNOMED CT filter that says whether post-coordinated expressions are members of a rule's
+/// value set (`expressions = true|false`; absent, they are).
+pub const EXPRESSIONS_FILTER: &str = "expressions";
 
 /// True when `code` of `src` meets one compose filter. The one place filters are decided, for
 /// `$validate-code` and for `$expand` (which narrows with the index first where it can).
@@ -507,6 +566,8 @@ pub fn filter_holds(
         ("concept" | "code", "in") => value.split(',').any(|v| v.trim() == code),
         ("concept" | "code", "not-in") => !value.split(',').any(|v| v.trim() == code),
         ("concept" | "code", "regex") => full_match(value, code)?,
+        // Whether expressions are admitted says nothing about a plain concept.
+        (EXPRESSIONS_FILTER, "=") if src.meta().family == crate::model::Family::Snomed => true,
         ("constraint" | "expression", "=") => in_ecl(t, src, value, "valueSet", code)?,
         (_, "exists") => {
             let has = src.properties(code)?.iter().any(|p| p.name == property);

@@ -34,9 +34,20 @@ fn snomed_lookup_returns_display_designations_and_properties() {
     assert!(has("parent", json!("64572001")));
     assert!(has("child", json!("44054006")) && has("child", json!("46635009")));
     assert!(has("inactive", json!(false)));
-    assert!(has("sufficientlyDefined", json!(false)));
-    assert!(has("moduleId", json!("900000000000207008")));
-    assert!(has("effectiveTime", json!("20250131")));
+    assert!(has("module", json!("900000000000207008")));
+    assert!(has("effectiveTime", json!("2025-01-31")));
+    // The shape FHIR validators expect: code and system echoed, SNOMED CT named by edition, no
+    // SNOMED CT guidance extras unless asked for.
+    assert_eq!(param(&p, "code").unwrap()["valueCode"], "73211009");
+    assert_eq!(param(&p, "system").unwrap()["valueUri"], SCT);
+    assert_eq!(
+        param(&p, "name").unwrap()["valueString"],
+        "http://snomed.info/sct|http://snomed.info/sct/900000000000207008/version/20250131"
+    );
+    assert!(
+        !has("sufficientlyDefined", json!(false)) && !has("moduleId", json!("900000000000207008"))
+    );
+    assert!(designations.iter().all(|d| d.get("extension").is_none()));
     assert!(
         has("363698007", json!("113331007")),
         "attribute as property"
@@ -46,6 +57,24 @@ fn snomed_lookup_returns_display_designations_and_properties() {
         "normal forms are generated only on request"
     );
     let attr = params(&p, "property")
+        .into_iter()
+        .find(|x| part(x, "code").unwrap()["valueCode"] == "363698007")
+        .unwrap();
+    assert_eq!(
+        part(attr, "code-display").unwrap()["valueString"],
+        "Finding site"
+    );
+    assert!(part(attr, "subproperty").is_none());
+    // `*`: the SNOMED CT FHIR guidance's extras as well.
+    let (_, _, all) = get(&format!(
+        "/CodeSystem/$lookup?system={SCT}&code=73211009&property=*"
+    ));
+    let props = properties(&all);
+    let has =
+        |code: &str, value: serde_json::Value| props.iter().any(|(c, v)| c == code && *v == value);
+    assert!(has("sufficientlyDefined", json!(false)));
+    assert!(has("moduleId", json!("900000000000207008")));
+    let attr = params(&all, "property")
         .into_iter()
         .find(|x| part(x, "code").unwrap()["valueCode"] == "363698007")
         .unwrap();

@@ -10,6 +10,7 @@ mod default_dataset;
 mod fhir_validity;
 mod http_api;
 mod http_expand;
+mod http_expression;
 mod http_lookup;
 mod http_translate;
 mod http_validate;

@@ -589,7 +589,7 @@ fn designations_carry_their_dialect_and_plain_language_tags_find_it() {
         let (st, _, body) = get_from(
             &b,
             &format!(
-                "/CodeSystem/$lookup?system=http://snomed.info/sct&version=http://snomed.info/sct/{module}&code={concept}&displayLanguage={lang}"
+                "/CodeSystem/$lookup?system=http://snomed.info/sct&version=http://snomed.info/sct/{module}&code={concept}&displayLanguage={lang}&property=*"
             ),
             &[],
         );
@@ -609,7 +609,7 @@ fn designations_carry_their_dialect_and_plain_language_tags_find_it() {
         param(&body, "display").unwrap()["valueString"],
         "Fika-associated palpitations"
     );
-    // Each designation says which language refsets it is in, and how.
+    // Each designation says which language refsets it is in, and how (one of the `*` extras).
     let synonym = params(&body, "designation")
         .into_iter()
         .find(|d| part(d, "value").unwrap()["valueString"] == "Fika-associated palpitations")
