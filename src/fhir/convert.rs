@@ -227,9 +227,12 @@ pub fn lookup<'a>(r: &'a LookupResult<'a>) -> Parameters<'a> {
         p("code", V::Str("valueCode", &r.code)),
         p("system", V::Str("valueUri", &r.system)),
         p("name", V::Str("valueString", &r.name)),
-        p("version", V::Str("valueString", &r.version)),
         p("abstract", V::Bool(r.abstract_)),
     ];
+    // A code system without a version has none to report.
+    if !r.version.is_empty() {
+        list.push(p("version", V::Str("valueString", &r.version)));
+    }
     for s in &r.used_supplements {
         list.push(p("used-supplement", V::Str("valueCanonical", s)));
     }
@@ -246,6 +249,9 @@ pub fn lookup<'a>(r: &'a LookupResult<'a>) -> Parameters<'a> {
         }
         if let Some(u) = &d.use_ {
             parts.push(p("use", V::Use(u)));
+        }
+        if let Some(s) = &d.source {
+            parts.push(p("source", V::Str("valueCanonical", s)));
         }
         parts.push(p("value", V::Str("valueString", &d.value)));
         list.push(p("designation", V::Designation(parts, d)));

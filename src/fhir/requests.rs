@@ -625,7 +625,7 @@ pub fn mem_code_system(json: &serde_json::Value) -> Option<MemCodeSystem> {
                     use_code: d.use_code,
                     term: d.value,
                     case_significance: None,
-                    active: true,
+                    active: d.active,
                     acceptability: vec![],
                 })
                 .collect();

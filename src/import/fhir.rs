@@ -6,7 +6,7 @@
 
 use super::{SourceReport, replace_existing};
 use crate::store::Store;
-use crate::store::write::{NewCodeSystem, ResourceTable};
+use crate::store::write::{NewCodeSystem, NewDesignation, ResourceTable};
 use anyhow::Result;
 use concord_loaders::fhir_res::concepts::code_system_concepts;
 use concord_loaders::fhir_res::{FhirContent, FhirResource};
@@ -111,11 +111,14 @@ fn code_system(
         for (i, d) in c.designations.iter().enumerate() {
             store.insert_designation(
                 cs,
-                &format!("{}#{i}", c.code),
-                &c.code,
-                d.language.as_deref(),
-                d.use_code.as_deref(),
-                &d.value,
+                &NewDesignation {
+                    id: &format!("{}#{i}", c.code),
+                    code: &c.code,
+                    language: d.language.as_deref(),
+                    use_code: d.use_code.as_deref(),
+                    term: &d.value,
+                    active: d.active,
+                },
             )?;
         }
         for parent in &c.parents {

@@ -5,7 +5,7 @@
 
 use super::{SourceReport, replace_existing};
 use crate::store::Store;
-use crate::store::write::NewCodeSystem;
+use crate::store::write::{NewCodeSystem, NewDesignation};
 use anyhow::Result;
 use concord_loaders::icd10::Classification;
 use std::path::Path;
@@ -49,11 +49,14 @@ pub fn import(
         )?;
         store.insert_designation(
             cs,
-            &format!("{}#preferred", e.code),
-            &e.code,
-            Some("en"),
-            Some("preferred"),
-            &e.display,
+            &NewDesignation {
+                id: &format!("{}#preferred", e.code),
+                code: &e.code,
+                language: Some("en"),
+                use_code: Some("preferred"),
+                term: &e.display,
+                active: true,
+            },
         )?;
         store.insert_property(cs, &e.code, "kind", "code", &e.kind)?;
         if let Some(u) = &e.usage {
@@ -63,11 +66,14 @@ pub fn import(
             if r.kind == "preferredLong" {
                 store.insert_designation(
                     cs,
-                    &format!("{}#{i}", e.code),
-                    &e.code,
-                    r.language.as_deref(),
-                    Some("preferredLong"),
-                    &r.text,
+                    &NewDesignation {
+                        id: &format!("{}#{i}", e.code),
+                        code: &e.code,
+                        language: r.language.as_deref(),
+                        use_code: Some("preferredLong"),
+                        term: &r.text,
+                        active: true,
+                    },
                 )?;
             }
             store.insert_property(cs, &e.code, &r.kind, "string", &r.text)?;

@@ -487,6 +487,7 @@ impl Hierarchy {
                     .map(Vec::as_slice)
                     .unwrap_or_default(),
             ),
+            source: None,
         }
     }
 

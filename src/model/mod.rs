@@ -159,6 +159,8 @@ pub struct DesignationView<'a> {
     pub active: bool,
     /// Acceptability per language refset: (refset id, acceptability id).
     pub acceptability: Cow<'a, [(String, String)]>,
+    /// The supplement it comes from (`url|version`), when not from the code system itself.
+    pub source: Option<Cow<'a, str>>,
 }
 
 impl From<Designation> for DesignationView<'_> {
@@ -170,6 +172,7 @@ impl From<Designation> for DesignationView<'_> {
             case_significance: d.case_significance.map(Cow::Owned),
             active: d.active,
             acceptability: Cow::Owned(d.acceptability),
+            source: None,
         }
     }
 }

@@ -84,6 +84,8 @@ pub struct LookupDesignation<'a> {
     pub value: Cow<'a, str>,
     /// SNOMED CT: acceptability per language refset, (refset id, acceptability id).
     pub acceptability: Cow<'a, [(String, String)]>,
+    /// The supplement it comes from (`url|version`).
+    pub source: Option<Cow<'a, str>>,
 }
 
 /// The `$lookup` answer.
@@ -146,6 +148,12 @@ fn build<'s>(
     source: &'s dyn Source,
 ) -> Result<LookupResult<'s>> {
     let meta = source.meta();
+    if meta.content == "supplement" {
+        return Err(Error::Invalid {
+            param: "system".into(),
+            message: super::messages::supplement_as_system(&meta.canonical(), "system"),
+        });
+    }
     if meta.family == Family::Snomed && super::expression::is_expression(&req.code) {
         return post_coordinated(t, ctx, req, source);
     }
@@ -202,21 +210,38 @@ fn build<'s>(
     if wanted("inactive") {
         properties.push(prop("inactive", Value::Boolean(!concept.active)));
     }
-    // Moved, not copied: the display above was the last reader.
-    let out_designations = designations
-        .into_iter()
-        .filter(|d| d.active)
+    // A FHIR code system's display is a designation in the code system's language too (as
+    // tx.fhir.org lists it, so a client reading designations alone sees every term).
+    let own = (meta.family == Family::Fhir)
+        .then(|| concept.display.clone())
+        .flatten()
         .map(|d| LookupDesignation {
-            use_: d.use_code.map(|u| use_coding(meta.family, u)),
-            language: d.language,
-            value: d.term,
-            // The use-context extensions they become are one of the `*` extras.
-            acceptability: if all {
-                d.acceptability
-            } else {
-                Cow::Borrowed(&[])
-            },
-        })
+            language: meta.language.clone().map(Cow::Owned),
+            use_: Some(preferred_for_language()),
+            value: Cow::Owned(d),
+            acceptability: Cow::Borrowed(&[]),
+            source: None,
+        });
+    // Moved, not copied: the display above was the last reader.
+    let out_designations = own
+        .into_iter()
+        .chain(
+            designations
+                .into_iter()
+                .filter(|d| d.active)
+                .map(|d| LookupDesignation {
+                    use_: d.use_code.map(|u| use_coding(meta.family, u)),
+                    language: d.language,
+                    value: d.term,
+                    // The use-context extensions they become are one of the `*` extras.
+                    acceptability: if all {
+                        d.acceptability
+                    } else {
+                        Cow::Borrowed(&[])
+                    },
+                    source: d.source,
+                }),
+        )
         .collect();
     let mut definition = None;
     match (meta.family, source.store_id()) {
@@ -250,7 +275,7 @@ fn build<'s>(
     Ok(LookupResult {
         code: req.code.clone(),
         system: meta.url.clone(),
-        used_supplements: Vec::new(),
+        used_supplements: source.supplements(),
         abstract_,
         name: name(meta),
         title: meta
@@ -346,15 +371,21 @@ fn post_coordinated<'s>(
     out.display = Some(checked.display.clone());
     out.designations = vec![LookupDesignation {
         language: Some(Cow::Owned(language)),
-        use_: Some(UseCoding {
-            system: Cow::Borrowed("http://terminology.hl7.org/CodeSystem/hl7TermMaintInfra"),
-            code: Cow::Borrowed("preferredForLanguage"),
-            display: Some("Preferred For Language"),
-        }),
+        use_: Some(preferred_for_language()),
         value: Cow::Owned(checked.display),
-        acceptability: Cow::Owned(vec![]),
+        acceptability: Cow::Borrowed(&[]),
+        source: None,
     }];
     Ok(out)
+}
+
+/// The use of the designation that is the display in its language.
+fn preferred_for_language() -> UseCoding<'static> {
+    UseCoding {
+        system: Cow::Borrowed("http://terminology.hl7.org/CodeSystem/hl7TermMaintInfra"),
+        code: Cow::Borrowed("preferredForLanguage"),
+        display: Some("Preferred For Language"),
+    }
 }
 
 fn typed(kind: &str, v: String) -> Value<'static> {

@@ -46,6 +46,8 @@ pub mod id {
     pub const SYSTEM_IS_VALUE_SET: &str = "Terminology_TX_System_ValueSet2";
     /// A relative (local) system.
     pub const RELATIVE_SYSTEM: &str = "Terminology_TX_System_Relative";
+    /// A supplement named as a coding's system.
+    pub const SUPPLEMENT_AS_SYSTEM: &str = "CODESYSTEM_CS_NO_SUPPLEMENT";
     /// No coding of a CodeableConcept is in the value set.
     pub const NO_VALID_CODING: &str = "TX_GENERAL_CC_ERROR_MESSAGE";
 
@@ -200,6 +202,11 @@ pub fn relative_system() -> String {
 /// No coding of a CodeableConcept is in the value set.
 pub fn no_valid_coding(value_set: &str) -> String {
     format!("No valid coding was found for the value set '{value_set}'")
+}
+
+/// A supplement named where a code system belongs (`path`: the element, `Coding.system`).
+pub fn supplement_as_system(canonical: &str, path: &str) -> String {
+    format!("CodeSystem {canonical} is a supplement, so can't be used as a value in {path}")
 }
 
 /// A required code system supplement that is not known.

@@ -14,6 +14,10 @@ use std::sync::Arc;
 pub trait Source {
     /// Identity and metadata.
     fn meta(&self) -> &CodeSystemVersion;
+    /// The supplements read with it (`url|version`), in the order asked for.
+    fn supplements(&self) -> Vec<String> {
+        Vec::new()
+    }
     /// One concept.
     fn concept(&self, code: &str) -> Result<Option<Concept>>;
     /// Its designations.
@@ -323,6 +327,12 @@ impl Source for Supplemented<'_> {
     fn meta(&self) -> &CodeSystemVersion {
         self.base.meta()
     }
+    fn supplements(&self) -> Vec<String> {
+        self.supplements
+            .iter()
+            .map(|s| s.meta.canonical())
+            .collect()
+    }
     fn concept(&self, code: &str) -> Result<Option<Concept>> {
         self.base.concept(code)
     }
@@ -330,7 +340,11 @@ impl Source for Supplemented<'_> {
         let mut all = self.base.designations(code)?;
         for s in &self.supplements {
             if let Some(c) = s.concepts.get(code) {
-                all.extend(c.designations.iter().cloned().map(DesignationView::from));
+                let source = s.meta.canonical();
+                all.extend(c.designations.iter().cloned().map(|d| DesignationView {
+                    source: Some(Cow::Owned(source.clone())),
+                    ..DesignationView::from(d)
+                }));
             }
         }
         Ok(all)

@@ -545,6 +545,19 @@ fn one(
         }
     };
     let meta = src.meta().clone();
+    if meta.content == "supplement" {
+        // A supplement adds to a code system; it holds no codes of its own.
+        r.issues.push(
+            issue(
+                Severity::Error,
+                IssueKind::InvalidData,
+                messages::supplement_as_system(&meta.canonical(), &at(path, "system")),
+                at(path, "system"),
+            )
+            .id(messages::id::SUPPLEMENT_AS_SYSTEM),
+        );
+        return Ok(r);
+    }
     r.version = Some(meta.version.clone());
     r.issues.extend(
         super::status::of_code_system(&meta)
@@ -752,7 +765,20 @@ fn one(
                     issue(
                         Severity::Warning,
                         IssueKind::DisplayComment,
-                        messages::retired_display(given, &code, "inactive", &current),
+                        // A FHIR designation is retired by its standards status, which
+                        // tx.fhir.org reports as deprecated (tx-ecosystem
+                        // `extensions/validate-code-inactive-display`); a SNOMED CT
+                        // description is inactive.
+                        messages::retired_display(
+                            given,
+                            &code,
+                            if meta.family == Family::Fhir {
+                                "deprecated"
+                            } else {
+                                "inactive"
+                            },
+                            &current,
+                        ),
                         at(path, "display"),
                     )
                     .id(messages::id::INACTIVE_DISPLAY),

@@ -203,20 +203,12 @@ impl Store {
     }
 
     /// A designation of a non-RF2 concept.
-    pub fn insert_designation(
-        &self,
-        cs: i64,
-        id: &str,
-        code: &str,
-        language: Option<&str>,
-        use_code: Option<&str>,
-        term: &str,
-    ) -> Result<()> {
+    pub fn insert_designation(&self, cs: i64, d: &NewDesignation) -> Result<()> {
         self.conn
             .prepare_cached(
-                "INSERT OR REPLACE INTO designation (cs, id, code, language, use_code, term, active) VALUES (?1,?2,?3,?4,?5,?6,1)",
+                "INSERT OR REPLACE INTO designation (cs, id, code, language, use_code, term, active) VALUES (?1,?2,?3,?4,?5,?6,?7)",
             )?
-            .execute(params![cs, id, code, language, use_code, term])?;
+            .execute(params![cs, d.id, d.code, d.language, d.use_code, d.term, d.active])?;
         Ok(())
     }
 
@@ -470,4 +462,20 @@ const CONTENT_COLUMNS: &[(&str, &str)] = &[
 /// Tables whose rows belong to one code system version (`cs` column).
 fn content_tables() -> impl Iterator<Item = &'static str> {
     CONTENT_COLUMNS.iter().map(|(t, _)| *t)
+}
+
+/// A designation of a non-RF2 concept, as [`Store::insert_designation`] writes it.
+pub struct NewDesignation<'a> {
+    /// Row id, unique in the code system (`code#n`).
+    pub id: &'a str,
+    /// The concept's code.
+    pub code: &'a str,
+    /// Language.
+    pub language: Option<&'a str>,
+    /// Use (`system|code` when not of the designation-usage system).
+    pub use_code: Option<&'a str>,
+    /// The term.
+    pub term: &'a str,
+    /// False for a retired term.
+    pub active: bool,
 }

@@ -12,6 +12,7 @@ mod http_api;
 mod http_expand;
 mod http_expression;
 mod http_lookup;
+mod http_supplement;
 mod http_translate;
 mod http_validate;
 mod import_bad_input;

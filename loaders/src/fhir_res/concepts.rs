@@ -14,6 +14,9 @@ pub struct FhirDesignation {
     pub use_code: Option<String>,
     /// The term.
     pub value: String,
+    /// False when its standards-status extension retires it (`withdrawn`, `retired`,
+    /// `deprecated`): still understood as a display, no longer a correct one.
+    pub active: bool,
 }
 
 /// A property value of a concept.
@@ -77,18 +80,7 @@ fn walk(c: &Value, parent: Option<&str>, out: &mut Vec<FhirConcept>) {
         parents: parent.map(str::to_string).into_iter().collect(),
     };
     // The standards-status extension on a concept says the same as a status property.
-    let standards = c
-        .get("extension")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .find(|e| {
-            e.get("url").and_then(Value::as_str)
-                == Some(
-                    "http://hl7.org/fhir/StructureDefinition/structuredefinition-standards-status",
-                )
-        })
-        .and_then(|e| e.get("valueCode").and_then(Value::as_str));
+    let standards = standards_status(c);
     let has_status = c
         .get("property")
         .and_then(Value::as_array)
@@ -152,6 +144,10 @@ fn walk(c: &Value, parent: Option<&str>, out: &mut Vec<FhirConcept>) {
                     .map(str::to_string),
                 use_code: use_code(d),
                 value: term.to_string(),
+                active: !matches!(
+                    standards_status(d),
+                    Some("withdrawn" | "retired" | "deprecated")
+                ),
             });
         }
     }
@@ -164,6 +160,22 @@ fn walk(c: &Value, parent: Option<&str>, out: &mut Vec<FhirConcept>) {
     {
         walk(child, Some(code), out);
     }
+}
+
+/// The value of an element's standards-status extension.
+fn standards_status(element: &Value) -> Option<&str> {
+    element
+        .get("extension")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .find(|e| {
+            e.get("url").and_then(Value::as_str)
+                == Some(
+                    "http://hl7.org/fhir/StructureDefinition/structuredefinition-standards-status",
+                )
+        })
+        .and_then(|e| e.get("valueCode").and_then(Value::as_str))
 }
 
 /// `(FHIR type, value as text)` of a concept property.
