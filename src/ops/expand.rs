@@ -203,6 +203,10 @@ pub fn expand(t: &Terminology, ctx: &RequestContext, req: &ExpandRequest) -> Res
     // The parameters the caller gave that shaped the expansion, echoed as given (the
     // terminology ecosystem's convention), then the code system versions used.
     let mut parameters = req.echo.clone();
+    // A `system-version` default shaped the expansion only where an include named no version.
+    parameters.retain(|(name, _, value)| {
+        name != "system-version" || e.defaulted.contains(uri::split_canonical(value).0)
+    });
     let mut used: Vec<String> = e.sources.values().map(|s| s.meta().canonical()).collect();
     used.sort();
     used.dedup();
@@ -421,6 +425,9 @@ struct Expander<'t> {
     used_value_sets: Vec<ValueSet>,
     /// An exclusion was applied across code system versions (`versionsMatch` stated).
     versions_match: bool,
+    /// Systems whose version came from the request's `system-version` default (an include
+    /// that named none): only those defaults are echoed as used.
+    defaulted: HashSet<String>,
     /// Systems with a grammar (SNOMED CT) included by rule rather than by enumeration: the
     /// expansion is unclosed (true: the whole system, whose grammar is the reason).
     unclosed: std::collections::BTreeMap<String, bool>,
@@ -437,6 +444,7 @@ impl<'t> Expander<'t> {
             marks: HashMap::new(),
             used_value_sets: Vec::new(),
             versions_match: false,
+            defaulted: HashSet::new(),
             unclosed: Default::default(),
         }
     }
@@ -635,6 +643,9 @@ impl<'t> Expander<'t> {
     }
 
     fn source(&mut self, system: &str, version: Option<&str>) -> Result<&(dyn Source + 't)> {
+        if version.is_none() && self.ctx.system_versions.iter().any(|(s, _)| s == system) {
+            self.defaulted.insert(system.to_string());
+        }
         let key = (system.to_string(), version.map(str::to_string));
         if !self.sources.contains_key(&key) {
             let src = resolve::code_system(self.t, self.ctx, system, version)?;
@@ -700,7 +711,11 @@ impl<'t> Expander<'t> {
                 .collect());
         };
         // A code is one member per code system version: two versions of a system included
-        // side by side both stay (the terminology ecosystem's `overload` suite).
+        // side by side both stay (the terminology ecosystem's `overload` suite), unless the
+        // value set says versions match (`versionsMatch` true), when each code is one member
+        // at the latest version that has it.
+        let versions_match =
+            compose.expansion_parameter("versionsMatch").as_deref() == Some("true");
         let mut out = Vec::new();
         let mut seen = HashSet::new();
         for inc in &compose.include {
@@ -710,30 +725,33 @@ impl<'t> Expander<'t> {
                 }
             }
         }
+        if versions_match {
+            self.versions_match = true;
+            out = latest_version_each(out);
+        }
         if !compose.exclude.is_empty() {
-            // An exclusion removes the code in every version, unless the value set says
-            // versions must match (`versionsMatch` false: only the version it names).
+            // An exclusion by rule (a whole version, a filter) removes the code in every
+            // version, unless the value set says versions must not be matched (`versionsMatch`
+            // false); listed codes of a named version are removed from that version only.
             let by_version =
                 compose.expansion_parameter("versionsMatch").as_deref() == Some("false");
-            if !by_version {
-                self.versions_match = true;
-            }
-            let key = |m: &Member| {
-                (
-                    m.system.clone(),
-                    by_version.then(|| m.version.clone()).flatten(),
-                    m.code.clone(),
-                )
-            };
             let mut excluded = HashSet::new();
             for exc in &compose.exclude {
+                let scoped = by_version || (!exc.concept.is_empty() && exc.version.is_some());
+                if !scoped {
+                    self.versions_match = true;
+                }
                 for m in self.item_members(exc, vs, depth)? {
-                    excluded.insert(key(&m));
+                    let version = scoped.then(|| m.version.clone()).flatten();
+                    excluded.insert((m.system, version, m.code));
                 }
             }
-            out.retain(|m| !excluded.contains(&key(m)));
+            out.retain(|m| {
+                !excluded.contains(&(m.system.clone(), None, m.code.clone()))
+                    && !excluded.contains(&(m.system.clone(), m.version.clone(), m.code.clone()))
+            });
         }
-        Ok(out)
+        Ok(newest_version_first(out))
     }
 
     /// The codes one include (or exclude) item selects.
@@ -1095,6 +1113,55 @@ fn ecl_codes(
 ) -> Result<Vec<String>> {
     let (set, index) = super::ecl::evaluate(t, src, text, param, Some(deadline))?;
     Ok(set.iter().map(|i| index.code_at(i).to_string()).collect())
+}
+
+/// One member per code: the one of the latest version (versions compared as
+/// [`resolve::version_key`] orders them), in the place the code first appeared.
+fn latest_version_each(members: Vec<Member>) -> Vec<Member> {
+    let mut best: HashMap<(String, String), Member> = HashMap::new();
+    let mut order = Vec::new();
+    for m in members {
+        let key = (m.system.clone(), m.code.clone());
+        match best.get(&key) {
+            None => {
+                order.push(key.clone());
+                best.insert(key, m);
+            }
+            Some(b) if version_newer(&m.version, &b.version) => {
+                best.insert(key, m);
+            }
+            Some(_) => {}
+        }
+    }
+    order.into_iter().filter_map(|k| best.remove(&k)).collect()
+}
+
+/// True when version `a` is later than `b`.
+fn version_newer(a: &Option<String>, b: &Option<String>) -> bool {
+    let key = |v: &Option<String>| v.as_deref().map(resolve::version_key);
+    key(a) > key(b)
+}
+
+/// The same code from several versions of a system, listed newest version first (where the
+/// code first appears); every other member keeps its place.
+fn newest_version_first(mut members: Vec<Member>) -> Vec<Member> {
+    let mut at: HashMap<(String, String), Vec<usize>> = HashMap::new();
+    for (i, m) in members.iter().enumerate() {
+        at.entry((m.system.clone(), m.code.clone()))
+            .or_default()
+            .push(i);
+    }
+    for places in at.values().filter(|p| p.len() > 1) {
+        let mut group: Vec<Member> = places.iter().map(|&i| members[i].clone()).collect();
+        group.sort_by(|a, b| {
+            let key = |v: &Option<String>| v.as_deref().map(resolve::version_key);
+            key(&b.version).cmp(&key(&a.version))
+        });
+        for (&i, m) in places.iter().zip(group) {
+            members[i] = m;
+        }
+    }
+    members
 }
 
 /// The codes a filter selects when the index can list them directly (hierarchy filters, ECL,

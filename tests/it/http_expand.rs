@@ -3,7 +3,7 @@
 //! `$expand`, the cost bound, and ECL syntax errors with their position.
 
 use crate::common::*;
-use crate::server::{get, param, post};
+use crate::server::{get, param, post, post_params};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 
@@ -382,4 +382,128 @@ fn expansions_keep_the_code_systems_definition_order() {
     // A stored code system (imported in definition order z, a, m) expands in that order.
     let vs = expand("url=http://example.org/fhir/ValueSet/ordered");
     assert_eq!(codes(&vs), ["z", "a", "m"], "{vs}");
+}
+
+/// Two versions of one code system, sent with the request.
+fn two_versions() -> Vec<Value> {
+    let cs = |version: &str, concepts: Value| {
+        json!({"name": "tx-resource", "resource": {"resourceType": "CodeSystem",
+            "url": "http://example.org/ov", "version": version, "status": "active",
+            "content": "complete", "concept": concepts}})
+    };
+    vec![
+        cs(
+            "1.0.0",
+            json!([{"code": "a", "display": "A"}, {"code": "b", "display": "B"}, {"code": "c", "display": "C"}]),
+        ),
+        cs(
+            "2.0.0",
+            json!([{"code": "a", "display": "A"}, {"code": "b", "display": "B2"}, {"code": "d", "display": "D"}]),
+        ),
+    ]
+}
+
+fn expand_with(compose: Value, extra: Vec<Value>) -> Value {
+    let mut parameter = two_versions();
+    parameter.push(
+        json!({"name": "valueSet", "resource": {"resourceType": "ValueSet",
+        "url": "http://example.org/ov-vs", "status": "active", "compose": compose}}),
+    );
+    parameter.extend(extra);
+    let (s, _, e) = post_params(
+        "/ValueSet/$expand",
+        json!({"resourceType": "Parameters", "parameter": parameter}),
+    );
+    assert_eq!(s, 200, "{e}");
+    e
+}
+
+fn members(e: &Value) -> Vec<(String, String)> {
+    e["expansion"]["contains"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["code"].as_str().unwrap().to_string(),
+                c["version"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn pair(code: &str, version: &str) -> (String, String) {
+    (code.to_string(), version.to_string())
+}
+
+#[test]
+fn versions_side_by_side_exclusions_and_versions_match() {
+    let sys = "http://example.org/ov";
+    let both = json!([{"system": sys, "version": "1.0.0"}, {"system": sys, "version": "2.0.0"}]);
+    // Side by side: each version's codes, the newer version first where both have a code.
+    let e = expand_with(json!({"include": both}), vec![]);
+    assert_eq!(
+        members(&e),
+        [
+            pair("a", "2.0.0"),
+            pair("b", "2.0.0"),
+            pair("c", "1.0.0"),
+            pair("a", "1.0.0"),
+            pair("b", "1.0.0"),
+            pair("d", "2.0.0")
+        ]
+    );
+    // A listed code of a named version is excluded from that version only.
+    let e = expand_with(
+        json!({"include": both, "exclude": [{"system": sys, "version": "1.0.0", "concept": [{"code": "b"}]}]}),
+        vec![],
+    );
+    let m = members(&e);
+    assert!(
+        m.contains(&pair("b", "2.0.0")) && !m.contains(&pair("b", "1.0.0")),
+        "{m:?}"
+    );
+    // A whole version excluded removes its codes from every version, and says so.
+    let e = expand_with(
+        json!({"include": [{"system": sys, "version": "2.0.0"}], "exclude": [{"system": sys, "version": "1.0.0"}]}),
+        vec![],
+    );
+    assert_eq!(members(&e), [pair("d", "2.0.0")]);
+    assert!(
+        e["expansion"]["parameter"]
+            .to_string()
+            .contains("versionsMatch")
+    );
+    // versionsMatch true: one member per code, at the latest version that has it.
+    let e = expand_with(
+        json!({"include": both, "extension": [{"url": "http://hl7.org/fhir/StructureDefinition/valueset-expansion-parameter",
+            "extension": [{"url": "name", "valueCode": "versionsMatch"}, {"url": "value", "valueString": "true"}]}]}),
+        vec![],
+    );
+    assert_eq!(
+        members(&e),
+        [
+            pair("a", "2.0.0"),
+            pair("b", "2.0.0"),
+            pair("c", "1.0.0"),
+            pair("d", "2.0.0")
+        ]
+    );
+    // A system-version default the value set never needed (it names its versions) is not
+    // echoed as used; one it needed is.
+    let default = json!({"name": "system-version", "valueCanonical": format!("{sys}|1.0.0")});
+    let e = expand_with(json!({"include": both}), vec![default.clone()]);
+    assert!(
+        !e["expansion"]["parameter"]
+            .to_string()
+            .contains("system-version")
+    );
+    let e = expand_with(json!({"include": [{"system": sys}]}), vec![default]);
+    assert!(
+        e["expansion"]["parameter"]
+            .to_string()
+            .contains("system-version")
+    );
+    let codes: Vec<String> = members(&e).into_iter().map(|(c, _)| c).collect();
+    assert_eq!(codes, ["a", "b", "c"], "version 1.0.0's codes");
 }
