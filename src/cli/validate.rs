@@ -53,6 +53,7 @@ fn check_row(
         value_set: vs,
         reject_abstract: false,
         lenient_display: false,
+        membership_only: false,
         codeable_concept_text: None,
         active_only: false,
     };

@@ -116,6 +116,7 @@ pub fn validate_code_system(p: &Params) -> Result<ValidateRequest> {
         value_set: None,
         reject_abstract: p.boolean("abstract")? == Some(false),
         lenient_display: p.boolean("lenient-display-validation")?.unwrap_or(false),
+        membership_only: p.boolean("valueset-membership-only")?.unwrap_or(false),
         codeable_concept_text: p.codeable_concept_text("codeableConcept"),
         active_only: p.boolean("activeOnly")?.unwrap_or(false),
     })
@@ -154,6 +155,7 @@ pub fn validate_value_set(
         value_set: Some(vs),
         reject_abstract: p.boolean("abstract")? == Some(false),
         lenient_display: p.boolean("lenient-display-validation")?.unwrap_or(false),
+        membership_only: p.boolean("valueset-membership-only")?.unwrap_or(false),
         codeable_concept_text: p.codeable_concept_text("codeableConcept"),
         active_only: p.boolean("activeOnly")?.unwrap_or(false),
     })

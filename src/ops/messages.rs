@@ -134,12 +134,23 @@ pub fn code_case_difference(given: &str, right: &str, canonical: &str) -> String
 }
 
 /// No (single) code system of a value set holds a bare code.
-pub fn cannot_infer(code: &str, value_set: &str, several: &[String]) -> String {
+pub fn cannot_infer(
+    code: &str,
+    value_set: &str,
+    several: &[String],
+    searched: &[String],
+) -> String {
     let head = format!(
         "The System URI could not be determined for the code '{code}' in the ValueSet '{value_set}'"
     );
     if several.is_empty() {
-        head
+        // None has it: the code systems looked in are named, so the caller can tell a
+        // mistyped code from a value set of other systems.
+        match searched {
+            [] => head,
+            [one] => format!("{head}; it is not a code of {one}"),
+            many => format!("{head}; it is not a code of any of {}", many.join(", ")),
+        }
     } else {
         format!(
             "{head}: value set expansion has multiple matches: [{}]",

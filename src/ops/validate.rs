@@ -162,6 +162,9 @@ pub struct ValidateRequest {
     pub reject_abstract: bool,
     /// `lenient-display-validation`: a wrong display is a warning, the code stays valid.
     pub lenient_display: bool,
+    /// `valueset-membership-only`: only membership of the value set is checked; the display
+    /// is not, and an unknown code is simply not a member.
+    pub membership_only: bool,
     /// The CodeableConcept's text, echoed back with it.
     pub codeable_concept_text: Option<String>,
     /// `activeOnly`: inactive codes are not members of the value set.
@@ -312,11 +315,11 @@ fn infer_system(
     Ok(match having.len() {
         1 => Ok(having.remove(0)),
         0 => Err((
-            messages::cannot_infer(code, &vs.canonical(), &[]),
+            messages::cannot_infer(code, &vs.canonical(), &[], &systems),
             messages::id::CANNOT_INFER,
         )),
         _ => Err((
-            messages::cannot_infer(code, &vs.canonical(), &having),
+            messages::cannot_infer(code, &vs.canonical(), &having, &[]),
             messages::id::CANNOT_INFER_SEVERAL,
         )),
     })
@@ -627,6 +630,9 @@ fn one(
                 vs,
                 path,
             ));
+            if req.membership_only {
+                return Ok(r);
+            }
         }
         r.issues.push(
             issue(
@@ -717,7 +723,12 @@ fn one(
             at(path, "code"),
         ));
     }
-    if let Some(given) = coding.display.as_deref().filter(|d| !d.is_empty()) {
+    let display_checked = !(req.membership_only && req.value_set.is_some());
+    if let Some(given) = coding
+        .display
+        .as_deref()
+        .filter(|d| !d.is_empty() && display_checked)
+    {
         // Each valid display once, the concept's own first (in the code system's language),
         // with the case rule its description carries.
         let mut valid: Vec<(&str, Option<&str>, Option<&str>)> = Vec::new();

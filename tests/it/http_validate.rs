@@ -360,3 +360,49 @@ fn supplements_add_designations_when_asked_for() {
         json!(true)
     );
 }
+
+#[test]
+fn membership_only_checks_membership_and_a_bare_code_names_the_systems_searched() {
+    let cs = json!({"name": "tx-resource", "resource": {"resourceType": "CodeSystem",
+        "url": "http://example.org/mo/cs", "version": "1", "status": "active", "content": "complete",
+        "concept": [{"code": "a", "display": "A"}, {"code": "b", "display": "B"}]}});
+    let vs = json!({"name": "tx-resource", "resource": {"resourceType": "ValueSet",
+        "url": "http://example.org/mo/vs", "status": "active",
+        "compose": {"include": [{"system": "http://example.org/mo/cs", "concept": [{"code": "a"}]}]}}});
+    let run = |extra: Vec<Value>| {
+        let mut parameter = vec![
+            json!({"name": "url", "valueUri": "http://example.org/mo/vs"}),
+            cs.clone(),
+            vs.clone(),
+        ];
+        parameter.extend(extra);
+        let (s, _, p) = post_params(
+            "/ValueSet/$validate-code",
+            json!({"resourceType": "Parameters", "parameter": parameter}),
+        );
+        assert_eq!(s, 200, "{p}");
+        p
+    };
+    // A wrong display and an unknown code are findings ...
+    let coding = |code: &str, display: &str| json!({"name": "coding", "valueCoding": {"system": "http://example.org/mo/cs", "code": code, "display": display}});
+    let p = run(vec![coding("a", "Wrong")]);
+    assert!(
+        issue_codes(&p).contains(&"invalid-display".to_string()),
+        "{p}"
+    );
+    let p = run(vec![coding("zz", "Z")]);
+    assert!(issue_codes(&p).contains(&"invalid-code".to_string()), "{p}");
+    // ... unless only membership is asked about.
+    let only = json!({"name": "valueset-membership-only", "valueBoolean": true});
+    let p = run(vec![coding("a", "Wrong"), only.clone()]);
+    assert!(result(&p) && issue_codes(&p).is_empty(), "{p}");
+    let p = run(vec![coding("zz", "Z"), only]);
+    assert!(!result(&p), "{p}");
+    assert_eq!(issue_codes(&p), ["not-in-vs"]);
+    // A bare code no system of the value set has: the systems looked in are named.
+    let p = run(vec![json!({"name": "code", "valueCode": "zz"})]);
+    assert!(
+        message(&p).contains("it is not a code of http://example.org/mo/cs"),
+        "{p}"
+    );
+}
