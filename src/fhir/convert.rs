@@ -392,7 +392,9 @@ pub fn translate(r: &crate::ops::translate::TranslateResult) -> Parameters<'_> {
                 ]),
             ));
         }
-        parts.push(p("source", V::Str("valueUri", &m.source)));
+        // The map that answered: R5's `originMap`, which tx.fhir.org returns to R4 clients
+        // as well in place of R4's `source` uri (tx-ecosystem `translate/translate-1`).
+        parts.push(p("originMap", V::Str("valueCanonical", &m.source)));
         if let Some(g) = m.group {
             parts.push(p("mapGroup", V::Int(g)));
         }

@@ -233,7 +233,7 @@ fn subsumes() {}
     ),
     request_body(content = Object, content_type = "application/fhir+json", description = "FHIR Parameters (POST)"),
     responses(
-        (status = 200, description = "Parameters: result, message, match* (equivalence, concept, source, product/dependsOn, mapGroup, mapPriority, mapRule, mapAdvice, mapCategory, correlation, ruleOutcome, via, comment)", body = Object, content_type = "application/fhir+json"),
+        (status = 200, description = "Parameters: result, message, match* (equivalence, concept, originMap, product/dependsOn, mapGroup, mapPriority, mapRule, mapAdvice, mapCategory, correlation, ruleOutcome, via, comment)", body = Object, content_type = "application/fhir+json"),
         (status = 400, description = "Missing or invalid parameter (OperationOutcome naming it)", body = Object),
         (status = 404, description = "Unknown code, code system or concept map", body = Object)
     )

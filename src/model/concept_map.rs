@@ -12,6 +12,8 @@ use serde::Deserialize;
 pub struct ConceptMap {
     /// Canonical URL.
     pub url: Option<String>,
+    /// Business version.
+    pub version: Option<String>,
     /// Groups (one source system → one target system each).
     pub group: Vec<MapGroup>,
 }

@@ -78,7 +78,7 @@ fn unconditional_map_row_with_its_structure() {
         "http://hl7.org/fhir/sid/icd-10"
     );
     assert_eq!(part(m, "concept").unwrap()["valueCoding"]["code"], "E11.9");
-    assert_eq!(part(m, "source").unwrap()["valueUri"], MAP);
+    assert_eq!(part(m, "originMap").unwrap()["valueCanonical"], MAP);
     assert_eq!(part(m, "mapGroup").unwrap()["valueInteger"], 1);
     assert_eq!(part(m, "mapPriority").unwrap()["valueInteger"], 1);
     assert_eq!(part(m, "mapRule").unwrap()["valueString"], "TRUE");

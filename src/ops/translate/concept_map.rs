@@ -42,7 +42,13 @@ pub(super) fn concept_map(
     let mut matches = Vec::new();
     let mut messages = Vec::new();
     for map in &maps {
-        let canonical = map.url.as_deref().unwrap_or("(inline ConceptMap)");
+        // The map that answered, as a versioned canonical (`originMap`).
+        let canonical = match (&map.url, &map.version) {
+            (Some(u), Some(v)) => format!("{u}|{v}"),
+            (Some(u), None) => u.clone(),
+            (None, _) => "(inline ConceptMap)".to_string(),
+        };
+        let canonical = canonical.as_str();
         for group in &map.group {
             let (from, to) = if req.reverse {
                 (group.target.as_deref(), group.source.as_deref())
@@ -105,7 +111,7 @@ pub(super) fn concept_map(
                         source: canonical.to_string(),
                         elements,
                         comment: target.comment.clone(),
-                        rule_outcome: Some("unconditional".into()),
+                        // A FHIR ConceptMap has no map rules: nothing was decided by one.
                         ..Default::default()
                     });
                 }
@@ -159,7 +165,6 @@ pub(super) fn unmapped(
             }),
             source: canonical.to_string(),
             comment: Some(format!("from the group's unmapped rule (mode {mode})")),
-            rule_outcome: Some("unconditional".into()),
             ..Default::default()
         });
     }

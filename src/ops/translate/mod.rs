@@ -55,7 +55,7 @@ pub struct Match {
     pub equivalence: String,
     /// The target (absent when the map says the source cannot be mapped).
     pub concept: Option<Coding>,
-    /// Canonical of the map used.
+    /// Canonical of the map used (`url|version` where the map has a version).
     pub source: String,
     /// Map group (SNOMED CT maps).
     pub group: Option<i64>,
