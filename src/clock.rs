@@ -12,6 +12,16 @@ pub fn now_rfc3339() -> String {
     format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z")
 }
 
+/// Current UTC time as RFC 3339 with milliseconds (audit records).
+pub fn now_rfc3339_millis() -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    let (y, mo, d, h, mi, s) = civil(now.as_secs());
+    let ms = now.subsec_millis();
+    format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{ms:03}Z")
+}
+
 /// `yyyymmddThhmmss` for directory names.
 pub fn timestamp_compact(secs: u64) -> String {
     let (y, mo, d, h, mi, s) = civil(secs);

@@ -6,6 +6,8 @@
 //! See ARCHITECTURE.md for the map and its invariants.
 #![deny(missing_docs)]
 
+pub mod audit;
+pub mod auth;
 pub mod cli;
 pub mod clock;
 pub mod default_data;

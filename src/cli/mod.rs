@@ -12,6 +12,7 @@ use concord_loaders::rf2::ReleaseType;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+mod audit;
 mod common;
 mod lookup;
 mod openapi;
@@ -25,7 +26,7 @@ pub use common::{open, system_url};
 pub use lookup::lookup;
 pub use openapi::{openapi_json, write_openapi};
 pub use search::{SearchArgs, search};
-pub use serve::serve;
+pub use serve::{ServeSecurity, serve};
 pub use translate::{TranslateArgs, translate};
 pub use validate::validate;
 
@@ -48,6 +49,27 @@ pub struct Cli {
     /// Verb.
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// `concord audit` actions.
+#[derive(Debug, Subcommand)]
+pub enum AuditAction {
+    /// Check the hash chain of an audit trail: exit 0 and its size when whole, else exit 1 naming
+    /// the first record that was edited, deleted, inserted or moved.
+    Verify {
+        /// The audit trail.
+        #[arg(long, env = "CONCORD_AUDIT")]
+        audit: PathBuf,
+    },
+    /// Write the trail as FHIR AuditEvent NDJSON (to stdout, or --out).
+    Export {
+        /// The audit trail.
+        #[arg(long, env = "CONCORD_AUDIT")]
+        audit: PathBuf,
+        /// Output file (default: stdout).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
 }
 
 /// Tracing output format.
@@ -136,6 +158,15 @@ pub enum Command {
         /// Time budget of one `$expand` or ECL evaluation, in seconds.
         #[arg(long, env = "CONCORD_EXPANSION_TIMEOUT", default_value_t = 10.0)]
         expansion_timeout: f64,
+        /// Authentication and the audit trail.
+        #[command(flatten)]
+        security: ServeSecurity,
+    },
+    /// Check or export an audit trail written by `serve`.
+    Audit {
+        /// What to do.
+        #[command(subcommand)]
+        action: AuditAction,
     },
     /// Search concepts by words (typeahead: prefixes, any order, typos forgiven), offline.
     Search {
@@ -368,6 +399,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             default_language,
             max_expansion,
             expansion_timeout,
+            security,
         } => {
             let limits = crate::ops::expand::Limits {
                 max_unpaged: max_expansion,
@@ -388,9 +420,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     d
                 }
             };
-            self::serve(&dir, &addr, workers, &default_language, limits)?;
+            self::serve(&dir, &addr, workers, &default_language, limits, &security)?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Audit { action } => audit::run(action),
         Command::Lookup {
             data,
             version,

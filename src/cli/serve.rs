@@ -2,8 +2,38 @@
 
 use super::common::*;
 use anyhow::{Context, Result};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
+
+/// Who may call the server, and where its audit trail goes.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServeSecurity {
+    /// JWKS file or URL: with one, every API request needs an OAuth2 bearer JWT (RS256, PS256
+    /// or ES256) signed by one of its keys.
+    #[arg(long, env = "CONCORD_JWKS")]
+    pub jwks: Option<String>,
+    /// Required token issuer (`iss`).
+    #[arg(long, env = "CONCORD_ISSUER")]
+    pub issuer: Option<String>,
+    /// Required token audience (`aud`).
+    #[arg(long, env = "CONCORD_AUDIENCE")]
+    pub audience: Option<String>,
+    /// Grants an operation needs, replacing the SMART defaults: OPERATION=GRANT[,GRANT…] with
+    /// OPERATION one of CodeSystem, ValueSet, ConceptMap, search, admin or * (repeatable;
+    /// e.g. '*=Terminology.Read' for an Entra ID app role).
+    #[arg(
+        long = "require-scope",
+        env = "CONCORD_REQUIRE_SCOPE",
+        value_delimiter = ';'
+    )]
+    pub require_scope: Vec<String>,
+    /// Audit trail file (default: audit.ndjson in the data directory).
+    #[arg(long, env = "CONCORD_AUDIT")]
+    pub audit: Option<PathBuf>,
+    /// Run without an audit trail.
+    #[arg(long, conflicts_with = "audit")]
+    pub no_audit: bool,
+}
 
 /// `concord serve`.
 pub fn serve(
@@ -12,7 +42,11 @@ pub fn serve(
     workers: Option<usize>,
     default_language: &str,
     limits: crate::ops::expand::Limits,
+    security: &ServeSecurity,
 ) -> Result<()> {
+    let release = crate::import::status(data)?
+        .and_then(|r| r.dir.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .unwrap_or_default();
     let mut t = open(data, default_language)?;
     t.limits = limits;
     let t = Arc::new(t);
@@ -22,11 +56,32 @@ pub fn serve(
             .map(|n| n.get())
             .unwrap_or(2)
     });
+    let auth = match &security.jwks {
+        Some(jwks) => Some(Arc::new(crate::auth::Verifier::new(crate::auth::Config {
+            jwks: jwks.clone(),
+            issuer: security.issuer.clone(),
+            audience: security.audience.clone(),
+            scopes: crate::auth::ScopeRules::parse(&security.require_scope)?,
+        })?)),
+        None => None,
+    };
+    let audit = if security.no_audit {
+        None
+    } else {
+        let path = security
+            .audit
+            .clone()
+            .unwrap_or_else(|| data.join("audit.ndjson"));
+        Some(crate::audit::AuditLog::open(&path)?)
+    };
     tracing::info!(
         %addr,
         workers,
+        release = %release,
         code_systems = t.catalog().len(),
         index_bytes = t.index_bytes().unwrap_or(0),
+        auth = auth.is_some(),
+        audit = audit.as_ref().map(|a| a.path().display().to_string()).unwrap_or_default(),
         "serving"
     );
     eprintln!(
@@ -34,5 +89,47 @@ pub fn serve(
         t.catalog().len(),
         data.display()
     );
-    crate::http::run(t, addr, workers).with_context(|| format!("serving on {addr}"))
+    match &auth {
+        Some(v) => eprintln!(
+            "authentication: bearer JWTs from {} required{}{}",
+            v.config().jwks,
+            v.config()
+                .issuer
+                .as_deref()
+                .map(|i| format!(", issuer {i}"))
+                .unwrap_or_default(),
+            v.config()
+                .audience
+                .as_deref()
+                .map(|a| format!(", audience {a}"))
+                .unwrap_or_default()
+        ),
+        None => {
+            let loopback = addr
+                .rsplit_once(':')
+                .map(|(h, _)| h.trim_matches(['[', ']']))
+                .and_then(|h| h.parse::<std::net::IpAddr>().ok())
+                .is_some_and(|ip| ip.is_loopback())
+                || addr.starts_with("localhost:");
+            if loopback {
+                eprintln!(
+                    "authentication: off (no --jwks); listening on loopback only, so only this machine can call"
+                );
+            } else {
+                eprintln!(
+                    "WARNING: authentication is off (no --jwks) and {addr} is reachable from the network: anyone who can reach it may use this server"
+                );
+            }
+        }
+    }
+    match &audit {
+        Some(a) => eprintln!("audit trail: {}", a.path().display()),
+        None => eprintln!("audit trail: off (--no-audit)"),
+    }
+    let options = crate::http::Options {
+        auth,
+        audit,
+        release,
+    };
+    crate::http::run(t, addr, workers, options).with_context(|| format!("serving on {addr}"))
 }

@@ -1,10 +1,15 @@
 //! HTTP: the only module that names actix-web. Thin handlers (extract → one operation →
 //! convert → respond), one error type whose status table lives in [`error`], FHIR JSON content
 //! negotiation, and OperationOutcome bodies for every failure including unknown routes, wrong
-//! methods, malformed JSON and unsupported media types. May use: `fhir`, `ops`.
+//! methods, malformed JSON and unsupported media types. Around the handlers, outermost first:
+//! correlation ids ([`request::correlation_id`]), metrics ([`metrics`]), the audit trail
+//! ([`audit`]) and authentication ([`auth`]). May use: `fhir`, `ops`, `auth`, `audit`, `clock`.
 
+pub mod audit;
+pub mod auth;
 pub mod error;
 pub mod handlers;
+pub mod metrics;
 pub mod openapi;
 pub mod request;
 
@@ -12,6 +17,17 @@ use crate::ops::Terminology;
 use actix_web::{App, HttpServer, web};
 use std::sync::Arc;
 use utoipa::OpenApi;
+
+/// What the server runs with besides the release: who may call, where the audit goes.
+#[derive(Clone, Default)]
+pub struct Options {
+    /// Bearer-token checks; `None`: anyone who can reach the server may use it.
+    pub auth: Option<Arc<crate::auth::Verifier>>,
+    /// The audit trail; `None`: no audit.
+    pub audit: Option<crate::audit::AuditLog>,
+    /// The release's name (metrics, audit records).
+    pub release: String,
+}
 
 /// Registers every route on an actix app.
 pub fn configure(t: Arc<Terminology>) -> impl FnOnce(&mut web::ServiceConfig) {
@@ -22,6 +38,21 @@ pub fn configure(t: Arc<Terminology>) -> impl FnOnce(&mut web::ServiceConfig) {
             .service(
                 web::resource("/health")
                     .route(web::get().to(health))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource("/healthz")
+                    .route(web::get().to(health))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource("/readyz")
+                    .route(web::get().to(health))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource("/metrics")
+                    .route(web::get().to(metrics::scrape))
                     .default_service(web::to(method_not_allowed)),
             )
             .service(
@@ -101,14 +132,24 @@ pub fn configure(t: Arc<Terminology>) -> impl FnOnce(&mut web::ServiceConfig) {
 }
 
 /// Runs the server on `addr` on its own actix runtime, blocking until it is stopped.
-pub fn run(t: Arc<Terminology>, addr: &str, workers: usize) -> std::io::Result<()> {
-    actix_web::rt::System::new().block_on(serve(t, addr, workers))
+pub fn run(
+    t: Arc<Terminology>,
+    addr: &str,
+    workers: usize,
+    options: Options,
+) -> std::io::Result<()> {
+    actix_web::rt::System::new().block_on(serve(t, addr, workers, options))
 }
 
 /// Runs the server on `addr` until it is stopped.
-pub async fn serve(t: Arc<Terminology>, addr: &str, workers: usize) -> std::io::Result<()> {
+pub async fn serve(
+    t: Arc<Terminology>,
+    addr: &str,
+    workers: usize,
+    options: Options,
+) -> std::io::Result<()> {
     let listener = std::net::TcpListener::bind(addr)?;
-    server(t, listener, workers, true)?.await
+    server(t, listener, workers, true, options)?.await
 }
 
 /// The server on an already bound listener (tests bind port 0, without signal handling);
@@ -118,9 +159,20 @@ pub fn server(
     listener: std::net::TcpListener,
     workers: usize,
     signals: bool,
+    options: Options,
 ) -> std::io::Result<actix_web::dev::Server> {
+    metrics::set_release(&options.release);
     let mut s = HttpServer::new(move || {
-        App::new()
+        let mut app = App::new()
+            .app_data(web::Data::new(options.auth.clone()))
+            .app_data(web::Data::new(audit::ReleaseName(options.release.clone())));
+        if let Some(log) = &options.audit {
+            app = app.app_data(web::Data::new(log.clone()));
+        }
+        // The last wrap is the outermost: correlation id, metrics, audit, then authentication.
+        app.wrap(actix_web::middleware::from_fn(auth::authenticate))
+            .wrap(actix_web::middleware::from_fn(audit::audit))
+            .wrap(actix_web::middleware::from_fn(metrics::record))
             .wrap(actix_web::middleware::from_fn(request::correlation_id))
             .configure(configure(t.clone()))
     })

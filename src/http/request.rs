@@ -189,19 +189,40 @@ pub fn context(req: &HttpRequest, p: &Params) -> Result<RequestContext, ApiError
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
-/// Echoes `X-Request-Id` (or `X-Correlation-Id`) back, generating one when absent, so
-/// integration services can join their logs with ours.
+/// The request's correlation id, left in its extensions for the audit trail.
+#[derive(Debug, Clone)]
+pub struct CorrelationId(pub String);
+
+/// The trace id of a W3C `traceparent` header (`00-<32 hex>-<16 hex>-<2 hex>`), if valid.
+fn trace_id(traceparent: &str) -> Option<&str> {
+    let mut parts = traceparent.split('-');
+    let (_, trace, span, _) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+    let hex = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_hexdigit());
+    (hex(trace, 32) && hex(span, 16) && trace != "00000000000000000000000000000000")
+        .then_some(trace)
+}
+
+/// Takes the caller's correlation id (`X-Request-ID`, `X-Correlation-ID`, else the trace id of
+/// a W3C `traceparent`) or makes one, echoes it as `X-Request-ID`, and runs the request inside a
+/// tracing span carrying it (`request_id`, `trace_id`), so every log line of the request and
+/// its audit record can be joined with the caller's logs.
 pub async fn correlation_id(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let given = req
-        .headers()
-        .get("x-request-id")
-        .or_else(|| req.headers().get("x-correlation-id"))
-        .and_then(|h| h.to_str().ok())
-        .filter(|s| !s.is_empty() && s.len() <= 200)
-        .map(str::to_string);
+    use actix_web::HttpMessage;
+    use tracing::Instrument;
+    let header = |name: &str| {
+        req.headers()
+            .get(name)
+            .and_then(|h| h.to_str().ok())
+            .filter(|s| !s.is_empty() && s.len() <= 200)
+            .map(str::to_string)
+    };
+    let trace = header("traceparent").and_then(|t| trace_id(&t).map(str::to_string));
+    let given = header("x-request-id")
+        .or_else(|| header("x-correlation-id"))
+        .or_else(|| trace.clone());
     let id = given.unwrap_or_else(|| {
         format!(
             "concord-{:x}-{}",
@@ -209,10 +230,34 @@ pub async fn correlation_id(
             NEXT_ID.fetch_add(1, Ordering::Relaxed)
         )
     });
-    let mut res = next.call(req).await?;
+    req.extensions_mut().insert(CorrelationId(id.clone()));
+    let span = tracing::info_span!(
+        "request",
+        request_id = %id,
+        trace_id = trace.as_deref().unwrap_or(""),
+        method = %req.method(),
+        path = %req.path()
+    );
+    let mut res = next.call(req).instrument(span).await?;
     if let Ok(v) = HeaderValue::from_str(&id) {
         res.headers_mut()
             .insert(header::HeaderName::from_static("x-request-id"), v);
     }
     Ok(res)
+}
+
+#[cfg(test)]
+mod trace_tests {
+    #[test]
+    fn traceparent_gives_its_trace_id() {
+        assert_eq!(
+            super::trace_id("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"),
+            Some("4bf92f3577b34da6a3ce929d0e0e4736")
+        );
+        assert_eq!(super::trace_id("00-xyz-00f067aa0ba902b7-01"), None);
+        assert_eq!(
+            super::trace_id("00-00000000000000000000000000000000-00f067aa0ba902b7-01"),
+            None
+        );
+    }
 }

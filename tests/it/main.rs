@@ -9,6 +9,7 @@ mod common;
 mod default_dataset;
 mod fhir_validity;
 mod http_api;
+mod http_auth;
 mod http_expand;
 mod http_expression;
 mod http_lookup;

@@ -43,12 +43,20 @@ pub fn start(data: &std::path::Path) -> String {
 
 /// Starts a server over an engine the test has configured (limits, language).
 pub fn start_engine(t: concord::ops::Terminology) -> String {
+    start_with(t, concord::http::Options::default())
+}
+
+/// Starts a server with options (authentication, audit).
+pub fn start_with(t: concord::ops::Terminology, options: concord::http::Options) -> String {
     let t = Arc::new(t);
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     std::thread::spawn(move || {
-        actix_web::rt::System::new()
-            .block_on(async move { concord::http::server(t, listener, 2, false).unwrap().await })
+        actix_web::rt::System::new().block_on(async move {
+            concord::http::server(t, listener, 2, false, options)
+                .unwrap()
+                .await
+        })
     });
     base
 }

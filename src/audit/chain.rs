@@ -1,0 +1,202 @@
+//! One audit record and the chain that links them: `hash` = SHA-256 of the record's JSON line
+//! without `hash` (fields in a fixed order), `prev` = the previous record's `hash`, `seq` counts
+//! from 1. Verifying recomputes every hash and link.
+
+use super::Event;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::io::BufRead;
+
+/// The `prev` of the first record.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// A record as written: the event, its place in the chain, and its hash.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Entry {
+    /// Position, from 1.
+    pub seq: u64,
+    /// The previous record's hash ([`GENESIS`] for the first).
+    pub prev: String,
+    /// When (RFC 3339 UTC).
+    pub time: String,
+    /// Caller `sub`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    /// Caller client id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    /// Method and path.
+    pub operation: String,
+    /// Code system named.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub system: Option<String>,
+    /// Its version.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// SHA-256 of the query and body.
+    pub params_digest: String,
+    /// HTTP status.
+    pub status: u16,
+    /// A validation's `result`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub result: Option<bool>,
+    /// Correlation id.
+    pub correlation_id: String,
+    /// Release that answered.
+    pub release: String,
+    /// SHA-256 of this record's line without this field.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hash: Option<String>,
+}
+
+impl Entry {
+    /// `event` as record `seq` after the record whose hash is `prev`, with its hash.
+    pub fn chained(seq: u64, prev: &str, event: &Event) -> Entry {
+        let mut e = Entry {
+            seq,
+            prev: prev.to_string(),
+            time: event.time.clone(),
+            subject: event.subject.clone(),
+            client_id: event.client_id.clone(),
+            operation: event.operation.clone(),
+            system: event.system.clone(),
+            version: event.version.clone(),
+            params_digest: event.params_digest.clone(),
+            status: event.status,
+            result: event.result,
+            correlation_id: event.correlation_id.clone(),
+            release: event.release.clone(),
+            hash: None,
+        };
+        e.hash = Some(e.computed_hash());
+        e
+    }
+
+    /// The hash this record should carry.
+    pub fn computed_hash(&self) -> String {
+        let unhashed = Entry {
+            hash: None,
+            ..self.clone()
+        };
+        hex(&Sha256::digest(unhashed.line().as_bytes()))
+    }
+
+    /// The record as one JSON line (no newline).
+    pub fn line(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+/// Lower-case hex of bytes.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Why a trail does not verify: the first bad record (1-based line) and what is wrong.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("record at line {line}: {reason}")]
+pub struct VerifyError {
+    /// Line number.
+    pub line: usize,
+    /// What is wrong.
+    pub reason: String,
+}
+
+/// Checks every record of a trail; returns how many there are and the last hash.
+pub fn verify(reader: impl BufRead) -> Result<(u64, String), VerifyError> {
+    let mut prev = GENESIS.to_string();
+    let mut seq = 0u64;
+    for (i, line) in reader.lines().enumerate() {
+        let n = i + 1;
+        let bad = |reason: String| VerifyError { line: n, reason };
+        let line = line.map_err(|e| bad(format!("unreadable: {e}")))?;
+        let e: Entry = serde_json::from_str(&line)
+            .map_err(|err| bad(format!("not an audit record ({err})")))?;
+        if e.seq != seq + 1 {
+            return Err(bad(format!(
+                "sequence {} where {} was expected (a record was deleted, inserted or moved)",
+                e.seq,
+                seq + 1
+            )));
+        }
+        if e.prev != prev {
+            return Err(bad(
+                "it does not follow the record before it (prev hash differs)".into(),
+            ));
+        }
+        let Some(hash) = &e.hash else {
+            return Err(bad("it has no hash".into()));
+        };
+        if *hash != e.computed_hash() {
+            return Err(bad(
+                "its content does not match its hash (the record was edited)".into(),
+            ));
+        }
+        if e.line() != line {
+            return Err(bad("it is not written as the server writes records".into()));
+        }
+        prev = hash.clone();
+        seq = e.seq;
+    }
+    Ok((seq, prev))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn trail(n: u64) -> Vec<String> {
+        let mut prev = GENESIS.to_string();
+        (1..=n)
+            .map(|i| {
+                let e = Entry::chained(
+                    i,
+                    &prev,
+                    &Event {
+                        operation: format!("GET /CodeSystem/$lookup {i}"),
+                        status: 200,
+                        ..Default::default()
+                    },
+                );
+                prev = e.hash.clone().unwrap();
+                e.line()
+            })
+            .collect()
+    }
+
+    fn check(lines: &[String]) -> Result<(u64, String), VerifyError> {
+        verify(std::io::Cursor::new(lines.join("\n")))
+    }
+
+    #[test]
+    fn an_untouched_trail_verifies() {
+        assert_eq!(check(&trail(5)).unwrap().0, 5);
+        assert_eq!(check(&[]).unwrap().0, 0);
+    }
+
+    #[test]
+    fn edits_deletions_insertions_and_reordering_are_found() {
+        let t = trail(5);
+        let mut edited = t.clone();
+        edited[2] = edited[2].replace("\"status\":200", "\"status\":404");
+        assert_eq!(check(&edited).unwrap_err().line, 3);
+        let mut deleted = t.clone();
+        deleted.remove(1);
+        assert_eq!(check(&deleted).unwrap_err().line, 2);
+        let mut inserted = t.clone();
+        inserted.insert(3, t[3].clone());
+        assert_eq!(check(&inserted).unwrap_err().line, 5);
+        let mut swapped = t.clone();
+        swapped.swap(1, 2);
+        assert_eq!(check(&swapped).unwrap_err().line, 2);
+        // Re-hashing an edited record does not help: the next one no longer follows it.
+        let mut rehashed = t.clone();
+        let mut e: Entry = serde_json::from_str(&rehashed[1]).unwrap();
+        e.status = 500;
+        e.hash = Some(e.computed_hash());
+        rehashed[1] = e.line();
+        assert_eq!(check(&rehashed).unwrap_err().line, 3);
+        // A cut-off tail still verifies up to the cut (it is what was acknowledged).
+        assert_eq!(check(&t[..3]).unwrap().0, 3);
+    }
+}

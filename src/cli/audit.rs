@@ -1,0 +1,40 @@
+//! `concord audit verify` and `concord audit export`.
+
+use super::AuditAction;
+use anyhow::{Context, Result};
+use std::io::BufReader;
+use std::process::ExitCode;
+
+/// Runs an audit action.
+pub fn run(action: AuditAction) -> Result<ExitCode> {
+    match action {
+        AuditAction::Verify { audit } => {
+            let f = std::fs::File::open(&audit)
+                .with_context(|| format!("opening the audit trail {}", audit.display()))?;
+            match crate::audit::verify(BufReader::new(f)) {
+                Ok((n, last)) => {
+                    println!("ok: {} records, chain intact (last hash {last})", n);
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) => {
+                    eprintln!("error: {}: {e}", audit.display());
+                    Ok(ExitCode::FAILURE)
+                }
+            }
+        }
+        AuditAction::Export { audit, out } => {
+            let f = std::fs::File::open(&audit)
+                .with_context(|| format!("opening the audit trail {}", audit.display()))?;
+            let n = match out {
+                Some(path) => {
+                    let w = std::fs::File::create(&path)
+                        .with_context(|| format!("creating {}", path.display()))?;
+                    crate::audit::export(BufReader::new(f), std::io::BufWriter::new(w))?
+                }
+                None => crate::audit::export(BufReader::new(f), std::io::stdout().lock())?,
+            };
+            eprintln!("exported {n} AuditEvent resources");
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
