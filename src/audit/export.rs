@@ -28,9 +28,7 @@ fn audit_event(e: &Entry) -> Value {
         400..=499 => "4",
         _ => "8",
     };
-    let mut agent = json!({"requestor": true, "type": {"coding": [{
-        "system": "http://terminology.hl7.org/CodeSystem/extra-security-role-type",
-        "code": "humanuser"}]}});
+    let mut agent = json!({"requestor": true});
     if let Some(s) = &e.subject {
         agent["who"] = json!({"identifier": {"value": s}});
     }

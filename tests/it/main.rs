@@ -4,6 +4,7 @@
 //! passes on a machine without it; `.ci/run` runs them with `--run-ignored all`, and they fail
 //! (never skip) when the data is missing.
 
+mod audit;
 mod cli_ops;
 mod common;
 mod default_dataset;

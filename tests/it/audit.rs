@@ -1,0 +1,194 @@
+//! The audit trail through the binary, as an operator runs it: `concord serve --audit FILE`
+//! under load, killed with SIGKILL, must have a record for every request that got an answer,
+//! and `concord audit verify` must find the chain whole; edits, deletions, insertions and
+//! reordering are named by `verify`; `export` writes one AuditEvent per record.
+
+use crate::common::*;
+use std::collections::HashSet;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn serve(data: &std::path::Path, audit: &std::path::Path, port: u16) -> Child {
+    let child = Command::new(env!("CARGO_BIN_EXE_concord"))
+        .args([
+            "serve",
+            "--data",
+            data.to_str().unwrap(),
+            "--addr",
+            &format!("127.0.0.1:{port}"),
+            "--audit",
+            audit.to_str().unwrap(),
+            "--workers",
+            "2",
+        ])
+        .env("CONCORD_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        if reqwest::blocking::get(format!("http://127.0.0.1:{port}/health")).is_ok() {
+            return child;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("server did not start");
+}
+
+fn records(audit: &std::path::Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(audit)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+fn verify(audit: &std::path::Path) -> (bool, String) {
+    let out = concord(&["audit", "verify", "--audit", audit.to_str().unwrap()]);
+    (
+        out.status.success(),
+        format!("{}{}", text(&out.stdout), text(&out.stderr)),
+    )
+}
+
+#[test]
+fn every_answered_request_survives_sigkill_and_the_chain_verifies() {
+    let dir = tmp();
+    import_ok(
+        dir.path(),
+        &[fixture("icd/icd10cm-mini.xml").to_str().unwrap()],
+    );
+    let audit = dir.path().join("trail").join("audit.ndjson");
+    let port = free_port();
+    let mut child = serve(dir.path(), &audit, port);
+    let answered = Arc::new(Mutex::new(Vec::<String>::new()));
+    let stop = Arc::new(AtomicBool::new(false));
+    let workers: Vec<_> = (0..4)
+        .map(|w| {
+            let answered = answered.clone();
+            let stop = stop.clone();
+            std::thread::spawn(move || {
+                let c = reqwest::blocking::Client::builder()
+                    .timeout(Duration::from_secs(5))
+                    .build()
+                    .unwrap();
+                let mut i = 0;
+                while !stop.load(Ordering::Relaxed) {
+                    i += 1;
+                    let id = format!("w{w}-{i}");
+                    let r = c
+                        .get(format!(
+                            "http://127.0.0.1:{port}/CodeSystem/$validate-code?url=http://hl7.org/fhir/sid/icd-10-cm&code=E11.9"
+                        ))
+                        .header("X-Request-ID", &id)
+                        .send();
+                    // Only a complete answer counts as acknowledged.
+                    if let Ok(r) = r
+                        && r.status().is_success()
+                        && r.bytes().is_ok()
+                    {
+                        answered.lock().unwrap().push(id);
+                    }
+                }
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(1500));
+    child.kill().unwrap(); // SIGKILL on Unix
+    child.wait().unwrap();
+    stop.store(true, Ordering::Relaxed);
+    for w in workers {
+        w.join().unwrap();
+    }
+    let answered = answered.lock().unwrap().clone();
+    assert!(
+        answered.len() > 20,
+        "only {} requests answered",
+        answered.len()
+    );
+    let (ok, said) = verify(&audit);
+    assert!(ok, "{said}");
+    let recorded: HashSet<String> = records(&audit)
+        .iter()
+        .map(|r| r["correlation_id"].as_str().unwrap().to_string())
+        .collect();
+    let missing: Vec<&String> = answered
+        .iter()
+        .filter(|id| !recorded.contains(*id))
+        .collect();
+    assert!(missing.is_empty(), "answered without a record: {missing:?}");
+    // A validation's record says what was asked and what it answered.
+    let r = &records(&audit)[0];
+    assert_eq!(r["operation"], "GET /CodeSystem/$validate-code");
+    assert_eq!(r["system"], "http://hl7.org/fhir/sid/icd-10-cm");
+    assert_eq!(r["status"], 200);
+    assert_eq!(r["result"], true);
+    assert_eq!(r["params_digest"].as_str().unwrap().len(), 64);
+
+    // A restart continues the chain.
+    let before = records(&audit).len();
+    let mut child = serve(dir.path(), &audit, port);
+    let r = reqwest::blocking::get(format!("http://127.0.0.1:{port}/metadata")).unwrap();
+    assert!(r.status().is_success());
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(records(&audit).len(), before + 1);
+    let (ok, said) = verify(&audit);
+    assert!(ok, "{said}");
+    assert!(said.contains(&format!("{} records", before + 1)), "{said}");
+
+    // Tampering is found and the first bad record named.
+    let lines: Vec<String> = std::fs::read_to_string(&audit)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect();
+    let tampered = dir.path().join("tampered.ndjson");
+    let check = |lines: &[String], line: usize| {
+        std::fs::write(&tampered, lines.join("\n") + "\n").unwrap();
+        let (ok, said) = verify(&tampered);
+        assert!(!ok, "tampering not found");
+        assert!(said.contains(&format!("record at line {line}:")), "{said}");
+    };
+    let mut edited = lines.clone();
+    edited[4] = edited[4].replace("\"status\":200", "\"status\":403");
+    check(&edited, 5);
+    let mut deleted = lines.clone();
+    deleted.remove(3);
+    check(&deleted, 4);
+    let mut swapped = lines.clone();
+    swapped.swap(6, 7);
+    check(&swapped, 7);
+    let mut inserted = lines.clone();
+    inserted.insert(2, lines[9].clone());
+    check(&inserted, 3);
+    let mut truncated = lines.clone();
+    truncated[10].truncate(40);
+    check(&truncated, 11);
+
+    // Export: one AuditEvent per record.
+    let out = concord(&["audit", "export", "--audit", audit.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let events: Vec<serde_json::Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(events.len(), lines.len());
+    assert_eq!(events[0]["resourceType"], "AuditEvent");
+    assert_eq!(events[0]["outcome"], "0");
+    assert_eq!(
+        events[0]["entity"][0]["what"]["identifier"]["value"],
+        records(&audit)[0]["correlation_id"]
+    );
+}
