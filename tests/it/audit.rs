@@ -36,6 +36,7 @@ fn serve(data: &std::path::Path, audit: &std::path::Path, port: u16) -> Child {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
+    let mut child = child;
     let deadline = Instant::now() + Duration::from_secs(30);
     while Instant::now() < deadline {
         if reqwest::blocking::get(format!("http://127.0.0.1:{port}/health")).is_ok() {
@@ -43,6 +44,8 @@ fn serve(data: &std::path::Path, audit: &std::path::Path, port: u16) -> Child {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("server did not start");
 }
 
