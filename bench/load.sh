@@ -5,6 +5,8 @@
 #   bench/load.sh [DATA_DIR] [SYSTEM_URL]
 # DATA_DIR defaults to a fresh import of the embedded dataset; SYSTEM_URL defaults to
 # ICD-10-CM. Needs wrk (apt-get install wrk). Loopback only; each run is bounded by DURATION.
+# SERVE_ARGS are added to `concord serve` (e.g. --no-audit, or --jwks FILE); AUTH=<jwt> sends a
+# bearer token with every request (bench/mint_token.py mints one from the test key).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION="${DURATION:-10s}"
@@ -72,7 +74,8 @@ if mapped:  # no map refset (e.g. ICD-10-CM): no $translate run
     open(f"{work}/translate", "w").write("".join(f"/ConceptMap/$translate?url={m}&system={s}&code={u.quote(x)}\n" for x in mapped))
 print(f"{len(codes)} codes, {len(edges)} is-a edges, {len(mapped)} mapped codes of {system}")
 PY
-$BIN serve --data "$DATA" --addr "127.0.0.1:$PORT" >"$WORK/server.log" 2>&1 &
+# shellcheck disable=SC2086
+$BIN serve --data "$DATA" --addr "127.0.0.1:$PORT" ${SERVE_ARGS:-} >"$WORK/server.log" 2>&1 &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true' EXIT
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/health" >/dev/null && break; sleep 0.2; done

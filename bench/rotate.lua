@@ -5,6 +5,10 @@
 -- every LuaJIT GC cycle re-marks the whole table and wrk (which shares the machine with the
 -- server) spent ~4 µs a request on it, charged to the rotating endpoints but not to /health.
 local f
+-- AUTH=<jwt>: every request carries it as a bearer token (auth-on runs).
+if os.getenv("AUTH") and os.getenv("AUTH") ~= "" then
+  wrk.headers["Authorization"] = "Bearer " .. os.getenv("AUTH")
+end
 function init(args)
   f = assert(io.open(os.getenv("PATHS"), "r"))
   -- start each thread at a different place in the file

@@ -158,7 +158,7 @@ pub enum Command {
         /// Time budget of one `$expand` or ECL evaluation, in seconds.
         #[arg(long, env = "CONCORD_EXPANSION_TIMEOUT", default_value_t = 10.0)]
         expansion_timeout: f64,
-        /// Authentication and the audit trail.
+        /// Authentication, the audit trail and the request limits.
         #[command(flatten)]
         security: ServeSecurity,
     },

@@ -5,7 +5,7 @@ use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-/// Who may call the server, and where its audit trail goes.
+/// Who may call the server, where its audit trail goes, and how much it takes.
 #[derive(Debug, Clone, clap::Args)]
 pub struct ServeSecurity {
     /// JWKS file or URL: with one, every API request needs an OAuth2 bearer JWT (RS256, PS256
@@ -33,6 +33,18 @@ pub struct ServeSecurity {
     /// Run without an audit trail.
     #[arg(long, conflicts_with = "audit")]
     pub no_audit: bool,
+    /// Requests per second per client address (token bucket); 0: no rate limit. Over it: 429.
+    #[arg(long, env = "CONCORD_RATE_LIMIT", default_value_t = 0)]
+    pub rate_limit: u32,
+    /// Requests a client may send at once above its rate (default: the rate).
+    #[arg(long, env = "CONCORD_BURST", default_value_t = 0)]
+    pub burst: u32,
+    /// Expansions and batches running at once; more get 429 with Retry-After.
+    #[arg(long, env = "CONCORD_MAX_EXPENSIVE", default_value_t = 64)]
+    pub max_expensive: usize,
+    /// Largest request body in bytes; larger gets 413.
+    #[arg(long, env = "CONCORD_MAX_BODY", default_value_t = 16 << 20)]
+    pub max_body: usize,
 }
 
 /// `concord serve`.
@@ -130,6 +142,12 @@ pub fn serve(
         auth,
         audit,
         release,
+        limits: crate::http::limits::Limits {
+            rate_per_second: security.rate_limit,
+            burst: security.burst,
+            max_expensive: security.max_expensive,
+            max_body: security.max_body,
+        },
     };
     crate::http::run(t, addr, workers, options).with_context(|| format!("serving on {addr}"))
 }

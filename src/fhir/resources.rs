@@ -48,8 +48,15 @@ pub fn code_system(cs: &CodeSystemVersion, stored: Option<Value>) -> Value {
     r
 }
 
-/// A searchset Bundle.
-pub fn bundle(base: &str, resource_type: &str, entries: Vec<Value>) -> Value {
+/// A searchset Bundle: one page of the matches, the `total` of all of them, and its
+/// `self`/`next`/`previous` links.
+pub fn bundle(
+    base: &str,
+    resource_type: &str,
+    entries: Vec<Value>,
+    total: usize,
+    links: &[(&str, String)],
+) -> Value {
     let entry: Vec<Value> = entries
         .into_iter()
         .map(|r| {
@@ -57,5 +64,9 @@ pub fn bundle(base: &str, resource_type: &str, entries: Vec<Value>) -> Value {
             json!({"fullUrl": format!("{base}/{resource_type}/{id}"), "resource": r, "search": {"mode": "match"}})
         })
         .collect();
-    json!({"resourceType": "Bundle", "type": "searchset", "total": entry.len(), "entry": entry})
+    let link: Vec<Value> = links
+        .iter()
+        .map(|(relation, url)| json!({"relation": relation, "url": url}))
+        .collect();
+    json!({"resourceType": "Bundle", "type": "searchset", "total": total, "link": link, "entry": entry})
 }

@@ -38,7 +38,14 @@ pub async fn audit(
             .map_into_left_body());
     };
     // The body is read here (and put back for the handler) to digest it.
-    let body = req.extract::<web::Bytes>().await.unwrap_or_default();
+    let body = match req.extract::<web::Bytes>().await {
+        Ok(b) => b,
+        // Unreadable or over the size limit: refused before any operation ran.
+        Err(e) => {
+            let refused = e.error_response();
+            return Ok(req.into_response(refused).map_into_right_body());
+        }
+    };
     req.set_payload(payload_of(body.clone()));
     let operation = format!("{} {}", req.method(), req.path());
     let query = req.query_string().to_string();

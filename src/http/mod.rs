@@ -9,6 +9,7 @@ pub mod audit;
 pub mod auth;
 pub mod error;
 pub mod handlers;
+pub mod limits;
 pub mod metrics;
 pub mod openapi;
 pub mod request;
@@ -27,6 +28,8 @@ pub struct Options {
     pub audit: Option<crate::audit::AuditLog>,
     /// The release's name (metrics, audit records).
     pub release: String,
+    /// Rate, concurrency and size limits.
+    pub limits: limits::Limits,
 }
 
 /// Registers every route on an actix app.
@@ -34,7 +37,6 @@ pub fn configure(t: Arc<Terminology>) -> impl FnOnce(&mut web::ServiceConfig) {
     move |cfg: &mut web::ServiceConfig| {
         use handlers::*;
         cfg.app_data(web::Data::from(t))
-            .app_data(web::PayloadConfig::new(16 << 20))
             .service(
                 web::resource("/health")
                     .route(web::get().to(health))
@@ -162,17 +164,36 @@ pub fn server(
     options: Options,
 ) -> std::io::Result<actix_web::dev::Server> {
     metrics::set_release(&options.release);
+    let expensive = limits::Expensive(Arc::new(tokio::sync::Semaphore::new(
+        options.limits.max_expensive.max(1),
+    )));
+    let rate = options.limits.rate_per_second;
+    let governor = actix_governor::GovernorConfigBuilder::default()
+        .requests_per_second(u64::from(rate.max(1)))
+        .burst_size(options.limits.burst.max(rate).max(1))
+        .finish()
+        .ok_or_else(|| std::io::Error::other("invalid rate limit"))?;
     let mut s = HttpServer::new(move || {
         let mut app = App::new()
             .app_data(web::Data::new(options.auth.clone()))
-            .app_data(web::Data::new(audit::ReleaseName(options.release.clone())));
+            .app_data(web::Data::new(audit::ReleaseName(options.release.clone())))
+            .app_data(web::Data::new(expensive.clone()))
+            .app_data(web::PayloadConfig::new(options.limits.max_body));
         if let Some(log) = &options.audit {
             app = app.app_data(web::Data::new(log.clone()));
         }
-        // The last wrap is the outermost: correlation id, metrics, audit, then authentication.
+        // The last wrap is the outermost: correlation id, OperationOutcomes for every error,
+        // metrics, the rate limit, the cap on expensive operations, the audit trail, then
+        // authentication.
         app.wrap(actix_web::middleware::from_fn(auth::authenticate))
             .wrap(actix_web::middleware::from_fn(audit::audit))
+            .wrap(actix_web::middleware::from_fn(limits::cap_expensive))
+            .wrap(actix_web::middleware::Condition::new(
+                rate > 0,
+                actix_governor::Governor::new(&governor),
+            ))
             .wrap(actix_web::middleware::from_fn(metrics::record))
+            .wrap(actix_web::middleware::from_fn(limits::outcome_for_errors))
             .wrap(actix_web::middleware::from_fn(request::correlation_id))
             .configure(configure(t.clone()))
     })

@@ -383,17 +383,22 @@ impl Store {
         url: Option<&str>,
         version: Option<&str>,
         name: Option<&str>,
-        limit: i64,
-    ) -> Result<Vec<String>> {
+        page: (i64, i64),
+    ) -> Result<(i64, Vec<String>)> {
+        const WHERE: &str = "WHERE (?1 IS NULL OR url = ?1) AND (?2 IS NULL OR version = ?2)
+             AND (?3 IS NULL OR name LIKE ?3 || '%' OR title LIKE ?3 || '%')";
+        let total: i64 = self
+            .conn
+            .prepare_cached(&format!("SELECT count(*) FROM {table} {WHERE}"))?
+            .query_row(params![url, version, name], |r| r.get(0))?;
         let sql = format!(
-            "SELECT resource FROM {table} WHERE (?1 IS NULL OR url = ?1) AND (?2 IS NULL OR version = ?2)
-             AND (?3 IS NULL OR name LIKE ?3 || '%' OR title LIKE ?3 || '%') ORDER BY url, version LIMIT ?4"
+            "SELECT resource FROM {table} {WHERE} ORDER BY url, version LIMIT ?4 OFFSET ?5"
         );
         let mut st = self.conn.prepare_cached(&sql)?;
         let v = st
-            .query_map(params![url, version, name, limit], |r| r.get(0))?
+            .query_map(params![url, version, name, page.0, page.1], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
-        Ok(v)
+        Ok((total, v))
     }
 
     /// Map rows whose source is `code` in one refset, ordered by group then priority.

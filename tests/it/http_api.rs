@@ -208,3 +208,53 @@ fn the_versions_operation_says_r4() {
         "{cap}"
     );
 }
+
+#[test]
+fn resource_search_pages_concatenate_and_unknown_parameters_are_refused() {
+    // Every ValueSet, paged one at a time by following `next`, is the whole set once.
+    let (_, _, all) = get("/ValueSet?_count=500");
+    let total = all["total"].as_u64().unwrap() as usize;
+    assert!(total >= 2, "{all}");
+    let ids = |b: &serde_json::Value| -> Vec<String> {
+        b["entry"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["resource"]["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let mut seen = Vec::new();
+    let mut next = Some(format!("{}/ValueSet?_count=1", server().base));
+    while let Some(url) = next {
+        let b: serde_json::Value = client().get(&url).send().unwrap().json().unwrap();
+        assert_eq!(b["total"].as_u64().unwrap() as usize, total);
+        assert_eq!(b["entry"].as_array().unwrap().len(), 1);
+        seen.extend(ids(&b));
+        next = b["link"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["relation"] == "next")
+            .map(|l| l["url"].as_str().unwrap().to_string());
+    }
+    assert_eq!(seen, ids(&all));
+    // The default page is bounded, and says where the rest is.
+    let (_, _, b) = get("/ValueSet?_count=1&_offset=1");
+    let relations: Vec<&str> = b["link"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["relation"].as_str().unwrap())
+        .collect();
+    assert!(
+        relations.contains(&"previous") && relations.contains(&"self"),
+        "{b}"
+    );
+    // A parameter the server does not know is refused by name, not silently ignored.
+    assert_outcome(
+        &get("/ValueSet?_text=diabetes"),
+        400,
+        "'_text' is not supported",
+    );
+    assert_outcome(&get("/CodeSystem?_offset=-1"), 400, "_offset");
+}

@@ -13,6 +13,7 @@ mod http_api;
 mod http_auth;
 mod http_expand;
 mod http_expression;
+mod http_limits;
 mod http_lookup;
 mod http_supplement;
 mod http_translate;

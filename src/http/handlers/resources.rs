@@ -51,63 +51,110 @@ fn resource_type(ty: &str) -> Result<&'static str, ApiError> {
     }
 }
 
-/// `GET /{CodeSystem|ValueSet|ConceptMap}?url=&version=&name=&_count=`.
+/// Search parameters a resource search understands; any other is refused by name (FHIR lets a
+/// server ignore unknown ones, but answering everything for a misspelt filter is how callers
+/// end up paging through all resources believing they filtered them).
+const SEARCH_PARAMS: &[&str] = &["url", "version", "name", "_count", "_offset", "_format"];
+
+/// Page size when none is asked for, and the largest page served.
+const DEFAULT_PAGE: i64 = 50;
+/// The largest page served (a larger `_count` gets this many, and the `next` link).
+const MAX_PAGE: i64 = 500;
+
+/// `GET /{CodeSystem|ValueSet|ConceptMap}?url=&version=&name=&_count=&_offset=`: a searchset
+/// Bundle of one page, with the total and `next`/`previous` links.
 pub async fn search(t: web::Data<Terminology>, req: HttpRequest, path: web::Path<String>) -> Reply {
     request::check_format(&req)?;
     let ty = path.into_inner();
     let table = resource_type(&ty)?;
-    let p = crate::fhir::params::Params::from_query(request::query_pairs(&req));
-    let count: i64 = match request::query_pairs(&req)
-        .into_iter()
-        .find(|(k, _)| k == "_count")
+    let pairs = request::query_pairs(&req);
+    if let Some((k, _)) = pairs
+        .iter()
+        .find(|(k, _)| !SEARCH_PARAMS.contains(&k.as_str()))
     {
-        Some((_, v)) => v.parse().ok().filter(|n| *n >= 0).ok_or_else(|| {
-            ops::Error::invalid(
-                "_count",
-                format!("_count must be a non-negative number, not '{v}'"),
-            )
-        })?,
-        None => 100,
+        return Err(ops::Error::invalid(
+            k,
+            format!(
+                "search parameter '{k}' is not supported on {ty}; use {}",
+                SEARCH_PARAMS[..5].join(", ")
+            ),
+        )
+        .into());
+    }
+    let number = |name: &str, default: i64| -> Result<i64, ApiError> {
+        match pairs.iter().find(|(k, _)| k == name) {
+            Some((_, v)) => Ok(v.parse().ok().filter(|n: &i64| *n >= 0).ok_or_else(|| {
+                ops::Error::invalid(
+                    name,
+                    format!("{name} must be a non-negative number, not '{v}'"),
+                )
+            })?),
+            None => Ok(default),
+        }
     };
+    let count = number("_count", DEFAULT_PAGE)?.min(MAX_PAGE);
+    let offset = number("_offset", 0)?;
+    let p = crate::fhir::params::Params::from_query(pairs.clone());
     let (url, version, name) = (p.text("url")?, p.text("version")?, p.text("name")?);
-    let entries: Vec<Value> = if table == "CodeSystem" {
+    let (total, entries): (usize, Vec<Value>) = if table == "CodeSystem" {
+        let matching: Vec<&crate::model::CodeSystemVersion> = t
+            .catalog()
+            .iter()
+            .filter(|cs| {
+                url.as_ref().is_none_or(|u| u == &cs.url)
+                    && version.as_ref().is_none_or(|v| v == &cs.version)
+                    && name.as_ref().is_none_or(|n| {
+                        let n = n.to_lowercase();
+                        [&cs.name, &cs.title]
+                            .iter()
+                            .any(|f| f.as_ref().is_some_and(|s| s.to_lowercase().starts_with(&n)))
+                    })
+            })
+            .collect();
         let mut out = Vec::new();
-        for cs in t.catalog() {
-            if url.as_ref().is_some_and(|u| u != &cs.url)
-                || version.as_ref().is_some_and(|v| v != &cs.version)
-            {
-                continue;
-            }
-            if let Some(n) = &name {
-                let n = n.to_lowercase();
-                let hit = [&cs.name, &cs.title]
-                    .iter()
-                    .any(|f| f.as_ref().is_some_and(|s| s.to_lowercase().starts_with(&n)));
-                if !hit {
-                    continue;
-                }
-            }
-            if out.len() as i64 >= count {
-                break;
-            }
+        for cs in matching.iter().skip(offset as usize).take(count as usize) {
             out.push(code_system_resource(&t, cs)?);
         }
-        out
+        (matching.len(), out)
     } else {
-        t.with_store(|s| {
+        let (total, rows) = t.with_store(|s| {
             Ok(s.search_resources(
                 table,
                 url.as_deref(),
                 version.as_deref(),
                 name.as_deref(),
-                count,
+                (count, offset),
             )?)
-        })?
-        .into_iter()
-        .filter_map(|s| serde_json::from_str(&s).ok())
-        .collect()
+        })?;
+        (
+            total as usize,
+            rows.into_iter()
+                .filter_map(|s| serde_json::from_str(&s).ok())
+                .collect(),
+        )
     };
-    Ok(fhir(&resources::bundle(&base_url(&req), &ty, entries)))
+    let base = base_url(&req);
+    let page_url = |at: i64| {
+        let mut q: Vec<(String, String)> = pairs
+            .iter()
+            .filter(|(k, _)| k != "_count" && k != "_offset")
+            .cloned()
+            .collect();
+        q.push(("_count".into(), count.to_string()));
+        q.push(("_offset".into(), at.to_string()));
+        let query = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(q)
+            .finish();
+        format!("{base}/{ty}?{query}")
+    };
+    let mut links = vec![("self", page_url(offset))];
+    if offset + count < total as i64 && count > 0 {
+        links.push(("next", page_url(offset + count)));
+    }
+    if offset > 0 {
+        links.push(("previous", page_url((offset - count).max(0))));
+    }
+    Ok(fhir(&resources::bundle(&base, &ty, entries, total, &links)))
 }
 
 fn code_system_resource(

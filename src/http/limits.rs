@@ -1,0 +1,142 @@
+//! Throttling and limits: a per-client request rate (token bucket by peer address,
+//! `actix-governor`), a cap on expensive operations in flight (expansions and batches), the
+//! largest request body, and the rule that every refusal — these, and any error actix answers
+//! itself (a body over the limit, a bad header) — reaches the client as a FHIR
+//! OperationOutcome with its status.
+
+use super::error::ApiError;
+use actix_web::body::{BoxBody, EitherBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{ResponseError, web};
+use std::sync::Arc;
+
+/// The limits a server runs with.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Requests per second per client address; 0: no rate limit.
+    pub rate_per_second: u32,
+    /// How many requests a client may send at once above its rate.
+    pub burst: u32,
+    /// Expensive operations (`$expand`, `$batch-validate-code`) in flight at once.
+    pub max_expensive: usize,
+    /// Largest request body, in bytes (larger: 413).
+    pub max_body: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            rate_per_second: 0,
+            burst: 0,
+            max_expensive: 64,
+            max_body: 16 << 20,
+        }
+    }
+}
+
+/// The semaphore of expensive operations.
+#[derive(Clone)]
+pub struct Expensive(pub Arc<tokio::sync::Semaphore>);
+
+fn expensive(path: &str) -> bool {
+    path.ends_with("/$expand") || path.ends_with("/$batch-validate-code")
+}
+
+/// Refuses an expensive operation when the cap is reached (429, `Retry-After: 1`), rather
+/// than queueing it behind the others until every worker is busy expanding.
+pub async fn cap_expensive(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<BoxBody>>, actix_web::Error> {
+    let sem = req.app_data::<web::Data<Expensive>>().map(|e| e.0.clone());
+    let Some(sem) = sem.filter(|_| expensive(req.path())) else {
+        return Ok(next
+            .call(req)
+            .await?
+            .map_into_boxed_body()
+            .map_into_left_body());
+    };
+    match sem.try_acquire_owned() {
+        Ok(permit) => {
+            let res = next.call(req).await?;
+            drop(permit);
+            Ok(res.map_into_boxed_body().map_into_left_body())
+        }
+        Err(_) => {
+            super::metrics::throttled("concurrency");
+            let mut r = ApiError::http(
+                StatusCode::TOO_MANY_REQUESTS,
+                "throttled",
+                "too many expansions and batches are running; retry in a second",
+            )
+            .error_response();
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            Ok(req.into_response(r).map_into_right_body())
+        }
+    }
+}
+
+/// Turns any error answer that is not already an OperationOutcome (actix's own: a body over
+/// the limit, a rate-limit refusal, a malformed request) into one, keeping status and headers.
+pub async fn outcome_for_errors(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let res = match next.call(req).await {
+        Ok(r) => r.map_into_boxed_body(),
+        Err(e) => {
+            // An error that escaped a handler or middleware: answered here.
+            return Err(e);
+        }
+    };
+    let status = res.status();
+    let is_fhir = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|h| h.to_str().ok())
+        .is_some_and(|c| c.starts_with(crate::fhir::FHIR_JSON));
+    if status.as_u16() < 400 || is_fhir {
+        return Ok(res);
+    }
+    let (req, res) = res.into_parts();
+    let headers = res.headers().clone();
+    let text = actix_web::body::to_bytes(res.into_body())
+        .await
+        .ok()
+        .map(|b| String::from_utf8_lossy(&b).trim().to_string())
+        .filter(|t| !t.is_empty() && t.len() < 500);
+    let (code, message) = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => {
+            super::metrics::throttled("size");
+            (
+                "too-costly",
+                "the request body is larger than this server accepts (--max-body)".to_string(),
+            )
+        }
+        StatusCode::TOO_MANY_REQUESTS => {
+            super::metrics::throttled("rate");
+            (
+                "throttled",
+                format!(
+                    "too many requests from this client; {}",
+                    text.as_deref().unwrap_or("slow down")
+                ),
+            )
+        }
+        _ => (
+            "processing",
+            text.unwrap_or_else(|| status.canonical_reason().unwrap_or("error").to_string()),
+        ),
+    };
+    let mut out = ApiError::http(status, code, message).error_response();
+    for (k, v) in headers.iter() {
+        if k != header::CONTENT_TYPE && k != header::CONTENT_LENGTH {
+            out.headers_mut().insert(k.clone(), v.clone());
+        }
+    }
+    Ok(ServiceResponse::new(req, out))
+}
