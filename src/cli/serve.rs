@@ -47,6 +47,28 @@ pub struct ServeSecurity {
     pub max_body: usize,
 }
 
+/// The name of the release `concord import` published last in `data`.
+fn release_name(data: &Path) -> Result<String> {
+    Ok(crate::import::status(data)?
+        .and_then(|r| r.dir.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .unwrap_or_default())
+}
+
+/// Opens whatever release is published in `data` when a reload is asked for.
+pub fn reloader(
+    data: &Path,
+    default_language: &str,
+    limits: crate::ops::expand::Limits,
+) -> crate::http::release::Reloader {
+    let (data, language) = (data.to_path_buf(), default_language.to_string());
+    Arc::new(move || {
+        let name = release_name(&data)?;
+        let mut t = open(&data, &language)?;
+        t.limits = limits;
+        Ok((name, t))
+    })
+}
+
 /// `concord serve`.
 pub fn serve(
     data: &Path,
@@ -56,9 +78,7 @@ pub fn serve(
     limits: crate::ops::expand::Limits,
     security: &ServeSecurity,
 ) -> Result<()> {
-    let release = crate::import::status(data)?
-        .and_then(|r| r.dir.file_name().map(|n| n.to_string_lossy().into_owned()))
-        .unwrap_or_default();
+    let release = release_name(data)?;
     let mut t = open(data, default_language)?;
     t.limits = limits;
     let t = Arc::new(t);
@@ -148,6 +168,7 @@ pub fn serve(
             max_expensive: security.max_expensive,
             max_body: security.max_body,
         },
+        reloader: Some(reloader(data, default_language, limits)),
     };
     crate::http::run(t, addr, workers, options).with_context(|| format!("serving on {addr}"))
 }

@@ -12,6 +12,7 @@ pub mod handlers;
 pub mod limits;
 pub mod metrics;
 pub mod openapi;
+pub mod release;
 pub mod request;
 
 use crate::ops::Terminology;
@@ -30,13 +31,20 @@ pub struct Options {
     pub release: String,
     /// Rate, concurrency and size limits.
     pub limits: limits::Limits,
+    /// Opens the published release for `SIGHUP` / `POST /$reload`; `None`: no reloads.
+    pub reloader: Option<release::Reloader>,
 }
 
 /// Registers every route on an actix app.
-pub fn configure(t: Arc<Terminology>) -> impl FnOnce(&mut web::ServiceConfig) {
+pub fn configure(serving: Arc<release::Serving>) -> impl FnOnce(&mut web::ServiceConfig) {
     move |cfg: &mut web::ServiceConfig| {
         use handlers::*;
-        cfg.app_data(web::Data::from(t))
+        cfg.app_data(web::Data::from(serving))
+            .service(
+                web::resource("/$reload")
+                    .route(web::post().to(release::reload))
+                    .default_service(web::to(method_not_allowed)),
+            )
             .service(
                 web::resource("/health")
                     .route(web::get().to(health))
@@ -164,6 +172,33 @@ pub fn server(
     options: Options,
 ) -> std::io::Result<actix_web::dev::Server> {
     metrics::set_release(&options.release);
+    let serving = Arc::new(release::Serving::new(
+        options.release.clone(),
+        t,
+        options.reloader.clone(),
+    ));
+    if signals {
+        // SIGHUP: swap in the release `concord import` published since.
+        let s = serving.clone();
+        actix_web::rt::spawn(async move {
+            use actix_web::rt::signal::unix::{SignalKind, signal};
+            let Ok(mut hup) = signal(SignalKind::hangup()) else {
+                return;
+            };
+            while hup.recv().await.is_some() {
+                let s = s.clone();
+                match web::block(move || s.reload()).await {
+                    Ok(Ok((from, to))) => {
+                        tracing::info!(%from, %to, "SIGHUP: reload done")
+                    }
+                    Ok(Err(e)) => {
+                        tracing::error!(error = %format!("{e:#}"), "SIGHUP: reload failed; the release in service stays")
+                    }
+                    Err(e) => tracing::error!(error = %e, "SIGHUP: reload failed"),
+                }
+            }
+        });
+    }
     let expensive = limits::Expensive(Arc::new(tokio::sync::Semaphore::new(
         options.limits.max_expensive.max(1),
     )));
@@ -195,7 +230,7 @@ pub fn server(
             .wrap(actix_web::middleware::from_fn(metrics::record))
             .wrap(actix_web::middleware::from_fn(limits::outcome_for_errors))
             .wrap(actix_web::middleware::from_fn(request::correlation_id))
-            .configure(configure(t.clone()))
+            .configure(configure(serving.clone()))
     })
     .workers(workers);
     if !signals {

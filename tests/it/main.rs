@@ -22,6 +22,7 @@ mod import_bad_input;
 mod import_fixtures;
 mod layering;
 mod release_fidelity;
+mod reload;
 mod search;
 mod server;
 mod shared_data;

@@ -3,6 +3,7 @@
 use super::{Reply, base_url, fhir};
 use crate::fhir::{capability, resources};
 use crate::http::error::ApiError;
+use crate::http::release::Current;
 use crate::http::request;
 use crate::ops::{self, Terminology};
 use actix_web::http::StatusCode;
@@ -10,7 +11,7 @@ use actix_web::{HttpRequest, web};
 use serde_json::Value;
 
 /// `GET /metadata[?mode=terminology]`.
-pub async fn metadata(t: web::Data<Terminology>, req: HttpRequest) -> Reply {
+pub async fn metadata(t: Current, req: HttpRequest) -> Reply {
     request::check_format(&req)?;
     let pairs = request::query_pairs(&req);
     let date = crate::clock::now_rfc3339();
@@ -63,7 +64,7 @@ const MAX_PAGE: i64 = 500;
 
 /// `GET /{CodeSystem|ValueSet|ConceptMap}?url=&version=&name=&_count=&_offset=`: a searchset
 /// Bundle of one page, with the total and `next`/`previous` links.
-pub async fn search(t: web::Data<Terminology>, req: HttpRequest, path: web::Path<String>) -> Reply {
+pub async fn search(t: Current, req: HttpRequest, path: web::Path<String>) -> Reply {
     request::check_format(&req)?;
     let ty = path.into_inner();
     let table = resource_type(&ty)?;
@@ -168,11 +169,7 @@ fn code_system_resource(
 }
 
 /// `GET /{CodeSystem|ValueSet|ConceptMap}/{id}`.
-pub async fn read(
-    t: web::Data<Terminology>,
-    req: HttpRequest,
-    path: web::Path<(String, String)>,
-) -> Reply {
+pub async fn read(t: Current, req: HttpRequest, path: web::Path<(String, String)>) -> Reply {
     request::check_format(&req)?;
     let (ty, id) = path.into_inner();
     let table = resource_type(&ty)?;

@@ -4,12 +4,13 @@
 use super::Reply;
 use crate::fhir::params::Params;
 use crate::fhir::requests;
+use crate::http::release::Current;
 use crate::http::request;
-use crate::ops::{self, Terminology};
-use actix_web::{HttpRequest, HttpResponse, web};
+use crate::ops;
+use actix_web::{HttpRequest, HttpResponse};
 
 /// `GET /search?q=&system=&version=&ecl=&valueSet=&refset=&lang=&limit=&offset=&active=`.
-pub async fn search(t: web::Data<Terminology>, req: HttpRequest) -> Reply {
+pub async fn search(t: Current, req: HttpRequest) -> Reply {
     let pairs = request::query_pairs(&req);
     let p = Params::from_query(pairs);
     let mut ctx = request::context(&req, &p)?;

@@ -2,16 +2,13 @@
 
 use super::{Reply, fhir, fhir_json};
 use crate::fhir::{convert, requests};
+use crate::http::release::Current;
 use crate::http::request;
-use crate::ops::{self, Terminology};
+use crate::ops;
 use actix_web::{HttpRequest, web};
 
 /// `GET|POST /ValueSet/$validate-code`.
-pub async fn validate_value_set(
-    t: web::Data<Terminology>,
-    req: HttpRequest,
-    body: web::Bytes,
-) -> Reply {
+pub async fn validate_value_set(t: Current, req: HttpRequest, body: web::Bytes) -> Reply {
     let (p, mut ctx) = request::operation(&req, &body)?;
     let vreq = requests::validate_value_set(&t, &mut ctx, &p)?;
     let r = ops::validate::validate(&t, &ctx, &vreq)?;
@@ -22,11 +19,7 @@ pub async fn validate_value_set(
 /// resource) is validated as a `ValueSet/$validate-code` of its own, with the request's other
 /// parameters (`url`, `tx-resource`, …) as defaults its own parameters override. One entry's
 /// failure is that entry's OperationOutcome, not the batch's.
-pub async fn batch_validate(
-    t: web::Data<Terminology>,
-    req: HttpRequest,
-    body: web::Bytes,
-) -> Reply {
+pub async fn batch_validate(t: Current, req: HttpRequest, body: web::Bytes) -> Reply {
     let (p, _) = request::operation(&req, &body)?;
     let mut entries = Vec::new();
     for own in requests::batch_validations(&p)? {
@@ -49,7 +42,7 @@ pub async fn batch_validate(
 }
 
 /// `GET|POST /ValueSet/$expand`.
-pub async fn expand(t: web::Data<Terminology>, req: HttpRequest, body: web::Bytes) -> Reply {
+pub async fn expand(t: Current, req: HttpRequest, body: web::Bytes) -> Reply {
     let (p, mut ctx) = request::operation(&req, &body)?;
     let ereq = requests::expand(&t, &mut ctx, &p)?;
     let e = ops::expand::expand(&t, &ctx, &ereq)?;
