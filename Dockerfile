@@ -13,7 +13,11 @@ WORKDIR /data
 VOLUME ["/data"]
 ENV CONCORD_ADDR=0.0.0.0:8080 CONCORD_LOG_FORMAT=json CONCORD_LOG=info
 EXPOSE 8080
-HEALTHCHECK CMD ["/bin/sh", "-c", "exec 3<>/dev/tcp/127.0.0.1/8080"]
+# The binary probes its own readiness endpoint: no shell tricks, no curl in the image.
+HEALTHCHECK --interval=10s --timeout=5s --start-period=60s CMD ["concord", "healthcheck"]
 # Without CONCORD_DATA the embedded default dataset is imported into /data/concord-data on first start.
 # With a licensed SNOMED CT release: docker run -v $PWD/data:/data concord import --data /data/store /data/Snomed….zip
+# Authentication: set CONCORD_JWKS (file or URL), CONCORD_ISSUER, CONCORD_AUDIENCE; without them the
+# server warns at start that anyone who can reach it may use it. The audit trail goes to
+# <data>/audit.ndjson unless CONCORD_AUDIT names another file.
 CMD ["concord", "serve"]

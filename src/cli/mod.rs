@@ -133,8 +133,12 @@ pub enum Command {
         /// http://snomed.info/xsct/{module}/version/{yyyymmdd}, as the FHIR convention has it.
         #[arg(long)]
         experimental: bool,
+        /// Import the embedded default dataset (ICD-10-CM 2026, HL7 Terminology, FHIR R4 core
+        /// terminology) first, e.g. in a container's init step.
+        #[arg(long = "default")]
+        embedded: bool,
         /// Files, folders, zips or packages to import.
-        #[arg(required = true)]
+        #[arg(required_unless_present = "embedded")]
         paths: Vec<PathBuf>,
     },
     /// Serve the FHIR terminology API. Without --data, imports the embedded default dataset
@@ -161,6 +165,12 @@ pub enum Command {
         /// Authentication, the audit trail and the request limits.
         #[command(flatten)]
         security: ServeSecurity,
+    },
+    /// Exit 0 when a server answers its readiness probe (a container HEALTHCHECK without curl).
+    Healthcheck {
+        /// The URL to probe.
+        #[arg(long, env = "CONCORD_HEALTHCHECK_URL", default_value = "http://127.0.0.1:8080/readyz")]
+        url: String,
     },
     /// Check or export an audit trail written by `serve`.
     Audit {
@@ -370,8 +380,19 @@ fn run(cli: Cli) -> Result<ExitCode> {
             edition,
             base,
             experimental,
+            embedded,
             paths,
         } => {
+            if embedded {
+                let r = crate::default_data::import_into(&data)?;
+                eprintln!(
+                    "imported the embedded default dataset: {} code systems",
+                    r.manifest.code_systems.len()
+                );
+                if paths.is_empty() {
+                    return Ok(ExitCode::SUCCESS);
+                }
+            }
             let opts = ImportOptions {
                 kind: kind.map(|k| match k {
                     Kind::Snomed => Format::Snomed,
@@ -424,6 +445,24 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Audit { action } => audit::run(action),
+        Command::Healthcheck { url } => {
+            let agent = ureq::Agent::new_with_config(
+                ureq::Agent::config_builder()
+                    .timeout_global(Some(std::time::Duration::from_secs(3)))
+                    .build(),
+            );
+            match agent.get(&url).call() {
+                Ok(r) if r.status().is_success() => Ok(ExitCode::SUCCESS),
+                Ok(r) => {
+                    eprintln!("{url}: {}", r.status());
+                    Ok(ExitCode::FAILURE)
+                }
+                Err(e) => {
+                    eprintln!("{url}: {e}");
+                    Ok(ExitCode::FAILURE)
+                }
+            }
+        }
         Command::Lookup {
             data,
             version,
