@@ -16,10 +16,12 @@ use utoipa::OpenApi;
         title = "Concord FHIR R4 terminology server",
         description = "FHIR R4 terminology operations over SNOMED CT, ICD-10, ICD-10-CM and FHIR code systems. \
 Every operation takes GET query parameters or a POST FHIR Parameters resource (application/fhir+json). \
-Errors are FHIR OperationOutcome resources. Responses carry X-Request-Id (echoed when the request sends X-Request-Id or X-Correlation-Id).",
+Errors are FHIR OperationOutcome resources. Responses carry X-Request-Id (echoed when the request sends X-Request-Id, X-Correlation-Id or a W3C traceparent). \
+When the server runs with a JWKS, every path but /metadata, /$versions, /health, /healthz, /readyz, /metrics and the API description needs an OAuth2 bearer JWT: \
+401 (OperationOutcome, WWW-Authenticate) without a valid one, 403 without the operation's grant. Any request may get 429 (rate limit, or too many expansions in flight; Retry-After) or 413 (body too large), as OperationOutcome.",
         license(name = "Apache-2.0")
     ),
-    paths(health, versions, metadata, lookup, validate_code_system, validate_value_set, batch_validate, expand, subsumes, translate, text_search, search, read),
+    paths(health, healthz, readyz, metrics, reload, versions, metadata, lookup, validate_code_system, validate_value_set, batch_validate, expand, subsumes, translate, text_search, search, read),
     tags((name = "terminology", description = "FHIR terminology operations"), (name = "resources", description = "Read and search"))
 )]
 pub struct ApiDoc;
@@ -31,6 +33,28 @@ fn versions() {}
 /// Liveness; also the baseline endpoint for load tests.
 #[utoipa::path(get, path = "/health", responses((status = 200, description = "Server is up", body = Object)))]
 fn health() {}
+
+/// Liveness probe.
+#[utoipa::path(get, path = "/healthz", responses((status = 200, description = "Server is up", body = Object)))]
+fn healthz() {}
+
+/// Readiness probe: the release is open and answering.
+#[utoipa::path(get, path = "/readyz", responses((status = 200, description = "Ready", body = Object)))]
+fn readyz() {}
+
+/// Prometheus metrics (OpenMetrics text): requests and latency by route and status, the release in service, auth and throttling refusals.
+#[utoipa::path(get, path = "/metrics", responses((status = 200, description = "OpenMetrics text", body = String, content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8")))]
+fn metrics() {}
+
+/// Serve the release `concord import` published last (as SIGHUP does); requests in flight finish on theirs. Needs the `admin` grant when authentication is on.
+#[utoipa::path(
+    post, path = "/$reload", tag = "resources",
+    responses(
+        (status = 200, description = "Parameters: previous, serving, swapped", body = Object, content_type = "application/fhir+json"),
+        (status = 409, description = "The published release could not be opened; the one in service stays (OperationOutcome)", body = Object, content_type = "application/fhir+json")
+    )
+)]
+fn reload() {}
 
 /// CapabilityStatement, or TerminologyCapabilities with `mode=terminology`.
 #[utoipa::path(
@@ -55,7 +79,7 @@ fn metadata() {}
         ("version" = Option<String>, Query, description = "Code system version; SNOMED CT: http://snomed.info/sct/{module}[/version/{yyyymmdd}]"),
         ("coding" = Option<String>, Query, description = "A Coding instead of system+code; in a query written system|code"),
         ("displayLanguage" = Option<String>, Query, description = "Language of the display: en-GB, en-US, en-x-{languageRefsetId}; defaults to Accept-Language, then the server default"),
-        ("property" = Option<Vec<String>>, Query, description = "Properties wanted (repeatable); `*` for all. When absent, every property except the generated SNOMED CT normal forms (as Snowstorm does). SNOMED CT: parent, child, inactive, sufficientlyDefined, moduleId, effectiveTime, normalForm, normalFormTerse, attribute ids")
+        ("property" = Option<Vec<String>>, Query, description = "Properties wanted (repeatable); `*` for all. When absent: SNOMED CT parent, child, inactive, module, effectiveTime and one property per attribute (with code-display), as FHIR validators expect; `*` adds moduleId, sufficientlyDefined, role groups (subproperty), designation use-context extensions and the normal forms (normalForm, normalFormTerse). A code may be a SNOMED CT post-coordinated expression.")
     ),
     request_body(content = Object, content_type = "application/fhir+json", description = "FHIR Parameters with the same parameters (POST)"),
     responses(
@@ -248,9 +272,13 @@ fn translate() {}
         ("url" = Option<String>, Query, description = "Canonical URL"),
         ("version" = Option<String>, Query, description = "Version"),
         ("name" = Option<String>, Query, description = "Name or title prefix (case-insensitive for CodeSystem)"),
-        ("_count" = Option<i64>, Query, description = "Page size (default 100)")
+        ("_count" = Option<i64>, Query, description = "Page size (default 50, at most 500)"),
+        ("_offset" = Option<i64>, Query, description = "Matches to skip (the `next` link carries it)")
     ),
-    responses((status = 200, description = "Bundle (searchset)", body = Object, content_type = "application/fhir+json"))
+    responses(
+        (status = 200, description = "Bundle (searchset): one page, the total, self/next/previous links", body = Object, content_type = "application/fhir+json"),
+        (status = 400, description = "A search parameter the server does not support, named (OperationOutcome)", body = Object, content_type = "application/fhir+json")
+    )
 )]
 fn search() {}
 
