@@ -238,7 +238,20 @@ pub async fn correlation_id(
         method = %req.method(),
         path = %req.path()
     );
-    let mut res = next.call(req).instrument(span).await?;
+    let start = std::time::Instant::now();
+    let mut res = next
+        .call(req)
+        .instrument(span.clone())
+        .await?;
+    // The access log line (at info: off unless CONCORD_LOG asks for it), inside the request's
+    // span so it carries request_id and trace_id.
+    span.in_scope(|| {
+        tracing::info!(
+            status = res.status().as_u16(),
+            latency_us = start.elapsed().as_micros() as u64,
+            "answered"
+        )
+    });
     if let Ok(v) = HeaderValue::from_str(&id) {
         res.headers_mut()
             .insert(header::HeaderName::from_static("x-request-id"), v);
