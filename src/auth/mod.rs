@@ -11,6 +11,11 @@
 //! - keys by `kid`; an unknown `kid` re-reads the JWKS once (key rotation), at most every
 //!   [`REFRESH_EVERY`], so a flood of forged `kid`s cannot hammer the key endpoint.
 //!
+//! A token that verified is remembered until its `exp` (at most [`CACHE_SIZE`] of them, by
+//! the SHA-256 of the token): clients send the same token with every request for its lifetime,
+//! and an RSA signature check costs far more than the lookup it guards. The cache is emptied
+//! whenever the key set is reloaded.
+//!
 //! Scopes: SMART backend-services scopes (`system/CodeSystem.read`, `system/*.read`, and the
 //! SMART v2 `.rs` forms) in `scope`/`scp`, and Entra ID app roles (`roles`) and delegated scopes
 //! (`scp`), all read as one set of grants. [`ScopeRules`] says which grants each operation needs.
@@ -22,6 +27,8 @@ pub use scopes::ScopeRules;
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
 use std::sync::{Mutex, RwLock};
 use std::time::{Duration, Instant};
 
@@ -33,6 +40,9 @@ pub const REFRESH_EVERY: Duration = Duration::from_secs(30);
 
 /// Clock skew allowed on `exp` and `nbf`, in seconds.
 pub const LEEWAY_SECONDS: u64 = 30;
+
+/// Verified tokens remembered at once (the cache starts over when full).
+pub const CACHE_SIZE: usize = 8192;
 
 /// What the server is told to trust.
 #[derive(Debug, Clone)]
@@ -90,6 +100,7 @@ impl AuthError {
 
 #[derive(Deserialize)]
 struct Claims {
+    exp: Option<u64>,
     sub: Option<String>,
     azp: Option<String>,
     client_id: Option<String>,
@@ -111,18 +122,49 @@ enum ScopeClaim {
 /// Verifies bearer tokens and checks grants.
 pub struct Verifier {
     config: Config,
-    keys: RwLock<JwkSet>,
+    keys: RwLock<Keys>,
     last_load: Mutex<Instant>,
+    /// Verified tokens by SHA-256: the caller and the token's `exp`.
+    verified: RwLock<HashMap<[u8; 32], (Principal, u64)>>,
+}
+
+/// The key set, each key parsed once.
+struct Keys(HashMap<String, DecodingKey>);
+
+impl Keys {
+    fn from_set(set: &JwkSet) -> Keys {
+        Keys(
+            set.keys
+                .iter()
+                .filter_map(|jwk| {
+                    let kid = jwk.common.key_id.clone()?;
+                    match DecodingKey::from_jwk(jwk) {
+                        Ok(k) => Some((kid, k)),
+                        Err(e) => {
+                            tracing::warn!(%kid, error = %e, "JWKS key not usable; skipped");
+                            None
+                        }
+                    }
+                })
+                .collect(),
+        )
+    }
 }
 
 impl Verifier {
     /// Loads the JWKS (failing when it cannot be read or holds no usable key).
     pub fn new(config: Config) -> anyhow::Result<Self> {
-        let keys = load_jwks(&config.jwks)?;
+        let keys = Keys::from_set(&load_jwks(&config.jwks)?);
+        anyhow::ensure!(
+            !keys.0.is_empty(),
+            "{} holds no usable RSA or EC key",
+            config.jwks
+        );
         Ok(Verifier {
             config,
             keys: RwLock::new(keys),
             last_load: Mutex::new(Instant::now()),
+            verified: RwLock::new(HashMap::new()),
         })
     }
 
@@ -140,6 +182,23 @@ impl Verifier {
             .map(str::trim)
             .filter(|t| !t.is_empty())
             .ok_or(AuthError::Missing)?;
+        let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+        let now = jsonwebtoken::get_current_timestamp();
+        if let Some((who, exp)) = self
+            .verified
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&digest)
+            && now <= exp + LEEWAY_SECONDS
+        {
+            return Ok(who.clone());
+        }
+        let who = self.verify(token)?;
+        Ok(who)
+    }
+
+    /// Verifies a token in full (signature, claims) and remembers it until it expires.
+    fn verify(&self, token: &str) -> Result<Principal, AuthError> {
         let head = jsonwebtoken::decode_header(token)
             .map_err(|e| AuthError::Invalid(format!("not a JWT: {e}")))?;
         if !ALGORITHMS.contains(&head.alg) {
@@ -203,11 +262,20 @@ impl Verifier {
             None => {}
         }
         grants.extend(c.roles);
-        Ok(Principal {
+        let who = Principal {
             subject: c.sub,
             client_id: c.azp.or(c.client_id).or(c.appid),
             grants,
-        })
+        };
+        if let Some(exp) = c.exp {
+            let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+            let mut cache = self.verified.write().unwrap_or_else(|e| e.into_inner());
+            if cache.len() >= CACHE_SIZE {
+                cache.clear();
+            }
+            cache.insert(digest, (who.clone(), exp));
+        }
+        Ok(who)
     }
 
     /// Checks that `who` may run `operation` (a name from [`ScopeRules`]).
@@ -217,12 +285,7 @@ impl Verifier {
 
     fn key(&self, kid: &str) -> Result<Option<DecodingKey>, AuthError> {
         let keys = self.keys.read().unwrap_or_else(|e| e.into_inner());
-        match keys.find(kid) {
-            Some(jwk) => DecodingKey::from_jwk(jwk)
-                .map(Some)
-                .map_err(|e| AuthError::Invalid(format!("key '{kid}' is not usable: {e}"))),
-            None => Ok(None),
-        }
+        Ok(keys.0.get(kid).cloned())
     }
 
     /// Re-reads the JWKS (rotation), unless it was read within [`REFRESH_EVERY`]. A failed
@@ -238,7 +301,12 @@ impl Verifier {
         match load_jwks(&self.config.jwks) {
             Ok(k) => {
                 tracing::info!(jwks = %self.config.jwks, keys = k.keys.len(), "JWKS reloaded");
-                *self.keys.write().unwrap_or_else(|e| e.into_inner()) = k;
+                *self.keys.write().unwrap_or_else(|e| e.into_inner()) = Keys::from_set(&k);
+                // A key may have been withdrawn: tokens it signed must verify again.
+                self.verified
+                    .write()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .clear();
             }
             Err(e) => tracing::warn!(jwks = %self.config.jwks, error = %e, "JWKS reload failed"),
         }

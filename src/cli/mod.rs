@@ -169,7 +169,11 @@ pub enum Command {
     /// Exit 0 when a server answers its readiness probe (a container HEALTHCHECK without curl).
     Healthcheck {
         /// The URL to probe.
-        #[arg(long, env = "CONCORD_HEALTHCHECK_URL", default_value = "http://127.0.0.1:8080/readyz")]
+        #[arg(
+            long,
+            env = "CONCORD_HEALTHCHECK_URL",
+            default_value = "http://127.0.0.1:8080/readyz"
+        )]
         url: String,
     },
     /// Check or export an audit trail written by `serve`.

@@ -239,10 +239,7 @@ pub async fn correlation_id(
         path = %req.path()
     );
     let start = std::time::Instant::now();
-    let mut res = next
-        .call(req)
-        .instrument(span.clone())
-        .await?;
+    let mut res = next.call(req).instrument(span.clone()).await?;
     // The access log line (at info: off unless CONCORD_LOG asks for it), inside the request's
     // span so it carries request_id and trace_id.
     span.in_scope(|| {
