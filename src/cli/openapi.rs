@@ -5,8 +5,7 @@ use std::path::Path;
 
 /// The OpenAPI document as pretty JSON (what `concord openapi` writes).
 pub fn openapi_json() -> Result<String> {
-    use utoipa::OpenApi;
-    Ok(crate::http::openapi::ApiDoc::openapi().to_pretty_json()? + "\n")
+    Ok(crate::http::openapi::document().to_pretty_json()? + "\n")
 }
 
 /// `concord openapi`.

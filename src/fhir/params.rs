@@ -40,13 +40,18 @@ impl Params {
                 "the request body must be a FHIR Parameters resource (resourceType 'Parameters')",
             ));
         }
+        let list = match body.get("parameter") {
+            None => &[][..],
+            Some(Value::Array(a)) => a.as_slice(),
+            Some(_) => {
+                return Err(Error::invalid(
+                    "parameter",
+                    "Parameters.parameter must be an array of parameters",
+                ));
+            }
+        };
         let mut items = Vec::new();
-        for p in body
-            .get("parameter")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
+        for p in list {
             let Some(name) = p.get("name").and_then(Value::as_str) else {
                 return Err(Error::invalid(
                     "parameter",

@@ -18,7 +18,6 @@ pub mod request;
 use crate::ops::Terminology;
 use actix_web::{App, HttpServer, web};
 use std::sync::Arc;
-use utoipa::OpenApi;
 
 /// What the server runs with besides the release: who may call, where the audit goes.
 #[derive(Clone, Default)]
@@ -125,7 +124,7 @@ pub fn configure(serving: Arc<release::Serving>) -> impl FnOnce(&mut web::Servic
             // The spec and its UI are registered before the generic /{type} routes they would match.
             .service(
                 utoipa_swagger_ui::SwaggerUi::new("/swagger-ui/{_:.*}")
-                    .url("/openapi.json", openapi::ApiDoc::openapi()),
+                    .url("/openapi.json", openapi::document()),
             )
             .service(
                 web::resource("/{type}")

@@ -292,3 +292,148 @@ fn search() {}
     )
 )]
 fn read() {}
+
+/// The document as served and written: the annotations above, then what holds for every
+/// operation and is better said once than on each — the FHIR media type on every JSON answer,
+/// the OperationOutcome answers any request may get (bad parameters, authentication, limits,
+/// server trouble), a `Parameters` body (its `resourceType` required) for every POST, and the
+/// constraints on query values the server enforces (no empty strings, no negative counts).
+pub fn document() -> utoipa::openapi::OpenApi {
+    let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+    refine(&mut doc);
+    serde_json::from_value(doc).unwrap_or_else(|_| ApiDoc::openapi())
+}
+
+/// Paths that answer plain JSON or text, not FHIR.
+const NOT_FHIR: &[&str] = &["/health", "/healthz", "/readyz", "/metrics"];
+
+/// Paths whose successful answer is plain JSON (their errors are still OperationOutcomes).
+const PLAIN_JSON_ANSWER: &[&str] = &["/search"];
+
+fn refine(doc: &mut serde_json::Value) {
+    use serde_json::json;
+    let outcome = json!({"$ref": "#/components/schemas/OperationOutcome"});
+    doc["components"]["schemas"]["OperationOutcome"] = json!({
+        "type": "object",
+        "required": ["resourceType", "issue"],
+        "properties": {
+            "resourceType": {"type": "string", "enum": ["OperationOutcome"]},
+            "issue": {"type": "array", "items": {"type": "object"}}
+        }
+    });
+    doc["components"]["schemas"]["Parameters"] = json!({
+        "type": "object",
+        "required": ["resourceType"],
+        "properties": {
+            "resourceType": {"type": "string", "enum": ["Parameters"]},
+            "parameter": {"type": "array", "items": {
+                "type": "object", "required": ["name"],
+                "properties": {"name": {"type": "string", "minLength": 1}}
+            }}
+        }
+    });
+    let errors: [(&str, &str); 9] = [
+        (
+            "400",
+            "A parameter is missing, malformed or not supported here (OperationOutcome naming it)",
+        ),
+        (
+            "401",
+            "Authentication is on and the bearer token is missing or invalid (WWW-Authenticate)",
+        ),
+        ("403", "The token does not grant this operation"),
+        (
+            "404",
+            "An unknown code system, value set, concept map, version or code",
+        ),
+        ("406", "A format other than FHIR JSON was asked for"),
+        ("413", "The request body is larger than the server accepts"),
+        (
+            "422",
+            "Understood but not processable: too costly, or a construct not supported",
+        ),
+        (
+            "429",
+            "Over the client's rate, or too many expensive operations in flight (Retry-After)",
+        ),
+        (
+            "503",
+            "The audit trail cannot be written, or no release is served",
+        ),
+    ];
+    let Some(paths) = doc["paths"].as_object_mut() else {
+        return;
+    };
+    for (path, item) in paths.iter_mut() {
+        let fhir = !NOT_FHIR.contains(&path.as_str());
+        let Some(item) = item.as_object_mut() else {
+            continue;
+        };
+        for (method, op) in item.iter_mut() {
+            let Some(responses) = op["responses"].as_object_mut() else {
+                continue;
+            };
+            if fhir {
+                // Every JSON answer is FHIR JSON (but the plain-JSON endpoints' successes).
+                for (status, r) in responses.iter_mut() {
+                    if status.starts_with('2') && PLAIN_JSON_ANSWER.contains(&path.as_str()) {
+                        continue;
+                    }
+                    if let Some(content) = r["content"].as_object_mut()
+                        && let Some(v) = content.remove("application/json")
+                    {
+                        content.insert("application/fhir+json".into(), v);
+                    }
+                }
+                let mut all = errors.to_vec();
+                if method == "post" {
+                    all.push(("415", "The body is not application/fhir+json (or a form)"));
+                }
+                for (status, text) in all {
+                    let entry = responses
+                        .entry(status)
+                        .or_insert_with(|| json!({"description": text}));
+                    entry["content"] = json!({"application/fhir+json": {"schema": outcome}});
+                }
+                responses.insert(
+                    "500".into(),
+                    json!({"description": "An internal error (OperationOutcome; the log has the details)",
+                           "content": {"application/fhir+json": {"schema": outcome}}}),
+                );
+            }
+            if method == "post" && op.get("requestBody").is_some() {
+                op["requestBody"]["required"] = json!(true);
+                op["requestBody"]["content"] = json!({
+                    "application/fhir+json": {"schema": {"$ref": "#/components/schemas/Parameters"}}
+                });
+            }
+            for p in op["parameters"].as_array_mut().into_iter().flatten() {
+                let name = p["name"].as_str().unwrap_or_default().to_string();
+                let schema = &mut p["schema"];
+                match schema["type"].as_str() {
+                    // The values the server takes, where they are a closed set or a form.
+                    Some("string") if name == "mode" => {
+                        schema["enum"] = json!(["full", "normative", "terminology"])
+                    }
+                    Some("string") if name == "_format" => {
+                        schema["enum"] =
+                            json!(["json", "application/json", "application/fhir+json"])
+                    }
+                    Some("string") if name.starts_with("coding") => {
+                        schema["pattern"] = json!("^[^|]+\\|[^|]+$")
+                    }
+                    Some("string") => schema["minLength"] = json!(1),
+                    Some("integer")
+                        if matches!(
+                            name.as_str(),
+                            "count" | "offset" | "_count" | "_offset" | "limit"
+                        ) =>
+                    {
+                        schema["minimum"] = json!(0)
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+}

@@ -41,7 +41,10 @@ pub async fn method_not_allowed(req: HttpRequest) -> HttpResponse {
         "not-supported",
         format!("{} is not allowed on {}", req.method(), req.path()),
     ));
-    let allow = if req.path().contains('$') {
+    let path = req.path();
+    let allow = if path.ends_with("/$reload") || path.ends_with("/$batch-validate-code") {
+        "POST"
+    } else if path.contains('$') {
         "GET, POST"
     } else {
         "GET"
