@@ -297,7 +297,7 @@ fn read() {}
 /// operation and is better said once than on each — the FHIR media type on every JSON answer,
 /// the OperationOutcome answers any request may get (bad parameters, authentication, limits,
 /// server trouble), a `Parameters` body (its `resourceType` required) for every POST, and the
-/// constraints on query values the server enforces (no empty strings, no negative counts).
+/// constraints on query values the server enforces (closed sets, forms, no negative counts).
 pub fn document() -> utoipa::openapi::OpenApi {
     let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
     refine(&mut doc);
@@ -401,6 +401,12 @@ fn refine(doc: &mut serde_json::Value) {
                            "content": {"application/fhir+json": {"schema": outcome}}}),
                 );
             }
+            // A GET has no body (the annotations are shared by GET and POST).
+            if method == "get" {
+                if let Some(o) = op.as_object_mut() {
+                    o.remove("requestBody");
+                }
+            }
             if method == "post" && op.get("requestBody").is_some() {
                 op["requestBody"]["required"] = json!(true);
                 op["requestBody"]["content"] = json!({
@@ -422,7 +428,6 @@ fn refine(doc: &mut serde_json::Value) {
                     Some("string") if name.starts_with("coding") => {
                         schema["pattern"] = json!("^[^|]+\\|[^|]+$")
                     }
-                    Some("string") => schema["minLength"] = json!(1),
                     Some("integer")
                         if matches!(
                             name.as_str(),
