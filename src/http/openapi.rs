@@ -402,10 +402,10 @@ fn refine(doc: &mut serde_json::Value) {
                 );
             }
             // A GET has no body (the annotations are shared by GET and POST).
-            if method == "get" {
-                if let Some(o) = op.as_object_mut() {
-                    o.remove("requestBody");
-                }
+            if method == "get"
+                && let Some(o) = op.as_object_mut()
+            {
+                o.remove("requestBody");
             }
             if method == "post" && op.get("requestBody").is_some() {
                 op["requestBody"]["required"] = json!(true);
