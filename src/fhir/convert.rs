@@ -593,6 +593,11 @@ fn contains_item(c: &crate::ops::expand::Item) -> Value {
                 let v = match kind.as_str() {
                     "valueBoolean" => json!(value == "true"),
                     "valueInteger" => json!(value.parse::<i64>().unwrap_or(0)),
+                    // Kept as written (6, 1.2): a decimal's text is its precision.
+                    "valueDecimal" => serde_json::from_str::<Value>(value)
+                        .ok()
+                        .filter(Value::is_number)
+                        .unwrap_or_else(|| json!(value)),
                     _ => json!(value),
                 };
                 json!({
@@ -609,7 +614,14 @@ fn contains_item(c: &crate::ops::expand::Item) -> Value {
         let mut exts: Vec<Value> = c
             .marks
             .iter()
-            .map(|(url, v)| json!({"url": url, "valueCode": v}))
+            .map(|(url, key, v)| {
+                let value = if key == "valueBoolean" {
+                    json!(v == "true")
+                } else {
+                    json!(v)
+                };
+                json!({"url": url, key.as_str(): value})
+            })
             .collect();
         if let Some(Value::Array(props)) = item.get("extension") {
             exts.extend(props.iter().cloned());

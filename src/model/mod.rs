@@ -13,6 +13,12 @@ pub mod value_set;
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 
+/// The kind prefix of a property that stands for a concept extension (`extension:string`,
+/// `extension:decimal`: label, order, weight, shown in expansions; `extension:echo`: rendering
+/// hints carried to expansions as extensions). The FHIR loader writes it
+/// (`concord_loaders::fhir_res::concepts::EXTENSION_KIND`; a test holds the two equal).
+pub const EXTENSION_KIND: &str = "extension:";
+
 /// The family a code system belongs to; decides which importer built it and which rules apply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Hash)]
 #[serde(rename_all = "lowercase")]
@@ -212,4 +218,15 @@ pub struct Association {
     pub refset: String,
     /// Target concept.
     pub target: String,
+}
+
+#[cfg(test)]
+mod extension_kind_tests {
+    #[test]
+    fn the_loader_and_the_model_name_extension_properties_alike() {
+        assert_eq!(
+            super::EXTENSION_KIND,
+            concord_loaders::fhir_res::concepts::EXTENSION_KIND
+        );
+    }
 }

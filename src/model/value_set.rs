@@ -72,6 +72,10 @@ pub struct Extension {
     pub value_boolean: Option<bool>,
     /// A canonical value.
     pub value_canonical: Option<String>,
+    /// An integer value.
+    pub value_integer: Option<i64>,
+    /// A decimal value.
+    pub value_decimal: Option<f64>,
 }
 
 impl Extension {

@@ -73,6 +73,9 @@ pub struct ItemDesignation {
     pub value: String,
 }
 
+/// A value with its FHIR type: (name or url, value key such as `valueCode`, value as text).
+pub type Typed = (String, String, String);
+
 /// One code of the expansion.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Item {
@@ -94,8 +97,10 @@ pub struct Item {
     pub properties: Vec<(String, String, String)>,
     /// Codes of the expansion whose parent this is (a nested expansion).
     pub children: Vec<Item>,
-    /// Marks the value set puts on this code: (extension url, code value).
-    pub marks: Vec<(String, String)>,
+    /// Extensions the code carries into the expansion: the value set's marks (deprecated,
+    /// standards status) and the code system's rendering hints: (url, value key such as
+    /// `valueCode`, value as text).
+    pub marks: Vec<(String, String, String)>,
     /// The expansion holds codes of more than one version of this system: say which.
     pub show_version: bool,
 }
@@ -216,6 +221,12 @@ pub fn expand(t: &Terminology, ctx: &RequestContext, req: &ExpandRequest) -> Res
     for v in &e.used_value_sets {
         parameters.push(("used-valueset".into(), "valueUri", v.canonical()));
     }
+    let mut supplements: Vec<String> = e.sources.values().flat_map(|s| s.supplements()).collect();
+    supplements.sort();
+    supplements.dedup();
+    for s in supplements {
+        parameters.push(("used-supplement".into(), "valueUri", s));
+    }
     // Exclusions applied across versions of a system that the expansion used in several.
     let several_versions = versions.values().any(|v| v.len() > 1);
     if e.versions_match && several_versions {
@@ -241,7 +252,11 @@ pub fn expand(t: &Terminology, ctx: &RequestContext, req: &ExpandRequest) -> Res
     }
     let mut properties = Vec::new();
     let asked = req.properties.iter().map(String::as_str);
-    for name in std::iter::once("status").chain(asked) {
+    // The concept-extension properties first (label, order, weight), then status and those asked.
+    for name in ["weight", "label", "order", "status"]
+        .into_iter()
+        .chain(asked)
+    {
         let name = &name.to_string();
         if properties
             .iter()
@@ -263,9 +278,20 @@ pub fn expand(t: &Terminology, ctx: &RequestContext, req: &ExpandRequest) -> Res
                     .map(|(_, u)| u.clone())
             })
             .or_else(|| {
-                STANDARD_PROPERTIES
-                    .contains(&name.as_str())
-                    .then(|| format!("http://hl7.org/fhir/concept-properties#{name}"))
+                // A property a supplement declares (sent with the request).
+                ctx.code_systems.iter().find_map(|c| {
+                    c.meta
+                        .property_uris
+                        .iter()
+                        .find(|(c, _)| c == name)
+                        .map(|(_, u)| u.clone())
+                })
+            })
+            .or_else(|| {
+                // `weight` is the itemWeight extension's property.
+                let standard = if name == "weight" { "itemWeight" } else { name };
+                (STANDARD_PROPERTIES.contains(&standard) || matches!(standard, "label" | "order"))
+                    .then(|| format!("http://hl7.org/fhir/concept-properties#{standard}"))
             });
         properties.push((name.clone(), uri));
     }
@@ -420,7 +446,10 @@ struct Expander<'t> {
     displays: HashMap<(String, String), String>,
     /// Status marks a compose lists on its concepts (valueset-deprecated, standards status),
     /// by (system, code): (extension url, value).
-    marks: HashMap<(String, String), Vec<(String, String)>>,
+    marks: HashMap<(String, String), Vec<Typed>>,
+    /// Properties a compose gives its listed concepts (order, label, weight), which take the
+    /// place of the code system's.
+    listed_properties: HashMap<(String, String), Vec<Typed>>,
     /// Value sets the compose included or excluded (`used-valueset`), in first-use order.
     used_value_sets: Vec<ValueSet>,
     /// An exclusion was applied across code system versions (`versionsMatch` stated).
@@ -442,6 +471,7 @@ impl<'t> Expander<'t> {
             sources: HashMap::new(),
             displays: HashMap::new(),
             marks: HashMap::new(),
+            listed_properties: HashMap::new(),
             used_value_sets: Vec::new(),
             versions_match: false,
             defaulted: HashSet::new(),
@@ -897,15 +927,56 @@ impl<'t> Expander<'t> {
             self.displays
                 .insert((system.to_string(), c.code.clone()), d.clone());
         }
-        // A deprecation mark on the listed concept goes with it into the expansion.
-        let marks: Vec<(String, String)> = c
+        // What the value set says of a listed concept overrides the code system: its place
+        // (`valueset-conceptOrder`), label and weight become properties of the code.
+        const SD: &str = "http://hl7.org/fhir/StructureDefinition/";
+        let mut props = Vec::new();
+        for e in &c.extension {
+            let prop = match e.url.strip_prefix(SD) {
+                Some("valueset-conceptOrder") => e
+                    .value_integer
+                    .map(|i| ("order", i.to_string(), "valueDecimal")),
+                Some("valueset-label") => {
+                    e.value_string.clone().map(|s| ("label", s, "valueString"))
+                }
+                Some("itemWeight") => e
+                    .value_decimal
+                    .map(|d| ("weight", d.to_string(), "valueDecimal"))
+                    .or_else(|| {
+                        e.value_integer
+                            .map(|i| ("weight", i.to_string(), "valueDecimal"))
+                    }),
+                _ => None,
+            };
+            if let Some((code, value, key)) = prop {
+                props.push((code.to_string(), value, key.to_string()));
+            }
+        }
+        if !props.is_empty() {
+            self.listed_properties
+                .insert((system.to_string(), c.code.clone()), props);
+        }
+        // A deprecation mark or an alternative definition on the listed concept goes with it
+        // into the expansion.
+        let marks: Vec<(String, String, String)> = c
             .extension
             .iter()
             .filter(|e| {
                 e.url == "http://hl7.org/fhir/StructureDefinition/valueset-deprecated"
+                    || e.url
+                        == "http://hl7.org/fhir/StructureDefinition/valueset-concept-definition"
                     || e.url == crate::model::STANDARDS_STATUS
             })
-            .filter_map(|e| Some((e.url.clone(), e.value()?)))
+            .filter_map(|e| {
+                let key = if e.value_boolean.is_some() {
+                    "valueBoolean"
+                } else if e.value_code.is_some() {
+                    "valueCode"
+                } else {
+                    "valueString"
+                };
+                Some((e.url.clone(), key.to_string(), e.value()?))
+            })
             .collect();
         if !marks.is_empty() {
             self.marks
@@ -921,8 +992,13 @@ impl<'t> Expander<'t> {
         let languages = self.ctx.languages.clone();
         let default_language = self.t.default_language.clone();
         let exclusive = self.ctx.languages_exclusive;
-        let marks = self
+        let mut marks = self
             .marks
+            .get(&(m.system.clone(), m.code.clone()))
+            .cloned()
+            .unwrap_or_default();
+        let listed_properties = self
+            .listed_properties
             .get(&(m.system.clone(), m.code.clone()))
             .cloned()
             .unwrap_or_default();
@@ -967,7 +1043,7 @@ impl<'t> Expander<'t> {
             designations: vec![],
             properties: vec![],
             children: vec![],
-            marks,
+            marks: vec![],
             show_version: false,
         };
         if req.include_designations {
@@ -1036,18 +1112,56 @@ impl<'t> Expander<'t> {
                 }
             }
         }
-        if item.inactive && !req.properties.iter().any(|p| p == "status") {
+        if !req.properties.iter().any(|p| p == "status") {
             // An inactive code says so with its status (the code system's own status
-            // property when it has one, e.g. `retired`).
-            let status = src
+            // property when it has one, e.g. `retired`); so does an active one whose status is
+            // not plain active (`deprecated`: usable, discouraged).
+            let own = src
                 .properties(&m.code)?
                 .into_iter()
                 .find(|p| p.name == "status")
                 .map(|p| p.value)
-                .unwrap_or_else(|| "inactive".to_string());
-            item.properties
-                .push(("status".into(), status, "valueCode".into()));
+                .filter(|s| s != "active");
+            let status = match (item.inactive, own) {
+                (_, Some(s)) => Some(s),
+                (true, None) => Some("inactive".to_string()),
+                (false, None) => None,
+            };
+            if let Some(status) = status {
+                item.properties
+                    .push(("status".into(), status, "valueCode".into()));
+            }
         }
+        // Concept extensions: label, order and weight as properties (the value set's first),
+        // rendering hints as extensions of the code (what a form renders a choice with).
+        for p in listed_properties {
+            if !item.properties.iter().any(|(c, _, _)| *c == p.0) {
+                item.properties.push(p);
+            }
+        }
+        for p in src.properties(&m.code)? {
+            let Some(kind) = p.kind.strip_prefix(crate::model::EXTENSION_KIND) else {
+                continue;
+            };
+            match kind {
+                "echo" => {
+                    if !marks.iter().any(|(u, _, _)| *u == p.name) {
+                        marks.push((p.name, "valueString".into(), p.value));
+                    }
+                }
+                _ => {
+                    let key = if kind == "decimal" {
+                        "valueDecimal"
+                    } else {
+                        "valueString"
+                    };
+                    if !item.properties.iter().any(|(c, _, _)| *c == p.name) {
+                        item.properties.push((p.name, p.value, key.into()));
+                    }
+                }
+            }
+        }
+        item.marks = marks;
         for p in &req.properties {
             match p.as_str() {
                 "inactive" => item.properties.push((

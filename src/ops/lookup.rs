@@ -263,7 +263,11 @@ fn build<'s>(
                     definition = Some(p.value);
                     continue;
                 }
-                if matches!(p.name.as_str(), "parent" | "child" | "inactive") || !wanted(&p.name) {
+                // Concept extensions (label, order, rendering hints) are for expansions.
+                if matches!(p.name.as_str(), "parent" | "child" | "inactive")
+                    || !wanted(&p.name)
+                    || p.kind.starts_with(crate::model::EXTENSION_KIND)
+                {
                     continue;
                 }
                 let value = typed(&p.kind, p.value);

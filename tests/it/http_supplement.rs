@@ -112,3 +112,85 @@ fn a_retired_designation_is_no_longer_a_correct_display() {
         "'Altes Alpha' is no longer considered a correct display for code 'a' (status = deprecated). The correct display is one of Alpha."
     );
 }
+
+#[test]
+fn concept_extensions_become_expansion_properties_and_the_value_set_overrides_them() {
+    const SD: &str = "http://hl7.org/fhir/StructureDefinition/";
+    let cs = json!({"resourceType": "CodeSystem", "url": "http://example.org/ext/cs", "version": "1",
+        "status": "active", "content": "complete", "concept": [
+            {"code": "a", "display": "A", "extension": [
+                {"url": format!("{SD}codesystem-conceptOrder"), "valueInteger": 7},
+                {"url": format!("{SD}codesystem-label"), "valueString": "(a)"},
+                {"url": format!("{SD}itemWeight"), "valueDecimal": 1.5},
+                {"url": format!("{SD}rendering-style"), "valueString": "font-weight: bold"}]},
+            {"code": "b", "display": "B", "extension": [
+                {"url": "http://hl7.org/fhir/StructureDefinition/structuredefinition-standards-status", "valueCode": "deprecated"}]}]});
+    let expand = |compose: Value| {
+        let (s, _, e) = post_params(
+            "/ValueSet/$expand",
+            json!({"resourceType": "Parameters", "parameter": [
+                {"name": "tx-resource", "resource": cs.clone()},
+                {"name": "valueSet", "resource": {"resourceType": "ValueSet", "url": "http://example.org/ext/vs",
+                    "status": "active", "compose": compose}}]}),
+        );
+        assert_eq!(s, 200, "{e}");
+        e
+    };
+    let prop = |e: &Value, code: &str, name: &str| -> Option<Value> {
+        let c = e["expansion"]["contains"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["code"] == code)?
+            .clone();
+        c["extension"].as_array()?.iter().find_map(|x| {
+            let parts = x["extension"].as_array()?;
+            let is = parts
+                .iter()
+                .any(|p| p["url"] == "code" && p["valueCode"] == name);
+            is.then(|| parts.iter().find(|p| p["url"] == "value").unwrap().clone())
+        })
+    };
+    let e = expand(json!({"include": [{"system": "http://example.org/ext/cs"}]}));
+    assert_eq!(prop(&e, "a", "order").unwrap()["valueDecimal"], 7, "{e}");
+    assert_eq!(prop(&e, "a", "label").unwrap()["valueString"], "(a)");
+    assert_eq!(prop(&e, "a", "weight").unwrap()["valueDecimal"], 1.5);
+    // A deprecated (still active) concept says so.
+    assert_eq!(prop(&e, "b", "status").unwrap()["valueCode"], "deprecated");
+    // The rendering hint travels with the code, and the properties are declared.
+    let a = e["expansion"]["contains"][0].to_string();
+    assert!(a.contains("rendering-style"), "{a}");
+    assert!(
+        e["expansion"]
+            .to_string()
+            .contains("concept-properties#itemWeight"),
+        "{e}"
+    );
+    // $lookup keeps to the code system's declared properties.
+    let (_, _, l) = post_params(
+        "/CodeSystem/$lookup",
+        json!({"resourceType": "Parameters", "parameter": [
+            {"name": "system", "valueUri": "http://example.org/ext/cs"},
+            {"name": "code", "valueCode": "a"},
+            {"name": "tx-resource", "resource": cs.clone()}]}),
+    );
+    assert!(!l.to_string().contains("\"order\""), "{l}");
+    // A value set listing the codes gives them its own order and label.
+    let e = expand(
+        json!({"include": [{"system": "http://example.org/ext/cs", "concept": [
+        {"code": "a", "extension": [
+            {"url": format!("{SD}valueset-conceptOrder"), "valueInteger": 0},
+            {"url": format!("{SD}valueset-label"), "valueString": "i."},
+            {"url": format!("{SD}valueset-deprecated"), "valueBoolean": true}]}]}]}),
+    );
+    assert_eq!(prop(&e, "a", "order").unwrap()["valueDecimal"], 0);
+    assert_eq!(prop(&e, "a", "label").unwrap()["valueString"], "i.");
+    let deprecated = e["expansion"]["contains"][0]["extension"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["url"] == format!("{SD}valueset-deprecated"))
+        .cloned()
+        .unwrap();
+    assert_eq!(deprecated["valueBoolean"], true);
+}

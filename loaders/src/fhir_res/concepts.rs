@@ -81,6 +81,7 @@ fn walk(c: &Value, parent: Option<&str>, out: &mut Vec<FhirConcept>) {
     };
     // The standards-status extension on a concept says the same as a status property.
     let standards = standards_status(c);
+    concept.properties.extend(extension_properties(c));
     let has_status = c
         .get("property")
         .and_then(Value::as_array)
@@ -160,6 +161,54 @@ fn walk(c: &Value, parent: Option<&str>, out: &mut Vec<FhirConcept>) {
     {
         walk(child, Some(code), out);
     }
+}
+
+/// The kind prefix of a property that comes from a concept extension rather than a declared
+/// property: `extension:string` / `extension:decimal` (label, order, weight: shown in
+/// expansions), `extension:echo` (rendering hints, carried to expansions as extensions).
+pub const EXTENSION_KIND: &str = "extension:";
+
+/// Concept extensions a terminology server passes on: `codesystem-label` → `label`,
+/// `codesystem-conceptOrder` → `order`, `itemWeight` → `weight`, and the rendering hints
+/// (`rendering-style`, `rendering-xhtml`) under their own URL.
+fn extension_properties(c: &Value) -> Vec<FhirProperty> {
+    const SD: &str = "http://hl7.org/fhir/StructureDefinition/";
+    let mut out = Vec::new();
+    for e in c
+        .get("extension")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let Some(url) = e.get("url").and_then(Value::as_str) else {
+            continue;
+        };
+        let Some((key, v)) = e
+            .as_object()
+            .and_then(|o| o.iter().find(|(k, _)| k.starts_with("value")))
+        else {
+            continue;
+        };
+        let text = match v {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        let (code, kind) = match url.strip_prefix(SD) {
+            Some("codesystem-label") => ("label".to_string(), "extension:string"),
+            Some("codesystem-conceptOrder") => ("order".to_string(), "extension:decimal"),
+            Some("itemWeight") => ("weight".to_string(), "extension:decimal"),
+            Some("rendering-style" | "rendering-xhtml") if key == "valueString" => {
+                (url.to_string(), "extension:echo")
+            }
+            _ => continue,
+        };
+        out.push(FhirProperty {
+            code,
+            kind: kind.to_string(),
+            value: text,
+        });
+    }
+    out
 }
 
 /// The value of an element's standards-status extension.
