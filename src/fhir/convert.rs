@@ -574,6 +574,13 @@ fn contains_item(c: &crate::ops::expand::Item) -> Value {
                 if let Some(l) = &d.language {
                     v["language"] = json!(l);
                 }
+                if !d.extensions.is_empty() {
+                    v["extension"] = d
+                        .extensions
+                        .iter()
+                        .map(|(url, key, value)| json!({"url": url, key.as_str(): value}))
+                        .collect();
+                }
                 if let Some((system, code, display)) = &d.use_ {
                     v["use"] = json!({"system": system, "code": code});
                     if let Some(display) = display {

@@ -629,6 +629,7 @@ pub fn mem_code_system(json: &serde_json::Value) -> Option<MemCodeSystem> {
                     case_significance: None,
                     active: d.active,
                     acceptability: vec![],
+                    extensions: d.extensions,
                 })
                 .collect();
             let concept = Concept {

@@ -488,6 +488,7 @@ impl Hierarchy {
                     .unwrap_or_default(),
             ),
             source: None,
+            extensions: Cow::Borrowed(&[]),
         }
     }
 
@@ -813,6 +814,7 @@ mod tests {
             case_significance: None,
             active: true,
             acceptability: vec![("900000000000508004".into(), acc.into())],
+            extensions: vec![],
         };
         let designations = [
             (

@@ -146,6 +146,9 @@ pub struct Designation {
     pub active: bool,
     /// Acceptability per language refset: (refset id, acceptability id).
     pub acceptability: Vec<(String, String)>,
+    /// Extensions passed on with it (FHIR designations sent with a request): (url, value key,
+    /// value as text). Not kept by the store yet.
+    pub extensions: Vec<(String, String, String)>,
 }
 
 /// What the operations read of a designation, borrowed from where it is held (the in-memory
@@ -167,6 +170,8 @@ pub struct DesignationView<'a> {
     pub acceptability: Cow<'a, [(String, String)]>,
     /// The supplement it comes from (`url|version`), when not from the code system itself.
     pub source: Option<Cow<'a, str>>,
+    /// Extensions passed on with it: (url, value key, value as text).
+    pub extensions: Cow<'a, [(String, String, String)]>,
 }
 
 impl From<Designation> for DesignationView<'_> {
@@ -179,6 +184,7 @@ impl From<Designation> for DesignationView<'_> {
             active: d.active,
             acceptability: Cow::Owned(d.acceptability),
             source: None,
+            extensions: Cow::Owned(d.extensions),
         }
     }
 }

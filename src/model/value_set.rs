@@ -76,6 +76,8 @@ pub struct Extension {
     pub value_integer: Option<i64>,
     /// A decimal value.
     pub value_decimal: Option<f64>,
+    /// An id value.
+    pub value_id: Option<String>,
 }
 
 impl Extension {
@@ -84,6 +86,7 @@ impl Extension {
         self.value_code
             .clone()
             .or_else(|| self.value_string.clone())
+            .or_else(|| self.value_id.clone())
             .or_else(|| self.value_boolean.map(|b| b.to_string()))
     }
 }
@@ -162,6 +165,8 @@ pub struct ComposeDesignation {
     pub use_: Option<PlainCoding>,
     /// Term.
     pub value: String,
+    /// Extensions (the SNOMED CT description id, a standards status).
+    pub extension: Vec<Extension>,
 }
 
 /// A Coding as a value set names it (also how a `Coding`-valued property is stored).

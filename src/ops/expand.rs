@@ -71,6 +71,8 @@ pub struct ItemDesignation {
     pub use_: Option<(String, String, Option<String>)>,
     /// Term.
     pub value: String,
+    /// Extensions passed on with it (description id, standards status).
+    pub extensions: Vec<Typed>,
 }
 
 /// A value with its FHIR type: (name or url, value key such as `valueCode`, value as text).
@@ -450,6 +452,8 @@ struct Expander<'t> {
     /// Properties a compose gives its listed concepts (order, label, weight), which take the
     /// place of the code system's.
     listed_properties: HashMap<(String, String), Vec<Typed>>,
+    /// Designations a compose gives its listed concepts.
+    listed_designations: HashMap<(String, String), Vec<ItemDesignation>>,
     /// Value sets the compose included or excluded (`used-valueset`), in first-use order.
     used_value_sets: Vec<ValueSet>,
     /// An exclusion was applied across code system versions (`versionsMatch` stated).
@@ -472,6 +476,7 @@ impl<'t> Expander<'t> {
             displays: HashMap::new(),
             marks: HashMap::new(),
             listed_properties: HashMap::new(),
+            listed_designations: HashMap::new(),
             used_value_sets: Vec::new(),
             versions_match: false,
             defaulted: HashSet::new(),
@@ -956,6 +961,39 @@ impl<'t> Expander<'t> {
             self.listed_properties
                 .insert((system.to_string(), c.code.clone()), props);
         }
+        let designations: Vec<ItemDesignation> =
+            c.designation
+                .iter()
+                .map(|d| ItemDesignation {
+                    language: d.language.clone(),
+                    use_: d.use_.as_ref().and_then(|u| {
+                        Some((u.system.clone()?, u.code.clone()?, u.display.clone()))
+                    }),
+                    value: d.value.clone(),
+                    extensions: d
+                        .extension
+                        .iter()
+                        .filter(|e| {
+                            e.url == "http://hl7.org/fhir/StructureDefinition/coding-sctdescid"
+                                || e.url == crate::model::STANDARDS_STATUS
+                        })
+                        .filter_map(|e| {
+                            let key = if e.value_id.is_some() {
+                                "valueId"
+                            } else if e.value_code.is_some() {
+                                "valueCode"
+                            } else {
+                                "valueString"
+                            };
+                            Some((e.url.clone(), key.to_string(), e.value()?))
+                        })
+                        .collect(),
+                })
+                .collect();
+        if !designations.is_empty() {
+            self.listed_designations
+                .insert((system.to_string(), c.code.clone()), designations);
+        }
         // A deprecation mark or an alternative definition on the listed concept goes with it
         // into the expansion.
         let marks: Vec<(String, String, String)> = c
@@ -999,6 +1037,11 @@ impl<'t> Expander<'t> {
             .unwrap_or_default();
         let listed_properties = self
             .listed_properties
+            .get(&(m.system.clone(), m.code.clone()))
+            .cloned()
+            .unwrap_or_default();
+        let listed_designations = self
+            .listed_designations
             .get(&(m.system.clone(), m.code.clone()))
             .cloned()
             .unwrap_or_default();
@@ -1064,14 +1107,17 @@ impl<'t> Expander<'t> {
                         Some("Preferred For Language".into()),
                     )),
                     value: own.to_string(),
+                    extensions: vec![],
                 });
             }
             // SNOMED CT: the fully specified name, then the terms preferred in a language
             // refset (acceptable synonyms are for search, not for an expansion's labels).
             let snomed = family == Family::Snomed;
+            // A retired FHIR designation is still listed: its standards-status extension says
+            // what it is, and a reader may still meet the term.
             let mut listed: Vec<&crate::model::DesignationView<'_>> = designations
                 .iter()
-                .filter(|d| d.active)
+                .filter(|d| d.active || !snomed)
                 .filter(|d| {
                     !snomed
                         || d.acceptability
@@ -1108,7 +1154,18 @@ impl<'t> Expander<'t> {
                         language: d.language.as_deref().map(str::to_string),
                         use_,
                         value: d.term.to_string(),
+                        extensions: d.extensions.to_vec(),
                     });
+                }
+            }
+            // The value set's own designations of a listed code come after the code system's.
+            for d in listed_designations {
+                if !item
+                    .designations
+                    .iter()
+                    .any(|x| x.value == d.value && x.language == d.language)
+                {
+                    item.designations.push(d);
                 }
             }
         }

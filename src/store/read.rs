@@ -567,6 +567,7 @@ fn designation_row(r: &Row) -> rusqlite::Result<Designation> {
         case_significance: r.get(4)?,
         active: r.get(5)?,
         acceptability: parse_acceptability(acc.as_deref().unwrap_or_default()),
+        extensions: vec![],
     })
 }
 

@@ -194,3 +194,41 @@ fn concept_extensions_become_expansion_properties_and_the_value_set_overrides_th
         .unwrap();
     assert_eq!(deprecated["valueBoolean"], true);
 }
+
+#[test]
+fn expansions_carry_designation_extensions_and_the_value_set_designations() {
+    const SCTDESC: &str = "http://hl7.org/fhir/StructureDefinition/coding-sctdescid";
+    let cs = json!({"resourceType": "CodeSystem", "url": "http://example.org/des/cs", "version": "1",
+        "status": "active", "content": "complete", "concept": [
+            {"code": "a", "display": "A", "designation": [
+                {"language": "de", "value": "Ah", "extension": [
+                    {"url": SCTDESC, "valueId": "123"},
+                    {"url": "http://example.org/unknown", "valueString": "ignored"}]},
+                {"language": "de", "value": "Altes A", "extension": [
+                    {"url": "http://hl7.org/fhir/StructureDefinition/structuredefinition-standards-status", "valueCode": "withdrawn"}]}]}]});
+    let (s, _, e) = post_params(
+        "/ValueSet/$expand",
+        json!({"resourceType": "Parameters", "parameter": [
+            {"name": "includeDesignations", "valueBoolean": true},
+            {"name": "tx-resource", "resource": cs},
+            {"name": "valueSet", "resource": {"resourceType": "ValueSet", "url": "http://example.org/des/vs",
+                "status": "active", "compose": {"include": [{"system": "http://example.org/des/cs",
+                    "concept": [{"code": "a", "designation": [{"language": "nl", "value": "Aa",
+                        "extension": [{"url": SCTDESC, "valueId": "456"}]}]}]}]}}}]}),
+    );
+    assert_eq!(s, 200, "{e}");
+    let designations = e["expansion"]["contains"][0]["designation"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let find = |v: &str| designations.iter().find(|d| d["value"] == v).cloned();
+    // The description id travels with the term; unknown extensions do not.
+    let ah = find("Ah").expect("Ah");
+    assert_eq!(ah["extension"], json!([{"url": SCTDESC, "valueId": "123"}]));
+    // A retired term is listed with the status that retires it.
+    let old = find("Altes A").expect("retired designation listed");
+    assert_eq!(old["extension"][0]["valueCode"], "withdrawn");
+    // The value set's own designation of the listed code is added.
+    let aa = find("Aa").expect("value set designation");
+    assert_eq!(aa["extension"][0]["valueId"], "456");
+}

@@ -17,6 +17,9 @@ pub struct FhirDesignation {
     /// False when its standards-status extension retires it (`withdrawn`, `retired`,
     /// `deprecated`): still understood as a display, no longer a correct one.
     pub active: bool,
+    /// Extensions a server passes on with the designation (its SNOMED CT description id, its
+    /// standards status): (url, value key, value as text).
+    pub extensions: Vec<(String, String, String)>,
 }
 
 /// A property value of a concept.
@@ -149,6 +152,7 @@ fn walk(c: &Value, parent: Option<&str>, out: &mut Vec<FhirConcept>) {
                     standards_status(d),
                     Some("withdrawn" | "retired" | "deprecated")
                 ),
+                extensions: designation_extensions(d),
             });
         }
     }
@@ -209,6 +213,31 @@ fn extension_properties(c: &Value) -> Vec<FhirProperty> {
         });
     }
     out
+}
+
+/// The designation extensions passed on to expansions (others are ignored, as unknown
+/// extensions are): the SNOMED CT description id and the standards status.
+pub fn designation_extensions(d: &Value) -> Vec<(String, String, String)> {
+    const PASSED_ON: [&str; 2] = [
+        "http://hl7.org/fhir/StructureDefinition/coding-sctdescid",
+        "http://hl7.org/fhir/StructureDefinition/structuredefinition-standards-status",
+    ];
+    d.get("extension")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| {
+            let url = e.get("url").and_then(Value::as_str)?;
+            if !PASSED_ON.contains(&url) {
+                return None;
+            }
+            let (key, v) = e
+                .as_object()?
+                .iter()
+                .find(|(k, _)| k.starts_with("value"))?;
+            Some((url.to_string(), key.clone(), v.as_str()?.to_string()))
+        })
+        .collect()
 }
 
 /// The value of an element's standards-status extension.
