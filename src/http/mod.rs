@@ -229,6 +229,7 @@ pub fn server(
             .wrap(actix_web::middleware::from_fn(metrics::record))
             .wrap(actix_web::middleware::from_fn(limits::outcome_for_errors))
             .wrap(actix_web::middleware::from_fn(request::correlation_id))
+            .wrap(actix_web::middleware::from_fn(request::fhir_base))
             .configure(configure(serving.clone()))
     })
     .workers(workers);

@@ -187,6 +187,29 @@ pub fn context(req: &HttpRequest, p: &Params) -> Result<RequestContext, ApiError
     Ok(ctx)
 }
 
+/// Serves the API under `/fhir` as well as at the root: clients are usually configured with
+/// a base ending in `/fhir`. The prefix is taken off before anything else sees the request, so
+/// routing, authentication, metrics and the audit trail know one set of paths.
+pub async fn fhir_base(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let path = req.path();
+    if path == "/fhir" || path.starts_with("/fhir/") {
+        let rest = &path["/fhir".len()..];
+        let rest = if rest.is_empty() { "/" } else { rest };
+        let pq = match req.query_string() {
+            "" => rest.to_string(),
+            q => format!("{rest}?{q}"),
+        };
+        if let Ok(uri) = pq.parse::<actix_web::http::Uri>() {
+            req.head_mut().uri = uri.clone();
+            req.match_info_mut().get_mut().update(&uri);
+        }
+    }
+    next.call(req).await
+}
+
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
 /// The request's correlation id, left in its extensions for the audit trail.

@@ -258,3 +258,20 @@ fn resource_search_pages_concatenate_and_unknown_parameters_are_refused() {
     );
     assert_outcome(&get("/CodeSystem?_offset=-1"), 400, "_offset");
 }
+
+#[test]
+fn the_api_answers_under_fhir_as_well_as_at_the_root() {
+    let (s, _, root) =
+        get("/CodeSystem/$lookup?system=http://hl7.org/fhir/sid/icd-10-cm&code=E11.9");
+    let (s2, ct, under) =
+        get("/fhir/CodeSystem/$lookup?system=http://hl7.org/fhir/sid/icd-10-cm&code=E11.9");
+    assert_eq!((s, s2), (200, 200), "{under}");
+    assert!(ct.starts_with("application/fhir+json"));
+    assert_eq!(param(&root, "display"), param(&under, "display"));
+    assert_eq!(
+        get("/fhir/metadata").2["resourceType"],
+        "CapabilityStatement"
+    );
+    // Only the exact prefix: /fhirx is not the API.
+    assert_outcome(&get("/fhirx/metadata"), 404, "/fhirx");
+}
