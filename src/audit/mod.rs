@@ -2,9 +2,9 @@
 //! flushed to disk (`fdatasync`) before the response leaves, so every answer a client got has its
 //! record. Each record carries the SHA-256 of the one before ([`Entry::prev`]) and its own
 //! ([`Entry::hash`], over its JSON without the hash), and a sequence number, so [`verify`] finds
-//! any edit, deletion, insertion or reordering and names the first bad record. [`export`] writes
-//! the trail as FHIR AuditEvent NDJSON. May use: nothing else of Concord (no HTTP types: the
-//! `http` layer fills an [`Event`]).
+//! any edit, deletion, insertion or reordering and names the first bad record (`fhir::audit_event`
+//! writes the trail as FHIR AuditEvent NDJSON). May use: nothing else of Concord (no HTTP types
+//! and no FHIR JSON: the `http` layer fills an [`Event`]).
 //!
 //! Records are written by one thread in group commits: whatever arrived while the previous
 //! batch was being synced is written and synced together, so under load one `fdatasync` covers
@@ -13,10 +13,8 @@
 //! a thread switch each (on two cores the switches, not the hashing, were the cost).
 
 mod chain;
-mod export;
 
 pub use chain::{Entry, GENESIS, VerifyError, hex as chain_hex, verify};
-pub use export::export;
 
 use anyhow::{Context, Result};
 use std::fs::{File, OpenOptions};

@@ -29,12 +29,27 @@ pub fn run(action: AuditAction) -> Result<ExitCode> {
                 Some(path) => {
                     let w = std::fs::File::create(&path)
                         .with_context(|| format!("creating {}", path.display()))?;
-                    crate::audit::export(BufReader::new(f), std::io::BufWriter::new(w))?
+                    export(BufReader::new(f), std::io::BufWriter::new(w))?
                 }
-                None => crate::audit::export(BufReader::new(f), std::io::stdout().lock())?,
+                None => export(BufReader::new(f), std::io::stdout().lock())?,
             };
             eprintln!("exported {n} AuditEvent resources");
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// Writes one AuditEvent per record of a trail, one per line; returns how many.
+fn export(reader: impl std::io::BufRead, mut out: impl std::io::Write) -> Result<u64> {
+    let mut n = 0;
+    for (i, line) in reader.lines().enumerate() {
+        let line = line?;
+        let e: crate::audit::Entry = serde_json::from_str(&line)
+            .map_err(|err| anyhow::anyhow!("line {}: not an audit record ({err})", i + 1))?;
+        serde_json::to_writer(&mut out, &crate::fhir::audit_event::audit_event(&e))?;
+        out.write_all(b"\n")?;
+        n += 1;
+    }
+    out.flush()?;
+    Ok(n)
 }

@@ -640,3 +640,12 @@ fn contains_item(c: &crate::ops::expand::Item) -> Value {
     }
     item
 }
+
+/// `$reload` output: the release served before, the one served now, and whether they differ.
+pub fn reload(previous: &str, serving: &str) -> Value {
+    json!({"resourceType": "Parameters", "parameter": [
+        {"name": "previous", "valueString": previous},
+        {"name": "serving", "valueString": serving},
+        {"name": "swapped", "valueBoolean": previous != serving},
+    ]})
+}

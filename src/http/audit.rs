@@ -1,5 +1,6 @@
 //! The audit middleware: after each API request is answered, and before the answer leaves,
-//! its [`Event`] is on disk in the audit trail. A trail that cannot be written refuses the
+//! its [`Event`] is on disk in the audit trail (a validation's handler notes its result with
+//! [`note_result`]). A trail that cannot be written refuses the
 //! answer (503): no response goes out without its record. Liveness, readiness, metrics and the
 //! API description are not transactions and are not recorded.
 
@@ -13,9 +14,14 @@ use actix_web::middleware::Next;
 use actix_web::{HttpMessage, ResponseError, web};
 use sha2::{Digest, Sha256};
 
-/// The release name the server answers from (set once at start).
-#[derive(Clone)]
-pub struct ReleaseName(pub String);
+/// A validation's result, left in the request's extensions by the handler for its record.
+#[derive(Clone, Copy)]
+struct ValidationResult(bool);
+
+/// Notes a `$validate-code` result for the audit record of the request.
+pub fn note_result(req: &actix_web::HttpRequest, result: bool) {
+    req.extensions_mut().insert(ValidationResult(result));
+}
 
 fn recorded(path: &str) -> bool {
     !matches!(
@@ -54,35 +60,21 @@ pub async fn audit(
     digest.update([0]);
     digest.update(&body);
     let params_digest = crate::audit::chain_hex(&digest.finalize());
-    let (system, version) = named_system(req.path(), &query, &body);
-    let validation = req.path().ends_with("$validate-code");
+    let (system, version) = named_system(req.request(), &body);
     let res = next.call(req).await?.map_into_boxed_body();
     let (http_req, res) = res.into_parts();
     let status = res.status().as_u16();
-    // A validation's result is read from its answer (so the answer is buffered).
-    let (res, result) = if validation {
-        let (head, body) = res.into_parts();
-        let bytes = actix_web::body::to_bytes(body).await.unwrap_or_default();
-        let result = if memfind(&bytes, br#""name":"result","valueBoolean":true"#) {
-            Some(true)
-        } else if memfind(&bytes, br#""name":"result","valueBoolean":false"#) {
-            Some(false)
-        } else {
-            None
-        };
-        (head.set_body(BoxBody::new(bytes)), result)
-    } else {
-        (res, None)
-    };
+    let result = http_req.extensions().get::<ValidationResult>().map(|r| r.0);
     let who = http_req.extensions().get::<Principal>().cloned();
     let correlation_id = http_req
         .extensions()
         .get::<CorrelationId>()
         .map(|c| c.0.clone())
         .unwrap_or_default();
+    // The release in service (a reload may have swapped it since the server started).
     let release = http_req
-        .app_data::<web::Data<ReleaseName>>()
-        .map(|r| r.0.clone())
+        .app_data::<web::Data<super::release::Serving>>()
+        .map(|s| s.name())
         .unwrap_or_default();
     let event = Event {
         time: crate::clock::now_rfc3339_millis(),
@@ -112,52 +104,29 @@ pub async fn audit(
     }
 }
 
-fn memfind(hay: &[u8], needle: &[u8]) -> bool {
-    hay.windows(needle.len()).any(|w| w == needle)
-}
-
 fn payload_of(bytes: web::Bytes) -> actix_web::dev::Payload {
     let (_, mut payload) = actix_http::h1::Payload::create(true);
     payload.unread_data(bytes);
     actix_web::dev::Payload::from(payload)
 }
 
-/// The code system (and version) a request names: `system`, or a code system operation's
-/// `url`, from the query or a Parameters body (or a `coding`'s system).
-fn named_system(path: &str, query: &str, body: &[u8]) -> (Option<String>, Option<String>) {
-    let code_system_op = path.starts_with("/CodeSystem/");
-    let mut system = None;
-    let mut url = None;
-    let mut version = None;
-    for (k, v) in form_urlencoded::parse(query.as_bytes()) {
-        match &*k {
-            "system" => system = Some(v.into_owned()),
-            "url" => url = Some(v.into_owned()),
-            "version" | "systemVersion" => version = Some(v.into_owned()),
-            _ => {}
-        }
-    }
-    if system.is_none()
-        && url.is_none()
-        && !body.is_empty()
-        && let Ok(v) = serde_json::from_slice::<serde_json::Value>(body)
-    {
-        for p in v["parameter"].as_array().into_iter().flatten() {
-            let value = ["valueUri", "valueCanonical", "valueString"]
-                .iter()
-                .find_map(|k| p[*k].as_str())
-                .map(str::to_string);
-            match p["name"].as_str() {
-                Some("system") => system = value,
-                Some("url") => url = value,
-                Some("version") => version = value,
-                Some("coding") if system.is_none() => {
-                    system = p["valueCoding"]["system"].as_str().map(str::to_string)
-                }
-                _ => {}
-            }
-        }
-    }
-    let system = system.or(url.filter(|_| code_system_op));
-    (system, version)
+/// The code system (and version) a request names — `system`, a code system operation's
+/// `url`, or a `coding`'s system — read as the operation reads its parameters.
+fn named_system(
+    req: &actix_web::HttpRequest,
+    body: &web::Bytes,
+) -> (Option<String>, Option<String>) {
+    let Ok(p) = super::request::params(req, body) else {
+        return (None, None);
+    };
+    let text = |name: &str| p.text(name).ok().flatten();
+    let system = text("system")
+        .or_else(|| {
+            req.path()
+                .starts_with("/CodeSystem/")
+                .then(|| text("url"))
+                .flatten()
+        })
+        .or_else(|| p.coding("coding").ok().flatten().and_then(|c| c.system));
+    (system, text("version"))
 }

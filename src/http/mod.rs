@@ -26,7 +26,7 @@ pub struct Options {
     pub auth: Option<Arc<crate::auth::Verifier>>,
     /// The audit trail; `None`: no audit.
     pub audit: Option<crate::audit::AuditLog>,
-    /// The release's name (metrics, audit records).
+    /// The name of the release served at start (metrics, audit records; a reload replaces it).
     pub release: String,
     /// Rate, concurrency and size limits.
     pub limits: limits::Limits,
@@ -210,7 +210,6 @@ pub fn server(
     let mut s = HttpServer::new(move || {
         let mut app = App::new()
             .app_data(web::Data::new(options.auth.clone()))
-            .app_data(web::Data::new(audit::ReleaseName(options.release.clone())))
             .app_data(web::Data::new(expensive.clone()))
             .app_data(web::PayloadConfig::new(options.limits.max_body));
         if let Some(log) = &options.audit {

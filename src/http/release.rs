@@ -123,10 +123,7 @@ pub async fn reload(s: web::Data<Serving>) -> Result<HttpResponse, ApiError> {
                 ),
             )
         })?;
-    let body = serde_json::json!({"resourceType": "Parameters", "parameter": [
-        {"name": "previous", "valueString": before},
-        {"name": "serving", "valueString": now},
-        {"name": "swapped", "valueBoolean": before != now},
-    ]});
-    Ok(super::handlers::fhir_response(&body))
+    Ok(super::handlers::fhir(&crate::fhir::convert::reload(
+        &before, &now,
+    )))
 }

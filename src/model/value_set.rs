@@ -81,6 +81,25 @@ pub struct Extension {
 }
 
 impl Extension {
+    /// The value with the name of its FHIR element (`valueCode`, `valueBoolean`, …), as text.
+    pub fn typed_value(&self) -> Option<(&'static str, String)> {
+        if let Some(v) = &self.value_code {
+            Some(("valueCode", v.clone()))
+        } else if let Some(v) = &self.value_string {
+            Some(("valueString", v.clone()))
+        } else if let Some(v) = &self.value_id {
+            Some(("valueId", v.clone()))
+        } else if let Some(v) = self.value_boolean {
+            Some(("valueBoolean", v.to_string()))
+        } else if let Some(v) = &self.value_canonical {
+            Some(("valueCanonical", v.clone()))
+        } else if let Some(v) = self.value_integer {
+            Some(("valueInteger", v.to_string()))
+        } else {
+            self.value_decimal.map(|v| ("valueDecimal", v.to_string()))
+        }
+    }
+
     /// The value as text.
     pub fn value(&self) -> Option<String> {
         self.value_code

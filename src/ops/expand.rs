@@ -102,7 +102,7 @@ pub struct Item {
     /// Extensions the code carries into the expansion: the value set's marks (deprecated,
     /// standards status) and the code system's rendering hints: (url, value key such as
     /// `valueCode`, value as text).
-    pub marks: Vec<(String, String, String)>,
+    pub marks: Vec<Typed>,
     /// The expansion holds codes of more than one version of this system: say which.
     pub show_version: bool,
 }
@@ -446,14 +446,8 @@ struct Expander<'t> {
     sources: HashMap<(String, Option<String>), Box<dyn Source + 't>>,
     /// Displays a compose lists for its concepts, by (system, code).
     displays: HashMap<(String, String), String>,
-    /// Status marks a compose lists on its concepts (valueset-deprecated, standards status),
-    /// by (system, code): (extension url, value).
-    marks: HashMap<(String, String), Vec<Typed>>,
-    /// Properties a compose gives its listed concepts (order, label, weight), which take the
-    /// place of the code system's.
-    listed_properties: HashMap<(String, String), Vec<Typed>>,
-    /// Designations a compose gives its listed concepts.
-    listed_designations: HashMap<(String, String), Vec<ItemDesignation>>,
+    /// What a compose says of the concepts it lists, by (system, code).
+    listed: HashMap<(String, String), Listed>,
     /// Value sets the compose included or excluded (`used-valueset`), in first-use order.
     used_value_sets: Vec<ValueSet>,
     /// An exclusion was applied across code system versions (`versionsMatch` stated).
@@ -474,9 +468,7 @@ impl<'t> Expander<'t> {
             deadline: Instant::now() + t.limits.budget,
             sources: HashMap::new(),
             displays: HashMap::new(),
-            marks: HashMap::new(),
-            listed_properties: HashMap::new(),
-            listed_designations: HashMap::new(),
+            listed: HashMap::new(),
             used_value_sets: Vec::new(),
             versions_match: false,
             defaulted: HashSet::new(),
@@ -957,10 +949,6 @@ impl<'t> Expander<'t> {
                 props.push((code.to_string(), value, key.to_string()));
             }
         }
-        if !props.is_empty() {
-            self.listed_properties
-                .insert((system.to_string(), c.code.clone()), props);
-        }
         let designations: Vec<ItemDesignation> =
             c.designation
                 .iter()
@@ -977,26 +965,13 @@ impl<'t> Expander<'t> {
                             e.url == "http://hl7.org/fhir/StructureDefinition/coding-sctdescid"
                                 || e.url == crate::model::STANDARDS_STATUS
                         })
-                        .filter_map(|e| {
-                            let key = if e.value_id.is_some() {
-                                "valueId"
-                            } else if e.value_code.is_some() {
-                                "valueCode"
-                            } else {
-                                "valueString"
-                            };
-                            Some((e.url.clone(), key.to_string(), e.value()?))
-                        })
+                        .filter_map(typed)
                         .collect(),
                 })
                 .collect();
-        if !designations.is_empty() {
-            self.listed_designations
-                .insert((system.to_string(), c.code.clone()), designations);
-        }
         // A deprecation mark or an alternative definition on the listed concept goes with it
         // into the expansion.
-        let marks: Vec<(String, String, String)> = c
+        let marks: Vec<Typed> = c
             .extension
             .iter()
             .filter(|e| {
@@ -1005,20 +980,17 @@ impl<'t> Expander<'t> {
                         == "http://hl7.org/fhir/StructureDefinition/valueset-concept-definition"
                     || e.url == crate::model::STANDARDS_STATUS
             })
-            .filter_map(|e| {
-                let key = if e.value_boolean.is_some() {
-                    "valueBoolean"
-                } else if e.value_code.is_some() {
-                    "valueCode"
-                } else {
-                    "valueString"
-                };
-                Some((e.url.clone(), key.to_string(), e.value()?))
-            })
+            .filter_map(typed)
             .collect();
-        if !marks.is_empty() {
-            self.marks
-                .insert((system.to_string(), c.code.clone()), marks);
+        if !(marks.is_empty() && props.is_empty() && designations.is_empty()) {
+            self.listed.insert(
+                (system.to_string(), c.code.clone()),
+                Listed {
+                    marks,
+                    properties: props,
+                    designations,
+                },
+            );
         }
     }
 
@@ -1030,18 +1002,12 @@ impl<'t> Expander<'t> {
         let languages = self.ctx.languages.clone();
         let default_language = self.t.default_language.clone();
         let exclusive = self.ctx.languages_exclusive;
-        let mut marks = self
-            .marks
-            .get(&(m.system.clone(), m.code.clone()))
-            .cloned()
-            .unwrap_or_default();
-        let listed_properties = self
-            .listed_properties
-            .get(&(m.system.clone(), m.code.clone()))
-            .cloned()
-            .unwrap_or_default();
-        let listed_designations = self
-            .listed_designations
+        let Listed {
+            mut marks,
+            properties: listed_properties,
+            designations: listed_designations,
+        } = self
+            .listed
             .get(&(m.system.clone(), m.code.clone()))
             .cloned()
             .unwrap_or_default();
@@ -1284,6 +1250,24 @@ fn ecl_codes(
 ) -> Result<Vec<String>> {
     let (set, index) = super::ecl::evaluate(t, src, text, param, Some(deadline))?;
     Ok(set.iter().map(|i| index.code_at(i).to_string()).collect())
+}
+
+/// What a compose says of a concept it lists, beyond its display.
+#[derive(Debug, Clone, Default)]
+struct Listed {
+    /// Extensions carried to the expanded code: deprecation, standards status, an alternative
+    /// definition.
+    marks: Vec<Typed>,
+    /// Properties that take the place of the code system's (order, label, weight).
+    properties: Vec<Typed>,
+    /// The value set's own designations of the code.
+    designations: Vec<ItemDesignation>,
+}
+
+/// An extension as a typed value carried into the expansion: (url, value element, value).
+fn typed(e: &crate::model::value_set::Extension) -> Option<Typed> {
+    let (key, value) = e.typed_value()?;
+    Some((e.url.clone(), key.to_string(), value))
 }
 
 /// One member per code: the one of the latest version (versions compared as

@@ -621,28 +621,7 @@ fn one(
                 others.join(", ")
             ));
         }
-        if let Some(vs) = &req.value_set {
-            // Not in the value set either: said first, as validators expect both findings.
-            r.issues.push(not_in_value_set(
-                &versioned(&meta.url, coding.version.as_deref()),
-                &code,
-                coding.display.as_deref(),
-                vs,
-                path,
-            ));
-            if req.membership_only {
-                return Ok(r);
-            }
-        }
-        r.issues.push(
-            issue(
-                Severity::Error,
-                IssueKind::InvalidCode,
-                text,
-                at(path, "code"),
-            )
-            .id(messages::id::UNKNOWN_CODE),
-        );
+        unknown_code(&mut r, req, coding, &meta.url, &code, path, text);
         return Ok(r);
     };
     let designations = src.designations(&code)?;
@@ -908,6 +887,42 @@ fn one(
     Ok(r)
 }
 
+/// The findings on a code the code system does not have: not in the value set (said first, as
+/// validators expect both), then the unknown code itself — unless only membership was asked
+/// about. Returns whether the unknown-code finding was made.
+fn unknown_code(
+    r: &mut ValidateResult,
+    req: &ValidateRequest,
+    coding: &Coding,
+    system: &str,
+    code: &str,
+    path: &str,
+    text: String,
+) -> bool {
+    if let Some(vs) = &req.value_set {
+        r.issues.push(not_in_value_set(
+            &versioned(system, coding.version.as_deref()),
+            code,
+            coding.display.as_deref(),
+            vs,
+            path,
+        ));
+        if req.membership_only {
+            return false;
+        }
+    }
+    r.issues.push(
+        issue(
+            Severity::Error,
+            IssueKind::InvalidCode,
+            text,
+            at(path, "code"),
+        )
+        .id(messages::id::UNKNOWN_CODE),
+    );
+    true
+}
+
 /// The edition a SNOMED CT version belongs to, as unknown-code messages name it.
 fn edition(meta: &crate::model::CodeSystemVersion) -> Option<&'static str> {
     (meta.family == Family::Snomed)
@@ -934,31 +949,15 @@ fn post_coordinated(
     let checked = match expression::check(src, &dialect, &code)? {
         Ok(c) => c,
         Err(reason) => {
-            if let Some(vs) = &req.value_set {
-                r.issues.push(not_in_value_set(
-                    &meta.url,
-                    &code,
-                    coding.display.as_deref(),
-                    vs,
-                    path,
+            let text = messages::unknown_code(&code, &meta.url, &meta.version, edition(meta));
+            if unknown_code(&mut r, req, coding, &meta.url, &code, path, text) {
+                r.issues.push(issue(
+                    Severity::Information,
+                    IssueKind::InvalidCode,
+                    messages::invalid_expression(&reason),
+                    at(path, "code"),
                 ));
             }
-            let text = messages::unknown_code(&code, &meta.url, &meta.version, edition(meta));
-            r.issues.push(
-                issue(
-                    Severity::Error,
-                    IssueKind::InvalidCode,
-                    text,
-                    at(path, "code"),
-                )
-                .id(messages::id::UNKNOWN_CODE),
-            );
-            r.issues.push(issue(
-                Severity::Information,
-                IssueKind::InvalidCode,
-                messages::invalid_expression(&reason),
-                at(path, "code"),
-            ));
             return Ok(r);
         }
     };

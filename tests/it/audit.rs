@@ -5,49 +5,9 @@
 
 use crate::common::*;
 use std::collections::HashSet;
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn serve(data: &std::path::Path, audit: &std::path::Path, port: u16) -> Child {
-    let child = Command::new(env!("CARGO_BIN_EXE_concord"))
-        .args([
-            "serve",
-            "--data",
-            data.to_str().unwrap(),
-            "--addr",
-            &format!("127.0.0.1:{port}"),
-            "--audit",
-            audit.to_str().unwrap(),
-            "--workers",
-            "2",
-        ])
-        .env("CONCORD_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut child = child;
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while Instant::now() < deadline {
-        if reqwest::blocking::get(format!("http://127.0.0.1:{port}/health")).is_ok() {
-            return child;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-    panic!("server did not start");
-}
+use std::time::Duration;
 
 fn records(audit: &std::path::Path) -> Vec<serde_json::Value> {
     std::fs::read_to_string(audit)
@@ -74,7 +34,7 @@ fn every_answered_request_survives_sigkill_and_the_chain_verifies() {
     );
     let audit = dir.path().join("trail").join("audit.ndjson");
     let port = free_port();
-    let mut child = serve(dir.path(), &audit, port);
+    let mut child = serve_process(dir.path(), port, &["--audit", audit.to_str().unwrap()]);
     let answered = Arc::new(Mutex::new(Vec::<String>::new()));
     let stop = Arc::new(AtomicBool::new(false));
     let workers: Vec<_> = (0..4)
@@ -141,7 +101,7 @@ fn every_answered_request_survives_sigkill_and_the_chain_verifies() {
 
     // A restart continues the chain.
     let before = records(&audit).len();
-    let mut child = serve(dir.path(), &audit, port);
+    let mut child = serve_process(dir.path(), port, &["--audit", audit.to_str().unwrap()]);
     let r = reqwest::blocking::get(format!("http://127.0.0.1:{port}/metadata")).unwrap();
     assert!(r.status().is_success());
     child.kill().unwrap();

@@ -149,3 +149,55 @@ pub fn snomed_digest(data: &Path) -> String {
         .unwrap();
     store.snapshot_digest(cs.id).unwrap()
 }
+
+/// A data directory holding the ICD-10-CM fixture (imported with the CLI).
+pub fn icd10cm_mini_data() -> tempfile::TempDir {
+    let d = tmp();
+    import_ok(
+        d.path(),
+        &[fixture("icd/icd10cm-mini.xml").to_str().unwrap()],
+    );
+    d
+}
+
+/// A free loopback port.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// `concord serve --data DATA --addr 127.0.0.1:PORT --workers 2 EXTRA…` as a child process,
+/// returned once it answers `/health` (killed and reaped if it never does).
+pub fn serve_process(data: &Path, port: u16, extra: &[&str]) -> std::process::Child {
+    let addr = format!("127.0.0.1:{port}");
+    let mut args = vec![
+        "serve",
+        "--data",
+        data.to_str().unwrap(),
+        "--addr",
+        &addr,
+        "--workers",
+        "2",
+    ];
+    args.extend_from_slice(extra);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_concord"))
+        .args(&args)
+        .env("CONCORD_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("run concord serve");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while std::time::Instant::now() < deadline {
+        if reqwest::blocking::get(format!("http://{addr}/health")).is_ok() {
+            return child;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!("concord serve did not start on {addr}");
+}

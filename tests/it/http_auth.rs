@@ -36,13 +36,9 @@ struct AuthServer {
 fn auth_server() -> &'static AuthServer {
     static S: OnceLock<AuthServer> = OnceLock::new();
     S.get_or_init(|| {
-        let dir = tmp();
+        let dir = icd10cm_mini_data();
         let jwks = dir.path().join("jwks.json");
         std::fs::copy(fixture("auth/jwks.json"), &jwks).unwrap();
-        import_ok(
-            dir.path(),
-            &[fixture("icd/icd10cm-mini.xml").to_str().unwrap()],
-        );
         let verifier = Arc::new(
             Verifier::new(Config {
                 jwks: jwks.to_str().unwrap().to_string(),

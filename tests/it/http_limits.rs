@@ -8,11 +8,7 @@ use concord::http::limits::Limits;
 use serde_json::Value;
 
 fn limited(limits: Limits) -> String {
-    let dir = tmp();
-    import_ok(
-        dir.path(),
-        &[fixture("icd/icd10cm-mini.xml").to_str().unwrap()],
-    );
+    let dir = icd10cm_mini_data();
     let t = concord::cli::open(dir.path(), "en-US").unwrap();
     // The data directory must outlive the server (which runs until the test process ends).
     std::mem::forget(dir);

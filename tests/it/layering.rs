@@ -37,7 +37,11 @@ const RULES: &[(&str, &[&str], &[&str])] = &[
         &["ecl", "index", "store", "model"],
         &["actix_web", "rusqlite", "serde_json", "concord_loaders"],
     ),
-    ("fhir", &["ops", "ecl", "model"], &["actix_web", "rusqlite"]),
+    (
+        "fhir",
+        &["ops", "ecl", "model", "audit"],
+        &["actix_web", "rusqlite"],
+    ),
     // Authentication and the audit trail: their own rooms, below `http`, knowing nothing of
     // the terminology.
     (

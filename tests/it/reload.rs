@@ -4,7 +4,7 @@
 //! versions stay addressable.
 
 use crate::common::*;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -23,37 +23,9 @@ fn metric_release(port: u16) -> String {
 
 #[test]
 fn a_release_published_under_load_is_swapped_in_with_no_failed_request() {
-    let dir = tmp();
-    import_ok(
-        dir.path(),
-        &[fixture("icd/icd10cm-mini.xml").to_str().unwrap()],
-    );
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_concord"))
-        .args([
-            "serve",
-            "--data",
-            dir.path().to_str().unwrap(),
-            "--addr",
-            &format!("127.0.0.1:{port}"),
-            "--no-audit",
-            "--workers",
-            "2",
-        ])
-        .env("CONCORD_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while reqwest::blocking::get(format!("http://127.0.0.1:{port}/health")).is_err() {
-        assert!(Instant::now() < deadline, "server did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let dir = icd10cm_mini_data();
+    let port = free_port();
+    let mut child = serve_process(dir.path(), port, &["--no-audit"]);
     let first = metric_release(port);
     assert!(!first.is_empty());
     let stop = Arc::new(AtomicBool::new(false));

@@ -20,6 +20,7 @@ pub async fn lookup(t: Current, req: HttpRequest, body: web::Bytes) -> Reply {
 pub async fn validate_code_system(t: Current, req: HttpRequest, body: web::Bytes) -> Reply {
     let (p, ctx) = request::operation(&req, &body)?;
     let r = ops::validate::validate(&t, &ctx, &requests::validate_code_system(&p)?)?;
+    crate::http::audit::note_result(&req, r.result);
     Ok(fhir_json(convert::validate(&r).to_json()))
 }
 

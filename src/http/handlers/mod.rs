@@ -21,11 +21,6 @@ use actix_web::{HttpRequest, HttpResponse};
 
 type Reply = Result<HttpResponse, ApiError>;
 
-/// A FHIR JSON answer (for the other HTTP modules).
-pub(crate) fn fhir_response(v: &impl serde::Serialize) -> HttpResponse {
-    fhir(v)
-}
-
 pub(crate) fn fhir(v: &impl serde::Serialize) -> HttpResponse {
     fhir_json(serde_json::to_vec(v).unwrap_or_default())
 }

@@ -12,6 +12,7 @@ pub async fn validate_value_set(t: Current, req: HttpRequest, body: web::Bytes) 
     let (p, mut ctx) = request::operation(&req, &body)?;
     let vreq = requests::validate_value_set(&t, &mut ctx, &p)?;
     let r = ops::validate::validate(&t, &ctx, &vreq)?;
+    crate::http::audit::note_result(&req, r.result);
     Ok(fhir_json(convert::validate(&r).to_json()))
 }
 

@@ -1,28 +1,12 @@
-//! The trail as FHIR R4 AuditEvent resources, one JSON per line (NDJSON), for a SIEM or a
-//! FHIR server's `$import`.
+//! An audit record as a FHIR R4 AuditEvent (`concord audit export` writes them as NDJSON, for a
+//! SIEM or a FHIR server's `$import`).
 
-use super::Entry;
+use crate::audit::Entry;
 use serde_json::{Value, json};
-use std::io::{BufRead, Write};
-
-/// Writes one AuditEvent per record; returns how many.
-pub fn export(reader: impl BufRead, mut out: impl Write) -> anyhow::Result<u64> {
-    let mut n = 0;
-    for (i, line) in reader.lines().enumerate() {
-        let line = line?;
-        let e: Entry = serde_json::from_str(&line)
-            .map_err(|err| anyhow::anyhow!("line {}: not an audit record ({err})", i + 1))?;
-        serde_json::to_writer(&mut out, &audit_event(&e))?;
-        out.write_all(b"\n")?;
-        n += 1;
-    }
-    out.flush()?;
-    Ok(n)
-}
 
 /// One record as an AuditEvent: a RESTful operation (`rest` / `operation`), executed (`E`),
 /// outcome 0 (success), 4 (the request was refused or wrong) or 8 (the server failed).
-fn audit_event(e: &Entry) -> Value {
+pub fn audit_event(e: &Entry) -> Value {
     let outcome = match e.status {
         0..=399 => "0",
         400..=499 => "4",
