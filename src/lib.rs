@@ -8,6 +8,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod bulk;
 pub mod cli;
 pub mod clock;
 pub mod default_data;

@@ -162,6 +162,9 @@ pub enum Command {
         /// Time budget of one `$expand` or ECL evaluation, in seconds.
         #[arg(long, env = "CONCORD_EXPANSION_TIMEOUT", default_value_t = 10.0)]
         expansion_timeout: f64,
+        /// The code system `$normalize` lands on (the canonical clinical model).
+        #[arg(long, env = "CONCORD_CANONICAL_SYSTEM", default_value = crate::model::uri::SNOMED)]
+        canonical_system: String,
         /// Authentication, the audit trail and the request limits.
         #[command(flatten)]
         security: ServeSecurity,
@@ -424,6 +427,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             default_language,
             max_expansion,
             expansion_timeout,
+            canonical_system,
             security,
         } => {
             let limits = crate::ops::expand::Limits {
@@ -445,7 +449,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     d
                 }
             };
-            self::serve(&dir, &addr, workers, &default_language, limits, &security)?;
+            self::serve(
+                &dir,
+                &addr,
+                workers,
+                &default_language,
+                limits,
+                &canonical_system,
+                &security,
+            )?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Audit { action } => audit::run(action),

@@ -59,12 +59,15 @@ pub fn reloader(
     data: &Path,
     default_language: &str,
     limits: crate::ops::expand::Limits,
+    canonical: &str,
 ) -> crate::http::release::Reloader {
     let (data, language) = (data.to_path_buf(), default_language.to_string());
+    let canonical = canonical.to_string();
     Arc::new(move || {
         let name = release_name(&data)?;
         let mut t = open(&data, &language)?;
         t.limits = limits;
+        t.canonical_system = canonical.clone();
         Ok((name, t))
     })
 }
@@ -76,11 +79,13 @@ pub fn serve(
     workers: Option<usize>,
     default_language: &str,
     limits: crate::ops::expand::Limits,
+    canonical: &str,
     security: &ServeSecurity,
 ) -> Result<()> {
     let release = release_name(data)?;
     let mut t = open(data, default_language)?;
     t.limits = limits;
+    t.canonical_system = canonical.to_string();
     let t = Arc::new(t);
     t.warm_up()?;
     let workers = workers.unwrap_or_else(|| {
@@ -168,7 +173,7 @@ pub fn serve(
             max_expensive: security.max_expensive,
             max_body: security.max_body,
         },
-        reloader: Some(reloader(data, default_language, limits)),
+        reloader: Some(reloader(data, default_language, limits, canonical)),
     };
     crate::http::run(t, addr, workers, options).with_context(|| format!("serving on {addr}"))
 }

@@ -47,6 +47,15 @@ impl Parameters<'_> {
         out
     }
 
+    /// The same answer with `line` (an input's line number, for bulk streams) first.
+    pub fn with_line(mut self, line: u64) -> Self {
+        self.0.insert(
+            0,
+            p("line", V::Int(i64::try_from(line).unwrap_or(i64::MAX))),
+        );
+        self
+    }
+
     /// As a JSON value (for callers that edit or embed it).
     pub fn to_value(&self) -> Value {
         serde_json::from_slice(&self.to_json()).unwrap_or(Value::Null)
@@ -648,4 +657,65 @@ pub fn reload(previous: &str, serving: &str) -> Value {
         {"name": "serving", "valueString": serving},
         {"name": "swapped", "valueBoolean": previous != serving},
     ]})
+}
+
+/// `$normalize` output: `canonical`, `how`, `score`, the `step`s taken, `equivalent`s,
+/// `candidate`s and `issues`.
+pub fn normalize(r: &crate::ops::normalize::NormalizeResult) -> Parameters<'_> {
+    let mut list = Vec::new();
+    if let Some(c) = &r.canonical {
+        list.push(p("canonical", V::Coding(c)));
+    }
+    if let Some(h) = r.how {
+        list.push(p("how", V::Str("valueCode", h.code())));
+    }
+    if let Some(s) = r.score {
+        list.push(p("score", V::Json("valueDecimal", json!(s))));
+    }
+    for s in &r.steps {
+        let mut parts = vec![p("how", V::Str("valueCode", s.how.code()))];
+        if s.from.code.is_some() {
+            parts.push(p("from", V::Coding(&s.from)));
+        } else if let Some(text) = &s.from.display {
+            parts.push(p("text", V::Str("valueString", text)));
+        }
+        parts.push(p("to", V::Coding(&s.to)));
+        parts.push(p("relationship", V::Str("valueCode", &s.relationship)));
+        if let Some(v) = &s.via {
+            parts.push(p("via", V::Str("valueString", v)));
+        }
+        list.push(p("step", V::Parts(parts)));
+    }
+    for (name, list_of) in [("equivalent", &r.equivalents), ("candidate", &r.candidates)] {
+        for e in list_of {
+            let mut parts = Vec::new();
+            if let Some(c) = &e.concept {
+                parts.push(p("concept", V::Coding(c)));
+            }
+            parts.push(p("relationship", V::Str("valueCode", &e.relationship)));
+            if let Some(m) = &e.map {
+                parts.push(p("map", V::Str("valueString", m)));
+            }
+            if let Some(g) = e.group {
+                parts.push(p("mapGroup", V::Int(g)));
+            }
+            if let Some(x) = e.priority {
+                parts.push(p("mapPriority", V::Int(x)));
+            }
+            if let Some(x) = &e.rule {
+                parts.push(p("rule", V::Str("valueString", x)));
+            }
+            if let Some(x) = &e.rule_outcome {
+                parts.push(p("ruleOutcome", V::Str("valueCode", x)));
+            }
+            if let Some(x) = &e.advice {
+                parts.push(p("advice", V::Str("valueString", x)));
+            }
+            list.push(p(name, V::Parts(parts)));
+        }
+    }
+    if !r.issues.is_empty() {
+        list.push(p("issues", V::Resource(outcome::from_issues(&r.issues))));
+    }
+    Parameters(list)
 }

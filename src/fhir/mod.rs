@@ -8,6 +8,7 @@ pub mod audit_event;
 pub mod capability;
 pub mod convert;
 pub mod json;
+pub mod operation_definition;
 pub mod outcome;
 pub mod params;
 pub mod requests;

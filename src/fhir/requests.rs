@@ -423,56 +423,10 @@ pub const DEPENDENCY_CONDITION: &str = "http://snomed.info/id/404684003";
 /// One side of a translation as given: (system, code, version).
 type SideCoding = (Option<String>, Option<String>, Option<String>);
 
-/// `$translate`: the source code, the map to use, and patient context from `dependency`.
-pub fn translate(p: &Params) -> Result<crate::ops::translate::TranslateRequest> {
+/// The patient context of map rules, from `dependency` parameters (the `$translate`
+/// convention, shared by `$normalize`): sex, age at onset and co-existing conditions.
+pub fn map_context(p: &Params) -> Result<crate::ops::maprule::Context> {
     use crate::ops::maprule::Context;
-    // R5 names the sides: source* to translate forward, target* to find what maps to a
-    // target code (a reverse translation); the R4 names are the source side.
-    let side = |prefix: &str| -> Result<Option<SideCoding>> {
-        let name = |n: &str| {
-            if prefix.is_empty() {
-                n.to_string()
-            } else {
-                let mut c = n.chars();
-                let first = c.next().map(|f| f.to_ascii_uppercase()).unwrap_or_default();
-                format!("{prefix}{first}{}", c.as_str())
-            }
-        };
-        Ok(
-            match (
-                p.coding(&name("coding"))?,
-                p.codeable_concept(&name("codeableConcept"))?,
-            ) {
-                (Some(c), _) => Some((c.system, c.code, c.version)),
-                (None, Some(cc)) => {
-                    let c = cc.into_iter().next().unwrap_or_default();
-                    Some((c.system, c.code, c.version))
-                }
-                (None, None) => p.text(&name("code"))?.map(|code| {
-                    (
-                        p.text(&name("system")).ok().flatten(),
-                        Some(code),
-                        p.text(&name("version")).ok().flatten(),
-                    )
-                }),
-            },
-        )
-    };
-    let (forward, backward) = (side("")?.or(side("source")?), side("target")?);
-    let reverse_r5 = forward.is_none() && backward.is_some();
-    let (system, code, version) = match (forward, backward) {
-        (Some(f), _) => f,
-        (None, Some(b)) => b,
-        (None, None) => (None, None, None),
-    };
-    let code = code.ok_or_else(|| {
-        Error::invalid(
-            "code",
-            "parameter 'code' (with 'system'), 'coding' or 'codeableConcept' is required (R5: sourceCode with sourceSystem, sourceCoding, or targetCode with targetSystem for a reverse translation)",
-        )
-    })?;
-    let system = system
-        .ok_or_else(|| Error::invalid("system", "parameter 'system' is required with 'code'"))?;
     let mut context = Context::default();
     for d in p.all("dependency") {
         let super::params::ParamValue::Json(v) = d else {
@@ -565,6 +519,59 @@ pub fn translate(p: &Params) -> Result<crate::ops::translate::TranslateRequest> 
             }
         }
     }
+    Ok(context)
+}
+
+/// `$translate`: the source code, the map to use, and patient context from `dependency`.
+pub fn translate(p: &Params) -> Result<crate::ops::translate::TranslateRequest> {
+    // R5 names the sides: source* to translate forward, target* to find what maps to a
+    // target code (a reverse translation); the R4 names are the source side.
+    let side = |prefix: &str| -> Result<Option<SideCoding>> {
+        let name = |n: &str| {
+            if prefix.is_empty() {
+                n.to_string()
+            } else {
+                let mut c = n.chars();
+                let first = c.next().map(|f| f.to_ascii_uppercase()).unwrap_or_default();
+                format!("{prefix}{first}{}", c.as_str())
+            }
+        };
+        Ok(
+            match (
+                p.coding(&name("coding"))?,
+                p.codeable_concept(&name("codeableConcept"))?,
+            ) {
+                (Some(c), _) => Some((c.system, c.code, c.version)),
+                (None, Some(cc)) => {
+                    let c = cc.into_iter().next().unwrap_or_default();
+                    Some((c.system, c.code, c.version))
+                }
+                (None, None) => p.text(&name("code"))?.map(|code| {
+                    (
+                        p.text(&name("system")).ok().flatten(),
+                        Some(code),
+                        p.text(&name("version")).ok().flatten(),
+                    )
+                }),
+            },
+        )
+    };
+    let (forward, backward) = (side("")?.or(side("source")?), side("target")?);
+    let reverse_r5 = forward.is_none() && backward.is_some();
+    let (system, code, version) = match (forward, backward) {
+        (Some(f), _) => f,
+        (None, Some(b)) => b,
+        (None, None) => (None, None, None),
+    };
+    let code = code.ok_or_else(|| {
+        Error::invalid(
+            "code",
+            "parameter 'code' (with 'system'), 'coding' or 'codeableConcept' is required (R5: sourceCode with sourceSystem, sourceCoding, or targetCode with targetSystem for a reverse translation)",
+        )
+    })?;
+    let system = system
+        .ok_or_else(|| Error::invalid("system", "parameter 'system' is required with 'code'"))?;
+    let context = map_context(p)?;
     let url = p
         .text("url")?
         .or(p.text("source")?.filter(|s| s.contains("?fhir_cm=")));
@@ -742,4 +749,54 @@ pub fn add_tx_resources(p: &Params, ctx: &mut RequestContext) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// `$normalize`: exactly one of `coding`, `codeableConcept`, `text`, or `code` with `system`
+/// (+ `display`, `version`); patient context as `dependency`; `target` systems (repeating).
+pub fn normalize(
+    p: &Params,
+    canonical_system: &str,
+) -> Result<crate::ops::normalize::NormalizeRequest> {
+    use crate::ops::normalize::{Input, NormalizeRequest};
+    let coding = p.coding("coding")?;
+    let cc = p.codeable_concept("codeableConcept")?;
+    let text = p.text("text")?;
+    let plain = p.text("code")?.map(|code| -> Result<Coding> {
+        Ok(Coding {
+            system: Some(p.text("system")?.ok_or_else(|| {
+                Error::invalid("system", "parameter 'system' is required with 'code'")
+            })?),
+            version: p.text("version")?,
+            code: Some(code),
+            display: p.text("display")?,
+        })
+    });
+    let mut inputs = Vec::new();
+    if let Some(c) = coding {
+        inputs.push(Input::Codings(vec![c]));
+    }
+    if let Some(cc) = cc {
+        inputs.push(Input::Codings(cc));
+    }
+    if let Some(t) = text {
+        inputs.push(Input::Text(t));
+    }
+    if let Some(c) = plain {
+        inputs.push(Input::Codings(vec![c?]));
+    }
+    if inputs.len() != 1 {
+        return Err(Error::invalid(
+            "coding",
+            "exactly one of 'coding', 'codeableConcept', 'text' or 'code' (with 'system') is required",
+        ));
+    }
+    let input = inputs.remove(0);
+    Ok(NormalizeRequest {
+        input,
+        context: map_context(p)?,
+        targets: p.texts("target"),
+        canonical_system: p
+            .text("canonical")?
+            .unwrap_or_else(|| canonical_system.to_string()),
+    })
 }

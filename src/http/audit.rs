@@ -43,17 +43,36 @@ pub async fn audit(
             .map_into_boxed_body()
             .map_into_left_body());
     };
-    // The body is read here (and put back for the handler) to digest it.
-    let body = match req.extract::<web::Bytes>().await {
-        Ok(b) => b,
-        // Unreadable or over the size limit: refused before any operation ran.
-        Err(e) => {
-            let refused = e.error_response();
-            return Ok(req.into_response(refused).map_into_right_body());
+    // An NDJSON bulk stream is not read here: it may be larger than memory, and is answered
+    // as it arrives. Its record (written before the first answer line leaves) digests the
+    // query only and says it was a stream.
+    let streamed = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|h| h.to_str().ok())
+        .is_some_and(super::stream::is_ndjson_type);
+    let body = if streamed {
+        web::Bytes::new()
+    } else {
+        // The body is read here (and put back for the handler) to digest it.
+        match req.extract::<web::Bytes>().await {
+            Ok(b) => b,
+            // Unreadable or over the size limit: refused before any operation ran.
+            Err(e) => {
+                let refused = e.error_response();
+                return Ok(req.into_response(refused).map_into_right_body());
+            }
         }
     };
-    req.set_payload(payload_of(body.clone()));
-    let operation = format!("{} {}", req.method(), req.path());
+    if !streamed {
+        req.set_payload(payload_of(body.clone()));
+    }
+    let operation = format!(
+        "{} {}{}",
+        req.method(),
+        req.path(),
+        if streamed { " (ndjson stream)" } else { "" }
+    );
     let query = req.query_string().to_string();
     let mut digest = Sha256::new();
     digest.update(query.as_bytes());

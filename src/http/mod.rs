@@ -14,9 +14,10 @@ pub mod metrics;
 pub mod openapi;
 pub mod release;
 pub mod request;
+pub mod stream;
 
 use crate::ops::Terminology;
-use actix_web::{App, HttpServer, web};
+use actix_web::{App, HttpServer, guard, web};
 use std::sync::Arc;
 
 /// What the server runs with besides the release: who may call, where the audit goes.
@@ -113,6 +114,33 @@ pub fn configure(serving: Arc<release::Serving>) -> impl FnOnce(&mut web::Servic
                 web::resource("/CodeSystem/$subsumes")
                     .route(web::get().to(subsumes))
                     .route(web::post().to(subsumes))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource("/$normalize")
+                    .route(
+                        web::post()
+                            .guard(guard::fn_guard(stream::is_ndjson))
+                            .to(normalize_stream),
+                    )
+                    .route(web::get().to(normalize))
+                    .route(web::post().to(normalize))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource("/$validate-code")
+                    .route(
+                        web::post()
+                            .guard(guard::fn_guard(stream::is_ndjson))
+                            .to(validate_stream),
+                    )
+                    .route(web::get().to(validate_code_system))
+                    .route(web::post().to(validate_code_system))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource("/OperationDefinition/normalize")
+                    .route(web::get().to(normalize_definition))
                     .default_service(web::to(method_not_allowed)),
             )
             .service(

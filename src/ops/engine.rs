@@ -26,6 +26,8 @@ pub struct Terminology {
     pub default_language: String,
     /// Size and time limits of `$expand`.
     pub limits: super::expand::Limits,
+    /// The code system `$normalize` lands on unless a request names another.
+    pub canonical_system: String,
     /// Stored value sets by (url, version asked for), read and parsed once: the release is
     /// immutable, and parsing a value set's JSON on every `$validate-code` was most of its
     /// cost.
@@ -82,6 +84,7 @@ impl Terminology {
             indexes,
             default_language: default_language.to_string(),
             limits: super::expand::Limits::default(),
+            canonical_system: crate::model::uri::SNOMED.to_string(),
             value_sets: RwLock::new(HashMap::new()),
         })
     }

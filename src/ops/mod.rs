@@ -14,6 +14,7 @@ pub mod lookup;
 pub mod maprule;
 pub mod memory;
 pub mod messages;
+pub mod normalize;
 pub mod resolve;
 pub mod search;
 pub mod source;

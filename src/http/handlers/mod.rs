@@ -3,6 +3,7 @@
 
 mod code_system;
 mod concept_map;
+mod normalize;
 mod resources;
 mod search;
 mod service;
@@ -10,6 +11,7 @@ mod value_set;
 
 pub use code_system::{lookup, subsumes, validate_code_system};
 pub use concept_map::translate;
+pub use normalize::{normalize, normalize_definition, normalize_stream, validate_stream};
 pub use resources::{metadata, read, search};
 pub use search::search as text_search;
 pub use service::{health, method_not_allowed, not_found, versions};
