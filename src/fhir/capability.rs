@@ -102,7 +102,11 @@ pub fn capability_statement(base: &str, date: &str) -> Value {
         "rest": [{
             "mode": "server",
             "resource": [resource("CodeSystem"), resource("ValueSet"), resource("ConceptMap")],
-            "operation": [{"name": "versions", "definition": "http://hl7.org/fhir/OperationDefinition/CapabilityStatement-versions"}]
+            "operation": [
+                {"name": "versions", "definition": "http://hl7.org/fhir/OperationDefinition/CapabilityStatement-versions"},
+                {"name": "normalize", "definition": super::operation_definition::NORMALIZE_URL},
+                {"name": "validate-code", "definition": "http://hl7.org/fhir/OperationDefinition/CodeSystem-validate-code"}
+            ]
         }]
     })
 }

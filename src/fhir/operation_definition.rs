@@ -149,7 +149,7 @@ pub fn normalize() -> Value {
             0,
             "1",
             Some("uri"),
-            "http://snomed.info/id/248153007 (sex), http://snomed.info/id/445518008 (age at onset), http://snomed.info/id/404684003 (co-condition)"
+            "http://hl7.org/fhir/StructureDefinition/Patient#Patient.gender (sex: male/female or SNOMED CT 248153007/248152002), http://snomed.info/id/445518008 (age at onset), http://snomed.info/id/404684003 (co-condition)"
         ),
         param(
             "concept",

@@ -54,9 +54,21 @@ const RULES: &[(&str, &[&str], &[&str])] = &[
         &[],
         &["actix_web", "rusqlite", "concord_loaders", "fst"],
     ),
+    // Bulk work (NDJSON streams, Bulk Data files, dead letters) and HL7 v2: above the
+    // operations and their wire format, below every transport.
+    (
+        "bulk",
+        &["fhir", "ops", "model"],
+        &["actix_web", "rusqlite", "concord_loaders", "fst"],
+    ),
+    (
+        "v2",
+        &["bulk", "ops", "model"],
+        &["actix_web", "rusqlite", "concord_loaders", "fst"],
+    ),
     (
         "http",
-        &["fhir", "ops", "model", "clock", "auth", "audit"],
+        &["fhir", "ops", "model", "clock", "auth", "audit", "bulk"],
         &["rusqlite", "concord_loaders"],
     ),
     (

@@ -14,6 +14,7 @@ mod http_auth;
 mod http_expand;
 mod http_expression;
 mod http_limits;
+mod http_normalize;
 mod http_lookup;
 mod http_supplement;
 mod http_translate;

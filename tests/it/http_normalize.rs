@@ -1,0 +1,267 @@
+//! `$normalize` and the NDJSON bulk streams over HTTP: the diabetic patient coded three ways
+//! lands on one canonical concept, each input saying how; inactive concepts follow their
+//! replacement; reverse-map candidates are ranked and flagged inexact; equivalents carry the
+//! map rules evaluated on patient context; a bulk stream answers every line in order, bad
+//! lines included.
+
+use crate::common::*;
+use crate::server::*;
+use serde_json::{Value, json};
+use std::sync::OnceLock;
+
+const SCT: &str = "http://snomed.info/sct";
+const ICD10: &str = "http://hl7.org/fhir/sid/icd-10";
+const ICD10CM: &str = "http://hl7.org/fhir/sid/icd-10-cm";
+
+/// SNOMED CT (rf2-mini, with its ICD-10 map) and ICD-10-CM; WHO ICD-10 itself is not loaded,
+/// as at a site that receives ICD-10 codes but holds no licence file for them.
+fn base() -> &'static str {
+    static BASE: OnceLock<(String, tempfile::TempDir)> = OnceLock::new();
+    &BASE
+        .get_or_init(|| {
+            let d = tmp();
+            import_ok(
+                d.path(),
+                &[
+                    rf2_mini().to_str().unwrap(),
+                    fixture("icd/icd10cm-mini.xml").to_str().unwrap(),
+                ],
+            );
+            (start(d.path()), d)
+        })
+        .0
+}
+
+fn normalize(parameter: Vec<Value>) -> Value {
+    let r = client()
+        .post(format!("{}/$normalize", base()))
+        .header("Content-Type", "application/fhir+json")
+        .body(json!({"resourceType": "Parameters", "parameter": parameter}).to_string())
+        .send()
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    r.json().unwrap()
+}
+
+fn coding(system: &str, code: &str) -> Value {
+    json!({"name": "coding", "valueCoding": {"system": system, "code": code}})
+}
+
+fn canonical(p: &Value) -> Option<String> {
+    param(p, "canonical").map(|c| c["valueCoding"]["code"].as_str().unwrap().to_string())
+}
+
+fn how(p: &Value) -> String {
+    param(p, "how").unwrap()["valueCode"].as_str().unwrap().into()
+}
+
+fn issue_texts(p: &Value) -> Vec<String> {
+    param(p, "issues")
+        .map(|i| {
+            i["resource"]["issue"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x["details"]["text"].as_str().unwrap_or_default().to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn the_diabetic_patient_coded_three_ways_lands_on_one_concept() {
+    let sct = normalize(vec![coding(SCT, "44054006")]);
+    let cm = normalize(vec![coding(ICD10CM, "E11.9")]);
+    let who = normalize(vec![coding(ICD10, "E11.9")]);
+    let text = normalize(vec![json!({"name": "text", "valueString": "type II diabetes"})]);
+    for p in [&sct, &cm, &who, &text] {
+        assert_eq!(canonical(p).as_deref(), Some("44054006"), "{p}");
+    }
+    assert_eq!(how(&sct), "identity");
+    assert_eq!(how(&cm), "rollup");
+    assert_eq!(how(&who), "reverse-map");
+    assert_eq!(how(&text), "text");
+    // The text match is scored; the classification routes are flagged inexact, never
+    // equivalent.
+    let score = param(&text, "score").unwrap()["valueDecimal"].as_f64().unwrap();
+    assert!(score > 0.5 && score <= 1.0, "{score}");
+    for p in [&cm, &who] {
+        let last = params(p, "step").last().copied().unwrap();
+        assert_eq!(part(last, "relationship").unwrap()["valueCode"], "inexact");
+        assert!(issue_texts(p).iter().any(|t| t.starts_with("inexact")), "{p}");
+    }
+    // The ICD-10-CM route says both steps: the roll-up to ICD-10, then the reverse map.
+    let steps: Vec<&str> = params(&cm, "step")
+        .iter()
+        .map(|s| part(s, "how").unwrap()["valueCode"].as_str().unwrap())
+        .collect();
+    assert_eq!(steps, ["rollup", "reverse-map"]);
+    // Every route ends with the same equivalent: ICD-10 E11.9 under the map's TRUE rule.
+    for p in [&sct, &cm, &who, &text] {
+        let e = params(p, "equivalent")
+            .into_iter()
+            .find(|e| part(e, "concept").unwrap()["valueCoding"]["system"] == ICD10)
+            .unwrap();
+        assert_eq!(part(e, "concept").unwrap()["valueCoding"]["code"], "E11.9");
+        assert_eq!(part(e, "ruleOutcome").unwrap()["valueCode"], "unconditional");
+    }
+}
+
+#[test]
+fn an_inactive_concept_follows_its_replacement() {
+    let p = normalize(vec![coding(SCT, "3000002002")]);
+    assert_eq!(canonical(&p).as_deref(), Some("44054006"));
+    assert_eq!(how(&p), "replacement");
+    let step = param(&p, "step").unwrap();
+    assert!(part(step, "via").unwrap()["valueString"]
+        .as_str()
+        .unwrap()
+        .contains("REPLACED BY"));
+    assert!(issue_texts(&p).iter().any(|t| t.contains("inactive")), "{p}");
+}
+
+#[test]
+fn reverse_map_candidates_are_ranked_and_flagged() {
+    // E10.9 is the target of Type 1 diabetes (TRUE) and of Diabetes mellitus (an age rule):
+    // the unconditional source wins, the other is a candidate with its rule.
+    let p = normalize(vec![coding(ICD10, "E10.9")]);
+    assert_eq!(canonical(&p).as_deref(), Some("46635009"));
+    let c = params(&p, "candidate");
+    assert_eq!(c.len(), 1, "{p}");
+    assert_eq!(part(c[0], "concept").unwrap()["valueCoding"]["code"], "73211009");
+    assert_eq!(part(c[0], "relationship").unwrap()["valueCode"], "inexact");
+    assert!(part(c[0], "rule").unwrap()["valueString"].as_str().unwrap().contains("445518008"));
+    let texts = issue_texts(&p);
+    assert!(texts.iter().any(|t| t.starts_with("ambiguous")), "{texts:?}");
+    assert!(texts.iter().any(|t| t.contains("not checked")), "{texts:?}");
+}
+
+#[test]
+fn patient_context_decides_the_equivalents() {
+    let female = json!({"name": "dependency", "part": [
+        {"name": "element", "valueUri": "http://hl7.org/fhir/StructureDefinition/Patient#Patient.gender"},
+        {"name": "concept", "valueCodeableConcept": {"coding": [{"system": SCT, "code": "248152002"}]}}]});
+    let undecided = normalize(vec![coding(SCT, "46635009")]);
+    let decided = normalize(vec![coding(SCT, "46635009"), female]);
+    let outcome = |p: &Value, code: &str| {
+        params(p, "equivalent")
+            .into_iter()
+            .find(|e| part(e, "concept").is_some_and(|c| c["valueCoding"]["code"] == code))
+            .map(|e| part(e, "ruleOutcome").unwrap()["valueCode"].as_str().unwrap().to_string())
+    };
+    assert_eq!(outcome(&undecided, "O24.0").as_deref(), Some("candidate"));
+    assert!(issue_texts(&undecided).iter().any(|t| t.starts_with("undecided")));
+    assert_eq!(outcome(&decided, "O24.0").as_deref(), Some("fired"));
+}
+
+#[test]
+fn bad_requests_name_the_parameter() {
+    let r = client()
+        .get(format!("{}/$normalize?code=E11.9", base()))
+        .send()
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+    let o: Value = r.json().unwrap();
+    assert!(o["issue"][0]["diagnostics"].as_str().unwrap().contains("'system'"), "{o}");
+    let r = client()
+        .get(format!("{}/$normalize?text=diabetes&code=E11.9&system={ICD10CM}", base()))
+        .send()
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+    // An unknown code is an answer without a canonical concept, and says why.
+    let p = normalize(vec![coding(SCT, "999999999")]);
+    assert_eq!(canonical(&p), None);
+    assert!(!issue_texts(&p).is_empty());
+    // The OperationDefinition is served and named by the CapabilityStatement.
+    let (s, _, d) = get_from(base(), "/OperationDefinition/normalize", &[]);
+    assert_eq!(s, 200);
+    assert_eq!(d["code"], "normalize");
+    let (_, _, cap) = get_from(base(), "/metadata", &[]);
+    assert!(cap.to_string().contains(d["url"].as_str().unwrap()));
+}
+
+fn stream(path: &str, body: &str) -> Vec<Value> {
+    let r = client()
+        .post(format!("{}{path}", base()))
+        .header("Content-Type", "application/x-ndjson")
+        .body(body.to_string())
+        .send()
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(r.headers()["content-type"], "application/fhir+ndjson");
+    r.text()
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn a_bulk_stream_answers_every_line_in_order() {
+    let body = format!(
+        "{}\n{{\"code\":\n\n{}\n\u{0}\n{}\r\n{}",
+        json!({"system": SCT, "code": "44054006"}),
+        json!({"system": ICD10CM, "code": "E11.9", "display": "wrong"}),
+        json!({"resourceType": "Coding", "system": SCT, "code": "3000002002"}),
+        json!({"system": SCT, "code": "999999999"}),
+    );
+    let lines = stream("/$validate-code", &body);
+    let numbers: Vec<i64> = lines
+        .iter()
+        .map(|l| param(l, "line").unwrap()["valueInteger"].as_i64().unwrap())
+        .collect();
+    // Line 3 is blank: no unit, no answer; every other line has one, in order.
+    assert_eq!(numbers, [1, 2, 4, 5, 6, 7]);
+    let result = |l: &Value| param(l, "result").map(|r| r["valueBoolean"].as_bool().unwrap());
+    assert_eq!(result(&lines[0]), Some(true));
+    assert_eq!(result(&lines[1]), None, "a bad line is not judged a code");
+    assert!(issue_texts(&lines[1])[0].starts_with("line 2: not JSON"));
+    assert_eq!(result(&lines[2]), Some(false));
+    assert_eq!(result(&lines[3]), None);
+    assert_eq!(result(&lines[4]), Some(true));
+    assert_eq!(param(&lines[4], "inactive").unwrap()["valueBoolean"], true);
+    assert_eq!(result(&lines[5]), Some(false));
+
+    let lines = stream(
+        "/$normalize",
+        &format!(
+            "{}\n{}\n",
+            json!({"system": ICD10CM, "code": "E11.9"}),
+            json!({"text": "type II diabetes"})
+        ),
+    );
+    assert_eq!(lines.len(), 2);
+    for l in &lines {
+        assert_eq!(canonical(l).as_deref(), Some("44054006"));
+    }
+}
+
+#[test]
+fn a_bulk_stream_reads_bodies_larger_than_the_request_limit_line_by_line() {
+    // 20,000 lines (≈1.3 MB) through a server whose JSON body limit is 64 kB: the stream is not
+    // buffered, so the limit does not apply, and every line is answered.
+    let d = icd10cm_mini_data();
+    let mut t = concord::cli::open(d.path(), "en-US").unwrap();
+    t.canonical_system = ICD10CM.into();
+    let options = concord::http::Options {
+        limits: concord::http::limits::Limits {
+            max_body: 64 * 1024,
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let b = start_with(t, options);
+    let line = json!({"system": ICD10CM, "code": "E11.9"}).to_string();
+    let n = 20_000;
+    let body = std::iter::repeat_n(line.as_str(), n).collect::<Vec<_>>().join("\n");
+    let r = client()
+        .post(format!("{b}/$validate-code"))
+        .header("Content-Type", "application/fhir+ndjson")
+        .body(body)
+        .send()
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let text = r.text().unwrap();
+    assert_eq!(text.lines().count(), n);
+    assert!(text.lines().last().unwrap().contains(&format!("\"valueInteger\":{n}")));
+}
