@@ -95,17 +95,23 @@ impl DeadLetter {
         w.write_all(b"\n")
     }
 
-    /// Flushes and syncs the file.
+    /// Flushes and syncs the file. A run without dead letters removes the file a previous
+    /// run left at the same path, so what is there always belongs to the last run (re-running
+    /// a dead-letter file into itself empties it once every unit goes through).
     pub fn finish(mut self) -> std::io::Result<u64> {
         if let Some(mut w) = self.out.take() {
             w.flush()?;
             w.get_ref().sync_all()?;
+        } else if let Some(p) = &self.path
+            && p.exists()
+        {
+            std::fs::remove_file(p)?;
         }
         Ok(self.count)
     }
 }
 
-/// Reads a dead-letter file back: `(entry, original bytes)` per line. A line of the file that
+/// Reads a dead-letter file back, entry by entry. A line of the file that
 /// is not an entry is an error naming the line.
 pub fn originals(path: &Path) -> anyhow::Result<Vec<Entry>> {
     let f = std::fs::File::open(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;

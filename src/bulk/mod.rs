@@ -9,5 +9,6 @@
 pub mod deadletter;
 pub mod line;
 pub mod resources;
+pub mod units;
 
 pub use line::{Job, answer_line};

@@ -52,7 +52,10 @@ fn canonical(p: &Value) -> Option<String> {
 }
 
 fn how(p: &Value) -> String {
-    param(p, "how").unwrap()["valueCode"].as_str().unwrap().into()
+    param(p, "how").unwrap()["valueCode"]
+        .as_str()
+        .unwrap()
+        .into()
 }
 
 fn issue_texts(p: &Value) -> Vec<String> {
@@ -62,7 +65,12 @@ fn issue_texts(p: &Value) -> Vec<String> {
                 .as_array()
                 .unwrap()
                 .iter()
-                .map(|x| x["details"]["text"].as_str().unwrap_or_default().to_string())
+                .map(|x| {
+                    x["details"]["text"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_string()
+                })
                 .collect()
         })
         .unwrap_or_default()
@@ -73,7 +81,9 @@ fn the_diabetic_patient_coded_three_ways_lands_on_one_concept() {
     let sct = normalize(vec![coding(SCT, "44054006")]);
     let cm = normalize(vec![coding(ICD10CM, "E11.9")]);
     let who = normalize(vec![coding(ICD10, "E11.9")]);
-    let text = normalize(vec![json!({"name": "text", "valueString": "type II diabetes"})]);
+    let text = normalize(vec![
+        json!({"name": "text", "valueString": "type II diabetes"}),
+    ]);
     for p in [&sct, &cm, &who, &text] {
         assert_eq!(canonical(p).as_deref(), Some("44054006"), "{p}");
     }
@@ -83,12 +93,17 @@ fn the_diabetic_patient_coded_three_ways_lands_on_one_concept() {
     assert_eq!(how(&text), "text");
     // The text match is scored; the classification routes are flagged inexact, never
     // equivalent.
-    let score = param(&text, "score").unwrap()["valueDecimal"].as_f64().unwrap();
+    let score = param(&text, "score").unwrap()["valueDecimal"]
+        .as_f64()
+        .unwrap();
     assert!(score > 0.5 && score <= 1.0, "{score}");
     for p in [&cm, &who] {
         let last = params(p, "step").last().copied().unwrap();
         assert_eq!(part(last, "relationship").unwrap()["valueCode"], "inexact");
-        assert!(issue_texts(p).iter().any(|t| t.starts_with("inexact")), "{p}");
+        assert!(
+            issue_texts(p).iter().any(|t| t.starts_with("inexact")),
+            "{p}"
+        );
     }
     // The ICD-10-CM route says both steps: the roll-up to ICD-10, then the reverse map.
     let steps: Vec<&str> = params(&cm, "step")
@@ -103,7 +118,10 @@ fn the_diabetic_patient_coded_three_ways_lands_on_one_concept() {
             .find(|e| part(e, "concept").unwrap()["valueCoding"]["system"] == ICD10)
             .unwrap();
         assert_eq!(part(e, "concept").unwrap()["valueCoding"]["code"], "E11.9");
-        assert_eq!(part(e, "ruleOutcome").unwrap()["valueCode"], "unconditional");
+        assert_eq!(
+            part(e, "ruleOutcome").unwrap()["valueCode"],
+            "unconditional"
+        );
     }
 }
 
@@ -113,11 +131,16 @@ fn an_inactive_concept_follows_its_replacement() {
     assert_eq!(canonical(&p).as_deref(), Some("44054006"));
     assert_eq!(how(&p), "replacement");
     let step = param(&p, "step").unwrap();
-    assert!(part(step, "via").unwrap()["valueString"]
-        .as_str()
-        .unwrap()
-        .contains("REPLACED BY"));
-    assert!(issue_texts(&p).iter().any(|t| t.contains("inactive")), "{p}");
+    assert!(
+        part(step, "via").unwrap()["valueString"]
+            .as_str()
+            .unwrap()
+            .contains("REPLACED BY")
+    );
+    assert!(
+        issue_texts(&p).iter().any(|t| t.contains("inactive")),
+        "{p}"
+    );
 }
 
 #[test]
@@ -128,11 +151,22 @@ fn reverse_map_candidates_are_ranked_and_flagged() {
     assert_eq!(canonical(&p).as_deref(), Some("46635009"));
     let c = params(&p, "candidate");
     assert_eq!(c.len(), 1, "{p}");
-    assert_eq!(part(c[0], "concept").unwrap()["valueCoding"]["code"], "73211009");
+    assert_eq!(
+        part(c[0], "concept").unwrap()["valueCoding"]["code"],
+        "73211009"
+    );
     assert_eq!(part(c[0], "relationship").unwrap()["valueCode"], "inexact");
-    assert!(part(c[0], "rule").unwrap()["valueString"].as_str().unwrap().contains("445518008"));
+    assert!(
+        part(c[0], "rule").unwrap()["valueString"]
+            .as_str()
+            .unwrap()
+            .contains("445518008")
+    );
     let texts = issue_texts(&p);
-    assert!(texts.iter().any(|t| t.starts_with("ambiguous")), "{texts:?}");
+    assert!(
+        texts.iter().any(|t| t.starts_with("ambiguous")),
+        "{texts:?}"
+    );
     assert!(texts.iter().any(|t| t.contains("not checked")), "{texts:?}");
 }
 
@@ -147,10 +181,19 @@ fn patient_context_decides_the_equivalents() {
         params(p, "equivalent")
             .into_iter()
             .find(|e| part(e, "concept").is_some_and(|c| c["valueCoding"]["code"] == code))
-            .map(|e| part(e, "ruleOutcome").unwrap()["valueCode"].as_str().unwrap().to_string())
+            .map(|e| {
+                part(e, "ruleOutcome").unwrap()["valueCode"]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
     };
     assert_eq!(outcome(&undecided, "O24.0").as_deref(), Some("candidate"));
-    assert!(issue_texts(&undecided).iter().any(|t| t.starts_with("undecided")));
+    assert!(
+        issue_texts(&undecided)
+            .iter()
+            .any(|t| t.starts_with("undecided"))
+    );
     assert_eq!(outcome(&decided, "O24.0").as_deref(), Some("fired"));
 }
 
@@ -162,9 +205,18 @@ fn bad_requests_name_the_parameter() {
         .unwrap();
     assert_eq!(r.status().as_u16(), 400);
     let o: Value = r.json().unwrap();
-    assert!(o["issue"][0]["diagnostics"].as_str().unwrap().contains("'system'"), "{o}");
+    assert!(
+        o["issue"][0]["diagnostics"]
+            .as_str()
+            .unwrap()
+            .contains("'system'"),
+        "{o}"
+    );
     let r = client()
-        .get(format!("{}/$normalize?text=diabetes&code=E11.9&system={ICD10CM}", base()))
+        .get(format!(
+            "{}/$normalize?text=diabetes&code=E11.9&system={ICD10CM}",
+            base()
+        ))
         .send()
         .unwrap();
     assert_eq!(r.status().as_u16(), 400);
@@ -253,7 +305,9 @@ fn a_bulk_stream_reads_bodies_larger_than_the_request_limit_line_by_line() {
     let b = start_with(t, options);
     let line = json!({"system": ICD10CM, "code": "E11.9"}).to_string();
     let n = 20_000;
-    let body = std::iter::repeat_n(line.as_str(), n).collect::<Vec<_>>().join("\n");
+    let body = std::iter::repeat_n(line.as_str(), n)
+        .collect::<Vec<_>>()
+        .join("\n");
     let r = client()
         .post(format!("{b}/$validate-code"))
         .header("Content-Type", "application/fhir+ndjson")
@@ -263,5 +317,10 @@ fn a_bulk_stream_reads_bodies_larger_than_the_request_limit_line_by_line() {
     assert_eq!(r.status().as_u16(), 200);
     let text = r.text().unwrap();
     assert_eq!(text.lines().count(), n);
-    assert!(text.lines().last().unwrap().contains(&format!("\"valueInteger\":{n}")));
+    assert!(
+        text.lines()
+            .last()
+            .unwrap()
+            .contains(&format!("\"valueInteger\":{n}"))
+    );
 }

@@ -5,6 +5,7 @@
 //! (never skip) when the data is missing.
 
 mod audit;
+mod cli_bulk;
 mod cli_ops;
 mod common;
 mod default_dataset;
@@ -14,8 +15,8 @@ mod http_auth;
 mod http_expand;
 mod http_expression;
 mod http_limits;
-mod http_normalize;
 mod http_lookup;
+mod http_normalize;
 mod http_supplement;
 mod http_translate;
 mod http_validate;
