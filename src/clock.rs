@@ -22,6 +22,16 @@ pub fn now_rfc3339_millis() -> String {
     format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{ms:03}Z")
 }
 
+/// HL7 v2 DTM `yyyymmddhhmmss+0000` (UTC), for MSH-7 of ACKs.
+pub fn now_hl7() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs();
+    let (y, mo, d, h, mi, s) = civil(secs);
+    format!("{y:04}{mo:02}{d:02}{h:02}{mi:02}{s:02}+0000")
+}
+
 /// `yyyymmddThhmmss` for directory names.
 pub fn timestamp_compact(secs: u64) -> String {
     let (y, mo, d, h, mi, s) = civil(secs);

@@ -21,3 +21,4 @@ pub mod model;
 pub mod ops;
 pub mod store;
 pub mod synth;
+pub mod v2;

@@ -62,6 +62,7 @@ impl Entry {
 /// A dead-letter file being written; created on the first entry, so a clean run leaves none.
 pub struct DeadLetter {
     path: Option<PathBuf>,
+    append: bool,
     out: Option<std::io::BufWriter<std::fs::File>>,
     /// Entries written.
     pub count: u64,
@@ -73,8 +74,18 @@ impl DeadLetter {
     pub fn new(path: Option<&Path>) -> Self {
         DeadLetter {
             path: path.map(Path::to_path_buf),
+            append: false,
             out: None,
             count: 0,
+        }
+    }
+
+    /// Dead letters appended to `path` (a long-running listener: a restart keeps what an
+    /// earlier run left).
+    pub fn appending(path: &Path) -> Self {
+        DeadLetter {
+            append: true,
+            ..DeadLetter::new(Some(path))
         }
     }
 
@@ -88,11 +99,26 @@ impl DeadLetter {
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
                 std::fs::create_dir_all(dir)?;
             }
-            self.out = Some(std::io::BufWriter::new(std::fs::File::create(path)?));
+            let f = std::fs::OpenOptions::new()
+                .create(true)
+                .write(true)
+                .append(self.append)
+                .truncate(!self.append)
+                .open(path)?;
+            self.out = Some(std::io::BufWriter::new(f));
         }
         let w = self.out.as_mut().expect("opened above");
         serde_json::to_writer(&mut *w, e)?;
         w.write_all(b"\n")
+    }
+
+    /// Flushes and syncs what was written so far (a listener calls this before it answers).
+    pub fn sync(&mut self) -> std::io::Result<()> {
+        if let Some(w) = self.out.as_mut() {
+            w.flush()?;
+            w.get_ref().sync_data()?;
+        }
+        Ok(())
     }
 
     /// Flushes and syncs the file. A run without dead letters removes the file a previous
@@ -103,6 +129,7 @@ impl DeadLetter {
             w.flush()?;
             w.get_ref().sync_all()?;
         } else if let Some(p) = &self.path
+            && !self.append
             && p.exists()
         {
             std::fs::remove_file(p)?;

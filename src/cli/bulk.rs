@@ -16,6 +16,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+/// A stream of input units.
+type Units = Box<dyn Iterator<Item = std::io::Result<Unit>>>;
+
 /// What to do with each resource.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum BulkJob {
@@ -57,7 +60,7 @@ pub fn run(job: BulkJob, o: &BulkOptions) -> Result<ExitCode> {
     });
     // Every input is read before the dead-letter file is written: re-running a dead-letter
     // file into itself must see its old entries.
-    let mut inputs: Vec<(String, Box<dyn Iterator<Item = std::io::Result<Unit>>>)> = Vec::new();
+    let mut inputs: Vec<(String, Units)> = Vec::new();
     for p in o.paths {
         if is_dead_letter(p) {
             let list = units::from_dead_letter(p)?;

@@ -21,6 +21,7 @@ mod report;
 mod search;
 mod serve;
 mod translate;
+mod v2;
 mod validate;
 
 pub use common::{open, system_url};
@@ -50,6 +51,48 @@ pub struct Cli {
     /// Verb.
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// `concord v2` actions.
+#[derive(Debug, clap::Subcommand)]
+pub enum V2Action {
+    /// Check every coded field of the messages in FILEs (one message per file, or batches;
+    /// `\r` or `\n` segment ends); one NDJSON result per message, findings located as
+    /// `DG1[1]-3.1`. A dead-letter file given as FILE re-runs its messages.
+    Validate {
+        /// ER7 files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Data directory.
+        #[arg(long, env = "CONCORD_DATA", default_value = DEFAULT_DATA)]
+        data: PathBuf,
+        /// Results file (default: stdout).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Where what is not a message goes.
+        #[arg(long, default_value = "v2-dead-letter.ndjson")]
+        dead_letter: PathBuf,
+    },
+    /// An MLLP listener: each message answered AA, AE (one ERR per finding) or AR; rejected
+    /// ones dead-lettered, accepted ones forwarded when `--forward` is given.
+    Listen {
+        /// Address to listen on.
+        #[arg(long, env = "CONCORD_MLLP", default_value = "127.0.0.1:2575")]
+        mllp: String,
+        /// Data directory.
+        #[arg(long, env = "CONCORD_DATA", default_value = DEFAULT_DATA)]
+        data: PathBuf,
+        /// Downstream MLLP address for accepted messages.
+        #[arg(long, env = "CONCORD_MLLP_FORWARD")]
+        forward: Option<String>,
+        /// Dead-letter file (appended to).
+        #[arg(
+            long,
+            env = "CONCORD_MLLP_DEAD_LETTER",
+            default_value = "v2-dead-letter.ndjson"
+        )]
+        dead_letter: PathBuf,
+    },
 }
 
 /// `concord audit` actions.
@@ -288,6 +331,13 @@ pub enum Command {
         /// No progress bar.
         #[arg(short, long)]
         quiet: bool,
+    },
+    /// HL7 v2: validate the coded fields (CE/CWE/CNE) of ER7 messages, or listen for them
+    /// over MLLP and answer each with an ACK.
+    V2 {
+        /// What to do.
+        #[command(subcommand)]
+        action: V2Action,
     },
     /// Generate a synthetic SNOMED CT release of International shape and size (scale 1.0 ≈
     /// 370k concepts, ≈8M rows) for benchmarks and tests; writes synth-manifest.json with counts.
@@ -530,6 +580,20 @@ fn run(cli: Cli) -> Result<ExitCode> {
             &language,
             json,
         ),
+        Command::V2 { action } => match action {
+            V2Action::Validate {
+                files,
+                data,
+                out,
+                dead_letter,
+            } => v2::validate(&data, &files, out.as_deref(), Some(&dead_letter)),
+            V2Action::Listen {
+                mllp,
+                data,
+                forward,
+                dead_letter,
+            } => v2::listen(&data, &mllp, forward, &dead_letter),
+        },
         Command::Bulk {
             job,
             paths,

@@ -63,7 +63,7 @@ const RULES: &[(&str, &[&str], &[&str])] = &[
     ),
     (
         "v2",
-        &["bulk", "ops", "model"],
+        &["bulk", "ops", "model", "clock"],
         &["actix_web", "rusqlite", "concord_loaders", "fst"],
     ),
     (

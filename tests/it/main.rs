@@ -31,3 +31,4 @@ mod shared_data;
 mod shared_ecl;
 mod shared_translate;
 mod synth;
+mod v2;
