@@ -21,7 +21,7 @@ When the server runs with a JWKS, every path but /metadata, /$versions, /health,
 401 (OperationOutcome, WWW-Authenticate) without a valid one, 403 without the operation's grant. Any request may get 429 (rate limit, or too many expansions in flight; Retry-After) or 413 (body too large), as OperationOutcome.",
         license(name = "Apache-2.0")
     ),
-    paths(health, healthz, readyz, metrics, reload, versions, metadata, lookup, validate_code_system, validate_value_set, batch_validate, expand, subsumes, translate, text_search, search, read),
+    paths(health, healthz, readyz, metrics, reload, versions, metadata, lookup, validate_code_system, validate_value_set, batch_validate, expand, subsumes, translate, normalize, validate_code, normalize_definition, text_search, search, read),
     tags((name = "terminology", description = "FHIR terminology operations"), (name = "resources", description = "Read and search"))
 )]
 pub struct ApiDoc;
@@ -264,6 +264,65 @@ fn subsumes() {}
 )]
 fn translate() {}
 
+/// $normalize: the canonical concept (SNOMED CT unless configured) of a coding, a CodeableConcept
+/// or free text, how it was reached, and its equivalents in every loaded target system.
+///
+/// Routes: identity; inactive → replacement (the association used); ICD-10-CM → ICD-10 roll-up
+/// → reverse-map candidates; ICD-10 → reverse-map candidates (ranked, flagged inexact, never
+/// equivalent); text → search match with its score. Patient context is sent as `dependency`
+/// parameters, as for `$translate`. POST with an `application/x-ndjson` or
+/// `application/fhir+ndjson` body of codings (or `{"text": …}` objects), one per line, streams
+/// one Parameters answer per line, in order, with `line` first; a line that cannot be read
+/// answers `line` and `issues` only, and the stream goes on.
+#[utoipa::path(
+    method(get, post), path = "/$normalize", tag = "terminology",
+    params(
+        ("system" = Option<String>, Query, description = "With code: the code system"),
+        ("code" = Option<String>, Query, description = "With system: the code"),
+        ("version" = Option<String>, Query, description = "With code: the code system version"),
+        ("display" = Option<String>, Query, description = "With code: the display to check (a mismatch is a warning)"),
+        ("coding" = Option<String>, Query, description = "The input as a Coding (system|code in a query)"),
+        ("codeableConcept" = Option<Object>, Query, description = "The input as a CodeableConcept (POST only)"),
+        ("text" = Option<String>, Query, description = "Free text, searched in the canonical system"),
+        ("dependency" = Option<Object>, Query, description = "Patient context (POST only), as for $translate: sex, age at onset, co-conditions"),
+        ("target" = Option<String>, Query, description = "A system to give equivalents in (repeatable; default every system a loaded map reaches)"),
+        ("canonical" = Option<String>, Query, description = "The canonical system for this request (default: the server's, SNOMED CT)")
+    ),
+    request_body(content = Object, content_type = "application/fhir+json", description = "FHIR Parameters (POST), or NDJSON codings for a bulk stream"),
+    responses(
+        (status = 200, description = "Parameters: canonical (Coding), how (identity | replacement | reverse-map | rollup | text | map), score (text), step* (how, from|text, to, relationship, via), equivalent* and candidate* (concept, relationship, map, mapGroup, mapPriority, rule, ruleOutcome, advice), issues (OperationOutcome: ambiguous, inexact, inactive, display mismatch, undecided, unmapped). With an NDJSON body: application/fhir+ndjson, one Parameters per input line with `line` first", body = Object, content_type = "application/fhir+json"),
+        (status = 400, description = "No input, or more than one (OperationOutcome naming the parameter)", body = Object)
+    )
+)]
+fn normalize() {}
+
+/// System-level $validate-code: as CodeSystem/$validate-code, and with an NDJSON body a bulk
+/// stream (one Parameters answer per input line, in order, `line` first; a bad line answers
+/// `line` and `issues` without `result`).
+#[utoipa::path(
+    method(get, post), path = "/$validate-code", tag = "terminology",
+    params(
+        ("url" = Option<String>, Query, description = "Code system URL"),
+        ("code" = Option<String>, Query, description = "The code"),
+        ("version" = Option<String>, Query, description = "Code system version"),
+        ("display" = Option<String>, Query, description = "Display to check"),
+        ("coding" = Option<String>, Query, description = "A Coding (system|code in a query)")
+    ),
+    request_body(content = Object, content_type = "application/fhir+json", description = "FHIR Parameters (POST), or NDJSON codings for a bulk stream"),
+    responses(
+        (status = 200, description = "Parameters as CodeSystem/$validate-code; with an NDJSON body, application/fhir+ndjson with one answer per line", body = Object, content_type = "application/fhir+json"),
+        (status = 400, description = "Missing or invalid parameter", body = Object)
+    )
+)]
+fn validate_code() {}
+
+/// The OperationDefinition of $normalize.
+#[utoipa::path(
+    get, path = "/OperationDefinition/normalize", tag = "resources",
+    responses((status = 200, description = "OperationDefinition", body = Object, content_type = "application/fhir+json"))
+)]
+fn normalize_definition() {}
+
 /// Search CodeSystem, ValueSet or ConceptMap resources.
 #[utoipa::path(
     get, path = "/{type}", tag = "resources",
@@ -306,6 +365,9 @@ pub fn document() -> utoipa::openapi::OpenApi {
 
 /// Paths that answer plain JSON or text, not FHIR.
 const NOT_FHIR: &[&str] = &["/health", "/healthz", "/readyz", "/metrics"];
+
+/// Paths that also take an NDJSON body and stream their answers.
+const STREAMS: &[&str] = &["/$normalize", "/$validate-code"];
 
 /// Paths whose successful answer is plain JSON (their errors are still OperationOutcomes).
 const PLAIN_JSON_ANSWER: &[&str] = &["/search"];
@@ -412,6 +474,13 @@ fn refine(doc: &mut serde_json::Value) {
                 op["requestBody"]["content"] = json!({
                     "application/fhir+json": {"schema": {"$ref": "#/components/schemas/Parameters"}}
                 });
+                if STREAMS.contains(&path.as_str()) {
+                    // The bulk form: NDJSON in, NDJSON out.
+                    let lines = json!({"schema": {"type": "string"}});
+                    op["requestBody"]["content"]["application/x-ndjson"] = lines.clone();
+                    op["requestBody"]["content"]["application/fhir+ndjson"] = lines.clone();
+                    op["responses"]["200"]["content"]["application/fhir+ndjson"] = lines;
+                }
             }
             for p in op["parameters"].as_array_mut().into_iter().flatten() {
                 let name = p["name"].as_str().unwrap_or_default().to_string();
