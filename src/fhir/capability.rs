@@ -67,8 +67,17 @@ const EXPANSION_PARAMETERS: &[&str] = &[
     "useSupplement",
 ];
 
-/// The CapabilityStatement.
-pub fn capability_statement(base: &str, date: &str) -> Value {
+/// How clients authenticate, for `rest.security`: the token issuer when bearer JWTs are
+/// required; `None` when the server is open.
+pub struct Security<'a> {
+    /// Required `iss`, when configured.
+    pub issuer: Option<&'a str>,
+    /// Required `aud`, when configured.
+    pub audience: Option<&'a str>,
+}
+
+/// The CapabilityStatement; `security` says how callers authenticate (FHIR `rest.security`).
+pub fn capability_statement(base: &str, date: &str, security: Option<Security>) -> Value {
     let resource = |ty: &str| {
         let ops: Vec<Value> = OPERATIONS
             .iter()
@@ -84,7 +93,7 @@ pub fn capability_statement(base: &str, date: &str) -> Value {
             "operation": ops
         })
     };
-    json!({
+    let mut statement = json!({
         "resourceType": "CapabilityStatement",
         "id": "concord",
         "url": format!("{base}/metadata"),
@@ -108,7 +117,22 @@ pub fn capability_statement(base: &str, date: &str) -> Value {
                 {"name": "validate-code", "definition": "http://hl7.org/fhir/OperationDefinition/CodeSystem-validate-code"}
             ]
         }]
-    })
+    });
+    if let Some(sec) = security {
+        let mut description = "OAuth2 bearer JWTs (RS256, PS256 or ES256) on every operation but /metadata; SMART backend-services scopes (system/CodeSystem.read, system/*.read) or Entra ID roles grant them".to_string();
+        if let Some(i) = sec.issuer {
+            description.push_str(&format!("; issuer {i}"));
+        }
+        if let Some(a) = sec.audience {
+            description.push_str(&format!("; audience {a}"));
+        }
+        statement["rest"][0]["security"] = json!({
+            "cors": false,
+            "service": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/restful-security-service", "code": "OAuth", "display": "OAuth"}]}],
+            "description": description
+        });
+    }
+    statement
 }
 
 /// TerminologyCapabilities: every loaded code system with its versions (latest marked default).

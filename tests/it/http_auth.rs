@@ -134,8 +134,12 @@ fn good_tokens_are_served_with_each_algorithm() {
         let (s, _, body) = call(LOOKUP, Some(&t));
         assert_eq!(s, 200, "{body}");
     }
-    // Public paths need no token.
-    assert_eq!(call("/metadata", None).0, 200);
+    // Public paths need no token; the CapabilityStatement says how to authenticate.
+    let (s, _, cap) = call("/metadata", None);
+    assert_eq!(s, 200);
+    let security = &cap["rest"][0]["security"];
+    assert_eq!(security["service"][0]["coding"][0]["code"], "OAuth", "{cap}");
+    assert!(security["description"].as_str().unwrap().contains("issuer"));
     assert_eq!(call("/healthz", None).0, 200);
 }
 

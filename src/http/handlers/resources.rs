@@ -20,10 +20,20 @@ pub async fn metadata(t: Current, req: HttpRequest) -> Reply {
         .find(|(k, _)| k == "mode")
         .map(|(_, v)| v.as_str())
     {
-        None | Some("full") | Some("normative") => Ok(fhir(&capability::capability_statement(
-            &base_url(&req),
-            &date,
-        ))),
+        None | Some("full") | Some("normative") => {
+            let verifier = req
+                .app_data::<actix_web::web::Data<Option<std::sync::Arc<crate::auth::Verifier>>>>()
+                .and_then(|v| v.as_ref().as_ref().cloned());
+            let security = verifier.as_ref().map(|v| capability::Security {
+                issuer: v.config().issuer.as_deref(),
+                audience: v.config().audience.as_deref(),
+            });
+            Ok(fhir(&capability::capability_statement(
+                &base_url(&req),
+                &date,
+                security,
+            )))
+        }
         Some("terminology") => Ok(fhir(&capability::terminology_capabilities(
             &base_url(&req),
             &date,
