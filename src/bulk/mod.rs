@@ -9,6 +9,7 @@
 pub mod deadletter;
 pub mod line;
 pub mod resources;
+pub mod run;
 pub mod units;
 
 pub use line::{Job, answer_line};

@@ -162,7 +162,7 @@ pub fn check_resource(
     resource: &mut Value,
     report: &mut Report,
     annotate: bool,
-) -> Result<(), String> {
+) -> Result<Vec<Finding>, String> {
     if resource
         .get("resourceType")
         .and_then(Value::as_str)
@@ -172,6 +172,7 @@ pub fn check_resource(
     }
     report.resources += 1;
     let ctx = RequestContext::default();
+    let mut findings = Vec::new();
     let mut additions: Vec<(String, Vec<Value>)> = Vec::new();
     for f in codings(resource) {
         let counts = report.paths.entry(f.path.clone()).or_default();
@@ -237,6 +238,15 @@ pub fn check_resource(
             counts.unmapped += 1;
         }
         if let Some(why) = why.or(unmapped.then(|| "unmapped".to_string())) {
+            findings.push(Finding {
+                location: f.location.clone(),
+                severity: if verdict == Verdict::Invalid { "error" } else { "warning" },
+                why: why.clone(),
+                text: v
+                    .message
+                    .clone()
+                    .unwrap_or_else(|| format!("{key}: no canonical concept ({why})")),
+            });
             *report.offenders.entry((key, why)).or_default() += 1;
         }
         if annotate && let Some(n) = normalized {
@@ -283,7 +293,43 @@ pub fn check_resource(
             }
         }
     }
-    Ok(())
+    Ok(findings)
+}
+
+/// What was found wrong with one coding of a resource.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finding {
+    /// `Condition.code.coding[0]`.
+    pub location: String,
+    /// `error` (invalid) or `warning` (inactive, unmapped).
+    pub severity: &'static str,
+    /// `invalid-code`, `not-found`, `inactive`, `unmapped`, …
+    pub why: String,
+    /// The validator's message.
+    pub text: String,
+}
+
+/// An OperationOutcome of a resource's findings (`None` when it has none): one issue per
+/// coding, located by FHIRPath.
+pub fn outcome(resource: &Value, findings: &[Finding]) -> Option<Value> {
+    if findings.is_empty() {
+        return None;
+    }
+    let reference = format!(
+        "{}/{}",
+        resource["resourceType"].as_str().unwrap_or_default(),
+        resource["id"].as_str().unwrap_or_default()
+    );
+    Some(json!({
+        "resourceType": "OperationOutcome",
+        "extension": [{"url": "http://hl7.org/fhir/StructureDefinition/operationoutcome-file", "valueString": reference}],
+        "issue": findings.iter().map(|f| json!({
+            "severity": f.severity,
+            "code": if f.severity == "error" { "code-invalid" } else { "business-rule" },
+            "details": {"coding": [{"system": "http://hl7.org/fhir/tools/CodeSystem/tx-issue-type", "code": f.why}], "text": f.text},
+            "expression": [f.location],
+        })).collect::<Vec<_>>()
+    }))
 }
 
 /// The extension marking a coding Concord added: `valueCode` says how it was reached

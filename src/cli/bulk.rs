@@ -8,13 +8,15 @@
 //! its units are processed.
 
 use super::common::open;
-use crate::bulk::deadletter::{DeadLetter, Entry, is_dead_letter};
-use crate::bulk::resources::{Report, check_resource};
+use crate::bulk::deadletter::{DeadLetter, is_dead_letter};
+use crate::bulk::run::process;
+use crate::bulk::resources::Report;
 use crate::bulk::units::{self, Unit};
 use anyhow::{Context, Result};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::AtomicBool;
 
 /// A stream of input units.
 type Units = Box<dyn Iterator<Item = std::io::Result<Unit>>>;
@@ -87,34 +89,24 @@ pub fn run(job: BulkJob, o: &BulkOptions) -> Result<ExitCode> {
             }
             _ => None,
         };
-        for unit in input {
-            let unit = unit.context("reading the input")?;
-            units_in += 1;
-            bar.inc(1);
-            let outcome = match &unit.refused {
-                Some(r) => Err(r.clone()),
-                None => serde_json::from_slice::<serde_json::Value>(&unit.bytes)
-                    .map_err(|e| format!("not JSON: {e}"))
-                    .and_then(|mut r| {
-                        check_resource(&t, &mut r, &mut report, annotate).map(|()| r)
-                    }),
-            };
-            match outcome {
-                Ok(r) => {
-                    results += 1;
-                    if let Some(w) = annotated.as_mut() {
-                        serde_json::to_writer(&mut *w, &r)?;
-                        w.write_all(b"\n")?;
-                    }
+        let c = process(
+            &t,
+            input.inspect(|_| bar.inc(1)),
+            &mut report,
+            annotate,
+            &mut dead,
+            &AtomicBool::new(false),
+            |r, _| match annotated.as_mut() {
+                Some(w) => {
+                    serde_json::to_writer(&mut *w, r)?;
+                    w.write_all(b"\n")
                 }
-                Err(reason) => {
-                    let mut e = Entry::new(&unit.source, unit.line, &reason, &unit.bytes);
-                    e.message_id = unit.message_id.clone();
-                    dead.push(&e)
-                        .with_context(|| format!("writing {}", dl_path.display()))?;
-                }
-            }
-        }
+                None => Ok(()),
+            },
+        )
+        .with_context(|| format!("writing {}", dl_path.display()))?;
+        units_in += c.units;
+        results += c.results;
         if let Some(mut w) = annotated {
             w.flush()?;
         }

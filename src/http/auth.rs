@@ -33,6 +33,10 @@ pub fn operation(path: &str) -> Option<&'static str> {
         "ValueSet" => "ValueSet",
         "ConceptMap" => "ConceptMap",
         "search" => "search",
+        // System-level code checks read code systems (and, for $normalize, their maps).
+        "$validate-code" | "$normalize" | "$bulk-validate" | "$bulk-normalize" | "jobs" => {
+            "CodeSystem"
+        }
         "$reload" => "admin",
         _ => return None,
     })
