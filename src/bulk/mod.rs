@@ -7,6 +7,7 @@
 //! Knows nothing of actix or of the CLI's argument parsing.
 
 pub mod deadletter;
+pub mod jobs;
 pub mod line;
 pub mod resources;
 pub mod run;

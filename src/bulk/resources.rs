@@ -240,7 +240,11 @@ pub fn check_resource(
         if let Some(why) = why.or(unmapped.then(|| "unmapped".to_string())) {
             findings.push(Finding {
                 location: f.location.clone(),
-                severity: if verdict == Verdict::Invalid { "error" } else { "warning" },
+                severity: if verdict == Verdict::Invalid {
+                    "error"
+                } else {
+                    "warning"
+                },
                 why: why.clone(),
                 text: v
                     .message
@@ -322,9 +326,9 @@ pub fn outcome(resource: &Value, findings: &[Finding]) -> Option<Value> {
     );
     Some(json!({
         "resourceType": "OperationOutcome",
-        "extension": [{"url": "http://hl7.org/fhir/StructureDefinition/operationoutcome-file", "valueString": reference}],
         "issue": findings.iter().map(|f| json!({
             "severity": f.severity,
+            "diagnostics": reference,
             "code": if f.severity == "error" { "code-invalid" } else { "business-rule" },
             "details": {"coding": [{"system": "http://hl7.org/fhir/tools/CodeSystem/tx-issue-type", "code": f.why}], "text": f.text},
             "expression": [f.location],

@@ -9,8 +9,8 @@
 
 use super::common::open;
 use crate::bulk::deadletter::{DeadLetter, is_dead_letter};
-use crate::bulk::run::process;
 use crate::bulk::resources::Report;
+use crate::bulk::run::process;
 use crate::bulk::units::{self, Unit};
 use anyhow::{Context, Result};
 use std::io::Write;

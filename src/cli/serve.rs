@@ -174,6 +174,7 @@ pub fn serve(
             max_body: security.max_body,
         },
         reloader: Some(reloader(data, default_language, limits, canonical)),
+        jobs_dir: Some(data.join("jobs")),
     };
     crate::http::run(t, addr, workers, options).with_context(|| format!("serving on {addr}"))
 }

@@ -33,6 +33,9 @@ pub struct Options {
     pub limits: limits::Limits,
     /// Opens the published release for `SIGHUP` / `POST /$reload`; `None`: no reloads.
     pub reloader: Option<release::Reloader>,
+    /// Where asynchronous Bulk Data jobs keep their files (`serve` uses `DATA/jobs`); `None`:
+    /// a folder in the system's temporary directory.
+    pub jobs_dir: Option<std::path::PathBuf>,
 }
 
 /// Registers every route on an actix app.
@@ -139,6 +142,27 @@ pub fn configure(serving: Arc<release::Serving>) -> impl FnOnce(&mut web::Servic
                     .default_service(web::to(method_not_allowed)),
             )
             .service(
+                web::resource("/$bulk-validate")
+                    .route(web::post().to(bulk_validate))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource("/$bulk-normalize")
+                    .route(web::post().to(bulk_normalize))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource("/jobs/{id}")
+                    .route(web::get().to(job_status))
+                    .route(web::delete().to(job_delete))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource("/jobs/{id}/files/{name}")
+                    .route(web::get().to(job_file))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
                 web::resource("/OperationDefinition/normalize")
                     .route(web::get().to(normalize_definition))
                     .default_service(web::to(method_not_allowed)),
@@ -235,10 +259,16 @@ pub fn server(
         .burst_size(options.limits.burst.max(rate).max(1))
         .finish()
         .ok_or_else(|| std::io::Error::other("invalid rate limit"))?;
+    let jobs = web::Data::new(crate::bulk::jobs::Jobs::new(
+        &options.jobs_dir.clone().unwrap_or_else(|| {
+            std::env::temp_dir().join(format!("concord-jobs-{}", std::process::id()))
+        }),
+    ));
     let mut s = HttpServer::new(move || {
         let mut app = App::new()
             .app_data(web::Data::new(options.auth.clone()))
             .app_data(web::Data::new(expensive.clone()))
+            .app_data(jobs.clone())
             .app_data(web::PayloadConfig::new(options.limits.max_body));
         if let Some(log) = &options.audit {
             app = app.app_data(web::Data::new(log.clone()));

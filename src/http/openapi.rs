@@ -21,8 +21,8 @@ When the server runs with a JWKS, every path but /metadata, /$versions, /health,
 401 (OperationOutcome, WWW-Authenticate) without a valid one, 403 without the operation's grant. Any request may get 429 (rate limit, or too many expansions in flight; Retry-After) or 413 (body too large), as OperationOutcome.",
         license(name = "Apache-2.0")
     ),
-    paths(health, healthz, readyz, metrics, reload, versions, metadata, lookup, validate_code_system, validate_value_set, batch_validate, expand, subsumes, translate, normalize, validate_code, normalize_definition, text_search, search, read),
-    tags((name = "terminology", description = "FHIR terminology operations"), (name = "resources", description = "Read and search"))
+    paths(health, healthz, readyz, metrics, reload, versions, metadata, lookup, validate_code_system, validate_value_set, batch_validate, expand, subsumes, translate, normalize, validate_code, normalize_definition, bulk_validate, bulk_normalize, job_status, job_delete, job_file, text_search, search, read),
+    tags((name = "terminology", description = "FHIR terminology operations"), (name = "bulk", description = "Asynchronous FHIR Bulk Data jobs"), (name = "resources", description = "Read and search"))
 )]
 pub struct ApiDoc;
 
@@ -323,6 +323,63 @@ fn validate_code() {}
 )]
 fn normalize_definition() {}
 
+/// Bulk Data kick-off (FHIR Bulk Data asynchronous pattern): send `Prefer: respond-async` and an
+/// `application/fhir+ndjson` body of resources (a Bulk Data export: Condition, Observation, …).
+/// Every Coding of every resource is validated; the job's outputs are an OperationOutcome per
+/// resource with findings, report.json (per resource type and element path), errors for lines
+/// that could not be read, and their dead letters.
+#[utoipa::path(
+    post, path = "/$bulk-validate", tag = "bulk",
+    responses(
+        (status = 202, description = "Accepted; Content-Location names the job's status URL"),
+        (status = 400, description = "No `Prefer: respond-async` (OperationOutcome)", body = Object)
+    )
+)]
+fn bulk_validate() {}
+
+/// As `$bulk-validate`, and each resource is written again annotated with the canonical coding
+/// and equivalents of each CodeableConcept (outputs per resource type).
+#[utoipa::path(
+    post, path = "/$bulk-normalize", tag = "bulk",
+    responses(
+        (status = 202, description = "Accepted; Content-Location names the job's status URL"),
+        (status = 400, description = "No `Prefer: respond-async` (OperationOutcome)", body = Object)
+    )
+)]
+fn bulk_normalize() {}
+
+/// A bulk job's status: 202 with `X-Progress` while it runs, then 200 with the Bulk Data
+/// manifest (output and error files, counts, the report).
+#[utoipa::path(
+    get, path = "/jobs/{id}", tag = "bulk",
+    params(("id" = String, Path, description = "Job id")),
+    responses(
+        (status = 200, description = "The manifest: transactionTime, request, requiresAccessToken, output [{type, url, count}], error [{type, url, count}]", body = Object, content_type = "application/json"),
+        (status = 202, description = "Still running (X-Progress, Retry-After)"),
+        (status = 404, description = "Unknown job", body = Object)
+    )
+)]
+fn job_status() {}
+
+/// Cancels a bulk job and deletes its files.
+#[utoipa::path(
+    delete, path = "/jobs/{id}", tag = "bulk",
+    params(("id" = String, Path, description = "Job id")),
+    responses((status = 202, description = "Cancelled and deleted"), (status = 404, description = "Unknown job", body = Object))
+)]
+fn job_delete() {}
+
+/// One output file of a finished bulk job.
+#[utoipa::path(
+    get, path = "/jobs/{id}/files/{name}", tag = "bulk",
+    params(("id" = String, Path, description = "Job id"), ("name" = String, Path, description = "File name from the manifest")),
+    responses(
+        (status = 200, description = "NDJSON (or report.json)", body = String, content_type = "application/fhir+ndjson"),
+        (status = 404, description = "Unknown job or file", body = Object)
+    )
+)]
+fn job_file() {}
+
 /// Search CodeSystem, ValueSet or ConceptMap resources.
 #[utoipa::path(
     get, path = "/{type}", tag = "resources",
@@ -370,7 +427,7 @@ const NOT_FHIR: &[&str] = &["/health", "/healthz", "/readyz", "/metrics"];
 const STREAMS: &[&str] = &["/$normalize", "/$validate-code"];
 
 /// Paths whose successful answer is plain JSON (their errors are still OperationOutcomes).
-const PLAIN_JSON_ANSWER: &[&str] = &["/search"];
+const PLAIN_JSON_ANSWER: &[&str] = &["/search", "/jobs/{id}"];
 
 fn refine(doc: &mut serde_json::Value) {
     use serde_json::json;

@@ -138,7 +138,10 @@ fn good_tokens_are_served_with_each_algorithm() {
     let (s, _, cap) = call("/metadata", None);
     assert_eq!(s, 200);
     let security = &cap["rest"][0]["security"];
-    assert_eq!(security["service"][0]["coding"][0]["code"], "OAuth", "{cap}");
+    assert_eq!(
+        security["service"][0]["coding"][0]["code"], "OAuth",
+        "{cap}"
+    );
     assert!(security["description"].as_str().unwrap().contains("issuer"));
     assert_eq!(call("/healthz", None).0, 200);
 }

@@ -324,3 +324,83 @@ fn a_bulk_stream_reads_bodies_larger_than_the_request_limit_line_by_line() {
             .contains(&format!("\"valueInteger\":{n}"))
     );
 }
+
+#[test]
+fn a_bulk_data_job_runs_asynchronously_and_lists_its_files() {
+    let body: String = ["Condition", "Observation"]
+        .iter()
+        .map(|f| std::fs::read_to_string(fixture(&format!("bulk/{f}.ndjson"))).unwrap())
+        .collect();
+    let kick = |prefer: bool| {
+        let mut r = client()
+            .post(format!("{}/$bulk-normalize", base()))
+            .header("Content-Type", "application/fhir+ndjson")
+            .body(body.clone());
+        if prefer {
+            r = r.header("Prefer", "respond-async");
+        }
+        r.send().unwrap()
+    };
+    assert_eq!(kick(false).status().as_u16(), 400);
+    let r = kick(true);
+    assert_eq!(r.status().as_u16(), 202);
+    let location = r.headers()["content-location"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let mut manifest = Value::Null;
+    for _ in 0..200 {
+        let r = client().get(&location).send().unwrap();
+        if r.status().as_u16() == 200 {
+            manifest = r.json().unwrap();
+            break;
+        }
+        assert_eq!(r.status().as_u16(), 202);
+        assert!(r.headers().contains_key("x-progress"));
+        std::thread::sleep(std::time::Duration::from_millis(25));
+    }
+    let counts = &manifest["extension"]["http://concord-terminology.org/fhir/bulk/counts"];
+    assert_eq!(
+        (
+            counts["lines"].as_u64(),
+            counts["results"].as_u64(),
+            counts["deadLetter"].as_u64()
+        ),
+        (Some(9), Some(7), Some(2)),
+        "{manifest}"
+    );
+    let output: Vec<(String, u64)> = manifest["output"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            (
+                o["type"].as_str().unwrap().to_string(),
+                o["count"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        output,
+        [
+            ("Condition".to_string(), 5),
+            ("Observation".into(), 2),
+            ("OperationOutcome".into(), 4)
+        ]
+    );
+    // The annotated Condition carries the canonical coding; the errors name the bad lines.
+    let get = |url: &str| client().get(url).send().unwrap().text().unwrap();
+    let conditions = get(manifest["output"][0]["url"].as_str().unwrap());
+    assert!(conditions.lines().nth(1).unwrap().contains("\"44054006\""));
+    let errors = get(manifest["error"][0]["url"].as_str().unwrap());
+    assert!(errors.lines().next().unwrap().contains("line 5: not JSON"));
+    // Deleting removes it.
+    assert_eq!(
+        client().delete(&location).send().unwrap().status().as_u16(),
+        202
+    );
+    assert_eq!(
+        client().get(&location).send().unwrap().status().as_u16(),
+        404
+    );
+}

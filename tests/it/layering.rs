@@ -58,7 +58,7 @@ const RULES: &[(&str, &[&str], &[&str])] = &[
     // operations and their wire format, below every transport.
     (
         "bulk",
-        &["fhir", "ops", "model"],
+        &["fhir", "ops", "model", "clock"],
         &["actix_web", "rusqlite", "concord_loaders", "fst"],
     ),
     (

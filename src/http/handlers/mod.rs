@@ -1,6 +1,7 @@
 //! Route handlers, one file per resource: extract, call one operation, convert, respond.
 //! Shared here: the reply type and the FHIR JSON response helpers.
 
+mod bulk;
 mod code_system;
 mod concept_map;
 mod normalize;
@@ -9,6 +10,7 @@ mod search;
 mod service;
 mod value_set;
 
+pub use bulk::{bulk_normalize, bulk_validate, job_delete, job_file, job_status};
 pub use code_system::{lookup, subsumes, validate_code_system};
 pub use concept_map::translate;
 pub use normalize::{normalize, normalize_definition, normalize_stream, validate_stream};
