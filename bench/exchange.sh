@@ -34,7 +34,7 @@ def codes(url):
 random.seed(1)
 sct_cs, sct = codes("http://snomed.info/sct")
 _, cm = codes("http://hl7.org/fhir/sid/icd-10-cm")
-icd10 = [r[0] for r in c.execute("SELECT DISTINCT target FROM map_entry WHERE cs = ? AND refset = '447562003' AND target <> ''", (sct_cs,))]
+icd10 = [r[0] for r in c.execute("SELECT DISTINCT target_code FROM map_entry WHERE cs = ? AND refset = '447562003' AND target_code <> ''", (sct_cs,))]
 random.shuffle(sct); random.shuffle(cm); random.shuffle(icd10)
 S, CM, I10 = "http://snomed.info/sct", "http://hl7.org/fhir/sid/icd-10-cm", "http://hl7.org/fhir/sid/icd-10"
 q = lambda x: u.quote(x, safe="")
