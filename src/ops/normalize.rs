@@ -502,6 +502,8 @@ fn reverse(
     };
     let mut how = How::ReverseMap;
     let mut matches = to_canonical(&system, &code)?;
+    // The ICD-10 codes a roll-up tried, for the message when none is mapped.
+    let mut tried: Vec<String> = Vec::new();
     if matches.is_empty() && system == uri::ICD10CM {
         // ICD-10-CM extends WHO ICD-10: a code and its ancestors are ICD-10 codes where WHO's
         // classification has them (every code, when WHO ICD-10 is not loaded to say).
@@ -509,6 +511,7 @@ fn reverse(
         let who = resolve::code_system(t, ctx, uri::ICD10, None).ok();
         let mut at = Some(code.clone());
         while let Some(c) = at {
+            tried.push(c.clone());
             let in_who = match &who {
                 Some(w) => w.concept(&c)?.is_some(),
                 None => true,
@@ -540,8 +543,16 @@ fn reverse(
             severity: Severity::Error,
             kind: IssueKind::NotFound,
             text: format!(
-                "no map leads from {system} code '{code}' to {}",
-                req.canonical_system
+                "no map leads from {system} code '{code}' to {}{}",
+                req.canonical_system,
+                if tried.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        " (rolled up through {}; no map names any of them as an ICD-10 code)",
+                        tried.join(", ")
+                    )
+                }
             ),
             expression: "coding".into(),
             message_id: None,

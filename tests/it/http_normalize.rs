@@ -404,3 +404,76 @@ fn a_bulk_data_job_runs_asynchronously_and_lists_its_files() {
         404
     );
 }
+
+#[test]
+fn an_overlong_stream_line_is_answered_as_an_error_and_skipped() {
+    let long = format!(
+        "{{\"system\":\"{SCT}\",\"code\":\"{}\"}}",
+        "1".repeat(1_500_000)
+    );
+    let body = format!(
+        "{}\n{long}\n{}\n",
+        json!({"system": SCT, "code": "44054006"}),
+        json!({"system": SCT, "code": "22298006"})
+    );
+    let lines = stream("/$validate-code", &body);
+    assert_eq!(lines.len(), 3);
+    assert!(
+        issue_texts(&lines[1])[0].contains("line 2: line longer than"),
+        "{}",
+        lines[1]
+    );
+    assert_eq!(param(&lines[2], "line").unwrap()["valueInteger"], 3);
+    assert_eq!(param(&lines[2], "result").unwrap()["valueBoolean"], true);
+}
+
+/// The seed case on the real classifications: WHO ICD-10 2019 (ClaML, from ../shared/data) and
+/// the official ICD-10-CM 2026 next to the SNOMED CT fixture and its ICD-10 map.
+#[test]
+#[ignore = "needs ../shared/data"]
+fn shared_the_diabetic_patient_converges_with_the_real_classifications() {
+    let d = tmp();
+    import_ok(
+        d.path(),
+        &[
+            rf2_mini().to_str().unwrap(),
+            root()
+                .join("data/icd10cm-tabular-April-1-2026.xml.gz")
+                .to_str()
+                .unwrap(),
+            shared("icd10-who-2019-claml/icd10-who-2019.claml.xml.gz")
+                .to_str()
+                .unwrap(),
+        ],
+    );
+    let b = start(d.path());
+    let get = |q: &str| -> Value {
+        client()
+            .get(format!("{b}/$normalize?{q}"))
+            .send()
+            .unwrap()
+            .json()
+            .unwrap()
+    };
+    let who = get(&format!("system={ICD10}&code=E11.9"));
+    let cm = get(&format!("system={ICD10CM}&code=E11.9"));
+    let text = get("text=type%20II%20diabetes");
+    for p in [&who, &cm, &text] {
+        assert_eq!(canonical(p).as_deref(), Some("44054006"), "{p}");
+    }
+    assert_eq!(how(&who), "reverse-map");
+    assert_eq!(how(&cm), "rollup");
+    // WHO ICD-10 is loaded, so the roll-up step lands on a WHO code with its WHO title, and
+    // the ICD-10 code itself was checked (no "not checked" warning).
+    let rolled = part(params(&cm, "step")[0], "to").unwrap();
+    assert_eq!(rolled["valueCoding"]["code"], "E11.9");
+    assert!(rolled["valueCoding"]["display"].as_str().is_some(), "{cm}");
+    assert!(!issue_texts(&who).iter().any(|t| t.contains("not checked")));
+    // A deeper code whose ICD-10 ancestors no map row names says which codes it tried.
+    let deep = get(&format!("system={ICD10CM}&code=E11.65"));
+    assert_eq!(canonical(&deep), None);
+    assert!(
+        issue_texts(&deep)[0].contains("E11.65, E11.6, E11"),
+        "{deep}"
+    );
+}
