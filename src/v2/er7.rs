@@ -186,9 +186,14 @@ fn truncate(s: &str, n: usize) -> String {
 /// that is not an envelope is returned as a unit of its own, so it is reported, not lost.
 pub fn split_messages(text: &str) -> Vec<(u64, usize, String)> {
     let mut out: Vec<(u64, usize, String)> = Vec::new();
+    // The unit being gathered: (first line, text).
     let mut current: Option<(usize, String)> = None;
-    let mut stray: Option<(usize, String)> = None;
-    let mut n = 0u64;
+    let flush = |unit: Option<(usize, String)>, out: &mut Vec<(u64, usize, String)>| {
+        if let Some((line, t)) = unit {
+            let n = out.len() as u64 + 1;
+            out.push((n, line, t));
+        }
+    };
     for (i, seg) in text.split(['\r', '\n']).enumerate() {
         if seg.trim().is_empty() {
             continue;
@@ -197,33 +202,17 @@ pub fn split_messages(text: &str) -> Vec<(u64, usize, String)> {
         if matches!(name, "FHS" | "BHS" | "BTS" | "FTS") {
             continue;
         }
-        if name == "MSH" {
-            if let Some((line, t)) = stray.take() {
-                n += 1;
-                out.push((n, line, t));
-            }
-            if let Some((line, t)) = current.take() {
-                n += 1;
-                out.push((n, line, t));
-            }
-            current = Some((i + 1, format!("{seg}\r")));
-        } else if let Some((_, t)) = current.as_mut() {
+        // An MSH starts a message; stray segments before any MSH form a unit of their own.
+        if name == "MSH" || current.is_none() {
+            flush(current.take(), &mut out);
+            current = Some((i + 1, String::new()));
+        }
+        if let Some((_, t)) = current.as_mut() {
             t.push_str(seg);
             t.push('\r');
-        } else {
-            let s = stray.get_or_insert((i + 1, String::new()));
-            s.1.push_str(seg);
-            s.1.push('\r');
         }
     }
-    if let Some((line, t)) = stray.take() {
-        n += 1;
-        out.push((n, line, t));
-    }
-    if let Some((line, t)) = current.take() {
-        n += 1;
-        out.push((n, line, t));
-    }
+    flush(current.take(), &mut out);
     out
 }
 

@@ -6,18 +6,6 @@ use crate::common::*;
 use serde_json::Value;
 use std::path::Path;
 
-fn data() -> tempfile::TempDir {
-    let d = tmp();
-    import_ok(
-        d.path(),
-        &[
-            rf2_mini().to_str().unwrap(),
-            fixture("icd/icd10cm-mini.xml").to_str().unwrap(),
-        ],
-    );
-    d
-}
-
 fn bulk(data: &Path, args: &[&str]) -> (i32, String) {
     let mut a = vec!["bulk", args[0], "--data", data.to_str().unwrap(), "-q"];
     a.extend_from_slice(&args[1..]);
@@ -25,17 +13,9 @@ fn bulk(data: &Path, args: &[&str]) -> (i32, String) {
     (out.status.code().unwrap_or(-1), text(&out.stderr))
 }
 
-fn dead_letters(p: &Path) -> Vec<Value> {
-    std::fs::read_to_string(p)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
-
 #[test]
 fn a_bulk_export_is_counted_and_its_corrupt_lines_dead_lettered() {
-    let d = data();
+    let d = sct_icd10cm_mini_data();
     let out = tmp();
     let out_dir = out.path().join("run1");
     let (rc, err) = bulk(
@@ -80,7 +60,7 @@ fn a_bulk_export_is_counted_and_its_corrupt_lines_dead_lettered() {
 
     // Exactly the corrupt lines, with source, line, reason and the original bytes.
     let dl = out_dir.join("dead-letter.ndjson");
-    let entries = dead_letters(&dl);
+    let entries = ndjson_file(&dl);
     let at: Vec<(String, u64)> = entries
         .iter()
         .map(|e| {
@@ -146,7 +126,7 @@ fn a_bulk_export_is_counted_and_its_corrupt_lines_dead_lettered() {
             err.contains("in: 2 lines = 0 results + 2 dead-letter"),
             "{err}"
         );
-        assert_eq!(dead_letters(&again), entries);
+        assert_eq!(ndjson_file(&again), entries);
     }
     // After a fix, the re-run goes through and leaves no dead letters behind.
     let mut fixed = entries[0].clone();

@@ -2,21 +2,9 @@
 
 use crate::common::*;
 
-fn data() -> tempfile::TempDir {
-    let d = tmp();
-    import_ok(
-        d.path(),
-        &[
-            rf2_mini().to_str().unwrap(),
-            fixture("icd/icd10cm-mini.xml").to_str().unwrap(),
-        ],
-    );
-    d
-}
-
 #[test]
 fn lookup_prints_display_and_properties() {
-    let d = data();
+    let d = sct_icd10cm_mini_data();
     let out = concord(&[
         "lookup",
         "--data",
@@ -51,7 +39,7 @@ fn lookup_prints_display_and_properties() {
 
 #[test]
 fn validate_csv_reports_every_row_and_fails_when_any_is_invalid() {
-    let d = data();
+    let d = sct_icd10cm_mini_data();
     let t = tmp();
     let csv = t.path().join("codes.csv");
     std::fs::write(
@@ -93,7 +81,7 @@ fn validate_csv_reports_every_row_and_fails_when_any_is_invalid() {
 
 #[test]
 fn validate_ndjson_with_a_value_set_and_a_bad_line() {
-    let d = data();
+    let d = sct_icd10cm_mini_data();
     let t = tmp();
     let f = t.path().join("codes.ndjson");
     std::fs::write(
@@ -137,7 +125,7 @@ fn validate_ndjson_with_a_value_set_and_a_bad_line() {
 
 #[test]
 fn translate_one_code_and_a_file() {
-    let d = data();
+    let d = sct_icd10cm_mini_data();
     let dir = d.path().to_str().unwrap();
     let out = concord(&[
         "translate",

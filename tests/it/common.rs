@@ -160,6 +160,28 @@ pub fn icd10cm_mini_data() -> tempfile::TempDir {
     d
 }
 
+/// A data directory holding the SNOMED CT rf2-mini and ICD-10-CM fixtures (imported with the CLI).
+pub fn sct_icd10cm_mini_data() -> tempfile::TempDir {
+    let d = tmp();
+    import_ok(
+        d.path(),
+        &[
+            rf2_mini().to_str().unwrap(),
+            fixture("icd/icd10cm-mini.xml").to_str().unwrap(),
+        ],
+    );
+    d
+}
+
+/// The JSON lines of an NDJSON file.
+pub fn ndjson_file(p: &Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(p)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
 /// A free loopback port.
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")

@@ -19,14 +19,7 @@ fn base() -> &'static str {
     static BASE: OnceLock<(String, tempfile::TempDir)> = OnceLock::new();
     &BASE
         .get_or_init(|| {
-            let d = tmp();
-            import_ok(
-                d.path(),
-                &[
-                    rf2_mini().to_str().unwrap(),
-                    fixture("icd/icd10cm-mini.xml").to_str().unwrap(),
-                ],
-            );
+            let d = sct_icd10cm_mini_data();
             (start(d.path()), d)
         })
         .0

@@ -11,21 +11,9 @@ use std::net::{TcpListener, TcpStream};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-fn data() -> tempfile::TempDir {
-    let d = tmp();
-    import_ok(
-        d.path(),
-        &[
-            rf2_mini().to_str().unwrap(),
-            fixture("icd/icd10cm-mini.xml").to_str().unwrap(),
-        ],
-    );
-    d
-}
-
 #[test]
 fn v2_files_are_checked_field_by_field() {
-    let d = data();
+    let d = sct_icd10cm_mini_data();
     let out = tmp();
     let results = out.path().join("results.ndjson");
     let dl = out.path().join("dl.ndjson");
@@ -48,11 +36,7 @@ fn v2_files_are_checked_field_by_field() {
         "{}",
         text(&run.stderr)
     );
-    let lines: Vec<Value> = std::fs::read_to_string(&results)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines = ndjson_file(&results);
     let findings = |l: &Value| -> Vec<(String, String)> {
         l["findings"]
             .as_array()
@@ -173,7 +157,7 @@ fn msa(ack: &str) -> String {
 
 #[test]
 fn the_mllp_listener_acks_dead_letters_and_forwards_once() {
-    let d = data();
+    let d = sct_icd10cm_mini_data();
     let out = tmp();
     let dl = out.path().join("mllp-dl.ndjson");
     let (down, got) = downstream();
@@ -251,11 +235,7 @@ fn the_mllp_listener_acks_dead_letters_and_forwards_once() {
     assert!(got.lock().unwrap()[0].contains("MSG00001"));
 
     // The rejected ones are on disk, with their bytes, before their ACKs left.
-    let entries: Vec<Value> = std::fs::read_to_string(&dl)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let entries = ndjson_file(&dl);
     assert_eq!(entries.len(), 2);
     assert_eq!(entries[0]["message_id"], "MSG00002");
     assert_eq!(entries[0]["original"], msgs[1]);
