@@ -33,6 +33,10 @@ pub struct ServeSecurity {
     /// Run without an audit trail.
     #[arg(long, conflicts_with = "audit")]
     pub no_audit: bool,
+    /// Where asynchronous Bulk Data jobs keep their input and output files (default: jobs/ in
+    /// the data directory; it must be writable).
+    #[arg(long, env = "CONCORD_JOBS_DIR")]
+    pub jobs_dir: Option<PathBuf>,
     /// Requests per second per client address (token bucket); 0: no rate limit. Over it: 429.
     #[arg(long, env = "CONCORD_RATE_LIMIT", default_value_t = 0)]
     pub rate_limit: u32,
@@ -174,7 +178,12 @@ pub fn serve(
             max_body: security.max_body,
         },
         reloader: Some(reloader(data, default_language, limits, canonical)),
-        jobs_dir: Some(data.join("jobs")),
+        jobs_dir: Some(
+            security
+                .jobs_dir
+                .clone()
+                .unwrap_or_else(|| data.join("jobs")),
+        ),
     };
     crate::http::run(t, addr, workers, options).with_context(|| format!("serving on {addr}"))
 }
