@@ -417,7 +417,12 @@ fn read() {}
 pub fn document() -> utoipa::openapi::OpenApi {
     let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
     refine(&mut doc);
-    serde_json::from_value(doc).unwrap_or_else(|_| ApiDoc::openapi())
+    // A refinement utoipa cannot read back is a bug the test below catches; the server still
+    // serves the unrefined description rather than none.
+    serde_json::from_value(doc).unwrap_or_else(|e| {
+        tracing::error!(error = %e, "the refined OpenAPI document does not read back");
+        ApiDoc::openapi()
+    })
 }
 
 /// Paths that answer plain JSON or text, not FHIR.
@@ -498,7 +503,7 @@ fn refine(doc: &mut serde_json::Value) {
                     if status.starts_with('2') && PLAIN_JSON_ANSWER.contains(&path.as_str()) {
                         continue;
                     }
-                    if let Some(content) = r["content"].as_object_mut()
+                    if let Some(content) = r.get_mut("content").and_then(|c| c.as_object_mut())
                         && let Some(v) = content.remove("application/json")
                     {
                         content.insert("application/fhir+json".into(), v);
@@ -566,5 +571,27 @@ fn refine(doc: &mut serde_json::Value) {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use utoipa::OpenApi;
+
+    #[test]
+    fn the_refined_document_reads_back() {
+        let mut doc = serde_json::to_value(super::ApiDoc::openapi()).unwrap();
+        super::refine(&mut doc);
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for (method, op) in item.as_object().unwrap() {
+                for (status, r) in op["responses"].as_object().into_iter().flatten() {
+                    let one: Result<utoipa::openapi::RefOr<utoipa::openapi::Response>, _> =
+                        serde_json::from_value(r.clone());
+                    assert!(one.is_ok(), "{method} {path} {status}: {r}");
+                }
+            }
+        }
+        let back: Result<utoipa::openapi::OpenApi, _> = serde_json::from_value(doc);
+        assert!(back.is_ok(), "{:?}", back.err());
     }
 }
