@@ -21,4 +21,5 @@ pub mod model;
 pub mod ops;
 pub mod store;
 pub mod synth;
+pub mod ui;
 pub mod v2;

@@ -28,6 +28,9 @@ fn recorded(path: &str) -> bool {
         path,
         "/health" | "/healthz" | "/readyz" | "/metrics" | "/openapi.json"
     ) && !path.starts_with("/swagger-ui")
+        && path != "/"
+        && path != "/ui"
+        && !path.starts_with("/ui/")
 }
 
 /// Records the request once answered; the answer waits for the record.

@@ -22,6 +22,10 @@ fn public(path: &str) -> bool {
         "/health" | "/healthz" | "/readyz" | "/metadata" | "/$versions" | "/metrics"
     ) || path == "/openapi.json"
         || path.starts_with("/swagger-ui")
+        // The web page itself is static; the API calls it makes are checked as any other.
+        || path == "/"
+        || path == "/ui"
+        || path.starts_with("/ui/")
 }
 
 /// The operation (for [`crate::auth::ScopeRules`]) a path belongs to; `None` for paths that need

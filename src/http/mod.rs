@@ -49,6 +49,16 @@ pub fn configure(serving: Arc<release::Serving>) -> impl FnOnce(&mut web::Servic
                     .default_service(web::to(method_not_allowed)),
             )
             .service(
+                web::resource("/")
+                    .route(web::get().to(ui_root))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource(["/ui", "/ui/{tail:.*}"])
+                    .route(web::get().to(ui))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
                 web::resource("/health")
                     .route(web::get().to(health))
                     .default_service(web::to(method_not_allowed)),

@@ -56,6 +56,12 @@ const RULES: &[(&str, &[&str], &[&str])] = &[
     ),
     // Bulk work (NDJSON streams, Bulk Data files, dead letters) and HL7 v2: above the
     // operations and their wire format, below every transport.
+    // The web page: static assets, knowing nothing of the server.
+    (
+        "ui",
+        &[],
+        &["actix_web", "rusqlite", "concord_loaders", "fst"],
+    ),
     (
         "bulk",
         &["fhir", "ops", "model", "clock"],
@@ -68,7 +74,9 @@ const RULES: &[(&str, &[&str], &[&str])] = &[
     ),
     (
         "http",
-        &["fhir", "ops", "model", "clock", "auth", "audit", "bulk"],
+        &[
+            "fhir", "ops", "model", "clock", "auth", "audit", "bulk", "ui",
+        ],
         &["rusqlite", "concord_loaders"],
     ),
     (

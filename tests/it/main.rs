@@ -31,4 +31,5 @@ mod shared_data;
 mod shared_ecl;
 mod shared_translate;
 mod synth;
+mod ui;
 mod v2;

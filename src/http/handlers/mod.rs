@@ -8,6 +8,7 @@ mod normalize;
 mod resources;
 mod search;
 mod service;
+mod ui;
 mod value_set;
 
 pub use bulk::{bulk_normalize, bulk_validate, job_delete, job_file, job_status};
@@ -17,6 +18,7 @@ pub use normalize::{normalize, normalize_definition, normalize_stream, validate_
 pub use resources::{metadata, read, search};
 pub use search::search as text_search;
 pub use service::{health, method_not_allowed, not_found, versions};
+pub use ui::{root as ui_root, ui};
 pub use value_set::{batch_validate, expand, validate_value_set};
 
 use super::error::ApiError;
