@@ -42,8 +42,13 @@ pub async fn method_not_allowed(req: HttpRequest) -> HttpResponse {
         format!("{} is not allowed on {}", req.method(), req.path()),
     ));
     let path = req.path();
-    let allow = if path.ends_with("/$reload") || path.ends_with("/$batch-validate-code") {
+    let allow = if path.ends_with("/$reload")
+        || path.ends_with("/$batch-validate-code")
+        || path.starts_with("/$bulk-")
+    {
         "POST"
+    } else if path.starts_with("/jobs/") && path.matches('/').count() == 2 {
+        "GET, DELETE"
     } else if path.contains('$') {
         "GET, POST"
     } else {
