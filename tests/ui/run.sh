@@ -9,8 +9,12 @@ cd "$(dirname "$0")/../.."
 target_dir="${CARGO_TARGET_DIR:-target}"
 bin="${1:-$target_dir/debug/concord}"
 [ -x "$bin" ] || cargo build --quiet
-if [ ! -x "${CHROMIUM:-/usr/bin/chromium}" ]; then
-  apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+missing=""
+[ -x "${CHROMIUM:-/usr/bin/chromium}" ] || missing="chromium"
+command -v npm >/dev/null || missing="$missing nodejs npm"
+if [ -n "$missing" ]; then
+  # shellcheck disable=SC2086
+  apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
 fi
 (cd tests/ui && npm ci --no-audit --no-fund --silent 2>/dev/null || npm install --no-audit --no-fund --silent)
 data=$(mktemp -d)

@@ -22,10 +22,12 @@ page.on('pageerror', (e) => errors.push(String(e)));
 page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
 
 let failed = 0;
+let passed = 0;
 async function test(name, fn) {
   const t0 = Date.now();
   try {
     await fn();
+    passed++;
     console.log(`ok   ${name} (${Date.now() - t0} ms)`);
   } catch (e) {
     failed++;
@@ -173,4 +175,5 @@ await test('no script errors on any page', async () => {
 });
 
 await browser.close();
+console.log(`ui: ${passed} passed, ${failed} failed`);
 process.exit(failed ? 1 : 0);
