@@ -61,6 +61,8 @@ await test('typing a misspelt term finds the concept', async () => {
   await page.keyboard.type('diabtes melitus', { delay: 60 });
   await page.waitForSelector('#results li[data-code="73211009"]');
   assert.match(await text('#status'), /concept/);
+  // The search has a shareable address.
+  assert.match(page.url(), /\/ui\/\?q=diabtes/);
 });
 
 await test('arrow and Enter open a result', async () => {
@@ -131,6 +133,7 @@ await test('an inactive concept shows its reason and replacement', async () => {
   await page.goto(`${BASE}/ui/concept/sct/3000002002`);
   await page.waitForSelector('#replacements a[data-code="44054006"]');
   assert.match(await text('#inactive-box'), /REPLACED BY/);
+  assert.match(await text('#inactive-box'), /Reason: (Outdated|Duplicate)/);
   assert.match(await text('h1'), /inactive/);
   await page.click('#replacements a');
   await page.waitForURL('**/ui/concept/sct/44054006');

@@ -24,6 +24,12 @@ const LABELS = {
   sevenChrNote: '7th character', sevenChrDef: '7th characters', dagger: 'Dagger (aetiology)',
   asterisk: 'Asterisk (manifestation)', definition: 'Definition',
 };
+const REASONS = {
+  '900000000000482003': 'Duplicate', '900000000000483008': 'Outdated', '900000000000484002': 'Ambiguous',
+  '900000000000485001': 'Erroneous', '900000000000486000': 'Limited', '900000000000487009': 'Moved elsewhere',
+  '900000000000492005': 'Not semantically equivalent', '1186917008': 'Classification derived component',
+  '1186919006': 'Meaning of component unknown', '723277005': 'Nonconformance to editorial policy',
+};
 const SKIP = new Set(['parent', 'child', 'inactive', 'module', 'moduleId', 'effectiveTime',
   'sufficientlyDefined', 'normalForm', 'normalFormTerse']);
 
@@ -99,12 +105,15 @@ let selected = -1;
 let hits = [];
 let systemsReady = null;
 
+const versions = new Map();
+
 async function loadSystems() {
   const sel = $('#system');
   let loaded = [];
   try {
     const caps = await api('/metadata?mode=terminology');
     loaded = (caps.codeSystem || []).map((c) => c.uri);
+    for (const c of caps.codeSystem || []) versions.set(c.uri, (c.version || []).map((v) => v.code));
   } catch (e) { /* the list stays as offered below */ }
   const offered = Object.entries(SYSTEMS).filter(([, url]) => loaded.includes(url));
   for (const [short, url] of offered.length ? offered : Object.entries(SYSTEMS)) {
@@ -112,6 +121,12 @@ async function loadSystems() {
   }
   const wanted = localStorage.getItem('concord.system');
   if (wanted && [...sel.options].some((o) => o.value === wanted)) sel.value = wanted;
+  loadVersions();
+}
+
+function loadVersions() {
+  const list = versions.get($('#system').value) || [];
+  $('#version').replaceChildren(h('option', { value: '' }, 'latest'), ...list.map((v) => h('option', { value: v }, v)));
 }
 
 function renderHits(result, started) {
@@ -146,6 +161,11 @@ async function search(started) {
   controller = new AbortController();
   const u = new URLSearchParams({ q, system: $('#system').value, lang: settings.dialect, limit: '20' });
   if ($('#ecl').value.trim()) u.set('ecl', $('#ecl').value.trim());
+  if ($('#version').value) u.set('version', $('#version').value);
+  // The search has an address of its own while it is the page shown.
+  if (!location.pathname.startsWith('/ui/concept') && !location.pathname.startsWith('/ui/validate')) {
+    history.replaceState(null, '', `/ui/?q=${encodeURIComponent(q)}`);
+  }
   if ($('#inactive').checked) u.set('active', 'false');
   try {
     renderHits(await api(`/search?${u}`, { signal: controller.signal }), started);
@@ -344,7 +364,7 @@ async function conceptPage(short, code) {
       const reason = value(param(v, 'inactivationReason'));
       const repl = params(v, 'replacement');
       box.append(
-        h('p', {}, 'Reason: ', reason ? (reason.display || reason.code) : 'not given'),
+        h('p', {}, 'Reason: ', reason ? (reason.display || REASONS[reason.code] || reason.code) : 'not given'),
         repl.length ? h('ul', { id: 'replacements' }, repl.map((r) => {
           const c = value(part(r, 'concept'));
           return h('li', {}, `${value(part(r, 'relationship'))}: `, link(c.system || system, c.code, c.display || ''));
@@ -470,7 +490,8 @@ document.addEventListener('DOMContentLoaded', () => {
   $('#q').addEventListener('keydown', onKey);
   $('#ecl').addEventListener('change', () => schedule());
   $('#inactive').addEventListener('change', () => schedule());
-  $('#system').addEventListener('change', () => { localStorage.setItem('concord.system', $('#system').value); schedule(); });
+  $('#system').addEventListener('change', () => { localStorage.setItem('concord.system', $('#system').value); loadVersions(); schedule(); });
+  $('#version').addEventListener('change', () => schedule());
   document.addEventListener('keydown', (e) => {
     const typing = ['INPUT', 'TEXTAREA', 'SELECT'].includes(document.activeElement.tagName);
     if (e.key === '/' && !typing) { e.preventDefault(); $('#q').focus(); }
