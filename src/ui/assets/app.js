@@ -22,8 +22,10 @@ const LABELS = {
   excludes2: 'Excludes 2', exclusion: 'Excludes', note: 'Note', notes: 'Notes',
   codeAlso: 'Code also', useAdditionalCode: 'Use additional code', codeFirst: 'Code first',
   sevenChrNote: '7th character', sevenChrDef: '7th characters', dagger: 'Dagger (aetiology)',
-  asterisk: 'Asterisk (manifestation)', definition: 'Definition',
+  asterisk: 'Asterisk (manifestation)', definition: 'Definition', usage: 'Dagger / asterisk',
+  'coding-hint': 'Coding hint', text: 'Text', introduction: 'Introduction', preferredLong: 'Full title',
 };
+const USAGE = { dagger: '† dagger: the aetiology', aster: '* asterisk: the manifestation' };
 const REASONS = {
   '900000000000482003': 'Duplicate', '900000000000483008': 'Outdated', '900000000000484002': 'Ambiguous',
   '900000000000485001': 'Erroneous', '900000000000486000': 'Limited', '900000000000487009': 'Moved elsewhere',
@@ -401,7 +403,8 @@ async function conceptPage(short, code) {
   const notes = props.filter((x) => !SKIP.has(x.code) && !/^\d+$/.test(x.code));
   if (notes.length) {
     body.push(h('h2', {}, 'Properties'), h('table', { id: 'notes' }, h('tbody', {}, notes.map((x) =>
-      h('tr', {}, h('th', { scope: 'row' }, LABELS[x.code] || x.code), h('td', {}, String(x.description || x.value)))))));
+      h('tr', {}, h('th', { scope: 'row' }, LABELS[x.code] || x.code),
+        h('td', {}, x.code === 'usage' ? (USAGE[x.value] || x.value) : String(x.description || x.value)))))));
   }
   main.replaceChildren(...body);
   if (system === SYSTEMS.sct && !inactive) main.append(await mapSection(system, code));
