@@ -173,6 +173,24 @@ await test('keystroke to results rendered', async () => {
   assert.ok(t.length >= 10, `${t.length} renders`);
 });
 
+await test('axe finds no accessibility violations (WCAG 2 AA) on the search, concept and list pages', async () => {
+  // A context that lets axe-core's script in past the page's Content-Security-Policy.
+  const axeContext = await browser.newContext({ bypassCSP: true, viewport: { width: 1200, height: 900 } });
+  const p = await axeContext.newPage();
+  const axePath = new URL('./node_modules/axe-core/axe.min.js', import.meta.url).pathname;
+  const found = [];
+  for (const path of ['/ui/?q=diab', '/ui/concept/sct/73211009', '/ui/concept/sct/3000002002', '/ui/concept/icd10cm/E11.9', '/ui/validate']) {
+    await p.goto(`${BASE}${path}`);
+    await p.waitForSelector('main h1');
+    await p.waitForTimeout(300);
+    await p.addScriptTag({ path: axePath });
+    const r = await p.evaluate(() => window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21aa'] } }));
+    for (const v of r.violations) found.push(`${path}: ${v.id} (${v.nodes.length}): ${v.help}`);
+  }
+  await axeContext.close();
+  assert.deepEqual(found, []);
+});
+
 await test('no script errors on any page', async () => {
   assert.deepEqual(errors.filter((e) => !/404|Not Found/.test(e)), []);
 });
