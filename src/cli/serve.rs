@@ -40,6 +40,14 @@ pub struct ServeSecurity {
     /// Requests per second per client address (token bucket); 0: no rate limit. Over it: 429.
     #[arg(long, env = "CONCORD_RATE_LIMIT", default_value_t = 0)]
     pub rate_limit: u32,
+    /// A reverse proxy (IP address) whose X-Forwarded-For names the client, for the rate limit
+    /// (repeatable; env: comma-separated). Without one, clients are keyed by peer address.
+    #[arg(
+        long = "trusted-proxy",
+        env = "CONCORD_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Requests a client may send at once above its rate (default: the rate).
     #[arg(long, env = "CONCORD_BURST", default_value_t = 0)]
     pub burst: u32,
@@ -174,6 +182,7 @@ pub fn serve(
         limits: crate::http::limits::Limits {
             rate_per_second: security.rate_limit,
             burst: security.burst,
+            trusted_proxies: security.trusted_proxies.clone(),
             max_expensive: security.max_expensive,
             max_body: security.max_body,
         },

@@ -1,5 +1,5 @@
-//! Throttling and limits: a per-client request rate (token bucket by peer address,
-//! `actix-governor`), a cap on expensive operations in flight (expansions and batches), the
+//! Throttling and limits: a per-client request rate (token bucket by client address,
+//! `actix-governor`; behind trusted proxies, the address their `X-Forwarded-For` names), a cap on expensive operations in flight (expansions and batches), the
 //! largest request body, and the rule that every refusal — these, and any error actix answers
 //! itself (a body over the limit, a bad header) — reaches the client as a FHIR
 //! OperationOutcome with its status.
@@ -24,6 +24,9 @@ pub struct Limits {
     pub max_expensive: usize,
     /// Largest request body, in bytes (larger: 413).
     pub max_body: usize,
+    /// Reverse proxies whose `X-Forwarded-For` is believed: behind one, the rate limit keys on
+    /// the client the proxy names rather than on the proxy.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Default for Limits {
@@ -33,7 +36,63 @@ impl Default for Limits {
             burst: 0,
             max_expensive: 64,
             max_body: 16 << 20,
+            trusted_proxies: Vec::new(),
         }
+    }
+}
+
+/// The rate limit's key: the client's address. A request from a trusted proxy is keyed on the
+/// address its `X-Forwarded-For` names: read from the right, the first hop that is not itself a
+/// trusted proxy (the left part of the header is whatever the client wrote, so it is never
+/// believed). IPv6 clients are keyed by their /56, as providers hand out such prefixes.
+#[derive(Debug, Clone)]
+pub struct ClientKey(pub Arc<Vec<std::net::IpAddr>>);
+
+impl ClientKey {
+    /// The key of a request from `peer` with these `X-Forwarded-For` values.
+    pub fn key(&self, peer: std::net::IpAddr, forwarded: &[&str]) -> std::net::IpAddr {
+        let mut client = peer;
+        if self.0.contains(&peer) {
+            let hops = forwarded
+                .iter()
+                .flat_map(|h| h.split(','))
+                .map(str::trim)
+                .collect::<Vec<_>>();
+            for hop in hops.iter().rev() {
+                let Ok(ip) = hop.parse::<std::net::IpAddr>() else {
+                    break;
+                };
+                client = ip;
+                if !self.0.contains(&ip) {
+                    break;
+                }
+            }
+        }
+        match client {
+            std::net::IpAddr::V6(v6) => {
+                let mut octets = v6.octets();
+                octets[7..16].fill(0);
+                std::net::IpAddr::V6(octets.into())
+            }
+            v4 => v4,
+        }
+    }
+}
+
+impl actix_governor::KeyExtractor for ClientKey {
+    type Key = std::net::IpAddr;
+    type KeyExtractionError = actix_governor::SimpleKeyExtractionError<&'static str>;
+
+    fn extract(&self, req: &ServiceRequest) -> Result<Self::Key, Self::KeyExtractionError> {
+        let peer = req.peer_addr().map(|a| a.ip()).ok_or_else(|| {
+            actix_governor::SimpleKeyExtractionError::new("no peer address to rate-limit by")
+        })?;
+        let forwarded: Vec<&str> = req
+            .headers()
+            .get_all("x-forwarded-for")
+            .filter_map(|h| h.to_str().ok())
+            .collect();
+        Ok(self.key(peer, &forwarded))
     }
 }
 
@@ -139,4 +198,31 @@ pub async fn outcome_for_errors(
         }
     }
     Ok(ServiceResponse::new(req, out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forwarded_addresses_count_only_from_trusted_proxies() {
+        let ip = |s: &str| s.parse::<std::net::IpAddr>().unwrap();
+        let k = ClientKey(Arc::new(vec![ip("10.0.0.1"), ip("10.0.0.2")]));
+        // Not from a proxy: the header is the client's own claim and is ignored.
+        assert_eq!(k.key(ip("192.0.2.1"), &["203.0.113.5"]), ip("192.0.2.1"));
+        // Through two trusted proxies: the first untrusted hop from the right.
+        assert_eq!(
+            k.key(ip("10.0.0.1"), &["6.6.6.6, 203.0.113.5, 10.0.0.2"]),
+            ip("203.0.113.5")
+        );
+        // A proxy that sent no header: the proxy itself.
+        assert_eq!(k.key(ip("10.0.0.1"), &[]), ip("10.0.0.1"));
+        // Garbage stops the walk at the last good hop.
+        assert_eq!(k.key(ip("10.0.0.1"), &["junk, 10.0.0.2"]), ip("10.0.0.2"));
+        // IPv6 clients by /56.
+        assert_eq!(
+            k.key(ip("2001:db8:1:2aff::1"), &[]),
+            ip("2001:db8:1:2a00::")
+        );
+    }
 }

@@ -265,6 +265,9 @@ pub fn server(
     )));
     let rate = options.limits.rate_per_second;
     let governor = actix_governor::GovernorConfigBuilder::default()
+        .key_extractor(limits::ClientKey(Arc::new(
+            options.limits.trusted_proxies.clone(),
+        )))
         .requests_per_second(u64::from(rate.max(1)))
         .burst_size(options.limits.burst.max(rate).max(1))
         .finish()

@@ -97,6 +97,32 @@ fn a_burst_over_the_rate_gets_429_as_an_operation_outcome() {
 }
 
 #[test]
+fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_rate() {
+    let base = limited(Limits {
+        rate_per_second: 1,
+        burst: 2,
+        trusted_proxies: vec!["127.0.0.1".parse().unwrap()],
+        ..Default::default()
+    });
+    let c = client();
+    let get = |forwarded: &str| {
+        c.get(format!("{base}/CodeSystem?_count=1"))
+            .header("X-Forwarded-For", forwarded)
+            .send()
+            .unwrap()
+            .status()
+            .as_u16()
+    };
+    // One client through the proxy exhausts its own bucket…
+    let first: Vec<u16> = (0..4).map(|_| get("198.51.100.7")).collect();
+    assert!(first.contains(&429), "{first:?}");
+    // …while another, behind the same proxy, is still served; a client that puts a forged
+    // address at the left of the header is still keyed on what the proxy appended.
+    assert_eq!(get("203.0.113.9"), 200);
+    assert_eq!(get("10.9.9.9, 198.51.100.7"), 429);
+}
+
+#[test]
 fn metrics_count_requests_by_route_and_status() {
     // The registry is process-wide (as in the server), and `cargo test` runs every test in one
     // process: counts are compared before and after, and only ever grow.
