@@ -216,19 +216,24 @@ static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 #[derive(Debug, Clone)]
 pub struct CorrelationId(pub String);
 
-/// The trace id of a W3C `traceparent` header (`00-<32 hex>-<16 hex>-<2 hex>`), if valid.
-fn trace_id(traceparent: &str) -> Option<&str> {
+/// The trace id and the caller's span id (the parent of this server's span) of a valid W3C
+/// `traceparent` (`00-<32 hex>-<16 hex>-<2 hex>`).
+fn trace_parts(traceparent: &str) -> Option<(&str, &str)> {
     let mut parts = traceparent.split('-');
     let (_, trace, span, _) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
     let hex = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_hexdigit());
-    (hex(trace, 32) && hex(span, 16) && trace != "00000000000000000000000000000000")
-        .then_some(trace)
+    (hex(trace, 32)
+        && hex(span, 16)
+        && trace != "00000000000000000000000000000000"
+        && span != "0000000000000000")
+        .then_some((trace, span))
 }
 
 /// Takes the caller's correlation id (`X-Request-ID`, `X-Correlation-ID`, else the trace id of
 /// a W3C `traceparent`) or makes one, echoes it as `X-Request-ID`, and runs the request inside a
-/// tracing span carrying it (`request_id`, `trace_id`), so every log line of the request and
-/// its audit record can be joined with the caller's logs.
+/// tracing span carrying it (`request_id`, `trace_id`, this server's `span_id` and the caller's
+/// `parent_span_id`), so every log line of the request and its audit record can be joined with
+/// the caller's logs; a traced request gets `traceresponse` back.
 pub async fn correlation_id(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
@@ -242,7 +247,12 @@ pub async fn correlation_id(
             .filter(|s| !s.is_empty() && s.len() <= 200)
             .map(str::to_string)
     };
-    let trace = header("traceparent").and_then(|t| trace_id(&t).map(str::to_string));
+    let traceparent = header("traceparent");
+    let parts = traceparent.as_deref().and_then(trace_parts);
+    let trace = parts.map(|(t, _)| t.to_string());
+    let parent_span = parts.map(|(_, s)| s.to_string());
+    // This server's span: a fresh 64-bit id, so the caller's trace can place the request.
+    let span_id = format!("{:016x}", uuid::Uuid::new_v4().as_u64_pair().0);
     let given = header("x-request-id")
         .or_else(|| header("x-correlation-id"))
         .or_else(|| trace.clone());
@@ -258,6 +268,8 @@ pub async fn correlation_id(
         "request",
         request_id = %id,
         trace_id = trace.as_deref().unwrap_or(""),
+        span_id = %span_id,
+        parent_span_id = parent_span.as_deref().unwrap_or(""),
         method = %req.method(),
         path = %req.path()
     );
@@ -276,6 +288,14 @@ pub async fn correlation_id(
         res.headers_mut()
             .insert(header::HeaderName::from_static("x-request-id"), v);
     }
+    // W3C Trace Context level 2 `traceresponse`: the trace and this server's span, so a caller
+    // can find the server's log lines for its request.
+    if let Some(t) = &trace
+        && let Ok(v) = HeaderValue::from_str(&format!("00-{t}-{span_id}-01"))
+    {
+        res.headers_mut()
+            .insert(header::HeaderName::from_static("traceresponse"), v);
+    }
     Ok(res)
 }
 
@@ -284,12 +304,16 @@ mod trace_tests {
     #[test]
     fn traceparent_gives_its_trace_id() {
         assert_eq!(
-            super::trace_id("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"),
-            Some("4bf92f3577b34da6a3ce929d0e0e4736")
+            super::trace_parts("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"),
+            Some(("4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"))
         );
-        assert_eq!(super::trace_id("00-xyz-00f067aa0ba902b7-01"), None);
+        assert_eq!(super::trace_parts("00-xyz-00f067aa0ba902b7-01"), None);
         assert_eq!(
-            super::trace_id("00-00000000000000000000000000000000-00f067aa0ba902b7-01"),
+            super::trace_parts("00-00000000000000000000000000000000-00f067aa0ba902b7-01"),
+            None
+        );
+        assert_eq!(
+            super::trace_parts("00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01"),
             None
         );
     }

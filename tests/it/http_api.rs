@@ -149,6 +149,28 @@ fn correlation_ids_are_echoed_or_generated() {
             .unwrap()
             .starts_with("concord-")
     );
+    // A traced request: its trace id is the correlation id, and the answer names this
+    // server's own span in the same trace.
+    let r = client()
+        .get(format!("{}/health", server().base))
+        .header(
+            "traceparent",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+        )
+        .send()
+        .unwrap();
+    assert_eq!(
+        r.headers()["x-request-id"],
+        "4bf92f3577b34da6a3ce929d0e0e4736"
+    );
+    let back = r.headers()["traceresponse"].to_str().unwrap();
+    assert!(
+        back.starts_with("00-4bf92f3577b34da6a3ce929d0e0e4736-"),
+        "{back}"
+    );
+    let span = back.split('-').nth(2).unwrap();
+    assert_eq!(span.len(), 16);
+    assert_ne!(span, "00f067aa0ba902b7");
 }
 
 #[test]
