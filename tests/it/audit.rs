@@ -25,8 +25,9 @@ fn verify(audit: &std::path::Path) -> (bool, String) {
     )
 }
 
-#[test]
-fn every_answered_request_survives_sigkill_and_the_chain_verifies() {
+/// Serves with an audit trail (and `extra` flags), loads it from four clients, SIGKILLs it,
+/// and checks every answered request has its record and the chain verifies.
+fn sigkill_under_load(extra: &[&str]) -> (tempfile::TempDir, std::path::PathBuf, u16) {
     let dir = tmp();
     import_ok(
         dir.path(),
@@ -34,7 +35,9 @@ fn every_answered_request_survives_sigkill_and_the_chain_verifies() {
     );
     let audit = dir.path().join("trail").join("audit.ndjson");
     let port = free_port();
-    let mut child = serve_process(dir.path(), port, &["--audit", audit.to_str().unwrap()]);
+    let mut args = vec!["--audit", audit.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    let mut child = serve_process(dir.path(), port, &args);
     let answered = Arc::new(Mutex::new(Vec::<String>::new()));
     let stop = Arc::new(AtomicBool::new(false));
     let workers: Vec<_> = (0..4)
@@ -91,6 +94,12 @@ fn every_answered_request_survives_sigkill_and_the_chain_verifies() {
         .filter(|id| !recorded.contains(*id))
         .collect();
     assert!(missing.is_empty(), "answered without a record: {missing:?}");
+    (dir, audit, port)
+}
+
+#[test]
+fn every_answered_request_survives_sigkill_and_the_chain_verifies() {
+    let (dir, audit, port) = sigkill_under_load(&[]);
     // A validation's record says what was asked and what it answered.
     let r = &records(&audit)[0];
     assert_eq!(r["operation"], "GET /CodeSystem/$validate-code");
@@ -154,4 +163,11 @@ fn every_answered_request_survives_sigkill_and_the_chain_verifies() {
         events[0]["entity"][0]["what"]["identifier"]["value"],
         records(&audit)[0]["correlation_id"]
     );
+}
+
+/// With syncs only every 50 ms, records are still written before their answers: a killed
+/// server (the operating system survives) loses none.
+#[test]
+fn with_interval_syncs_a_killed_server_still_loses_no_record() {
+    sigkill_under_load(&["--audit-sync-ms", "50"]);
 }
