@@ -141,6 +141,12 @@ pub fn normalize(
     ctx: &RequestContext,
     req: &NormalizeRequest,
 ) -> Result<NormalizeResult> {
+    if resolve::code_system(t, ctx, &req.canonical_system, None).is_err() {
+        return Err(Error::NotFound(format!(
+            "the canonical code system {} is not loaded: import it (for SNOMED CT, a release with its maps), or name a loaded one with 'canonical' (the server's default is set by --canonical-system)",
+            req.canonical_system
+        )));
+    }
     let mut out = match &req.input {
         Input::Text(text) => by_text(t, ctx, req, text)?,
         Input::Codings(codings) => by_codings(t, ctx, req, codings)?,

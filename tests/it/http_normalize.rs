@@ -217,6 +217,23 @@ fn bad_requests_name_the_parameter() {
     let p = normalize(vec![coding(SCT, "999999999")]);
     assert_eq!(canonical(&p), None);
     assert!(!issue_texts(&p).is_empty());
+    // A canonical system that is not loaded is a 404 that says how to fix it.
+    let r = client()
+        .get(format!(
+            "{}/$normalize?system={ICD10CM}&code=E11.9&canonical=http://loinc.org",
+            base()
+        ))
+        .send()
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 404);
+    let o: Value = r.json().unwrap();
+    assert!(
+        o["issue"][0]["diagnostics"]
+            .as_str()
+            .unwrap()
+            .contains("canonical code system http://loinc.org is not loaded"),
+        "{o}"
+    );
     // The OperationDefinition is served and named by the CapabilityStatement.
     let (s, _, d) = get_from(base(), "/OperationDefinition/normalize", &[]);
     assert_eq!(s, 200);
