@@ -7,6 +7,7 @@
 pub mod audit_event;
 pub mod capability;
 pub mod convert;
+pub mod definitions;
 pub mod json;
 pub mod operation_definition;
 pub mod outcome;

@@ -18,6 +18,9 @@ pub enum ParamValue {
 #[derive(Debug, Clone, Default)]
 pub struct Params {
     items: Vec<(String, ParamValue)>,
+    /// How each parameter of a `Parameters` body was written (`valueBoolean`, `part`,
+    /// `resource`, …), in order, for checking against the operation's definition.
+    written: Vec<(String, String)>,
 }
 
 impl Params {
@@ -29,6 +32,7 @@ impl Params {
                 .filter(|(k, _)| !k.starts_with('_'))
                 .map(|(k, v)| (k, ParamValue::Text(v)))
                 .collect(),
+            written: Vec::new(),
         }
     }
 
@@ -51,6 +55,7 @@ impl Params {
             }
         };
         let mut items = Vec::new();
+        let mut written = Vec::new();
         for p in list {
             let Some(name) = p.get("name").and_then(Value::as_str) else {
                 return Err(Error::invalid(
@@ -58,6 +63,15 @@ impl Params {
                     "every Parameters.parameter needs a name",
                 ));
             };
+            let key = p
+                .as_object()
+                .and_then(|o| {
+                    o.keys()
+                        .find(|k| k.starts_with("value") || *k == "resource" || *k == "part")
+                })
+                .cloned()
+                .unwrap_or_default();
+            written.push((name.to_string(), key));
             let value = if let Some(r) = p.get("resource") {
                 ParamValue::Json(r.clone())
             } else if p.get("part").is_some() {
@@ -80,12 +94,29 @@ impl Params {
             };
             items.push((name.to_string(), value));
         }
-        Ok(Params { items })
+        Ok(Params { items, written })
+    }
+
+    /// The names given, in order (repeats included).
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.items.iter().map(|(n, _)| n.as_str())
+    }
+
+    /// How each parameter of a `Parameters` body was written: (name, `valueX` / `part` /
+    /// `resource`); empty for a query.
+    pub fn written(&self) -> &[(String, String)] {
+        &self.written
     }
 
     /// These parameters without any named `name`.
     pub fn without(&self, name: &str) -> Params {
         Params {
+            written: self
+                .written
+                .iter()
+                .filter(|(n, _)| n != name)
+                .cloned()
+                .collect(),
             items: self
                 .items
                 .iter()

@@ -15,7 +15,8 @@ use utoipa::OpenApi;
     info(
         title = "Concord FHIR R4 terminology server",
         description = "FHIR R4 terminology operations over SNOMED CT, ICD-10, ICD-10-CM and FHIR code systems. \
-Every operation takes GET query parameters or a POST FHIR Parameters resource (application/fhir+json). \
+Every operation takes GET query parameters or a POST FHIR Parameters resource (application/fhir+json), checked against its OperationDefinition: \
+a parameter the operation does not define, or one of the wrong type, is a 400 naming it (send `Prefer: handling=lenient` to have unknown parameters ignored). \
 Errors are FHIR OperationOutcome resources. Responses carry X-Request-Id (echoed when the request sends X-Request-Id, X-Correlation-Id or a W3C traceparent). \
 When the server runs with a JWKS, every path but /metadata, /$versions, /health, /healthz, /readyz, /metrics and the API description needs an OAuth2 bearer JWT: \
 401 (OperationOutcome, WWW-Authenticate) without a valid one, 403 without the operation's grant. Any request may get 429 (rate limit, or too many expansions in flight; Retry-After) or 413 (body too large), as OperationOutcome.",

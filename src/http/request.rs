@@ -134,6 +134,8 @@ pub fn operation(
     body: &web::Bytes,
 ) -> Result<(Params, RequestContext), ApiError> {
     let p = params(req, body)?;
+    let prefer = req.headers().get("prefer").and_then(|h| h.to_str().ok());
+    crate::fhir::definitions::check(req.path(), &p, crate::fhir::definitions::lenient(prefer))?;
     let ctx = context(req, &p)?;
     Ok((p, ctx))
 }

@@ -297,3 +297,41 @@ fn the_api_answers_under_fhir_as_well_as_at_the_root() {
     // Only the exact prefix: /fhirx is not the API.
     assert_outcome(&get("/fhirx/metadata"), 404, "/fhirx");
 }
+
+#[test]
+fn parameters_are_checked_against_the_operation_definition() {
+    // An unknown parameter is named, with what the operation takes…
+    let (s, _, o) =
+        get("/CodeSystem/$lookup?system=http://hl7.org/fhir/sid/icd-10-cm&code=E11.9&colour=red");
+    assert_eq!(s, 400, "{o}");
+    let text = o["issue"][0]["diagnostics"].as_str().unwrap();
+    assert!(
+        text.contains("'colour' is not a parameter of $lookup"),
+        "{text}"
+    );
+    assert_eq!(o["issue"][0]["expression"][0], "colour");
+    // …unless the client asks for lenient handling.
+    let r = client()
+        .get(format!(
+            "{}/CodeSystem/$lookup?system=http://hl7.org/fhir/sid/icd-10-cm&code=E11.9&colour=red",
+            server().base
+        ))
+        .header("Prefer", "handling=lenient")
+        .send()
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    // A value of the wrong type is named too.
+    let (s, _, o) = post_params(
+        "/ValueSet/$expand",
+        serde_json::json!({"resourceType": "Parameters", "parameter": [
+            {"name": "url", "valueUri": "http://hl7.org/fhir/ValueSet/administrative-gender"},
+            {"name": "count", "valueCoding": {"code": "5"}}]}),
+    );
+    assert_eq!(s, 400, "{o}");
+    assert!(
+        o["issue"][0]["diagnostics"]
+            .as_str()
+            .unwrap()
+            .contains("'count' of $expand must be valueInteger")
+    );
+}

@@ -285,11 +285,13 @@ fn a_filter_without_a_value_is_an_invalid_value_set() {
     let vs = json!({"resourceType": "ValueSet", "compose": {"include": [
         {"system": "http://hl7.org/fhir/sid/icd-10-cm", "filter": [{"property": "concept", "op": "is-a"}]}]}});
     for op in ["$expand", "$validate-code"] {
-        let body = json!({"resourceType": "Parameters", "parameter": [
-            {"name": "valueSet", "resource": vs},
-            {"name": "system", "valueUri": "http://hl7.org/fhir/sid/icd-10-cm"},
-            {"name": "code", "valueCode": "E11"}]})
-        .to_string();
+        let mut parameter = vec![json!({"name": "valueSet", "resource": vs})];
+        if op == "$validate-code" {
+            parameter
+                .push(json!({"name": "system", "valueUri": "http://hl7.org/fhir/sid/icd-10-cm"}));
+            parameter.push(json!({"name": "code", "valueCode": "E11"}));
+        }
+        let body = json!({"resourceType": "Parameters", "parameter": parameter}).to_string();
         let (st, _, o) = post(&format!("/ValueSet/{op}"), "application/fhir+json", &body);
         assert_eq!(st, 400, "{op}: {o}");
         let issue = &o["issue"][0];
