@@ -160,9 +160,12 @@ const NORMALIZE: &[(&str, Kind)] = &[
 
 const BATCH: &[(&str, Kind)] = &[("validation", Resource)];
 
+/// A list of (parameter, kind) an operation defines.
+type Defined = &'static [(&'static str, Kind)];
+
 /// The operation a path is, with the parameters it defines; `None` for paths that are not
 /// operations taking `Parameters`.
-fn definition(path: &str) -> Option<(&'static str, Vec<&'static [(&'static str, Kind)]>)> {
+fn definition(path: &str) -> Option<(&'static str, Vec<Defined>)> {
     Some(match path {
         "/CodeSystem/$lookup" => ("$lookup", vec![LOOKUP, COMMON]),
         "/CodeSystem/$validate-code" | "/$validate-code" => {
