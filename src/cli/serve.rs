@@ -53,6 +53,10 @@ pub struct ServeSecurity {
         value_delimiter = ','
     )]
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Seconds a request may take to arrive and be answered (408 beyond); 0: no limit. NDJSON
+    /// streams and Bulk Data kick-offs are exempt.
+    #[arg(long, env = "CONCORD_REQUEST_TIMEOUT", default_value_t = 30.0)]
+    pub request_timeout: f64,
     /// Requests a client may send at once above its rate (default: the rate).
     #[arg(long, env = "CONCORD_BURST", default_value_t = 0)]
     pub burst: u32,
@@ -197,6 +201,8 @@ pub fn serve(
             rate_per_second: security.rate_limit,
             burst: security.burst,
             trusted_proxies: security.trusted_proxies.clone(),
+            request_timeout: (security.request_timeout > 0.0)
+                .then(|| std::time::Duration::from_secs_f64(security.request_timeout)),
             max_expensive: security.max_expensive,
             max_body: security.max_body,
         },

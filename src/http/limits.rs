@@ -27,6 +27,10 @@ pub struct Limits {
     /// Reverse proxies whose `X-Forwarded-For` is believed: behind one, the rate limit keys on
     /// the client the proxy names rather than on the proxy.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// How long a request may take to arrive and be answered (a slow body, a stalled client);
+    /// `None`: no limit. NDJSON streams and Bulk Data kick-offs are exempt (their bodies are
+    /// large by design).
+    pub request_timeout: Option<std::time::Duration>,
 }
 
 impl Default for Limits {
@@ -37,7 +41,44 @@ impl Default for Limits {
             max_expensive: 64,
             max_body: 16 << 20,
             trusted_proxies: Vec::new(),
+            request_timeout: Some(std::time::Duration::from_secs(30)),
         }
+    }
+}
+
+/// The request time limit, as app data.
+#[derive(Clone, Copy)]
+pub struct RequestTimeout(pub std::time::Duration);
+
+/// Answers 408 when a request is not read and answered within [`Limits::request_timeout`].
+/// The limit is checked wherever the request waits (its body arriving, a permit, the audit
+/// record); an operation's own CPU work is bounded by its budget (`--expansion-timeout`).
+pub async fn deadline(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let limit = req.app_data::<web::Data<RequestTimeout>>().map(|t| t.0);
+    let streamed = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|h| h.to_str().ok())
+        .is_some_and(super::stream::is_ndjson_type);
+    let Some(limit) = limit.filter(|_| !streamed) else {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    };
+    match actix_web::rt::time::timeout(limit, next.call(req)).await {
+        Ok(res) => Ok(res?.map_into_boxed_body()),
+        // An error, not a response: the request went with the abandoned call, and the outer
+        // layer (`outcome_for_errors`) answers errors as OperationOutcomes.
+        Err(_) => Err(ApiError::http(
+            StatusCode::REQUEST_TIMEOUT,
+            "timeout",
+            format!(
+                "the request was not received and answered within {} s; send the whole body promptly",
+                limit.as_secs_f64()
+            ),
+        )
+        .into()),
     }
 }
 

@@ -277,6 +277,10 @@ pub fn server(
             std::env::temp_dir().join(format!("concord-jobs-{}", std::process::id()))
         }),
     ));
+    let timeout = options
+        .limits
+        .request_timeout
+        .map(|t| web::Data::new(limits::RequestTimeout(t)));
     let mut s = HttpServer::new(move || {
         let mut app = App::new()
             .app_data(web::Data::new(options.auth.clone()))
@@ -286,12 +290,16 @@ pub fn server(
         if let Some(log) = &options.audit {
             app = app.app_data(web::Data::new(log.clone()));
         }
+        if let Some(t) = &timeout {
+            app = app.app_data(t.clone());
+        }
         // The last wrap is the outermost: correlation id, OperationOutcomes for every error,
         // metrics, the rate limit, the cap on expensive operations, the audit trail, then
         // authentication.
         app.wrap(actix_web::middleware::from_fn(auth::authenticate))
             .wrap(actix_web::middleware::from_fn(audit::audit))
             .wrap(actix_web::middleware::from_fn(limits::cap_expensive))
+            .wrap(actix_web::middleware::from_fn(limits::deadline))
             .wrap(actix_web::middleware::Condition::new(
                 rate > 0,
                 actix_governor::Governor::new(&governor),

@@ -457,7 +457,7 @@ fn refine(doc: &mut serde_json::Value) {
             }}
         }
     });
-    let errors: [(&str, &str); 9] = [
+    let errors: [(&str, &str); 10] = [
         (
             "400",
             "A parameter is missing, malformed or not supported here (OperationOutcome naming it)",
@@ -472,6 +472,10 @@ fn refine(doc: &mut serde_json::Value) {
             "An unknown code system, value set, concept map, version or code",
         ),
         ("406", "A format other than FHIR JSON was asked for"),
+        (
+            "408",
+            "The request was not received and answered within the server's time limit",
+        ),
         ("413", "The request body is larger than the server accepts"),
         (
             "422",

@@ -123,6 +123,32 @@ fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_rate() {
 }
 
 #[test]
+fn a_body_that_never_finishes_gets_408_within_the_time_limit() {
+    use std::io::{Read, Write};
+    let base = limited(Limits {
+        request_timeout: Some(std::time::Duration::from_millis(500)),
+        ..Default::default()
+    });
+    let addr = base.trim_start_matches("http://");
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    // Headers promise 200 bytes; 20 arrive, then nothing.
+    write!(
+        s,
+        "POST /CodeSystem/$lookup HTTP/1.1\r\nHost: x\r\nContent-Type: application/fhir+json\r\nContent-Length: 200\r\n\r\n{{\"resourceType\":\"Pa"
+    )
+    .unwrap();
+    let started = std::time::Instant::now();
+    let mut answer = vec![0u8; 4096];
+    let n = s.read(&mut answer).unwrap();
+    let text = String::from_utf8_lossy(&answer[..n]).to_string();
+    assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+    assert!(text.contains("OperationOutcome"), "{text}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+}
+
+#[test]
 fn metrics_count_requests_by_route_and_status() {
     // The registry is process-wide (as in the server), and `cargo test` runs every test in one
     // process: counts are compared before and after, and only ever grow.
