@@ -32,6 +32,9 @@ pub struct Terminology {
     /// immutable, and parsing a value set's JSON on every `$validate-code` was most of its
     /// cost.
     value_sets: RwLock<StoredValueSets>,
+    /// The map refsets of each SNOMED CT version, read once per release (every `$translate`
+    /// and `$normalize` asks).
+    map_refsets: RwLock<HashMap<i64, Arc<Vec<String>>>>,
 }
 
 /// Stored value sets by (url, version asked for).
@@ -86,7 +89,27 @@ impl Terminology {
             limits: super::expand::Limits::default(),
             canonical_system: crate::model::uri::SNOMED.to_string(),
             value_sets: RwLock::new(HashMap::new()),
+            map_refsets: RwLock::new(HashMap::new()),
         })
+    }
+
+    /// The map refsets a code system version holds, read once per release (the catalogue
+    /// bounds the keys).
+    pub fn map_refsets(&self, cs: i64) -> Result<Arc<Vec<String>>> {
+        if let Some(v) = self
+            .map_refsets
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&cs)
+        {
+            return Ok(v.clone());
+        }
+        let found = Arc::new(self.with_store(|s| Ok(s.map_refsets(cs)?))?);
+        self.map_refsets
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(cs, found.clone());
+        Ok(found)
     }
 
     /// A stored value set (`version` as asked for), parsed once per release.

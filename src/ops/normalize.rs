@@ -783,7 +783,7 @@ pub fn default_targets(
         return Ok(Vec::new());
     };
     let mut out: Vec<String> = t
-        .with_store(|s| Ok(s.map_refsets(cs)?))?
+        .map_refsets(cs)?
         .iter()
         .filter_map(|r| translate::target_system_of(r))
         .map(str::to_string)

@@ -18,12 +18,13 @@ pub(super) fn map_refsets_for(
     if let Some((_, refset)) = implicit {
         return Ok(vec![refset.clone()]);
     }
-    let loaded = t.with_store(|s| Ok(s.map_refsets(cs)?))?;
+    let loaded = t.map_refsets(cs)?;
     Ok(match &req.target_system {
         Some(target) => {
             let v: Vec<String> = loaded
-                .into_iter()
+                .iter()
                 .filter(|r| target_system_of(r) == Some(target.as_str()))
+                .cloned()
                 .collect();
             if v.is_empty() {
                 return Err(Error::NotFound(format!(
@@ -37,7 +38,7 @@ pub(super) fn map_refsets_for(
             }
             v
         }
-        None => loaded,
+        None => loaded.to_vec(),
     })
 }
 
@@ -361,9 +362,10 @@ pub(super) fn snomed_reverse(
     let refsets: Vec<String> = match &implicit {
         Some((_, r)) => vec![r.clone()],
         None => t
-            .with_store(|s| Ok(s.map_refsets(cs)?))?
-            .into_iter()
+            .map_refsets(cs)?
+            .iter()
             .filter(|r| target_system_of(r) == Some(req.system.as_str()))
+            .cloned()
             .collect(),
     };
     if refsets.is_empty() {
