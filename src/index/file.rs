@@ -243,6 +243,13 @@ impl IndexFile {
         })
     }
 
+    /// Asks the kernel to read the whole file into the page cache in the background, so the
+    /// first requests after a start do not each wait on the disk. Page-cache pages count
+    /// towards the process's memory only once a request touches them.
+    pub fn prefetch(&self) {
+        let _ = self.map.advise(memmap2::Advice::WillNeed);
+    }
+
     /// The size of the file in bytes.
     pub fn len(&self) -> usize {
         self.map.len()

@@ -180,6 +180,14 @@ impl Terminology {
         Ok(())
     }
 
+    /// Starts reading the release's index file into the page cache (see
+    /// [`crate::index::file::IndexFile::prefetch`]); returns at once.
+    pub fn prefetch_index(&self) {
+        if let Some(f) = self.indexes.file() {
+            f.prefetch();
+        }
+    }
+
     /// The size of the mapped index file, when there is one.
     pub fn index_bytes(&self) -> Option<usize> {
         self.indexes.file().map(|f| f.len())
