@@ -12,7 +12,8 @@
 //! Cancelling stops the job between lines and removes its folder.
 
 use super::deadletter::DeadLetter;
-use super::resources::{Report, outcome};
+use super::resources::Report;
+use crate::fhir::outcome;
 use crate::ops::Terminology;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
@@ -218,7 +219,8 @@ fn run(t: &Terminology, job: &Job, base: &str, request: &str, secured: bool) -> 
                 let ty = r["resourceType"].as_str().unwrap_or("Resource").to_string();
                 write(&mut outputs, &dir, &ty, r)?;
             }
-            if let Some(o) = outcome(r, findings) {
+            if !findings.is_empty() {
+                let o = outcome::from_issues(findings);
                 write(&mut outputs, &dir, "OperationOutcome", &o)?;
             }
             Ok(())
@@ -237,9 +239,7 @@ fn run(t: &Terminology, job: &Job, base: &str, request: &str, secured: bool) -> 
     if dl.exists() {
         let mut w = std::io::BufWriter::new(std::fs::File::create(job.dir.join("errors.ndjson"))?);
         for e in super::deadletter::originals(&dl)? {
-            let oo = json!({"resourceType": "OperationOutcome", "issue": [{
-                "severity": "error", "code": "structure",
-                "diagnostics": format!("line {}: {}", e.line, e.reason)}]});
+            let oo = outcome::error("structure", &format!("line {}: {}", e.line, e.reason), None);
             serde_json::to_writer(&mut w, &oo)?;
             w.write_all(b"\n")?;
             errors += 1;

@@ -8,7 +8,7 @@
 //! saying what is wrong with it) and no `result`, so it is never counted as a code judged
 //! invalid.
 
-use crate::fhir::{convert, outcome};
+use crate::fhir::convert;
 use crate::ops::normalize::{Input, NormalizeRequest};
 use crate::ops::validate::ValidateRequest;
 use crate::ops::{Coding, RequestContext, Terminology};
@@ -26,17 +26,9 @@ pub enum Job {
 /// The longest line read; a longer one is answered as an error without being held in memory.
 pub const MAX_LINE: usize = 1 << 20;
 
-/// What a line holds.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Unit {
-    /// One coding, or a CodeableConcept's codings.
-    Codings(Vec<Coding>),
-    /// Free text (`$normalize` only).
-    Text(String),
-}
-
-/// Reads one line (without its line end). `Err` says why the line is not a unit.
-pub fn parse(bytes: &[u8]) -> Result<Unit, String> {
+/// Reads one line (without its line end): one coding, a CodeableConcept's codings, or text
+/// (`$normalize` only). `Err` says why the line is not one of them.
+pub fn parse(bytes: &[u8]) -> Result<Input, String> {
     let text = std::str::from_utf8(bytes)
         .map_err(|e| format!("not UTF-8 (invalid byte at offset {})", e.valid_up_to()))?;
     let v: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
@@ -61,7 +53,7 @@ pub fn parse(bytes: &[u8]) -> Result<Unit, String> {
         if codings.is_empty() {
             return Err("the CodeableConcept has no coding".into());
         }
-        return Ok(Unit::Codings(codings));
+        return Ok(Input::Codings(codings));
     }
     if o.contains_key("code") {
         for k in ["system", "code", "display", "version"] {
@@ -69,14 +61,14 @@ pub fn parse(bytes: &[u8]) -> Result<Unit, String> {
                 return Err(format!("'{k}' must be a string"));
             }
         }
-        return Ok(Unit::Codings(vec![crate::fhir::params::coding_from_json(
+        return Ok(Input::Codings(vec![crate::fhir::params::coding_from_json(
             &v,
         )]));
     }
     if let Some(t) = o.get("text") {
         return t
             .as_str()
-            .map(|t| Unit::Text(t.to_string()))
+            .map(|t| Input::Text(t.to_string()))
             .ok_or_else(|| "'text' must be a string".into());
     }
     Err("no 'code', 'coding' or 'text' in the object".into())
@@ -84,12 +76,7 @@ pub fn parse(bytes: &[u8]) -> Result<Unit, String> {
 
 /// The answer to a line that could not be processed: `line` and an OperationOutcome.
 pub fn error_line(line: u64, code: &str, message: &str) -> Vec<u8> {
-    let oo = outcome::error(code, &format!("line {line}: {message}"), None);
-    // Written by hand so `resourceType` comes first, as in every other answer line.
-    let mut out = format!(
-        r#"{{"resourceType":"Parameters","parameter":[{{"name":"line","valueInteger":{line}}},{{"name":"issues","resource":{oo}}}]}}"#
-    )
-    .into_bytes();
+    let mut out = convert::line_error(line, code, &format!("line {line}: {message}"));
     out.push(b'\n');
     out
 }
@@ -112,13 +99,13 @@ pub fn answer_line(
     };
     let ctx = RequestContext::default();
     let params = match (job, unit) {
-        (Job::Validate, Unit::Text(_)) => {
+        (Job::Validate, Input::Text(_)) => {
             return fail(
                 "structure",
                 "$validate-code needs a coding; text is for $normalize".into(),
             );
         }
-        (Job::Validate, Unit::Codings(codings)) => {
+        (Job::Validate, Input::Codings(codings)) => {
             let cc = codings.len() > 1;
             let req = ValidateRequest {
                 codings,
@@ -130,16 +117,8 @@ pub fn answer_line(
                 Err(e) => return fail("processing", e.to_string()),
             }
         }
-        (Job::Normalize, unit) => {
-            let req = NormalizeRequest {
-                input: match unit {
-                    Unit::Codings(c) => Input::Codings(c),
-                    Unit::Text(t) => Input::Text(t),
-                },
-                context: Default::default(),
-                targets: Vec::new(),
-                canonical_system: t.canonical_system.clone(),
-            };
+        (Job::Normalize, input) => {
+            let req = NormalizeRequest::new(input, &t.canonical_system);
             match crate::ops::normalize::normalize(t, &ctx, &req) {
                 Ok(r) => convert::normalize(&r).with_line(line).to_json(),
                 Err(e) => return fail("processing", e.to_string()),
@@ -159,15 +138,15 @@ mod tests {
     fn lines_are_read_or_refused_with_a_reason() {
         assert!(matches!(
             parse(br#"{"system":"http://hl7.org/fhir/sid/icd-10-cm","code":"E11.9"}"#),
-            Ok(Unit::Codings(c)) if c[0].code.as_deref() == Some("E11.9")
+            Ok(Input::Codings(c)) if c[0].code.as_deref() == Some("E11.9")
         ));
         assert!(matches!(
             parse(br#"{"coding":[{"system":"a","code":"1"},{"system":"b","code":"2"}]}"#),
-            Ok(Unit::Codings(c)) if c.len() == 2
+            Ok(Input::Codings(c)) if c.len() == 2
         ));
         assert_eq!(
             parse(br#"{"text":"type II diabetes"}"#),
-            Ok(Unit::Text("type II diabetes".into()))
+            Ok(Input::Text("type II diabetes".into()))
         );
         assert!(parse(b"{\"code\":").unwrap_err().starts_with("not JSON"));
         assert!(parse(b"[1]").unwrap_err().contains("JSON object"));

@@ -8,7 +8,7 @@
 //! (`Condition.code.coding[1]`).
 
 use crate::ops::normalize::{Input, NormalizeRequest, normalize};
-use crate::ops::validate::{ValidateRequest, validate};
+use crate::ops::validate::{Issue, IssueKind, Severity, ValidateRequest, validate};
 use crate::ops::{Coding, RequestContext, Terminology};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -162,7 +162,7 @@ pub fn check_resource(
     resource: &mut Value,
     report: &mut Report,
     annotate: bool,
-) -> Result<Vec<Finding>, String> {
+) -> Result<Vec<Issue>, String> {
     if resource
         .get("resourceType")
         .and_then(Value::as_str)
@@ -205,7 +205,7 @@ pub fn check_resource(
             Verdict::Invalid => Some(
                 v.issues
                     .iter()
-                    .find(|i| i.severity == crate::ops::validate::Severity::Error)
+                    .find(|i| i.severity == Severity::Error)
                     .map(|i| i.kind.tx_code())
                     .unwrap_or("invalid")
                     .to_string(),
@@ -219,12 +219,7 @@ pub fn check_resource(
             normalize(
                 t,
                 &ctx,
-                &NormalizeRequest {
-                    input: Input::Codings(vec![f.coding.clone()]),
-                    context: Default::default(),
-                    targets: Vec::new(),
-                    canonical_system: t.canonical_system.clone(),
-                },
+                &NormalizeRequest::new(Input::Codings(vec![f.coding.clone()]), &t.canonical_system),
             )
             .ok()
         } else {
@@ -237,20 +232,38 @@ pub fn check_resource(
         if unmapped {
             counts.unmapped += 1;
         }
-        if let Some(why) = why.or(unmapped.then(|| "unmapped".to_string())) {
-            findings.push(Finding {
-                location: f.location.clone(),
-                severity: if verdict == Verdict::Invalid {
-                    "error"
-                } else {
-                    "warning"
-                },
-                why: why.clone(),
-                text: v
-                    .message
-                    .clone()
-                    .unwrap_or_else(|| format!("{key}: no canonical concept ({why})")),
+        // The validator's own findings about the coding, located in the resource and named
+        // after it; an unmapped coding gets a note of its own.
+        let reference = format!(
+            "{}/{}",
+            resource["resourceType"].as_str().unwrap_or_default(),
+            resource["id"].as_str().unwrap_or_default()
+        );
+        if verdict != Verdict::Valid {
+            findings.extend(
+                v.issues
+                    .iter()
+                    .filter(|i| i.severity != Severity::Information)
+                    .map(|i| Issue {
+                        expression: f.location.clone(),
+                        text: format!("{reference}: {}", i.text),
+                        ..i.clone()
+                    }),
+            );
+        }
+        if unmapped {
+            findings.push(Issue {
+                severity: Severity::Warning,
+                kind: IssueKind::ProcessNote,
+                text: format!(
+                    "{reference}: {key} has no concept in {} (no map leads there)",
+                    t.canonical_system
+                ),
+                expression: f.location.clone(),
+                message_id: None,
             });
+        }
+        if let Some(why) = why.or(unmapped.then(|| "unmapped".to_string())) {
             *report.offenders.entry((key, why)).or_default() += 1;
         }
         if annotate && let Some(n) = normalized {
@@ -298,42 +311,6 @@ pub fn check_resource(
         }
     }
     Ok(findings)
-}
-
-/// What was found wrong with one coding of a resource.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Finding {
-    /// `Condition.code.coding[0]`.
-    pub location: String,
-    /// `error` (invalid) or `warning` (inactive, unmapped).
-    pub severity: &'static str,
-    /// `invalid-code`, `not-found`, `inactive`, `unmapped`, …
-    pub why: String,
-    /// The validator's message.
-    pub text: String,
-}
-
-/// An OperationOutcome of a resource's findings (`None` when it has none): one issue per
-/// coding, located by FHIRPath.
-pub fn outcome(resource: &Value, findings: &[Finding]) -> Option<Value> {
-    if findings.is_empty() {
-        return None;
-    }
-    let reference = format!(
-        "{}/{}",
-        resource["resourceType"].as_str().unwrap_or_default(),
-        resource["id"].as_str().unwrap_or_default()
-    );
-    Some(json!({
-        "resourceType": "OperationOutcome",
-        "issue": findings.iter().map(|f| json!({
-            "severity": f.severity,
-            "diagnostics": reference,
-            "code": if f.severity == "error" { "code-invalid" } else { "business-rule" },
-            "details": {"coding": [{"system": "http://hl7.org/fhir/tools/CodeSystem/tx-issue-type", "code": f.why}], "text": f.text},
-            "expression": [f.location],
-        })).collect::<Vec<_>>()
-    }))
 }
 
 /// The extension marking a coding Concord added: `valueCode` says how it was reached

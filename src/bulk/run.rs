@@ -2,9 +2,10 @@
 //! each unit is read, checked and handed on, or dead-lettered with its reason; nothing else.
 
 use super::deadletter::{DeadLetter, Entry};
-use super::resources::{Finding, Report, check_resource};
+use super::resources::{Report, check_resource};
 use super::units::Unit;
 use crate::ops::Terminology;
+use crate::ops::validate::Issue;
 use serde_json::Value;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -28,7 +29,7 @@ pub fn process(
     annotate: bool,
     dead: &mut DeadLetter,
     cancel: &AtomicBool,
-    mut on_result: impl FnMut(&Value, &[Finding]) -> std::io::Result<()>,
+    mut on_result: impl FnMut(&Value, &[Issue]) -> std::io::Result<()>,
 ) -> anyhow::Result<Counts> {
     let mut c = Counts::default();
     for unit in units {

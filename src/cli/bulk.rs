@@ -104,7 +104,7 @@ pub fn run(job: BulkJob, o: &BulkOptions) -> Result<ExitCode> {
                 None => Ok(()),
             },
         )
-        .with_context(|| format!("writing {}", dl_path.display()))?;
+        .with_context(|| format!("checking {name}"))?;
         units_in += c.units;
         results += c.results;
         if let Some(mut w) = annotated {

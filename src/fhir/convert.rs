@@ -659,6 +659,18 @@ pub fn reload(previous: &str, serving: &str) -> Value {
     ]})
 }
 
+/// The answer to a bulk line that could not be processed: a Parameters with `line` and
+/// `issues` (one error of IssueType `code`), and no `result`, so it is never counted as a
+/// code judged invalid.
+pub fn line_error(line: u64, code: &str, text: &str) -> Vec<u8> {
+    Parameters(vec![p(
+        "issues",
+        V::Resource(outcome::error(code, text, None)),
+    )])
+    .with_line(line)
+    .to_json()
+}
+
 /// `$normalize` output: `canonical`, `how`, `score`, the `step`s taken, `equivalent`s,
 /// `candidate`s and `issues`.
 pub fn normalize(r: &crate::ops::normalize::NormalizeResult) -> Parameters<'_> {

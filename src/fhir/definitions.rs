@@ -4,8 +4,8 @@
 //! (`valueCoding` where a boolean goes), is a 400 naming it. Cardinality is checked where each
 //! value is read ([`super::params::Params`]: "may appear only once").
 //!
-//! FHIR lets a client ask for lenient handling (`Prefer: handling=lenient`): then unknown
-//! parameters are ignored, as tx.fhir.org does.
+//! FHIR lets a client ask for lenient handling (`Prefer: handling=lenient`, read by `http`):
+//! then unknown parameters are ignored, as tx.fhir.org does.
 
 use super::params::Params;
 use crate::ops::{Error, Result};
@@ -259,14 +259,6 @@ pub fn check(path: &str, p: &Params, lenient: bool) -> Result<()> {
     Ok(())
 }
 
-/// True when the client asked for lenient handling (`Prefer: handling=lenient`).
-pub fn lenient(prefer: Option<&str>) -> bool {
-    prefer.is_some_and(|p| {
-        p.split([',', ';'])
-            .any(|x| x.trim().eq_ignore_ascii_case("handling=lenient"))
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -299,7 +291,5 @@ mod tests {
             ("nope".into(), "1".into()),
         ]);
         assert!(check("/ValueSet/$expand", &q, false).is_err());
-        assert!(lenient(Some("return=minimal, handling=lenient")));
-        assert!(!lenient(Some("handling=strict")));
     }
 }

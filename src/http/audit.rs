@@ -49,11 +49,7 @@ pub async fn audit(
     // An NDJSON bulk stream is not read here: it may be larger than memory, and is answered
     // as it arrives. Its record (written before the first answer line leaves) digests the
     // query only and says it was a stream.
-    let streamed = req
-        .headers()
-        .get(actix_web::http::header::CONTENT_TYPE)
-        .and_then(|h| h.to_str().ok())
-        .is_some_and(super::stream::is_ndjson_type);
+    let streamed = super::stream::has_ndjson_body(req.headers());
     let body = if streamed {
         web::Bytes::new()
     } else {

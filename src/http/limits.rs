@@ -58,11 +58,7 @@ pub async fn deadline(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let limit = req.app_data::<web::Data<RequestTimeout>>().map(|t| t.0);
-    let streamed = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|h| h.to_str().ok())
-        .is_some_and(super::stream::is_ndjson_type);
+    let streamed = super::stream::has_ndjson_body(req.headers());
     let Some(limit) = limit.filter(|_| !streamed) else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };

@@ -128,14 +128,24 @@ pub fn params(req: &HttpRequest, body: &web::Bytes) -> Result<Params, ApiError> 
     }
 }
 
+/// True when the request's `Prefer` header holds `token` (`respond-async`,
+/// `handling=lenient`), however it is spaced or combined with others.
+pub fn prefers(req: &HttpRequest, token: &str) -> bool {
+    req.headers().get_all("prefer").any(|h| {
+        h.to_str().is_ok_and(|p| {
+            p.split([',', ';'])
+                .any(|x| x.trim().eq_ignore_ascii_case(token))
+        })
+    })
+}
+
 /// An operation's parameters and its context: what every `$operation` handler starts with.
 pub fn operation(
     req: &HttpRequest,
     body: &web::Bytes,
 ) -> Result<(Params, RequestContext), ApiError> {
     let p = params(req, body)?;
-    let prefer = req.headers().get("prefer").and_then(|h| h.to_str().ok());
-    crate::fhir::definitions::check(req.path(), &p, crate::fhir::definitions::lenient(prefer))?;
+    crate::fhir::definitions::check(req.path(), &p, prefers(req, "handling=lenient"))?;
     let ctx = context(req, &p)?;
     Ok((p, ctx))
 }

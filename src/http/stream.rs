@@ -13,21 +13,27 @@ use actix_web::http::header;
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use futures_util::StreamExt;
 
-/// The NDJSON media types a bulk stream accepts.
+/// Route guard: the request body is NDJSON.
 pub fn is_ndjson(ctx: &actix_web::guard::GuardContext) -> bool {
-    ctx.head()
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|h| h.to_str().ok())
-        .is_some_and(is_ndjson_type)
+    has_ndjson_body(ctx.head().headers())
 }
 
-/// True for `application/x-ndjson`, `application/ndjson` and `application/fhir+ndjson`.
-pub fn is_ndjson_type(content_type: &str) -> bool {
-    let m = content_type.split(';').next().unwrap_or("").trim();
-    m.eq_ignore_ascii_case("application/x-ndjson")
-        || m.eq_ignore_ascii_case("application/ndjson")
-        || m.eq_ignore_ascii_case("application/fhir+ndjson")
+/// True when the `Content-Type` is `application/x-ndjson`, `application/ndjson` or
+/// `application/fhir+ndjson`: a body read line by line, never buffered whole.
+pub fn has_ndjson_body(headers: &header::HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|h| h.to_str().ok())
+        .is_some_and(|ct| {
+            let m = ct.split(';').next().unwrap_or("").trim();
+            [
+                "application/x-ndjson",
+                "application/ndjson",
+                "application/fhir+ndjson",
+            ]
+            .iter()
+            .any(|t| m.eq_ignore_ascii_case(t))
+        })
 }
 
 /// Answers at most this many bytes per poll, so a body of tiny lines is not answered in one

@@ -23,10 +23,10 @@ use super::search::{SearchHit, SearchRequest};
 use super::translate::{self, Match, TranslateRequest};
 use super::validate::{self, Issue, IssueKind, Severity, ValidateRequest};
 use super::{Coding, Error, Result, resolve};
-use crate::model::{Family, sct, uri};
+use crate::model::{Family, uri};
 
 /// What to normalise.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Input {
     /// One coding, or the codings of a CodeableConcept (the first that normalises wins, a
     /// coding already in the canonical system first).
@@ -46,6 +46,19 @@ pub struct NormalizeRequest {
     pub targets: Vec<String>,
     /// The canonical code system.
     pub canonical_system: String,
+}
+
+impl NormalizeRequest {
+    /// `input` normalised to `canonical_system` with no patient context, and equivalents in
+    /// every system a loaded map reaches (what the bulk paths ask).
+    pub fn new(input: Input, canonical_system: &str) -> Self {
+        NormalizeRequest {
+            input,
+            context: Context::default(),
+            targets: Vec::new(),
+            canonical_system: canonical_system.to_string(),
+        }
+    }
 }
 
 /// How the canonical concept was reached.
@@ -96,7 +109,7 @@ pub struct Step {
 }
 
 /// A concept the canonical one maps to (or a candidate that did not win).
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct Equivalent {
     /// The concept; `None` when the map says the source cannot be classified.
     pub concept: Option<Coding>,
@@ -157,14 +170,39 @@ pub fn normalize(
     Ok(out)
 }
 
-fn warning(kind: IssueKind, text: String) -> Issue {
+fn issue(severity: Severity, kind: IssueKind, text: String, expression: &str) -> Issue {
     Issue {
-        severity: Severity::Warning,
+        severity,
         kind,
         text,
-        expression: String::new(),
+        expression: expression.into(),
         message_id: None,
     }
+}
+
+fn warning(kind: IssueKind, text: String) -> Issue {
+    issue(Severity::Warning, kind, text, "")
+}
+
+/// The input is its own canonical concept.
+fn identity(mut out: NormalizeResult, known: Coding) -> NormalizeResult {
+    out.canonical = Some(known.clone());
+    out.how = Some(How::Identity);
+    out.steps.push(Step {
+        how: How::Identity,
+        from: known.clone(),
+        to: known,
+        via: None,
+        relationship: "equal".into(),
+    });
+    out
+}
+
+/// The words of a text, lower-cased.
+fn words(s: &str) -> impl Iterator<Item = String> + '_ {
+    s.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
 }
 
 fn coding(system: &str, code: &str, display: Option<String>) -> Coding {
@@ -207,16 +245,15 @@ fn by_text(
         .map(|h| (text_score(text, h), h))
         .collect();
     let Some((score, best)) = scored.first() else {
-        out.issues.push(Issue {
-            severity: Severity::Error,
-            kind: IssueKind::NotFound,
-            text: format!(
+        out.issues.push(issue(
+            Severity::Error,
+            IssueKind::NotFound,
+            format!(
                 "no concept of {} matches the text '{text}'",
                 req.canonical_system
             ),
-            expression: "text".into(),
-            message_id: None,
-        });
+            "text",
+        ));
         return Ok(out);
     };
     let as_coding = |h: &SearchHit| coding(&found.system, &h.code, h.preferred.clone());
@@ -251,12 +288,7 @@ fn by_text(
         out.candidates.push(Equivalent {
             concept: Some(as_coding(h)),
             relationship: "inexact".into(),
-            map: None,
-            group: None,
-            priority: None,
-            rule: None,
-            rule_outcome: None,
-            advice: None,
+            ..Default::default()
         });
     }
     if best.tier == "fuzzy" {
@@ -280,13 +312,8 @@ fn text_score(text: &str, hit: &SearchHit) -> f64 {
         "prefix" => 0.9,
         _ => 0.7,
     };
-    let words = |s: &str| {
-        s.split(|c: char| !c.is_alphanumeric())
-            .filter(|w| !w.is_empty())
-            .count()
-    };
-    let term_words = words(&hit.term).max(1) as f64;
-    let coverage = (words(text) as f64 / term_words).min(1.0);
+    let term_words = words(&hit.term).count().max(1) as f64;
+    let coverage = (words(text).count() as f64 / term_words).min(1.0);
     ((tier * coverage) * 1000.0).round() / 1000.0
 }
 
@@ -366,35 +393,25 @@ fn by_coding(
     }
     let known = coding(&system, &code, v.display.clone());
     if system == req.canonical_system {
-        if v.inactive != Some(true) {
-            out.canonical = Some(known.clone());
-            out.how = Some(How::Identity);
-            out.steps.push(Step {
-                how: How::Identity,
-                from: known.clone(),
-                to: known,
-                via: None,
-                relationship: "equal".into(),
-            });
-            return Ok(out);
-        }
-        return Ok(replacement(out, known, &v.replacements));
+        return Ok(if v.inactive == Some(true) {
+            replacement(out, known, &v.replacements)
+        } else {
+            identity(out, known)
+        });
     }
     reverse(t, ctx, req, out, known, c.version.clone())
 }
 
-/// The strength of a historical association as a route to a replacement: the lower, the
-/// surer.
+/// The strength of a historical association as a route to a replacement (the lower, the
+/// surer), from the equivalence its implicit concept map gives it.
 fn association_rank(refset: &str) -> u8 {
-    match refset {
-        sct::SAME_AS => 0,
-        sct::REPLACED_BY => 1,
-        sct::POSSIBLY_EQUIVALENT_TO => 2,
-        "1186921001" => 3, // POSSIBLY REPLACED BY
-        "1186924009" => 4, // PARTIALLY EQUIVALENT TO
-        sct::ALTERNATIVE => 5,
-        sct::WAS_A => 6,
-        _ => 7,
+    match translate::association_equivalence(refset) {
+        Some("equal") => 0,
+        Some("equivalent") => 1,
+        Some("inexact") => 2,
+        Some("wider") => 3,
+        Some("relatedto") => 4,
+        _ => 5,
     }
 }
 
@@ -414,16 +431,7 @@ fn replacement(
                 inactive.code.as_deref().unwrap_or_default()
             ),
         ));
-        out.canonical = Some(inactive.clone());
-        out.how = Some(How::Identity);
-        out.steps.push(Step {
-            how: How::Identity,
-            from: inactive.clone(),
-            to: inactive,
-            via: None,
-            relationship: "equal".into(),
-        });
-        return out;
+        return identity(out, inactive);
     };
     let relationship = translate::association_equivalence(&best.refset).unwrap_or("relatedto");
     out.canonical = Some(best.target.clone());
@@ -458,11 +466,7 @@ fn replacement(
                 .unwrap_or("relatedto")
                 .into(),
             map: Some(r.refset.clone()),
-            group: None,
-            priority: None,
-            rule: None,
-            rule_outcome: None,
-            advice: None,
+            ..Default::default()
         });
     }
     out
@@ -506,8 +510,8 @@ fn reverse(
             Err(e) => Err(e),
         }
     };
-    let mut how = How::ReverseMap;
     let mut matches = to_canonical(&system, &code)?;
+    let mut rolled_up = false;
     // The ICD-10 codes a roll-up tried, for the message when none is mapped.
     let mut tried: Vec<String> = Vec::new();
     if matches.is_empty() && system == uri::ICD10CM {
@@ -534,7 +538,7 @@ fn reverse(
                         via: Some(format!("{}?rollup={}", uri::ICD10CM, uri::ICD10)),
                         relationship: if c == code { "equivalent" } else { "wider" }.into(),
                     });
-                    how = How::Rollup;
+                    rolled_up = true;
                     break;
                 }
             }
@@ -545,10 +549,10 @@ fn reverse(
         }
     }
     if matches.is_empty() {
-        out.issues.push(Issue {
-            severity: Severity::Error,
-            kind: IssueKind::NotFound,
-            text: format!(
+        out.issues.push(issue(
+            Severity::Error,
+            IssueKind::NotFound,
+            format!(
                 "no map leads from {system} code '{code}' to {}{}",
                 req.canonical_system,
                 if tried.is_empty() {
@@ -560,9 +564,8 @@ fn reverse(
                     )
                 }
             ),
-            expression: "coding".into(),
-            message_id: None,
-        });
+            "coding",
+        ));
         return Ok(out);
     }
     let reversed = matches
@@ -572,9 +575,11 @@ fn reverse(
     let best = &ranked[0];
     let concept = best.concept.clone().unwrap_or_default();
     let is_reverse = reversed || best.source.contains("?fhir_cm=");
-    if !is_reverse && how == How::ReverseMap {
-        how = How::Map;
-    }
+    let step = if is_reverse {
+        How::ReverseMap
+    } else {
+        How::Map
+    };
     let from = out
         .steps
         .last()
@@ -587,18 +592,14 @@ fn reverse(
         best.equivalence.clone()
     };
     out.steps.push(Step {
-        how: if how == How::Map {
-            How::Map
-        } else {
-            How::ReverseMap
-        },
+        how: step,
         from,
         to: concept.clone(),
         via: Some(best.source.clone()),
         relationship,
     });
     out.canonical = Some(concept);
-    out.how = Some(how);
+    out.how = Some(if rolled_up { How::Rollup } else { step });
     if is_reverse {
         out.issues.push(warning(
             IssueKind::ProcessNote,
@@ -685,13 +686,8 @@ fn rank(
 
 /// Shared words over all words (Jaccard), case-insensitive.
 fn similarity(a: &str, b: &str) -> f64 {
-    let words = |s: &str| -> std::collections::BTreeSet<String> {
-        s.split(|c: char| !c.is_alphanumeric())
-            .filter(|w| !w.is_empty())
-            .map(str::to_lowercase)
-            .collect()
-    };
-    let (a, b) = (words(a), words(b));
+    let set = |s: &str| -> std::collections::BTreeSet<String> { words(s).collect() };
+    let (a, b) = (set(a), set(b));
     let union = a.union(&b).count();
     if union == 0 {
         return 0.0;
@@ -730,13 +726,12 @@ fn equivalents(
         let r = match r {
             Ok(r) => r,
             Err(Error::NotFound(m)) => {
-                out.issues.push(Issue {
-                    severity: Severity::Information,
-                    kind: IssueKind::ProcessNote,
-                    text: format!("no equivalent in {target}: {m}"),
-                    expression: String::new(),
-                    message_id: None,
-                });
+                out.issues.push(issue(
+                    Severity::Information,
+                    IssueKind::ProcessNote,
+                    format!("no equivalent in {target}: {m}"),
+                    "",
+                ));
                 continue;
             }
             Err(e) => return Err(e),
@@ -754,13 +749,12 @@ fn equivalents(
                 ),
             ));
         } else if r.matches.is_empty() {
-            out.issues.push(Issue {
-                severity: Severity::Information,
-                kind: IssueKind::ProcessNote,
-                text: format!("unmapped: no equivalent in {target}"),
-                expression: String::new(),
-                message_id: None,
-            });
+            out.issues.push(issue(
+                Severity::Information,
+                IssueKind::ProcessNote,
+                format!("unmapped: no equivalent in {target}"),
+                "",
+            ));
         }
         for m in r.matches {
             let rel = m.equivalence.clone();
@@ -771,11 +765,7 @@ fn equivalents(
 }
 
 /// Every system the canonical system's loaded maps reach.
-pub fn default_targets(
-    t: &Terminology,
-    ctx: &RequestContext,
-    canonical: &str,
-) -> Result<Vec<String>> {
+fn default_targets(t: &Terminology, ctx: &RequestContext, canonical: &str) -> Result<Vec<String>> {
     let Ok(src) = resolve::code_system(t, ctx, canonical, None) else {
         return Ok(Vec::new());
     };
@@ -829,6 +819,7 @@ mod tests {
 
     #[test]
     fn surer_associations_rank_first() {
+        use crate::model::sct;
         assert!(association_rank(sct::SAME_AS) < association_rank(sct::REPLACED_BY));
         assert!(association_rank(sct::REPLACED_BY) < association_rank(sct::WAS_A));
     }

@@ -52,21 +52,7 @@ fn how(p: &Value) -> String {
 }
 
 fn issue_texts(p: &Value) -> Vec<String> {
-    param(p, "issues")
-        .map(|i| {
-            i["resource"]["issue"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|x| {
-                    x["details"]["text"]
-                        .as_str()
-                        .unwrap_or_default()
-                        .to_string()
-                })
-                .collect()
-        })
-        .unwrap_or_default()
+    issue_field(p, "/details/text")
 }
 
 #[test]

@@ -10,21 +10,7 @@ fn result(p: &Value) -> bool {
 }
 
 fn issue_codes(p: &Value) -> Vec<String> {
-    param(p, "issues")
-        .map(|i| {
-            i["resource"]["issue"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|x| {
-                    x["details"]["coding"][0]["code"]
-                        .as_str()
-                        .unwrap()
-                        .to_string()
-                })
-                .collect()
-        })
-        .unwrap_or_default()
+    issue_field(p, "/details/coding/0/code")
 }
 
 fn message(p: &Value) -> String {

@@ -125,6 +125,24 @@ pub fn params<'a>(p: &'a Value, name: &str) -> Vec<&'a Value> {
         .unwrap_or_default()
 }
 
+/// One field of every issue in a Parameters' `issues` OperationOutcome (`/details/text`,
+/// `/details/coding/0/code`, as a JSON pointer), empty when there are none.
+pub fn issue_field(p: &Value, pointer: &str) -> Vec<String> {
+    param(p, "issues")
+        .and_then(|i| i["resource"]["issue"].as_array())
+        .map(|list| {
+            list.iter()
+                .map(|x| {
+                    x.pointer(pointer)
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_string()
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// A part of a parameter.
 pub fn part<'a>(p: &'a Value, name: &str) -> Option<&'a Value> {
     p["part"].as_array()?.iter().find(|x| x["name"] == name)

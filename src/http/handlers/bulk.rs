@@ -16,6 +16,17 @@ fn refuse(status: StatusCode, code: &'static str, text: impl Into<String>) -> Ap
     ApiError::http(status, code, text)
 }
 
+/// A server-side failure while `doing` something with a job's files.
+fn failed(doing: &'static str) -> impl Fn(std::io::Error) -> ApiError {
+    move |e| {
+        refuse(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "exception",
+            format!("{doing}: {e}"),
+        )
+    }
+}
+
 async fn kick_off(
     t: Current,
     req: HttpRequest,
@@ -23,72 +34,46 @@ async fn kick_off(
     jobs: web::Data<Jobs>,
     kind: Kind,
 ) -> Reply {
-    let prefer = req
-        .headers()
-        .get("prefer")
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("");
-    if !prefer.split(',').any(|p| p.trim() == "respond-async") {
+    if !crate::http::request::prefers(&req, "respond-async") {
         return Err(refuse(
             StatusCode::BAD_REQUEST,
             "invalid",
             "this operation runs asynchronously: send the header 'Prefer: respond-async'",
         ));
     }
-    let ndjson = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|h| h.to_str().ok())
-        .is_some_and(crate::http::stream::is_ndjson_type);
-    if !ndjson {
+    if !crate::http::stream::has_ndjson_body(req.headers()) {
         return Err(refuse(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "not-supported",
             "the body must be application/fhir+ndjson (one resource per line, as a Bulk Data export writes it)",
         ));
     }
-    let job = jobs.create(kind).map_err(|e| {
-        refuse(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "exception",
-            format!("cannot create the job: {e}"),
-        )
-    })?;
-    // The body is spooled to disk as it arrives, so its size is bounded by the disk only.
-    let spool = (|| -> std::io::Result<std::io::BufWriter<std::fs::File>> {
-        Ok(std::io::BufWriter::new(std::fs::File::create(job.input())?))
-    })();
-    let mut spool = spool.map_err(|e| {
-        refuse(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "exception",
-            format!("cannot spool the body: {e}"),
-        )
-    })?;
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| {
-            jobs.cancel(&job.id);
-            refuse(
-                StatusCode::BAD_REQUEST,
-                "incomplete",
-                format!("the body could not be read to its end: {e}"),
-            )
-        })?;
-        spool.write_all(&chunk).map_err(|e| {
-            refuse(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "exception",
-                format!("spooling the body: {e}"),
-            )
-        })?;
+    let job = jobs.create(kind).map_err(failed("creating the job"))?;
+    // The body is spooled to disk as it arrives, so its size is bounded by the disk only. A
+    // body that cannot be taken whole leaves no job behind.
+    let spooled: Result<(), ApiError> = async {
+        let mut spool = std::fs::File::create(job.input())
+            .map(std::io::BufWriter::new)
+            .map_err(failed("spooling the body"))?;
+        while let Some(chunk) = payload.next().await {
+            let chunk = chunk.map_err(|e| {
+                refuse(
+                    StatusCode::BAD_REQUEST,
+                    "incomplete",
+                    format!("the body could not be read to its end: {e}"),
+                )
+            })?;
+            spool
+                .write_all(&chunk)
+                .map_err(failed("spooling the body"))?;
+        }
+        spool.flush().map_err(failed("spooling the body"))
     }
-    spool.flush().map_err(|e| {
-        refuse(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "exception",
-            format!("spooling the body: {e}"),
-        )
-    })?;
+    .await;
+    if let Err(e) = spooled {
+        jobs.cancel(&job.id);
+        return Err(e);
+    }
     let base = base_url(&req);
     let location = format!("{base}/jobs/{}", job.id);
     let secured = req
@@ -174,20 +159,8 @@ pub async fn job_file(path: web::Path<(String, String)>, jobs: web::Data<Jobs>) 
     })?;
     let body = web::block(move || std::fs::read(p))
         .await
-        .map_err(|e| {
-            refuse(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "exception",
-                e.to_string(),
-            )
-        })?
-        .map_err(|e| {
-            refuse(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "exception",
-                e.to_string(),
-            )
-        })?;
+        .map_err(|e| failed("reading the file")(std::io::Error::other(e)))?
+        .map_err(failed("reading the file"))?;
     let ct = if name.ends_with(".json") {
         "application/json"
     } else {
