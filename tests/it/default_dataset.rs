@@ -104,6 +104,20 @@ fn serve_without_data_imports_the_embedded_dataset_and_answers() {
             .contains("not-present"),
         "{p}"
     );
+    // $normalize lands on SNOMED CT by default; the THO stub is not a model to land on.
+    let (s, _, p) = get_from(
+        &base,
+        "/$normalize?system=http://hl7.org/fhir/sid/icd-10-cm&code=E11.9",
+        &[],
+    );
+    assert_eq!(s, 404, "{p}");
+    assert!(
+        p["issue"][0]["details"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("canonical code system http://snomed.info/sct is not loaded"),
+        "{p}"
+    );
     let (_, _, t) = get_from(&base, "/metadata?mode=terminology", &[]);
     assert!(
         t["codeSystem"].as_array().unwrap().len() > 1000,
