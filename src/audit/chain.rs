@@ -52,7 +52,43 @@ pub struct Entry {
 impl Entry {
     /// `event` as record `seq` after the record whose hash is `prev`, with its hash.
     pub fn chained(seq: u64, prev: &str, event: &Event) -> Entry {
-        let mut e = Entry {
+        let mut e = Entry::unhashed(seq, prev, event);
+        e.hash = Some(e.computed_hash());
+        e
+    }
+
+    /// [`Entry::chained`] appended to `out` as its line (no newline); returns its hash. One
+    /// serialization, borrowing the event: the hash is the last field, so the line is the
+    /// unhashed line with `"hash"` added before its closing brace.
+    pub fn append_chained(out: &mut Vec<u8>, seq: u64, prev: &str, event: &Event) -> String {
+        let start = out.len();
+        let view = Unhashed {
+            seq,
+            prev,
+            time: &event.time,
+            subject: event.subject.as_deref(),
+            client_id: event.client_id.as_deref(),
+            operation: &event.operation,
+            system: event.system.as_deref(),
+            version: event.version.as_deref(),
+            params_digest: &event.params_digest,
+            status: event.status,
+            result: event.result,
+            correlation_id: &event.correlation_id,
+            release: &event.release,
+        };
+        // Writing into a Vec cannot fail, and the view has only strings, numbers and booleans.
+        let _ = serde_json::to_writer(&mut *out, &view);
+        let hash = hex(&Sha256::digest(&out[start..]));
+        out.pop();
+        out.extend_from_slice(b",\"hash\":\"");
+        out.extend_from_slice(hash.as_bytes());
+        out.extend_from_slice(b"\"}");
+        hash
+    }
+
+    fn unhashed(seq: u64, prev: &str, event: &Event) -> Entry {
+        Entry {
             seq,
             prev: prev.to_string(),
             time: event.time.clone(),
@@ -67,9 +103,7 @@ impl Entry {
             correlation_id: event.correlation_id.clone(),
             release: event.release.clone(),
             hash: None,
-        };
-        e.hash = Some(e.computed_hash());
-        e
+        }
     }
 
     /// The hash this record should carry.
@@ -85,6 +119,30 @@ impl Entry {
     pub fn line(&self) -> String {
         serde_json::to_string(self).unwrap_or_default()
     }
+}
+
+/// An [`Entry`] without its hash, borrowed: serializes to the same bytes as the entry with
+/// `hash: None` (same fields, order and skips; a test holds them together).
+#[derive(Serialize)]
+struct Unhashed<'a> {
+    seq: u64,
+    prev: &'a str,
+    time: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    subject: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    client_id: Option<&'a str>,
+    operation: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    system: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    version: Option<&'a str>,
+    params_digest: &'a str,
+    status: u16,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    result: Option<bool>,
+    correlation_id: &'a str,
+    release: &'a str,
 }
 
 /// Lower-case hex of bytes.
@@ -172,6 +230,32 @@ mod tests {
 
     fn check(lines: &[String]) -> Result<(u64, String), VerifyError> {
         verify(std::io::Cursor::new(lines.join("\n")))
+    }
+
+    #[test]
+    fn a_line_written_in_one_pass_is_the_record_serialized() {
+        let event = Event {
+            operation: "GET /CodeSystem/$lookup".into(),
+            subject: Some("a \"quoted\" sub".into()),
+            status: 200,
+            ..Default::default()
+        };
+        let e = Entry::chained(7, GENESIS, &event);
+        let mut out = b"earlier line\n".to_vec();
+        let hash = Entry::append_chained(&mut out, 7, GENESIS, &event);
+        assert_eq!(out, format!("earlier line\n{}", e.line()).into_bytes());
+        assert_eq!(Some(hash), e.hash);
+        // Every optional field present too.
+        let full = Event {
+            client_id: Some("c".into()),
+            system: Some("http://snomed.info/sct".into()),
+            version: Some("v".into()),
+            result: Some(false),
+            ..event
+        };
+        let mut out = Vec::new();
+        Entry::append_chained(&mut out, 1, GENESIS, &full);
+        assert_eq!(out, Entry::chained(1, GENESIS, &full).line().into_bytes());
     }
 
     #[test]

@@ -6,17 +6,18 @@
 //! writes the trail as FHIR AuditEvent NDJSON). May use: nothing else of Concord (no HTTP types
 //! and no FHIR JSON: the `http` layer fills an [`Event`]).
 //!
-//! Records are written by one thread in group commits: whatever arrived while the previous
-//! batch was being synced is written and synced together, so under load one `fdatasync` covers
-//! many requests instead of one each. Requests hand their records over through a shared queue
-//! and wake the writer only when it is idle: while it writes and syncs, records pile up without
-//! a thread switch each (on two cores the switches, not the hashing, were the cost).
+//! Each record is chained and appended by the request's own worker thread under one lock (so
+//! chain order is file order): a one-line `write` to the page cache is about a microsecond,
+//! while the earlier design, handing records to a writer thread, cost two thread switches per
+//! request on two cores, and batching a worker's records by delaying them cost the answers as
+//! much. Only `fdatasync` runs elsewhere, on a syncer thread, as a group commit: whatever was
+//! written while the previous sync ran is synced together and then acknowledged.
 //!
 //! [`Sync::Interval`] trades strict durability for speed, on request: each record is written to
 //! the file (the operating system's page cache) before its answer leaves, so a crash of the
 //! server process loses nothing, but `fdatasync` runs at most every interval, so a power cut or
 //! kernel crash can lose the records of the last interval. [`Sync::Always`] (the default) syncs
-//! every batch before its answers.
+//! every record before its answer (group-committed).
 
 mod chain;
 
@@ -26,6 +27,7 @@ use anyhow::{Context, Result};
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 
 /// What happened, as the HTTP layer saw it (the chain fields are added by the writer).
@@ -57,21 +59,6 @@ pub struct Event {
 
 type Ack = tokio::sync::oneshot::Sender<std::result::Result<(), String>>;
 
-/// Records waiting for the writer.
-#[derive(Default)]
-struct Queue {
-    events: Vec<(Event, Ack)>,
-    /// The writer sleeps on the condition variable (and needs waking).
-    idle: bool,
-}
-
-/// The queue and the writer's wake-up.
-#[derive(Default)]
-struct Shared {
-    queue: Mutex<Queue>,
-    wake: Condvar,
-}
-
 /// When records reach the disk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Sync {
@@ -81,7 +68,36 @@ pub enum Sync {
     Interval(std::time::Duration),
 }
 
-/// The writer's handle: cheap to clone, one per worker.
+/// The end of the chain and the file it is written to, behind one lock so that records are
+/// chained and appended in the same order.
+struct Chain {
+    file: File,
+    seq: u64,
+    prev: String,
+    /// The length of the whole records: a failed write is cut back to it.
+    good_len: u64,
+    out: Vec<u8>,
+}
+
+/// Written records waiting for the syncer (strict mode).
+#[derive(Default)]
+struct Unsynced {
+    acks: Vec<Ack>,
+    /// The syncer sleeps on the condition variable (and needs waking).
+    idle: bool,
+}
+
+/// What every worker's handle shares.
+struct Shared {
+    chain: Mutex<Chain>,
+    sync: Sync,
+    unsynced: Mutex<Unsynced>,
+    wake: Condvar,
+    /// Interval mode: written since the syncer's last `fdatasync`.
+    dirty: AtomicBool,
+}
+
+/// The trail's handle: cheap to clone, one per worker.
 #[derive(Clone)]
 pub struct AuditLog {
     shared: Arc<Shared>,
@@ -108,12 +124,28 @@ impl AuditLog {
             .open(path)
             .with_context(|| format!("opening the audit trail {}", path.display()))?;
         let (seq, prev) = tail(&mut file, path)?;
-        let shared = Arc::new(Shared::default());
+        let good_len = file.metadata()?.len();
+        let syncing = file
+            .try_clone()
+            .context("opening the audit trail for its syncer")?;
+        let shared = Arc::new(Shared {
+            chain: Mutex::new(Chain {
+                file,
+                seq,
+                prev,
+                good_len,
+                out: Vec::with_capacity(64 << 10),
+            }),
+            sync,
+            unsynced: Mutex::default(),
+            wake: Condvar::new(),
+            dirty: AtomicBool::new(false),
+        });
         let s = shared.clone();
         std::thread::Builder::new()
-            .name("audit-writer".into())
-            .spawn(move || writer(file, seq, prev, &s, sync))
-            .context("starting the audit writer")?;
+            .name("audit-sync".into())
+            .spawn(move || syncer(&syncing, &s))
+            .context("starting the audit syncer")?;
         Ok(AuditLog {
             shared,
             path: path.to_path_buf(),
@@ -125,19 +157,69 @@ impl AuditLog {
         &self.path
     }
 
-    /// Records `event`; resolves once it is on disk (or with why it could not be written).
+    /// Records `event`; resolves once it is written (and, in strict mode, synced), or with why
+    /// it could not be.
+    ///
+    /// The record is chained and appended on the calling thread: a `write` of one line to the
+    /// page cache is about a microsecond, while handing records to a writer thread cost two
+    /// thread switches per request on two cores, and delaying a write to batch it with the
+    /// worker's next requests delayed their answers as much. Only `fdatasync` is left to
+    /// another thread, which syncs whatever was written while the last one ran (group commit).
     pub async fn record(&self, event: Event) -> std::result::Result<(), String> {
-        let (ack, done) = tokio::sync::oneshot::channel();
-        let wake = {
-            let mut q = self.shared.queue.lock().unwrap_or_else(|e| e.into_inner());
-            q.events.push((event, ack));
-            std::mem::take(&mut q.idle)
-        };
-        if wake {
-            self.shared.wake.notify_one();
+        self.write(std::iter::once(&event))?;
+        match self.shared.sync {
+            Sync::Interval(_) => {
+                self.shared.dirty.store(true, Ordering::Release);
+                Ok(())
+            }
+            Sync::Always => {
+                let (ack, done) = tokio::sync::oneshot::channel();
+                let wake = {
+                    let mut u = self
+                        .shared
+                        .unsynced
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner());
+                    u.acks.push(ack);
+                    std::mem::take(&mut u.idle)
+                };
+                if wake {
+                    self.shared.wake.notify_one();
+                }
+                done.await
+                    .map_err(|_| "the audit syncer has stopped".to_string())?
+            }
         }
-        done.await
-            .map_err(|_| "the audit writer has stopped".to_string())?
+    }
+
+    /// Chains and appends `events` (all or none).
+    fn write<'a>(
+        &self,
+        events: impl Iterator<Item = &'a Event>,
+    ) -> std::result::Result<(), String> {
+        let mut guard = self.shared.chain.lock().unwrap_or_else(|e| e.into_inner());
+        let c = &mut *guard;
+        c.out.clear();
+        let (mut seq, mut prev) = (c.seq, c.prev.clone());
+        for event in events {
+            seq += 1;
+            prev = Entry::append_chained(&mut c.out, seq, &prev, event);
+            c.out.push(b'\n');
+        }
+        match c.file.write_all(&c.out) {
+            Ok(()) => {
+                c.seq = seq;
+                c.prev = prev;
+                c.good_len += c.out.len() as u64;
+                Ok(())
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "audit write failed; requests are refused until it succeeds");
+                // Nothing of the batch counts: cut back to the last whole record.
+                let _ = c.file.set_len(c.good_len);
+                Err(format!("writing the audit trail: {e}"))
+            }
+        }
     }
 }
 
@@ -183,76 +265,38 @@ fn tail(file: &mut File, path: &Path) -> Result<(u64, String)> {
     })
 }
 
-/// The writer loop: a batch is everything queued, written, synced (or, with
-/// [`Sync::Interval`], left for the next interval's sync), then acknowledged.
-fn writer(mut file: File, mut seq: u64, mut prev: String, shared: &Shared, sync: Sync) {
-    let mut out = Vec::with_capacity(64 << 10);
-    // The length of the acknowledged records: a failed batch is cut back to it.
-    let mut good_len = file.metadata().map(|m| m.len()).unwrap_or(0);
-    // Interval mode: written since the last sync, and when that was.
-    let mut dirty = false;
-    let mut synced_at = std::time::Instant::now();
+/// The syncer thread. Strict mode: whatever was written while the previous `fdatasync` ran is
+/// synced together (group commit), then acknowledged. Interval mode: `fdatasync` every interval
+/// when something was written.
+fn syncer(file: &File, shared: &Shared) {
     loop {
-        let batch = {
-            let mut q = shared.queue.lock().unwrap_or_else(|e| e.into_inner());
-            while q.events.is_empty() {
-                q.idle = true;
-                match (sync, dirty) {
-                    (Sync::Interval(every), true) => {
-                        let left = every.saturating_sub(synced_at.elapsed());
-                        let (guard, timeout) = shared
-                            .wake
-                            .wait_timeout(q, left)
-                            .unwrap_or_else(|e| e.into_inner());
-                        q = guard;
-                        if timeout.timed_out() && q.events.is_empty() {
-                            drop(q);
-                            if let Err(e) = file.sync_data() {
-                                tracing::error!(error = %e, "audit sync failed");
-                            }
-                            dirty = false;
-                            synced_at = std::time::Instant::now();
-                            q = shared.queue.lock().unwrap_or_else(|e| e.into_inner());
-                        }
-                    }
-                    _ => q = shared.wake.wait(q).unwrap_or_else(|e| e.into_inner()),
+        match shared.sync {
+            Sync::Interval(every) => {
+                std::thread::sleep(every);
+                if shared.dirty.swap(false, Ordering::AcqRel)
+                    && let Err(e) = file.sync_data()
+                {
+                    tracing::error!(error = %e, "audit sync failed");
                 }
             }
-            q.idle = false;
-            std::mem::take(&mut q.events)
-        };
-        out.clear();
-        let (mut s, mut p) = (seq, prev.clone());
-        for (event, _) in &batch {
-            s += 1;
-            let entry = Entry::chained(s, &p, event);
-            p = entry.hash.clone().unwrap_or_default();
-            out.extend_from_slice(entry.line().as_bytes());
-            out.push(b'\n');
-        }
-        let sync_now = match sync {
-            Sync::Always => true,
-            Sync::Interval(every) => synced_at.elapsed() >= every,
-        };
-        let written = file
-            .write_all(&out)
-            .and_then(|_| if sync_now { file.sync_data() } else { Ok(()) })
-            .map_err(|e| format!("writing the audit trail: {e}"));
-        if written.is_ok() {
-            seq = s;
-            prev = p;
-            good_len += out.len() as u64;
-            dirty = !sync_now;
-            if sync_now {
-                synced_at = std::time::Instant::now();
+            Sync::Always => {
+                let acks = {
+                    let mut u = shared.unsynced.lock().unwrap_or_else(|e| e.into_inner());
+                    while u.acks.is_empty() {
+                        u.idle = true;
+                        u = shared.wake.wait(u).unwrap_or_else(|e| e.into_inner());
+                    }
+                    u.idle = false;
+                    std::mem::take(&mut u.acks)
+                };
+                let synced = file.sync_data().map_err(|e| {
+                    tracing::error!(error = %e, "audit sync failed; answers are withheld");
+                    format!("syncing the audit trail: {e}")
+                });
+                for ack in acks {
+                    let _ = ack.send(synced.clone());
+                }
             }
-        } else {
-            tracing::error!(error = ?written, "audit write failed; requests are refused until it succeeds");
-            // Nothing of the batch counts: cut back to the last acknowledged record.
-            let _ = file.set_len(good_len);
-        }
-        for (_, ack) in batch {
-            let _ = ack.send(written.clone());
         }
     }
 }

@@ -50,7 +50,14 @@ pub async fn audit(
     // as it arrives. Its record (written before the first answer line leaves) digests the
     // query only and says it was a stream.
     let streamed = super::stream::has_ndjson_body(req.headers());
-    let body = if streamed {
+    // A request without a body (a GET, as most are) has nothing to read and put back.
+    let bodiless = !req
+        .headers()
+        .contains_key(actix_web::http::header::CONTENT_LENGTH)
+        && !req
+            .headers()
+            .contains_key(actix_web::http::header::TRANSFER_ENCODING);
+    let body = if streamed || bodiless {
         web::Bytes::new()
     } else {
         // The body is read here (and put back for the handler) to digest it.
@@ -63,7 +70,7 @@ pub async fn audit(
             }
         }
     };
-    if !streamed {
+    if !streamed && !bodiless {
         req.set_payload(payload_of(body.clone()));
     }
     let operation = format!(
@@ -72,9 +79,8 @@ pub async fn audit(
         req.path(),
         if streamed { " (ndjson stream)" } else { "" }
     );
-    let query = req.query_string().to_string();
     let mut digest = Sha256::new();
-    digest.update(query.as_bytes());
+    digest.update(req.query_string().as_bytes());
     digest.update([0]);
     digest.update(&body);
     let params_digest = crate::audit::chain_hex(&digest.finalize());
@@ -134,6 +140,24 @@ fn named_system(
     req: &actix_web::HttpRequest,
     body: &web::Bytes,
 ) -> (Option<String>, Option<String>) {
+    if body.is_empty() {
+        // The query alone (most requests): read the three names without building the whole
+        // parameter set, which this would do a second time for every request.
+        let code_system_op = req.path().starts_with("/CodeSystem/");
+        let (mut system, mut url, mut version, mut coding) = (None, None, None, false);
+        for (k, v) in form_urlencoded::parse(req.query_string().as_bytes()) {
+            match &*k {
+                "system" if system.is_none() => system = Some(v.into_owned()),
+                "url" if code_system_op && url.is_none() => url = Some(v.into_owned()),
+                "version" if version.is_none() => version = Some(v.into_owned()),
+                "coding" => coding = true,
+                _ => {}
+            }
+        }
+        if system.is_some() || url.is_some() || !coding {
+            return (system.or(url), version);
+        }
+    }
     let Ok(p) = super::request::params(req, body) else {
         return (None, None);
     };
