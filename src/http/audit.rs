@@ -172,3 +172,48 @@ fn named_system(
         .or_else(|| p.coding("coding").ok().flatten().and_then(|c| c.system));
     (system, text("version"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::named_system;
+    use actix_web::test::TestRequest;
+    use actix_web::web::Bytes;
+
+    fn pair(s: Option<&str>, v: Option<&str>) -> (Option<String>, Option<String>) {
+        (s.map(str::to_string), v.map(str::to_string))
+    }
+
+    #[test]
+    fn the_named_system_comes_from_the_query_or_the_body() {
+        let get = |uri: &str| TestRequest::get().uri(uri).to_http_request();
+        let none = Bytes::new();
+        assert_eq!(
+            named_system(
+                &get("/CodeSystem/$lookup?system=http%3A%2F%2Fsnomed.info%2Fsct&version=v1&code=1"),
+                &none
+            ),
+            pair(Some("http://snomed.info/sct"), Some("v1"))
+        );
+        // A code system operation's `url` names the code system; a value set's does not.
+        assert_eq!(
+            named_system(
+                &get("/CodeSystem/$validate-code?url=http://x&code=1"),
+                &none
+            ),
+            pair(Some("http://x"), None)
+        );
+        assert_eq!(
+            named_system(&get("/ValueSet/$validate-code?url=http://vs&code=1"), &none),
+            pair(None, None)
+        );
+        // A body is read as the operation reads it.
+        let post = TestRequest::post()
+            .uri("/CodeSystem/$validate-code")
+            .insert_header(("Content-Type", "application/fhir+json"))
+            .to_http_request();
+        let body = Bytes::from_static(
+            br#"{"resourceType":"Parameters","parameter":[{"name":"coding","valueCoding":{"system":"http://y","code":"1"}}]}"#,
+        );
+        assert_eq!(named_system(&post, &body), pair(Some("http://y"), None));
+    }
+}
