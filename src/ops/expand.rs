@@ -745,13 +745,24 @@ impl<'t> Expander<'t> {
             compose.expansion_parameter("versionsMatch").as_deref() == Some("true");
         let mut out = Vec::new();
         let mut seen = HashSet::new();
+        // Versions an include names, and versions reached only by an include naming none (the
+        // latest): the same code from both lists the named version first.
+        let (mut named, mut defaulted) = (HashSet::new(), HashSet::new());
         for inc in &compose.include {
             for m in self.item_members(inc, vs, depth)? {
+                let at = (m.system.clone(), m.version.clone());
+                if inc.version.is_some() {
+                    named.insert(at);
+                } else {
+                    defaulted.insert(at);
+                }
                 if seen.insert((m.system.clone(), m.version.clone(), m.code.clone())) {
                     out.push(m);
                 }
             }
         }
+        let defaulted: HashSet<(String, Option<String>)> =
+            defaulted.difference(&named).cloned().collect();
         if versions_match {
             self.versions_match = true;
             out = latest_version_each(out);
@@ -778,7 +789,7 @@ impl<'t> Expander<'t> {
                     && !excluded.contains(&(m.system.clone(), m.version.clone(), m.code.clone()))
             });
         }
-        Ok(newest_version_first(out))
+        Ok(newest_version_first(out, &defaulted))
     }
 
     /// The codes one include (or exclude) item selects.
@@ -1298,8 +1309,14 @@ fn version_newer(a: &Option<String>, b: &Option<String>) -> bool {
 }
 
 /// The same code from several versions of a system, listed newest version first (where the
-/// code first appears); every other member keeps its place.
-fn newest_version_first(mut members: Vec<Member>) -> Vec<Member> {
+/// code first appears), versions the value set names before a version reached only by an
+/// include that names none (`defaulted`: tx.fhir.org lists them so, terminology-ecosystem test
+/// `overload/expand-mixed`, while two named versions come newest first, `overload/expand-all`);
+/// every other member keeps its place.
+fn newest_version_first(
+    mut members: Vec<Member>,
+    defaulted: &HashSet<(String, Option<String>)>,
+) -> Vec<Member> {
     let mut at: HashMap<(String, String), Vec<usize>> = HashMap::new();
     for (i, m) in members.iter().enumerate() {
         at.entry((m.system.clone(), m.code.clone()))
@@ -1308,9 +1325,10 @@ fn newest_version_first(mut members: Vec<Member>) -> Vec<Member> {
     }
     for places in at.values().filter(|p| p.len() > 1) {
         let mut group: Vec<Member> = places.iter().map(|&i| members[i].clone()).collect();
-        group.sort_by(|a, b| {
-            let key = |v: &Option<String>| v.as_deref().map(resolve::version_key);
-            key(&b.version).cmp(&key(&a.version))
+        group.sort_by_cached_key(|m| {
+            let reached_by_default = defaulted.contains(&(m.system.clone(), m.version.clone()));
+            let version = m.version.as_deref().map(resolve::version_key);
+            (reached_by_default, std::cmp::Reverse(version))
         });
         for (&i, m) in places.iter().zip(group) {
             members[i] = m;

@@ -439,6 +439,25 @@ fn pair(code: &str, version: &str) -> (String, String) {
 }
 
 #[test]
+fn a_named_version_comes_before_the_latest_reached_by_default() {
+    let sys = "http://example.org/ov";
+    // Version 1.0.0 named, then the system without a version (so the latest, 2.0.0): a code
+    // in both is listed at the named version first (as tx.fhir.org does), where two named
+    // versions list the newest first (the test below).
+    let e = expand_with(
+        json!({"include": [{"system": sys, "version": "1.0.0"}, {"system": sys}]}),
+        vec![],
+    );
+    let m = members(&e);
+    let at = |code: &str, version: &str| m.iter().position(|p| *p == pair(code, version));
+    for code in ["a", "b"] {
+        assert!(at(code, "1.0.0") < at(code, "2.0.0"), "{code}: {m:?}");
+        assert!(at(code, "2.0.0").is_some(), "{m:?}");
+    }
+    assert_eq!(m.len(), 6, "{m:?}");
+}
+
+#[test]
 fn versions_side_by_side_exclusions_and_versions_match() {
     let sys = "http://example.org/ov";
     let both = json!([{"system": sys, "version": "1.0.0"}, {"system": sys, "version": "2.0.0"}]);
