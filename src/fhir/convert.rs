@@ -436,6 +436,18 @@ pub fn translate(r: &crate::ops::translate::TranslateResult) -> Parameters<'_> {
     Parameters(list)
 }
 
+/// A model extension as FHIR JSON (`None` when it carries no value this model keeps).
+fn extension(e: &crate::model::value_set::Extension) -> Option<Value> {
+    let (key, value) = e.typed_value()?;
+    let v = match key {
+        "valueBoolean" => json!(value == "true"),
+        "valueInteger" => json!(value.parse::<i64>().ok()?),
+        "valueDecimal" => json!(value.parse::<f64>().ok()?),
+        _ => json!(value),
+    };
+    Some(json!({"url": e.url, key: v}))
+}
+
 /// `$expand` output: the ValueSet with its `expansion` (identifier, timestamp, total, offset,
 /// the parameters used, and the page of codes).
 pub fn expansion(e: &crate::ops::expand::Expansion, timestamp: &str) -> Value {
@@ -459,6 +471,10 @@ pub fn expansion(e: &crate::ops::expand::Expansion, timestamp: &str) -> Value {
     }
     if let Some(x) = m.experimental {
         vs["experimental"] = json!(x);
+    }
+    let extensions: Vec<Value> = m.extension.iter().filter_map(extension).collect();
+    if !extensions.is_empty() {
+        vs["extension"] = Value::Array(extensions);
     }
     if vs.get("status").is_none() {
         // Required in R4; an implicit value set (defined by its code system) is active.

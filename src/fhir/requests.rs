@@ -264,6 +264,7 @@ pub fn expand(
         designations: p.texts("designation"),
         properties: p.texts("property"),
         exclude_nested: p.boolean("excludeNested")?,
+        include_definition: p.boolean("includeDefinition")?.unwrap_or(false),
         echo,
     })
 }

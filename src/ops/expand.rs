@@ -58,6 +58,9 @@ pub struct ExpandRequest {
     pub properties: Vec<String>,
     /// `excludeNested`: `Some(false)` asks for the code system's hierarchy in the expansion.
     pub exclude_nested: Option<bool>,
+    /// `includeDefinition`: the value set's definition (its extensions) goes with the
+    /// expansion.
+    pub include_definition: bool,
     /// The request's parameters to echo in `expansion.parameter`: (name, value type, value).
     pub echo: Vec<(String, &'static str, String)>,
 }
@@ -196,6 +199,14 @@ pub fn expand(t: &Terminology, ctx: &RequestContext, req: &ExpandRequest) -> Res
                 (!vs.url.as_deref().is_some_and(|u| u.contains("?fhir_vs")))
                     .then(|| "unknown".to_string())
             }),
+            // The value set's own extensions are part of its definition: echoed when the
+            // definition is asked for (`includeDefinition`, tx-ecosystem
+            // `parameters/parameters-expand-enum-definitions3`).
+            extension: if req.include_definition {
+                vs.extension.clone()
+            } else {
+                Vec::new()
+            },
             ..(**vs).clone()
         },
         ValueSetDef::Snomed { url, kind, .. } => ValueSet {

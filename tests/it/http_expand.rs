@@ -528,3 +528,34 @@ fn versions_side_by_side_exclusions_and_versions_match() {
     let codes: Vec<String> = members(&e).into_iter().map(|(c, _)| c).collect();
     assert_eq!(codes, ["a", "b", "c"], "version 1.0.0's codes");
 }
+
+#[test]
+fn the_definition_goes_with_the_expansion_only_when_asked() {
+    let request = |include_definition: bool| {
+        let mut parameter = two_versions();
+        parameter.push(
+            json!({"name": "valueSet", "resource": {"resourceType": "ValueSet",
+            "url": "http://example.org/ov-defined", "status": "active",
+            "extension": [{"url": "http://example.org/ext/note", "valueString": "kept"},
+                          {"url": "http://example.org/ext/flag", "valueBoolean": true}],
+            "compose": {"include": [{"system": "http://example.org/ov", "version": "1.0.0"}]}}}),
+        );
+        parameter.push(json!({"name": "includeDefinition", "valueBoolean": include_definition}));
+        let (s, _, e) = post_params(
+            "/ValueSet/$expand",
+            json!({"resourceType": "Parameters", "parameter": parameter}),
+        );
+        assert_eq!(s, 200, "{e}");
+        e
+    };
+    let with = request(true);
+    assert_eq!(
+        with["extension"],
+        json!([{"url": "http://example.org/ext/note", "valueString": "kept"},
+               {"url": "http://example.org/ext/flag", "valueBoolean": true}]),
+        "{with}"
+    );
+    let without = request(false);
+    assert!(without.get("extension").is_none(), "{without}");
+    assert_eq!(members(&without).len(), 3, "{without}");
+}
