@@ -439,13 +439,21 @@ pub fn translate(r: &crate::ops::translate::TranslateResult) -> Parameters<'_> {
 /// A model extension as FHIR JSON (`None` when it carries no value this model keeps).
 fn extension(e: &crate::model::value_set::Extension) -> Option<Value> {
     let (key, value) = e.typed_value()?;
-    let v = match key {
+    Some(json!({"url": e.url, key: typed_json(key, &value)}))
+}
+
+/// A value held as text, as the JSON its FHIR type `kind` (`valueBoolean`, …) calls for.
+fn typed_json(kind: &str, value: &str) -> Value {
+    match kind {
         "valueBoolean" => json!(value == "true"),
-        "valueInteger" => json!(value.parse::<i64>().ok()?),
-        "valueDecimal" => json!(value.parse::<f64>().ok()?),
+        "valueInteger" => json!(value.parse::<i64>().unwrap_or(0)),
+        // Kept as written (6, 1.2): a decimal's text is its precision.
+        "valueDecimal" => serde_json::from_str::<Value>(value)
+            .ok()
+            .filter(Value::is_number)
+            .unwrap_or_else(|| json!(value)),
         _ => json!(value),
-    };
-    Some(json!({"url": e.url, key: v}))
+    }
 }
 
 /// `$expand` output: the ValueSet with its `expansion` (identifier, timestamp, total, offset,
@@ -483,14 +491,7 @@ pub fn expansion(e: &crate::ops::expand::Expansion, timestamp: &str) -> Value {
     let parameters: Vec<Value> = e
         .parameters
         .iter()
-        .map(|(name, kind, value)| {
-            let v = match *kind {
-                "valueInteger" => json!(value.parse::<i64>().unwrap_or(0)),
-                "valueBoolean" => json!(value == "true"),
-                _ => json!(value),
-            };
-            json!({"name": name, *kind: v})
-        })
+        .map(|(name, kind, value)| json!({"name": name, *kind: typed_json(kind, value)}))
         .collect();
     let contains: Vec<Value> = e.contains.iter().map(contains_item).collect();
     let mut expansion = json!({
@@ -622,16 +623,7 @@ fn contains_item(c: &crate::ops::expand::Item) -> Value {
             .properties
             .iter()
             .map(|(code, value, kind)| {
-                let v = match kind.as_str() {
-                    "valueBoolean" => json!(value == "true"),
-                    "valueInteger" => json!(value.parse::<i64>().unwrap_or(0)),
-                    // Kept as written (6, 1.2): a decimal's text is its precision.
-                    "valueDecimal" => serde_json::from_str::<Value>(value)
-                        .ok()
-                        .filter(Value::is_number)
-                        .unwrap_or_else(|| json!(value)),
-                    _ => json!(value),
-                };
+                let v = typed_json(kind, value);
                 json!({
                     "url": "http://hl7.org/fhir/5.0/StructureDefinition/extension-ValueSet.expansion.contains.property",
                     "extension": [
