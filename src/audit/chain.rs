@@ -50,14 +50,8 @@ pub struct Entry {
 }
 
 impl Entry {
-    /// `event` as record `seq` after the record whose hash is `prev`, with its hash.
-    pub fn chained(seq: u64, prev: &str, event: &Event) -> Entry {
-        let mut e = Entry::unhashed(seq, prev, event);
-        e.hash = Some(e.computed_hash());
-        e
-    }
-
-    /// [`Entry::chained`] appended to `out` as its line (no newline); returns its hash. One
+    /// `event` as record `seq` after the record whose hash is `prev`, appended to `out` as its
+    /// line (no newline); returns its hash. One
     /// serialization, borrowing the event: the hash is the last field, so the line is the
     /// unhashed line with `"hash"` added before its closing brace.
     pub fn append_chained(out: &mut Vec<u8>, seq: u64, prev: &str, event: &Event) -> String {
@@ -85,25 +79,6 @@ impl Entry {
         out.extend_from_slice(hash.as_bytes());
         out.extend_from_slice(b"\"}");
         hash
-    }
-
-    fn unhashed(seq: u64, prev: &str, event: &Event) -> Entry {
-        Entry {
-            seq,
-            prev: prev.to_string(),
-            time: event.time.clone(),
-            subject: event.subject.clone(),
-            client_id: event.client_id.clone(),
-            operation: event.operation.clone(),
-            system: event.system.clone(),
-            version: event.version.clone(),
-            params_digest: event.params_digest.clone(),
-            status: event.status,
-            result: event.result,
-            correlation_id: event.correlation_id.clone(),
-            release: event.release.clone(),
-            hash: None,
-        }
     }
 
     /// The hash this record should carry.
@@ -213,7 +188,9 @@ mod tests {
         let mut prev = GENESIS.to_string();
         (1..=n)
             .map(|i| {
-                let e = Entry::chained(
+                let mut line = Vec::new();
+                prev = Entry::append_chained(
+                    &mut line,
                     i,
                     &prev,
                     &Event {
@@ -222,8 +199,7 @@ mod tests {
                         ..Default::default()
                     },
                 );
-                prev = e.hash.clone().unwrap();
-                e.line()
+                String::from_utf8(line).unwrap()
             })
             .collect()
     }
@@ -233,29 +209,32 @@ mod tests {
     }
 
     #[test]
-    fn a_line_written_in_one_pass_is_the_record_serialized() {
+    fn a_written_line_is_the_entry_as_verify_reads_it() {
+        // The borrowed view writes what the entry serializes to, hash included, so `verify`
+        // (which parses, re-serializes and re-hashes) accepts it; with every optional field
+        // absent and present.
         let event = Event {
             operation: "GET /CodeSystem/$lookup".into(),
             subject: Some("a \"quoted\" sub".into()),
             status: 200,
             ..Default::default()
         };
-        let e = Entry::chained(7, GENESIS, &event);
-        let mut out = b"earlier line\n".to_vec();
-        let hash = Entry::append_chained(&mut out, 7, GENESIS, &event);
-        assert_eq!(out, format!("earlier line\n{}", e.line()).into_bytes());
-        assert_eq!(Some(hash), e.hash);
-        // Every optional field present too.
         let full = Event {
             client_id: Some("c".into()),
             system: Some("http://snomed.info/sct".into()),
             version: Some("v".into()),
             result: Some(false),
-            ..event
+            ..event.clone()
         };
-        let mut out = Vec::new();
-        Entry::append_chained(&mut out, 1, GENESIS, &full);
-        assert_eq!(out, Entry::chained(1, GENESIS, &full).line().into_bytes());
+        for e in [Event::default(), event, full] {
+            let mut out = b"earlier line\n".to_vec();
+            let hash = Entry::append_chained(&mut out, 7, GENESIS, &e);
+            let line = std::str::from_utf8(&out["earlier line\n".len()..]).unwrap();
+            let parsed: Entry = serde_json::from_str(line).unwrap();
+            assert_eq!(parsed.line(), line);
+            assert_eq!(parsed.hash.as_deref(), Some(hash.as_str()));
+            assert_eq!(parsed.computed_hash(), hash);
+        }
     }
 
     #[test]

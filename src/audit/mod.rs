@@ -134,7 +134,7 @@ impl AuditLog {
                 seq,
                 prev,
                 good_len,
-                out: Vec::with_capacity(64 << 10),
+                out: Vec::with_capacity(1024),
             }),
             sync,
             unsynced: Mutex::default(),
@@ -166,7 +166,7 @@ impl AuditLog {
     /// worker's next requests delayed their answers as much. Only `fdatasync` is left to
     /// another thread, which syncs whatever was written while the last one ran (group commit).
     pub async fn record(&self, event: Event) -> std::result::Result<(), String> {
-        self.write(std::iter::once(&event))?;
+        self.write(&event)?;
         match self.shared.sync {
             Sync::Interval(_) => {
                 self.shared.dirty.store(true, Ordering::Release);
@@ -192,20 +192,14 @@ impl AuditLog {
         }
     }
 
-    /// Chains and appends `events` (all or none).
-    fn write<'a>(
-        &self,
-        events: impl Iterator<Item = &'a Event>,
-    ) -> std::result::Result<(), String> {
+    /// Chains and appends `event` (whole, or cut back on failure).
+    fn write(&self, event: &Event) -> std::result::Result<(), String> {
         let mut guard = self.shared.chain.lock().unwrap_or_else(|e| e.into_inner());
         let c = &mut *guard;
         c.out.clear();
-        let (mut seq, mut prev) = (c.seq, c.prev.clone());
-        for event in events {
-            seq += 1;
-            prev = Entry::append_chained(&mut c.out, seq, &prev, event);
-            c.out.push(b'\n');
-        }
+        let seq = c.seq + 1;
+        let prev = Entry::append_chained(&mut c.out, seq, &c.prev, event);
+        c.out.push(b'\n');
         match c.file.write_all(&c.out) {
             Ok(()) => {
                 c.seq = seq;
@@ -215,7 +209,7 @@ impl AuditLog {
             }
             Err(e) => {
                 tracing::error!(error = %e, "audit write failed; requests are refused until it succeeds");
-                // Nothing of the batch counts: cut back to the last whole record.
+                // A torn line would break the chain: cut back to the last whole record.
                 let _ = c.file.set_len(c.good_len);
                 Err(format!("writing the audit trail: {e}"))
             }

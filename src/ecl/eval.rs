@@ -5,8 +5,8 @@
 //! in the store). A construct not evaluated yet is an [`EvalError::NotSupported`] naming it:
 //! never a wrong set. A deadline bounds the work.
 
+use super::ConceptSet;
 use super::ast::*;
-use super::set::ConceptSet;
 use crate::index::Hierarchy;
 use std::time::Instant;
 

@@ -221,8 +221,8 @@ pub struct Hierarchy {
     /// Bit per position: the code has a concept row; and: that row is active. Built at open
     /// (a pass over the rows): searches and expansions ask this of every candidate, and a bit
     /// in a cache-resident set is far cheaper than a row read from the mapped file.
-    has_row: Vec<u64>,
-    active: Vec<u64>,
+    has_row: super::ConceptSet,
+    active: super::ConceptSet,
 }
 
 impl std::fmt::Debug for Hierarchy {
@@ -270,12 +270,12 @@ impl Hierarchy {
             .map(|s| crate::store::read::parse_acceptability(s))
             .collect();
         let n = p.rows.len();
-        let (mut has_row, mut active) = (vec![0u64; n.div_ceil(64)], vec![0u64; n.div_ceil(64)]);
-        for (i, r) in p.rows.iter().enumerate() {
+        let (mut has_row, mut active) = (super::ConceptSet::empty(n), super::ConceptSet::empty(n));
+        for (i, r) in (0u32..).zip(p.rows.iter()) {
             if r.flags & ROW != 0 {
-                has_row[i / 64] |= 1 << (i % 64);
+                has_row.insert(i);
                 if r.flags & ROW_ACTIVE != 0 {
-                    active[i / 64] |= 1 << (i % 64);
+                    active.insert(i);
                 }
             }
         }
@@ -598,12 +598,12 @@ impl Hierarchy {
 
     /// True when the code at a position has a concept row (is a concept of the version).
     pub fn has_row_at(&self, pos: u32) -> bool {
-        !self.flags().overflow && bit(&self.has_row, pos)
+        !self.flags().overflow && self.has_row.contains(pos)
     }
 
     /// True when the concept at a position has a row and is active (no row view built).
     pub fn active_at(&self, pos: u32) -> bool {
-        !self.flags().overflow && bit(&self.active, pos)
+        !self.flags().overflow && self.active.contains(pos)
     }
 
     /// The concept row at a position: `None` for codes known only from edges (or when the
@@ -762,12 +762,6 @@ impl Hierarchy {
 fn empty_map() -> fst::Map<Slab<u8>> {
     let bytes = fst::MapBuilder::memory().into_inner().unwrap_or_default();
     fst::Map::new(Slab::owned(bytes)).expect("an empty fst is valid")
-}
-
-/// Bit `pos` of a bitset (false beyond its end).
-fn bit(bits: &[u64], pos: u32) -> bool {
-    bits.get(pos as usize / 64)
-        .is_some_and(|w| w & (1 << (pos % 64)) != 0)
 }
 
 #[cfg(test)]

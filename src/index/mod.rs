@@ -11,8 +11,10 @@ pub mod cache;
 pub mod file;
 pub mod hierarchy;
 pub mod release;
+pub mod set;
 pub mod slab;
 pub mod terms;
 
 pub use cache::Indexes;
 pub use hierarchy::Hierarchy;
+pub use set::ConceptSet;

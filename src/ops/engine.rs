@@ -96,20 +96,12 @@ impl Terminology {
     /// The map refsets a code system version holds, read once per release (the catalogue
     /// bounds the keys).
     pub fn map_refsets(&self, cs: i64) -> Result<Arc<Vec<String>>> {
-        if let Some(v) = self
-            .map_refsets
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&cs)
-        {
-            return Ok(v.clone());
-        }
-        let found = Arc::new(self.with_store(|s| Ok(s.map_refsets(cs)?))?);
-        self.map_refsets
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(cs, found.clone());
-        Ok(found)
+        read_through(
+            &self.map_refsets,
+            cs,
+            || Ok(Arc::new(self.with_store(|s| Ok(s.map_refsets(cs)?))?)),
+            |_| true,
+        )
     }
 
     /// A stored value set (`version` as asked for), parsed once per release.
@@ -118,26 +110,18 @@ impl Terminology {
         url: &str,
         version: Option<&str>,
     ) -> Result<Option<Arc<ValueSet>>> {
-        let key = (url.to_string(), version.map(str::to_string));
-        if let Some(v) = self
-            .value_sets
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&key)
-        {
-            return Ok(v.clone());
-        }
-        let found = self
-            .with_store(|s| Ok(s.value_set(url, version)?))?
-            .map(Arc::new);
-        // Only what is stored is kept, so requests naming made-up URLs cannot grow the cache.
-        if found.is_some() {
-            self.value_sets
-                .write()
-                .unwrap_or_else(|e| e.into_inner())
-                .insert(key, found.clone());
-        }
-        Ok(found)
+        read_through(
+            &self.value_sets,
+            (url.to_string(), version.map(str::to_string)),
+            || {
+                Ok(self
+                    .with_store(|s| Ok(s.value_set(url, version)?))?
+                    .map(Arc::new))
+            },
+            // Only what is stored is kept, so requests naming made-up URLs cannot grow the
+            // cache.
+            Option::is_some,
+        )
     }
 
     /// Every loaded code system version.
@@ -192,4 +176,24 @@ impl Terminology {
     pub fn index_bytes(&self) -> Option<usize> {
         self.indexes.file().map(|f| f.len())
     }
+}
+
+/// The value cached under `key`, or else the one `load` gives, kept when `keep` says so.
+fn read_through<K: Eq + std::hash::Hash, V: Clone>(
+    cache: &RwLock<HashMap<K, V>>,
+    key: K,
+    load: impl FnOnce() -> Result<V>,
+    keep: impl Fn(&V) -> bool,
+) -> Result<V> {
+    if let Some(v) = cache.read().unwrap_or_else(|e| e.into_inner()).get(&key) {
+        return Ok(v.clone());
+    }
+    let found = load()?;
+    if keep(&found) {
+        cache
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key, found.clone());
+    }
+    Ok(found)
 }

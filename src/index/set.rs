@@ -1,5 +1,7 @@
 //! A set of concepts as a bitset over the index's positions: AND / OR / MINUS of
 //! International-scale sets are a few thousand word operations, and membership is one bit.
+//! ECL evaluates to these; the hierarchy keeps its has-row and active sets as these. May use:
+//! nothing else of Concord.
 
 /// Concepts by position.
 #[derive(Debug, Clone, PartialEq, Eq)]
