@@ -5,7 +5,7 @@
 use super::Event;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::io::BufRead;
+use std::io::{BufRead, Write};
 
 /// The `prev` of the first record.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -49,16 +49,15 @@ pub struct Entry {
     pub hash: Option<String>,
 }
 
-impl Entry {
-    /// `event` as record `seq` after the record whose hash is `prev`, appended to `out` as its
-    /// line (no newline); returns its hash. One
-    /// serialization, borrowing the event: the hash is the last field, so the line is the
-    /// unhashed line with `"hash"` added before its closing brace.
-    pub fn append_chained(out: &mut Vec<u8>, seq: u64, prev: &str, event: &Event) -> String {
-        let start = out.len();
-        let view = Unhashed {
-            seq,
-            prev,
+/// An event serialized ahead of its place in the chain: the record's fields after `seq` and
+/// `prev`, as a JSON object. Made before the chain's lock is taken, so the lock is held only to
+/// add the link, hash and append.
+pub struct Prepared(Vec<u8>);
+
+impl Prepared {
+    /// Serializes `event`, borrowing it.
+    pub fn new(event: &Event) -> Prepared {
+        let view = Body {
             time: &event.time,
             subject: event.subject.as_deref(),
             client_id: event.client_id.as_deref(),
@@ -71,8 +70,28 @@ impl Entry {
             correlation_id: &event.correlation_id,
             release: &event.release,
         };
+        let mut out = Vec::with_capacity(512);
         // Writing into a Vec cannot fail, and the view has only strings, numbers and booleans.
-        let _ = serde_json::to_writer(&mut *out, &view);
+        let _ = serde_json::to_writer(&mut out, &view);
+        Prepared(out)
+    }
+}
+
+impl Entry {
+    /// The prepared event as record `seq` after the record whose hash is `prev`, appended to
+    /// `out` as its line (no newline); returns its hash. The line is what serializing the
+    /// [`Entry`] gives (`seq` and `prev` lead, `hash` ends it; a test holds them together), so
+    /// it is put together from the prepared fields rather than serialized again.
+    pub fn append_chained(out: &mut Vec<u8>, seq: u64, prev: &str, event: &Prepared) -> String {
+        let start = out.len();
+        out.extend_from_slice(b"{\"seq\":");
+        let _ = write!(out, "{seq}");
+        out.extend_from_slice(b",\"prev\":\"");
+        // A hash is hex: nothing to escape.
+        out.extend_from_slice(prev.as_bytes());
+        out.extend_from_slice(b"\",");
+        // The prepared object without its opening brace.
+        out.extend_from_slice(&event.0[1..]);
         let hash = hex(&Sha256::digest(&out[start..]));
         out.pop();
         out.extend_from_slice(b",\"hash\":\"");
@@ -96,12 +115,10 @@ impl Entry {
     }
 }
 
-/// An [`Entry`] without its hash, borrowed: serializes to the same bytes as the entry with
-/// `hash: None` (same fields, order and skips; a test holds them together).
+/// The fields of an [`Entry`] after `seq` and `prev` and before `hash`, borrowed: same names,
+/// order and skips (a test holds them together).
 #[derive(Serialize)]
-struct Unhashed<'a> {
-    seq: u64,
-    prev: &'a str,
+struct Body<'a> {
     time: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     subject: Option<&'a str>,
@@ -141,6 +158,20 @@ pub struct VerifyError {
     pub reason: String,
 }
 
+/// Whether `line` is the unwritten space a live mapped trail ends in (zeros up to the end of
+/// the file, one last "line" with no newline): the records end there. Zeros followed by
+/// anything else are not space never written, and are refused.
+pub fn unwritten(line: &str) -> Result<bool, String> {
+    if !line.starts_with('\0') {
+        return Ok(false);
+    }
+    if line.bytes().all(|b| b == 0) {
+        Ok(true)
+    } else {
+        Err("records follow unwritten space (zero bytes): a mapped trail cut by a power loss, or an edit".into())
+    }
+}
+
 /// Checks every record of a trail; returns how many there are and the last hash.
 pub fn verify(reader: impl BufRead) -> Result<(u64, String), VerifyError> {
     let mut prev = GENESIS.to_string();
@@ -149,6 +180,9 @@ pub fn verify(reader: impl BufRead) -> Result<(u64, String), VerifyError> {
         let n = i + 1;
         let bad = |reason: String| VerifyError { line: n, reason };
         let line = line.map_err(|e| bad(format!("unreadable: {e}")))?;
+        if unwritten(&line).map_err(bad)? {
+            break;
+        }
         let e: Entry = serde_json::from_str(&line)
             .map_err(|err| bad(format!("not an audit record ({err})")))?;
         if e.seq != seq + 1 {
@@ -193,11 +227,11 @@ mod tests {
                     &mut line,
                     i,
                     &prev,
-                    &Event {
+                    &Prepared::new(&Event {
                         operation: format!("GET /CodeSystem/$lookup {i}"),
                         status: 200,
                         ..Default::default()
-                    },
+                    }),
                 );
                 String::from_utf8(line).unwrap()
             })
@@ -228,7 +262,7 @@ mod tests {
         };
         for e in [Event::default(), event, full] {
             let mut out = b"earlier line\n".to_vec();
-            let hash = Entry::append_chained(&mut out, 7, GENESIS, &e);
+            let hash = Entry::append_chained(&mut out, 7, GENESIS, &Prepared::new(&e));
             let line = std::str::from_utf8(&out["earlier line\n".len()..]).unwrap();
             let parsed: Entry = serde_json::from_str(line).unwrap();
             assert_eq!(parsed.line(), line);

@@ -20,15 +20,17 @@
 //! every record before its answer (group-committed).
 
 mod chain;
+mod trail;
 
-pub use chain::{Entry, GENESIS, VerifyError, hex as chain_hex, verify};
+pub use chain::{Entry, GENESIS, Prepared, VerifyError, hex as chain_hex, unwritten, verify};
+pub use trail::Mode;
 
 use anyhow::{Context, Result};
-use std::fs::{File, OpenOptions};
-use std::io::{BufRead, BufReader, Seek, SeekFrom, Write};
+use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
+use trail::Trail;
 
 /// What happened, as the HTTP layer saw it (the chain fields are added by the writer).
 #[derive(Debug, Clone, Default)]
@@ -71,11 +73,9 @@ pub enum Sync {
 /// The end of the chain and the file it is written to, behind one lock so that records are
 /// chained and appended in the same order.
 struct Chain {
-    file: File,
+    trail: Trail,
     seq: u64,
     prev: String,
-    /// The length of the whole records: a failed write is cut back to it.
-    good_len: u64,
     out: Vec<u8>,
 }
 
@@ -105,35 +105,38 @@ pub struct AuditLog {
 }
 
 impl AuditLog {
-    /// Opens (or creates) the trail at `path` and starts its writer. A last line cut short by a
-    /// crash mid-write (never acknowledged: its response was not sent) is cut off, and said so.
+    /// Opens (or creates) the trail at `path`, strict and appended, and starts its syncer.
     pub fn open(path: &Path) -> Result<Self> {
-        Self::open_with(path, Sync::Always)
+        Self::open_with(path, Sync::Always, Mode::Append)
     }
 
-    /// [`AuditLog::open`] with a choice of when records are synced.
-    pub fn open_with(path: &Path, sync: Sync) -> Result<Self> {
+    /// [`AuditLog::open`] with a choice of when records are synced and how they are written.
+    /// A last line cut short by a crash mid-write (never acknowledged: its response was not
+    /// sent) is cut off, and said so.
+    pub fn open_with(path: &Path, sync: Sync, mode: Mode) -> Result<Self> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)
                 .with_context(|| format!("creating the audit directory {}", dir.display()))?;
         }
-        let mut file = OpenOptions::new()
-            .read(true)
-            .append(true)
-            .create(true)
-            .open(path)
-            .with_context(|| format!("opening the audit trail {}", path.display()))?;
-        let (seq, prev) = tail(&mut file, path)?;
-        let good_len = file.metadata()?.len();
-        let syncing = file
-            .try_clone()
-            .context("opening the audit trail for its syncer")?;
+        let (trail, tail) = Trail::open(path, mode)?;
+        let (seq, prev) = match tail.last {
+            None => (0, GENESIS.to_string()),
+            Some(l) => {
+                let e: Entry = serde_json::from_str(&l).with_context(|| {
+                    format!(
+                        "the last record of {} is not an audit record; run `concord audit verify`",
+                        path.display()
+                    )
+                })?;
+                (e.seq, e.hash.unwrap_or_default())
+            }
+        };
+        let syncing = trail.sync_handle()?;
         let shared = Arc::new(Shared {
             chain: Mutex::new(Chain {
-                file,
+                trail,
                 seq,
                 prev,
-                good_len,
                 out: Vec::with_capacity(1024),
             }),
             sync,
@@ -150,6 +153,15 @@ impl AuditLog {
             shared,
             path: path.to_path_buf(),
         })
+    }
+
+    /// Leaves the trail exactly its records (a mapped trail's reserved space is cut off) once
+    /// the server has stopped answering. Records after this are refused.
+    pub fn close(&self) -> Result<()> {
+        let mut c = self.shared.chain.lock().unwrap_or_else(|e| e.into_inner());
+        c.trail
+            .close()
+            .with_context(|| format!("closing the audit trail {}", self.path.display()))
     }
 
     /// The trail's path.
@@ -192,71 +204,28 @@ impl AuditLog {
         }
     }
 
-    /// Chains and appends `event` (whole, or cut back on failure).
+    /// Chains and appends `event` (whole, or cut back on failure). The event is serialized
+    /// before the lock is taken: only linking, hashing and the append hold it.
     fn write(&self, event: &Event) -> std::result::Result<(), String> {
+        let prepared = Prepared::new(event);
         let mut guard = self.shared.chain.lock().unwrap_or_else(|e| e.into_inner());
         let c = &mut *guard;
         c.out.clear();
         let seq = c.seq + 1;
-        let prev = Entry::append_chained(&mut c.out, seq, &c.prev, event);
+        let prev = Entry::append_chained(&mut c.out, seq, &c.prev, &prepared);
         c.out.push(b'\n');
-        match c.file.write_all(&c.out) {
+        match c.trail.append(&c.out) {
             Ok(()) => {
                 c.seq = seq;
                 c.prev = prev;
-                c.good_len += c.out.len() as u64;
                 Ok(())
             }
             Err(e) => {
                 tracing::error!(error = %e, "audit write failed; requests are refused until it succeeds");
-                // A torn line would break the chain: cut back to the last whole record.
-                let _ = c.file.set_len(c.good_len);
                 Err(format!("writing the audit trail: {e}"))
             }
         }
     }
-}
-
-/// The sequence number and hash of the last whole record, cutting off a torn last line.
-fn tail(file: &mut File, path: &Path) -> Result<(u64, String)> {
-    file.seek(SeekFrom::Start(0))?;
-    let mut reader = BufReader::new(&mut *file);
-    let mut last = None;
-    let mut good_len = 0u64;
-    let mut line = String::new();
-    loop {
-        line.clear();
-        let n = reader.read_line(&mut line)?;
-        if n == 0 {
-            break;
-        }
-        if !line.ends_with('\n') {
-            break;
-        }
-        good_len += n as u64;
-        last = Some(line.trim_end().to_string());
-    }
-    let len = file.metadata()?.len();
-    if len > good_len {
-        tracing::warn!(
-            audit = %path.display(),
-            bytes = len - good_len,
-            "the audit trail ended in a torn record (a crash mid-write; its response was never sent): cut off"
-        );
-        file.set_len(good_len)?;
-    }
-    Ok(match last {
-        None => (0, GENESIS.to_string()),
-        Some(l) => {
-            let e: Entry = serde_json::from_str(&l).with_context(|| {
-                format!(
-                    "the last record of {} is not an audit record; run `concord audit verify`",
-                    path.display()
-                )
-            })?;
-            (e.seq, e.hash.unwrap_or_default())
-        }
-    })
 }
 
 /// The syncer thread. Strict mode: whatever was written while the previous `fdatasync` ran is

@@ -12,7 +12,8 @@
 //!   [`REFRESH_EVERY`], so a flood of forged `kid`s cannot hammer the key endpoint.
 //!
 //! A token that verified is remembered until its `exp` (at most [`CACHE_SIZE`] of them, by
-//! the SHA-256 of the token): clients send the same token with every request for its lifetime,
+//! the whole token: a hit compares it in full, so a fast unkeyed hash is safe, where a SHA-256
+//! of every token cost more than a microsecond a request): clients send the same token with every request for its lifetime,
 //! and an RSA signature check costs far more than the lookup it guards. The cache is emptied
 //! whenever the key set is reloaded.
 //!
@@ -27,9 +28,8 @@ pub use scopes::ScopeRules;
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 use std::collections::HashMap;
-use std::sync::{Mutex, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 /// The signature algorithms accepted.
@@ -125,7 +125,7 @@ pub struct Verifier {
     keys: RwLock<Keys>,
     last_load: Mutex<Instant>,
     /// Verified tokens by SHA-256: the caller and the token's `exp`.
-    verified: RwLock<HashMap<[u8; 32], (Principal, u64)>>,
+    verified: RwLock<rustc_hash::FxHashMap<Box<str>, (Arc<Principal>, u64)>>,
 }
 
 /// The key set, each key parsed once.
@@ -164,7 +164,7 @@ impl Verifier {
             config,
             keys: RwLock::new(keys),
             last_load: Mutex::new(Instant::now()),
-            verified: RwLock::new(HashMap::new()),
+            verified: RwLock::default(),
         })
     }
 
@@ -173,8 +173,9 @@ impl Verifier {
         &self.config
     }
 
-    /// Checks the `Authorization` header value and returns the caller.
-    pub fn authenticate(&self, authorization: Option<&str>) -> Result<Principal, AuthError> {
+    /// Checks the `Authorization` header value and returns the caller (shared: a remembered
+    /// token hands out the same caller to every request it comes with).
+    pub fn authenticate(&self, authorization: Option<&str>) -> Result<Arc<Principal>, AuthError> {
         let header = authorization.ok_or(AuthError::Missing)?;
         let token = header
             .strip_prefix("Bearer ")
@@ -182,13 +183,12 @@ impl Verifier {
             .map(str::trim)
             .filter(|t| !t.is_empty())
             .ok_or(AuthError::Missing)?;
-        let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
         let now = jsonwebtoken::get_current_timestamp();
         if let Some((who, exp)) = self
             .verified
             .read()
             .unwrap_or_else(|e| e.into_inner())
-            .get(&digest)
+            .get(token)
             && now <= exp + LEEWAY_SECONDS
         {
             return Ok(who.clone());
@@ -198,7 +198,7 @@ impl Verifier {
     }
 
     /// Verifies a token in full (signature, claims) and remembers it until it expires.
-    fn verify(&self, token: &str) -> Result<Principal, AuthError> {
+    fn verify(&self, token: &str) -> Result<Arc<Principal>, AuthError> {
         let head = jsonwebtoken::decode_header(token)
             .map_err(|e| AuthError::Invalid(format!("not a JWT: {e}")))?;
         if !ALGORITHMS.contains(&head.alg) {
@@ -262,18 +262,17 @@ impl Verifier {
             None => {}
         }
         grants.extend(c.roles);
-        let who = Principal {
+        let who = Arc::new(Principal {
             subject: c.sub,
             client_id: c.azp.or(c.client_id).or(c.appid),
             grants,
-        };
+        });
         if let Some(exp) = c.exp {
-            let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
             let mut cache = self.verified.write().unwrap_or_else(|e| e.into_inner());
             if cache.len() >= CACHE_SIZE {
                 cache.clear();
             }
-            cache.insert(digest, (who.clone(), exp));
+            cache.insert(token.into(), (who.clone(), exp));
         }
         Ok(who)
     }

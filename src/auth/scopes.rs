@@ -10,6 +10,9 @@ use super::AuthError;
 #[derive(Debug, Clone, Default)]
 pub struct ScopeRules {
     overrides: Vec<(String, Vec<String>)>,
+    /// What [`ScopeRules::needed`] says for each of [`OPERATIONS`], worked out once: every
+    /// authenticated request is checked against it.
+    table: Vec<(&'static str, Vec<String>)>,
 }
 
 /// The operations a grant can be required for.
@@ -37,7 +40,15 @@ impl ScopeRules {
             anyhow::ensure!(!grants.is_empty(), "--require-scope '{r}' names no grant");
             overrides.push((op.to_string(), grants));
         }
-        Ok(ScopeRules { overrides })
+        let mut rules = ScopeRules {
+            overrides,
+            table: Vec::new(),
+        };
+        rules.table = OPERATIONS
+            .iter()
+            .map(|op| (*op, rules.needed(op)))
+            .collect();
+        Ok(rules)
     }
 
     /// The grants any one of which lets a caller run `operation`.
@@ -68,7 +79,10 @@ impl ScopeRules {
 
     /// Ok when one of `grants` is needed for `operation`.
     pub fn check(&self, grants: &[String], operation: &str) -> Result<(), AuthError> {
-        let needed = self.needed(operation);
+        let needed = match self.table.iter().find(|(op, _)| *op == operation) {
+            Some((_, n)) => std::borrow::Cow::Borrowed(n),
+            None => std::borrow::Cow::Owned(self.needed(operation)),
+        };
         if grants.iter().any(|g| needed.contains(g)) {
             Ok(())
         } else {

@@ -44,6 +44,9 @@ fn export(reader: impl std::io::BufRead, mut out: impl std::io::Write) -> Result
     let mut n = 0;
     for (i, line) in reader.lines().enumerate() {
         let line = line?;
+        if crate::audit::unwritten(&line).map_err(|e| anyhow::anyhow!("line {}: {e}", i + 1))? {
+            break;
+        }
         let e: crate::audit::Entry = serde_json::from_str(&line)
             .map_err(|err| anyhow::anyhow!("line {}: not an audit record ({err})", i + 1))?;
         serde_json::to_writer(&mut out, &crate::fhir::audit_event::audit_event(&e))?;

@@ -38,6 +38,13 @@ pub struct ServeSecurity {
     /// the last N ms. 0 (the default): every answer waits for its record's fdatasync.
     #[arg(long, env = "CONCORD_AUDIT_SYNC_MS", default_value_t = 0)]
     pub audit_sync_ms: u64,
+    /// How records reach the audit trail: `append` (one write per record; the file is always
+    /// exactly its records, so a log shipper can follow it) or `mapped` (copied into a
+    /// memory map of space reserved ahead: no system call per record, as safe against a crash
+    /// of the server, but the live file ends in zero bytes until the server stops, so ship
+    /// closed files, not the live one).
+    #[arg(long, env = "CONCORD_AUDIT_WRITE", value_enum, default_value_t = crate::audit::Mode::Append)]
+    pub audit_write: crate::audit::Mode,
     /// Where asynchronous Bulk Data jobs keep their input and output files (default: jobs/ in
     /// the data directory; it must be writable).
     #[arg(long, env = "CONCORD_JOBS_DIR")]
@@ -140,7 +147,11 @@ pub fn serve(
             0 => crate::audit::Sync::Always,
             ms => crate::audit::Sync::Interval(std::time::Duration::from_millis(ms)),
         };
-        Some(crate::audit::AuditLog::open_with(&path, sync)?)
+        Some(crate::audit::AuditLog::open_with(
+            &path,
+            sync,
+            security.audit_write,
+        )?)
     };
     tracing::info!(
         %addr,
@@ -191,14 +202,22 @@ pub fn serve(
         }
     }
     match &audit {
-        Some(a) if security.audit_sync_ms > 0 => eprintln!(
-            "audit trail: {} (written before each answer, synced every {} ms)",
+        Some(a) => eprintln!(
+            "audit trail: {} ({}; {})",
             a.path().display(),
-            security.audit_sync_ms
+            match security.audit_sync_ms {
+                0 => "synced before each answer".to_string(),
+                ms => format!("written before each answer, synced every {ms} ms"),
+            },
+            match security.audit_write {
+                crate::audit::Mode::Append => "appended",
+                crate::audit::Mode::Mapped =>
+                    "memory-mapped: the live file ends in reserved zero bytes until the server stops",
+            }
         ),
-        Some(a) => eprintln!("audit trail: {}", a.path().display()),
         None => eprintln!("audit trail: off (--no-audit)"),
     }
+    let trail = audit.clone();
     let options = crate::http::Options {
         auth,
         audit,
@@ -220,5 +239,10 @@ pub fn serve(
                 .unwrap_or_else(|| data.join("jobs")),
         ),
     };
-    crate::http::run(t, addr, workers, options).with_context(|| format!("serving on {addr}"))
+    crate::http::run(t, addr, workers, options).with_context(|| format!("serving on {addr}"))?;
+    // Every worker has stopped: no record can follow.
+    if let Some(trail) = trail {
+        trail.close()?;
+    }
+    Ok(())
 }

@@ -13,6 +13,7 @@ use actix_web::http::StatusCode;
 use actix_web::middleware::Next;
 use actix_web::{HttpMessage, ResponseError, web};
 use sha2::{Digest, Sha256};
+use std::sync::Arc;
 
 /// A validation's result, left in the request's extensions by the handler for its record.
 #[derive(Clone, Copy)]
@@ -89,7 +90,7 @@ pub async fn audit(
     let (http_req, res) = res.into_parts();
     let status = res.status().as_u16();
     let result = http_req.extensions().get::<ValidationResult>().map(|r| r.0);
-    let who = http_req.extensions().get::<Principal>().cloned();
+    let who = http_req.extensions().get::<Arc<Principal>>().cloned();
     let correlation_id = http_req
         .extensions()
         .get::<CorrelationId>()

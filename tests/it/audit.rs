@@ -9,10 +9,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+/// The records of a trail, up to a live mapped trail's unwritten (zero) space.
 fn records(audit: &std::path::Path) -> Vec<serde_json::Value> {
     std::fs::read_to_string(audit)
         .unwrap()
         .lines()
+        .take_while(|l| !l.starts_with('\0'))
         .map(|l| serde_json::from_str(l).unwrap())
         .collect()
 }
@@ -170,4 +172,55 @@ fn every_answered_request_survives_sigkill_and_the_chain_verifies() {
 #[test]
 fn with_interval_syncs_a_killed_server_still_loses_no_record() {
     sigkill_under_load(&["--audit-sync-ms", "50"]);
+}
+
+/// A memory-mapped trail: a killed server loses no answered record either, its live file
+/// (records, then reserved zeros) verifies and exports, a restart continues it, and a server
+/// stopped with SIGTERM leaves exactly its records.
+#[test]
+fn a_mapped_trail_loses_no_record_and_a_stopped_server_leaves_only_records() {
+    let mapped = ["--audit-write", "mapped", "--audit-sync-ms", "50"];
+    let (dir, audit, port) = sigkill_under_load(&mapped);
+    let live = std::fs::read(&audit).unwrap();
+    let n = records(&audit).len();
+    assert!(live.ends_with(&[0]), "no reserved space after the records");
+    let out = concord(&["audit", "export", "--audit", audit.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout).lines().count(), n);
+
+    let mut args = vec!["--audit", audit.to_str().unwrap()];
+    args.extend_from_slice(&mapped);
+    let mut child = serve_process(dir.path(), port, &args);
+    let r = reqwest::blocking::get(format!("http://127.0.0.1:{port}/metadata")).unwrap();
+    assert!(r.status().is_success());
+    let term = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    assert!(child.wait().unwrap().success());
+    let closed = std::fs::read_to_string(&audit).unwrap();
+    assert!(
+        !closed.contains('\0') && closed.ends_with('\n'),
+        "reserved space left"
+    );
+    assert_eq!(closed.lines().count(), n + 1);
+    let (ok, said) = verify(&audit);
+    assert!(ok, "{said}");
+    assert!(said.contains(&format!("{} records", n + 1)), "{said}");
+
+    // Zeros followed by a record are not unwritten space: verify names the line.
+    let mut edited = closed.into_bytes();
+    edited.extend_from_slice(b"\0\0{}\n");
+    let tampered = dir.path().join("tampered.ndjson");
+    std::fs::write(&tampered, edited).unwrap();
+    let (ok, said) = verify(&tampered);
+    assert!(!ok);
+    assert!(
+        said.contains(&format!(
+            "record at line {}: records follow unwritten space",
+            n + 2
+        )),
+        "{said}"
+    );
 }

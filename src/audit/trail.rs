@@ -1,0 +1,378 @@
+//! The trail's file: where whole records end when it is opened, and how a line is appended.
+//!
+//! Two ways to append, chosen at start ([`Mode`]):
+//! - [`Mode::Append`] (the default): one `write(2)` per record to a file opened `O_APPEND`. The
+//!   file is always exactly its records, so a log shipper can follow it as it grows.
+//! - [`Mode::Mapped`]: the file is reserved ahead in [`CHUNK`]s (`posix_fallocate`, so a full
+//!   disk is an error at reservation, never a `SIGBUS` at a write) and records are copied into a
+//!   shared memory map of it: no system call per record, and the copy is in the page cache the
+//!   moment it is made, so a killed server loses nothing it answered for, as with `write`.
+//!   The price is the unwritten, zero-filled tail of the live file: a reader stops at the first
+//!   NUL byte ([`super::verify`] and `concord audit export` do), and the file is cut to its
+//!   records when the server stops ([`Trail::close`]) or next opens it. A shipper that follows
+//!   the live file line by line would read that tail, so ship closed files in this mode.
+//!
+//! Either way `fdatasync` on the file (the syncer's) makes the records durable: Linux writes
+//! back pages dirtied through a shared map with the file's other dirty pages.
+
+use anyhow::{Context, Result};
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::os::fd::AsRawFd;
+use std::path::Path;
+
+/// How records reach the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Mode {
+    /// One `write` per record; the file is always exactly its records.
+    #[default]
+    Append,
+    /// Copied into a memory map of space reserved ahead; the live file ends in zeros.
+    Mapped,
+}
+
+/// Space reserved at a time in [`Mode::Mapped`].
+pub const CHUNK: u64 = 8 << 20;
+
+/// The open trail.
+pub struct Trail {
+    sink: Sink,
+    /// Bytes of whole records.
+    len: u64,
+}
+
+enum Sink {
+    Append(File),
+    Mapped(Mapped),
+    /// After [`Trail::close`]: a mapped trail's map is gone with its reserved space.
+    Closed(File),
+}
+
+/// A window of the file mapped from a page boundary at or before the end of the records to
+/// the end of the reserved space.
+struct Mapped {
+    file: File,
+    map: memmap2::MmapMut,
+    /// File offset of the map's first byte.
+    start: u64,
+    /// File length: records plus reserved space.
+    reserved: u64,
+}
+
+/// Where the whole records of an existing trail end, and what follows them.
+#[derive(Debug, PartialEq)]
+pub struct Tail {
+    /// Bytes of whole records.
+    pub len: u64,
+    /// The last whole record's line (without its newline), if any.
+    pub last: Option<String>,
+    /// Bytes of a torn record after them (a crash mid-write).
+    pub torn: u64,
+    /// Something other than zeros after the first zero byte: records written after space
+    /// that never was (a power cut can persist a later page of a mapped trail and not an
+    /// earlier one, in interval mode).
+    pub stray: bool,
+}
+
+impl Trail {
+    /// Opens (or creates) the trail at `path` for appending in `mode`, after the last whole
+    /// record. A line cut short by a crash mid-write (never acknowledged: its answer was not
+    /// sent) and reserved space are cut off; records after unwritten space are cut off too but
+    /// kept beside the trail, never dropped unseen.
+    pub fn open(path: &Path, mode: Mode) -> Result<(Trail, Tail)> {
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(path)
+            .with_context(|| format!("opening the audit trail {}", path.display()))?;
+        let tail = scan(&mut file)
+            .with_context(|| format!("reading the audit trail {}", path.display()))?;
+        let size = file.metadata()?.len();
+        if tail.stray {
+            let mut kept = path.as_os_str().to_owned();
+            kept.push(format!(
+                ".cut-{}",
+                crate::clock::timestamp_compact(crate::clock::now_unix())
+            ));
+            let kept = std::path::PathBuf::from(kept);
+            file.seek(SeekFrom::Start(tail.len))?;
+            std::io::copy(
+                &mut (&file).take(size - tail.len),
+                &mut File::create(&kept)?,
+            )
+            .with_context(|| format!("keeping the audit trail's cut tail in {}", kept.display()))?;
+            tracing::warn!(
+                audit = %path.display(),
+                bytes = size - tail.len,
+                kept = %kept.display(),
+                "the audit trail holds records after unwritten space (a power cut while a mapped trail synced at intervals?): they are cut off and kept aside; run `concord audit verify` on both"
+            );
+        } else if tail.torn > 0 {
+            tracing::warn!(
+                audit = %path.display(),
+                bytes = tail.torn,
+                "the audit trail ended in a torn record (a crash mid-write; its response was never sent): cut off"
+            );
+        }
+        if size != tail.len {
+            file.set_len(tail.len)?;
+        }
+        file.seek(SeekFrom::End(0))?;
+        let sink = match mode {
+            Mode::Append => Sink::Append(file),
+            Mode::Mapped => Sink::Mapped(Mapped::new(file, tail.len)?),
+        };
+        let trail = Trail {
+            sink,
+            len: tail.len,
+        };
+        Ok((trail, tail))
+    }
+
+    /// A handle on the same file for `fdatasync`.
+    pub fn sync_handle(&self) -> Result<File> {
+        let file = match &self.sink {
+            Sink::Append(f) | Sink::Closed(f) => f,
+            Sink::Mapped(m) => &m.file,
+        };
+        file.try_clone()
+            .context("opening the audit trail for its syncer")
+    }
+
+    /// Appends `line` (a whole record with its newline) or, failing, leaves the trail at its
+    /// last whole record.
+    pub fn append(&mut self, line: &[u8]) -> std::io::Result<()> {
+        match &mut self.sink {
+            Sink::Append(f) => {
+                if let Err(e) = f.write_all(line) {
+                    // A torn line would break the chain: cut back to the last whole record.
+                    let _ = f.set_len(self.len);
+                    return Err(e);
+                }
+            }
+            Sink::Mapped(m) => m.copy(self.len, line)?,
+            Sink::Closed(_) => {
+                return Err(std::io::Error::other("the audit trail is closed"));
+            }
+        }
+        self.len += line.len() as u64;
+        Ok(())
+    }
+
+    /// Cuts a mapped trail's reserved space off, so the stopped server leaves exactly its
+    /// records.
+    pub fn close(&mut self) -> std::io::Result<()> {
+        let file = match &self.sink {
+            Sink::Append(f) | Sink::Closed(f) => f.try_clone()?,
+            Sink::Mapped(m) => {
+                m.map.flush()?;
+                m.file.try_clone()?
+            }
+        };
+        // The map goes first: nothing may touch the space about to be cut off.
+        self.sink = Sink::Closed(file);
+        if let Sink::Closed(f) = &self.sink {
+            f.set_len(self.len)?;
+            f.sync_all()?;
+        }
+        Ok(())
+    }
+}
+
+impl Mapped {
+    fn new(file: File, len: u64) -> Result<Mapped> {
+        let mut reserved = len;
+        let (map, start) = window(&file, &mut reserved, len, len)
+            .context("reserving space for the audit trail")?;
+        Ok(Mapped {
+            file,
+            map,
+            start,
+            reserved,
+        })
+    }
+
+    /// Copies `line` to file offset `at`, reserving more space first when it does not fit.
+    fn copy(&mut self, at: u64, line: &[u8]) -> std::io::Result<()> {
+        let end = at + line.len() as u64;
+        if end > self.start + self.map.len() as u64 {
+            (self.map, self.start) = window(&self.file, &mut self.reserved, at, end)?;
+        }
+        let from = (at - self.start) as usize;
+        self.map[from..from + line.len()].copy_from_slice(line);
+        Ok(())
+    }
+}
+
+/// Reserves `file` up to at least `end` (a [`CHUNK`] past the records ending at `at`) and
+/// maps it from `at`'s page to the end of the reserved space.
+fn window(
+    file: &File,
+    reserved: &mut u64,
+    at: u64,
+    end: u64,
+) -> std::io::Result<(memmap2::MmapMut, u64)> {
+    let wanted = end.max(at + CHUNK);
+    if wanted > *reserved {
+        // Blocks are allocated now, so a full disk is this error, not a SIGBUS later.
+        // SAFETY: a plain system call on an open descriptor; it touches no memory of ours.
+        let rc = unsafe {
+            libc::posix_fallocate(
+                file.as_raw_fd(),
+                *reserved as libc::off_t,
+                (wanted - *reserved) as libc::off_t,
+            )
+        };
+        if rc != 0 {
+            return Err(std::io::Error::from_raw_os_error(rc));
+        }
+        *reserved = wanted;
+    }
+    let page = page_size();
+    let start = at / page * page;
+    // SAFETY: the file is this server's own trail, opened read-write and reserved up to
+    // `reserved`; nothing of this process truncates it while the map lives, and the
+    // deployment notes say the trail is not to be truncated from outside while served.
+    let map = unsafe {
+        memmap2::MmapOptions::new()
+            .offset(start)
+            .len((*reserved - start) as usize)
+            .map_mut(file)
+    }?;
+    Ok((map, start))
+}
+
+fn page_size() -> u64 {
+    // SAFETY: sysconf only reads a system constant.
+    let p = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    if p > 0 { p as u64 } else { 4096 }
+}
+
+/// Where the whole records of a trail end: after the last newline before the first NUL
+/// byte (a mapped trail's unwritten space) or the end. Read in blocks, so a trail of any size
+/// takes little memory.
+pub fn scan(mut r: impl Read) -> std::io::Result<Tail> {
+    let mut block = vec![0u8; 1 << 20];
+    let mut pos = 0u64;
+    // Offset of the first NUL byte, once seen.
+    let mut hole: Option<u64> = None;
+    let mut len = 0u64;
+    let mut stray = false;
+    // The bytes since the last newline, and the last whole line.
+    let mut line: Vec<u8> = Vec::new();
+    let mut last: Option<Vec<u8>> = None;
+    loop {
+        let n = r.read(&mut block)?;
+        if n == 0 {
+            break;
+        }
+        let mut b = &block[..n];
+        if hole.is_none() {
+            let written = b.iter().position(|&x| x == 0).unwrap_or(b.len());
+            for part in b[..written].split_inclusive(|&x| x == b'\n') {
+                line.extend_from_slice(part);
+                if part.ends_with(b"\n") {
+                    len = pos
+                        + (part.as_ptr() as usize - block.as_ptr() as usize + part.len()) as u64;
+                    line.pop();
+                    last = Some(std::mem::take(&mut line));
+                }
+            }
+            if written < b.len() {
+                hole = Some(pos + written as u64);
+                b = &b[written..];
+            } else {
+                b = &[];
+            }
+        }
+        stray |= b.iter().any(|&x| x != 0);
+        pos += n as u64;
+    }
+    let written = hole.unwrap_or(pos);
+    Ok(Tail {
+        len,
+        last: last.map(|l| String::from_utf8_lossy(&l).into_owned()),
+        torn: written - len,
+        stray,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tail(bytes: &[u8]) -> (u64, Option<String>, u64, bool) {
+        let t = scan(bytes).unwrap();
+        (t.len, t.last, t.torn, t.stray)
+    }
+
+    #[test]
+    fn whole_records_end_at_the_last_newline_before_unwritten_space() {
+        let s = |x: &str| Some(x.to_string());
+        assert_eq!(tail(b"a\nb\n"), (4, s("b"), 0, false));
+        assert_eq!(tail(b"a\nbc\ntor"), (5, s("bc"), 3, false));
+        assert_eq!(tail(b"a\nb\n\0\0\0\0"), (4, s("b"), 0, false));
+        assert_eq!(tail(b"a\nb\nto\0\0\0c\n"), (4, s("b"), 2, true));
+        assert_eq!(tail(b""), (0, None, 0, false));
+        assert_eq!(tail(b"\0\0"), (0, None, 0, false));
+        assert_eq!(tail(b"torn"), (0, None, 4, false));
+        // Lines across read blocks.
+        let mut big = vec![b'x'; 3 << 20];
+        big[(1 << 20) + 5] = b'\n';
+        big.push(b'\n');
+        let t = scan(&big[..]).unwrap();
+        assert_eq!(t.len, big.len() as u64);
+        assert_eq!(t.last.unwrap().len(), (2 << 20) - 6);
+    }
+
+    fn read(path: &Path) -> Vec<u8> {
+        std::fs::read(path).unwrap()
+    }
+
+    #[test]
+    fn a_mapped_trail_reserves_ahead_grows_and_closes_to_its_records() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("audit.ndjson");
+        let (mut t, tail) = Trail::open(&path, Mode::Mapped).unwrap();
+        assert_eq!(tail.len, 0);
+        let line = vec![b'x'; 999];
+        let mut expected = Vec::new();
+        // Past one chunk, so the map is moved on once.
+        for _ in 0..(CHUNK / 1000 + 10) {
+            let mut l = line.clone();
+            l.push(b'\n');
+            t.append(&l).unwrap();
+            expected.extend_from_slice(&l);
+        }
+        let live = read(&path);
+        assert!(live.len() as u64 > expected.len() as u64);
+        assert_eq!(&live[..expected.len()], &expected[..]);
+        assert!(live[expected.len()..].iter().all(|&b| b == 0));
+        // A server killed now: the next open finds the records and nothing else.
+        let (mut again, tail) = Trail::open(&path, Mode::Mapped).unwrap();
+        assert_eq!(tail.len, expected.len() as u64);
+        again.append(b"y\n").unwrap();
+        again.close().unwrap();
+        expected.extend_from_slice(b"y\n");
+        assert_eq!(read(&path), expected);
+    }
+
+    #[test]
+    fn records_after_unwritten_space_are_cut_off_and_kept_aside() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("audit.ndjson");
+        std::fs::write(&path, b"a\n\0\0late\n").unwrap();
+        let (_, tail) = Trail::open(&path, Mode::Append).unwrap();
+        assert_eq!(tail.len, 2);
+        assert_eq!(read(&path), b"a\n");
+        let kept: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p != &path)
+            .collect();
+        assert_eq!(kept.len(), 1);
+        assert_eq!(read(&kept[0]), b"\0\0late\n");
+    }
+}
