@@ -250,53 +250,115 @@ fn page_size() -> u64 {
     if p > 0 { p as u64 } else { 4096 }
 }
 
-/// Where the whole records of a trail end: after the last newline before the first NUL
-/// byte (a mapped trail's unwritten space) or the end. Read in blocks, so a trail of any size
-/// takes little memory.
-pub fn scan(mut r: impl Read) -> std::io::Result<Tail> {
+/// How far back from the end of the written bytes [`scan`] looks: space lost to a power cut
+/// lies within the last sync interval's writes, far less than this.
+const RECENT: u64 = 4 * CHUNK;
+
+/// Where the whole records of a trail end: after the last newline before the first NUL byte
+/// (a mapped trail's unwritten space) or the end. Only the recent part is read (a trail grows
+/// for years; reading all of it held up every start), from [`RECENT`] bytes before the last
+/// written byte, unless that part holds too little to place the last record.
+pub fn scan<R: Read + Seek>(r: &mut R) -> std::io::Result<Tail> {
+    let end = written_end(r)?;
+    let from = end.saturating_sub(RECENT);
+    let mut s = forward(r, from)?;
+    if from > 0 && (s.newlines < 2 || s.starts_zero) {
+        s = forward(r, 0)?;
+    }
+    let last = if s.len > s.last_start {
+        let mut line = vec![0; (s.len - s.last_start - 1) as usize];
+        r.seek(SeekFrom::Start(s.last_start))?;
+        r.read_exact(&mut line)?;
+        Some(String::from_utf8_lossy(&line).into_owned())
+    } else {
+        None
+    };
+    Ok(Tail {
+        len: s.len,
+        last,
+        torn: s.hole.unwrap_or(s.end) - s.len,
+        stray: s.stray,
+    })
+}
+
+/// The offset just after the last byte that is not zero.
+fn written_end<R: Read + Seek>(r: &mut R) -> std::io::Result<u64> {
+    let mut end = r.seek(SeekFrom::End(0))?;
     let mut block = vec![0u8; 1 << 20];
-    let mut pos = 0u64;
-    // Offset of the first NUL byte, once seen.
-    let mut hole: Option<u64> = None;
-    let mut len = 0u64;
-    let mut stray = false;
-    // The bytes since the last newline, and the last whole line.
-    let mut line: Vec<u8> = Vec::new();
-    let mut last: Option<Vec<u8>> = None;
+    while end > 0 {
+        let n = end.min(block.len() as u64);
+        r.seek(SeekFrom::Start(end - n))?;
+        r.read_exact(&mut block[..n as usize])?;
+        if let Some(i) = block[..n as usize].iter().rposition(|&b| b != 0) {
+            return Ok(end - n + i as u64 + 1);
+        }
+        end -= n;
+    }
+    Ok(0)
+}
+
+/// What a forward read from an offset found.
+struct Forward {
+    /// Just after the last newline before the first zero byte (or the offset read from).
+    len: u64,
+    /// Just after the newline before that one: where the last whole line starts.
+    last_start: u64,
+    newlines: u64,
+    /// The first zero byte.
+    hole: Option<u64>,
+    /// Something other than zeros after it.
+    stray: bool,
+    /// The first byte read was zero.
+    starts_zero: bool,
+    end: u64,
+}
+
+fn forward<R: Read + Seek>(r: &mut R, from: u64) -> std::io::Result<Forward> {
+    r.seek(SeekFrom::Start(from))?;
+    let mut f = Forward {
+        len: from,
+        last_start: from,
+        newlines: 0,
+        hole: None,
+        stray: false,
+        starts_zero: false,
+        end: from,
+    };
+    let mut block = vec![0u8; 1 << 20];
+    let mut first = true;
     loop {
         let n = r.read(&mut block)?;
         if n == 0 {
             break;
         }
-        let mut b = &block[..n];
-        if hole.is_none() {
-            let written = b.iter().position(|&x| x == 0).unwrap_or(b.len());
-            for part in b[..written].split_inclusive(|&x| x == b'\n') {
-                line.extend_from_slice(part);
-                if part.ends_with(b"\n") {
-                    len = pos
-                        + (part.as_ptr() as usize - block.as_ptr() as usize + part.len()) as u64;
-                    line.pop();
-                    last = Some(std::mem::take(&mut line));
-                }
-            }
-            if written < b.len() {
-                hole = Some(pos + written as u64);
-                b = &b[written..];
-            } else {
-                b = &[];
-            }
+        let b = &block[..n];
+        if first {
+            f.starts_zero = b[0] == 0;
+            first = false;
         }
-        stray |= b.iter().any(|&x| x != 0);
-        pos += n as u64;
+        let rest = match f.hole {
+            Some(_) => b,
+            None => {
+                let written = b.iter().position(|&x| x == 0).unwrap_or(n);
+                for (i, _) in b[..written]
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, x)| **x == b'\n')
+                {
+                    f.last_start = f.len;
+                    f.len = f.end + i as u64 + 1;
+                    f.newlines += 1;
+                }
+                if written < n {
+                    f.hole = Some(f.end + written as u64);
+                }
+                &b[written..]
+            }
+        };
+        f.stray |= rest.iter().any(|&x| x != 0);
+        f.end += n as u64;
     }
-    let written = hole.unwrap_or(pos);
-    Ok(Tail {
-        len,
-        last: last.map(|l| String::from_utf8_lossy(&l).into_owned()),
-        torn: written - len,
-        stray,
-    })
+    Ok(f)
 }
 
 #[cfg(test)]
@@ -304,7 +366,7 @@ mod tests {
     use super::*;
 
     fn tail(bytes: &[u8]) -> (u64, Option<String>, u64, bool) {
-        let t = scan(bytes).unwrap();
+        let t = scan(&mut std::io::Cursor::new(bytes)).unwrap();
         (t.len, t.last, t.torn, t.stray)
     }
 
@@ -322,9 +384,23 @@ mod tests {
         let mut big = vec![b'x'; 3 << 20];
         big[(1 << 20) + 5] = b'\n';
         big.push(b'\n');
-        let t = scan(&big[..]).unwrap();
+        let t = scan(&mut std::io::Cursor::new(&big)).unwrap();
         assert_eq!(t.len, big.len() as u64);
         assert_eq!(t.last.unwrap().len(), (2 << 20) - 6);
+        // A long trail: only its recent part is read, and the last record is found there.
+        let mut long = Vec::new();
+        let mut i = 0;
+        while long.len() as u64 <= RECENT + (1 << 20) {
+            long.extend_from_slice(format!("record {i}\n").as_bytes());
+            i += 1;
+        }
+        let records = long.len() as u64;
+        long.extend_from_slice(b"torn");
+        long.resize(long.len() + (3 << 20), 0);
+        assert_eq!(
+            tail(&long),
+            (records, Some(format!("record {}", i - 1)), 4, false)
+        );
     }
 
     fn read(path: &Path) -> Vec<u8> {
