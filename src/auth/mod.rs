@@ -125,8 +125,11 @@ pub struct Verifier {
     keys: RwLock<Keys>,
     last_load: Mutex<Instant>,
     /// Verified tokens by SHA-256: the caller and the token's `exp`.
-    verified: RwLock<rustc_hash::FxHashMap<Box<str>, (Arc<Principal>, u64)>>,
+    verified: RwLock<Verified>,
 }
+
+/// Verified tokens (whole) and who they are, until their `exp`.
+type Verified = rustc_hash::FxHashMap<Box<str>, (Arc<Principal>, u64)>;
 
 /// The key set, each key parsed once.
 struct Keys(HashMap<String, DecodingKey>);
