@@ -382,15 +382,26 @@ pub fn subsumes(o: Outcome) -> Value {
 /// `mapAdvice` (valueString), `mapCategory`, `correlation` (valueCoding), `ruleOutcome`
 /// (valueCode: fired | candidate | unconditional), `via` (valueCode: the inactive source code
 /// followed) and `comment`.
-pub fn translate(r: &crate::ops::translate::TranslateResult) -> Parameters<'_> {
+///
+/// `queried`: an R5 reverse translation's target coding, echoed as each match's `concept` with
+/// the source code found as `source` (see [`crate::fhir::requests::translate`]).
+pub fn translate<'a>(
+    r: &'a crate::ops::translate::TranslateResult,
+    queried: Option<&'a crate::ops::Coding>,
+) -> Parameters<'a> {
     let mut list = vec![p("result", V::Bool(r.result))];
     if let Some(m) = &r.message {
         list.push(p("message", V::Str("valueString", m)));
     }
     for m in &r.matches {
         let mut parts = vec![p("equivalence", V::Str("valueCode", &m.equivalence))];
-        if let Some(c) = &m.concept {
-            parts.push(p("concept", V::Coding(c)));
+        match (queried, &m.concept) {
+            (Some(q), Some(c)) => {
+                parts.push(p("concept", V::Coding(q)));
+                parts.push(p("source", V::Coding(c)));
+            }
+            (None, Some(c)) => parts.push(p("concept", V::Coding(c))),
+            (_, None) => {}
         }
         for (name, element, concept) in &m.elements {
             parts.push(p(

@@ -524,7 +524,18 @@ pub fn map_context(p: &Params) -> Result<crate::ops::maprule::Context> {
 }
 
 /// `$translate`: the source code, the map to use, and patient context from `dependency`.
-pub fn translate(p: &Params) -> Result<crate::ops::translate::TranslateRequest> {
+///
+/// With it, the coding to echo as each match's `concept` when the request is an R5 reverse
+/// translation (`targetCode`/`targetCoding`): tx.fhir.org answers those with the queried target
+/// as `concept` and the source code found as a `source` coding part (tx-ecosystem
+/// `translate/translate-reverse`), while an R4 `reverse=true` keeps R4's shape, the source
+/// codes as `concept`.
+pub fn translate(
+    p: &Params,
+) -> Result<(
+    crate::ops::translate::TranslateRequest,
+    Option<crate::ops::Coding>,
+)> {
     // R5 names the sides: source* to translate forward, target* to find what maps to a
     // target code (a reverse translation); the R4 names are the source side.
     let side = |prefix: &str| -> Result<Option<SideCoding>> {
@@ -576,7 +587,13 @@ pub fn translate(p: &Params) -> Result<crate::ops::translate::TranslateRequest> 
     let url = p
         .text("url")?
         .or(p.text("source")?.filter(|s| s.contains("?fhir_cm=")));
-    Ok(crate::ops::translate::TranslateRequest {
+    let queried = reverse_r5.then(|| crate::ops::Coding {
+        system: Some(system.clone()),
+        version: version.clone(),
+        code: Some(code.clone()),
+        display: None,
+    });
+    let request = crate::ops::translate::TranslateRequest {
         system,
         code,
         version,
@@ -596,7 +613,8 @@ pub fn translate(p: &Params) -> Result<crate::ops::translate::TranslateRequest> 
         context,
         reverse: reverse_r5 || p.boolean("reverse")?.unwrap_or(false),
         unconditional_only: p.boolean("unconditionalOnly")?.unwrap_or(false),
-    })
+    };
+    Ok((request, queried))
 }
 
 /// A ConceptMap resource sent in parameter `name`, typed.

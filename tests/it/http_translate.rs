@@ -250,6 +250,32 @@ fn fhir_concept_maps_answer_too() {
 }
 
 #[test]
+fn reverse_translations_answer_in_the_shape_their_request_names() {
+    const URL: &str = "url=http://example.org/fhir/ConceptMap/colours-rgb";
+    // R4 `reverse=true`: the source codes found are the matches' concepts.
+    let (s, _, p) = get(&format!(
+        "/ConceptMap/$translate?{URL}&system=http://example.org/fhir/CodeSystem/rgb&code=R&reverse=true"
+    ));
+    assert_eq!(s, 200, "{p}");
+    let m = param(&p, "match").unwrap();
+    assert_eq!(part(m, "concept").unwrap()["valueCoding"]["code"], "red");
+    assert!(part(m, "source").is_none(), "{p}");
+    // R5 `targetCode`: the queried target is the concept, the source code found is `source`
+    // (as tx.fhir.org answers, tx-ecosystem translate/translate-reverse).
+    let (s, _, p) = get(&format!(
+        "/ConceptMap/$translate?{URL}&targetSystem=http://example.org/fhir/CodeSystem/rgb&targetCode=R"
+    ));
+    assert_eq!(s, 200, "{p}");
+    let m = param(&p, "match").unwrap();
+    assert_eq!(part(m, "concept").unwrap()["valueCoding"]["code"], "R");
+    assert_eq!(
+        part(m, "concept").unwrap()["valueCoding"]["system"],
+        "http://example.org/fhir/CodeSystem/rgb"
+    );
+    assert_eq!(part(m, "source").unwrap()["valueCoding"]["code"], "red");
+}
+
+#[test]
 fn tx_resource_concept_maps_carry_depends_on_and_bad_maps_are_named() {
     let map = json!({"resourceType": "ConceptMap", "url": "http://example.org/cm/dep", "status": "active",
         "group": [{"source": "http://example.org/a", "target": "http://example.org/b", "element": [{"code": "x",

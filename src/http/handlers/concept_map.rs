@@ -10,6 +10,9 @@ use actix_web::{HttpRequest, web};
 /// `GET|POST /ConceptMap/$translate`.
 pub async fn translate(t: Current, req: HttpRequest, body: web::Bytes) -> Reply {
     let (p, ctx) = request::operation(&req, &body)?;
-    let r = ops::translate::translate(&t, &ctx, &requests::translate(&p)?)?;
-    Ok(fhir_json(convert::translate(&r).to_json()))
+    let (request, queried) = requests::translate(&p)?;
+    let r = ops::translate::translate(&t, &ctx, &request)?;
+    Ok(fhir_json(
+        convert::translate(&r, queried.as_ref()).to_json(),
+    ))
 }
