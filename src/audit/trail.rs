@@ -86,6 +86,16 @@ impl Trail {
             .truncate(false)
             .open(path)
             .with_context(|| format!("opening the audit trail {}", path.display()))?;
+        // One writer per trail: two servers appending to one file would break its chain (and
+        // overwrite each other's records in mapped mode). The lock goes with the process.
+        file.try_lock().map_err(|e| match e {
+            std::fs::TryLockError::WouldBlock => anyhow::anyhow!(
+                "the audit trail {} is in use by another running server; give each server its own --audit file",
+                path.display()
+            ),
+            std::fs::TryLockError::Error(e) => anyhow::Error::new(e)
+                .context(format!("locking the audit trail {}", path.display())),
+        })?;
         let tail = scan(&mut file)
             .with_context(|| format!("reading the audit trail {}", path.display()))?;
         let size = file.metadata()?.len();
@@ -435,13 +445,30 @@ mod tests {
         assert!(live.len() as u64 > expected.len() as u64);
         assert_eq!(&live[..expected.len()], &expected[..]);
         assert!(live[expected.len()..].iter().all(|&b| b == 0));
-        // A server killed now: the next open finds the records and nothing else.
+        // A server killed now (no close): the next open finds the records and nothing else.
+        drop(t);
         let (mut again, tail) = Trail::open(&path, Mode::Mapped).unwrap();
         assert_eq!(tail.len, expected.len() as u64);
         again.append(b"y\n").unwrap();
         again.close().unwrap();
         expected.extend_from_slice(b"y\n");
         assert_eq!(read(&path), expected);
+    }
+
+    #[test]
+    fn a_trail_has_one_writer() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("audit.ndjson");
+        let first = Trail::open(&path, Mode::Append).unwrap();
+        let second = Trail::open(&path, Mode::Mapped).err().unwrap();
+        assert!(
+            second
+                .to_string()
+                .contains("in use by another running server"),
+            "{second}"
+        );
+        drop(first);
+        assert!(Trail::open(&path, Mode::Mapped).is_ok());
     }
 
     #[test]
