@@ -1,8 +1,9 @@
 //! The trail's file: where whole records end when it is opened, and how a line is appended.
 //!
 //! Two ways to append, chosen at start ([`Mode`]):
-//! - [`Mode::Append`] (the default): one `write(2)` per record to a file opened `O_APPEND`. The
-//!   file is always exactly its records, so a log shipper can follow it as it grows.
+//! - [`Mode::Append`] (the default): one `write(2)` per record at the end of the file (this
+//!   server holds the file's lock, so nothing else writes there). The file is always exactly
+//!   its records, so a log shipper can follow it as it grows.
 //! - [`Mode::Mapped`]: the file is reserved ahead in [`CHUNK`]s (zeros written, so a full disk
 //!   is an error at reservation, never a `SIGBUS` at a write) and records are copied into a
 //!   shared memory map of it: no system call per record, and the copy is in the page cache the
@@ -159,8 +160,11 @@ impl Trail {
         match &mut self.sink {
             Sink::Append(f) => {
                 if let Err(e) = f.write_all(line) {
-                    // A torn line would break the chain: cut back to the last whole record.
+                    // A torn line would break the chain: cut back to the last whole record, and
+                    // write the next one there (the file is not opened `O_APPEND`, as its
+                    // reserved space would be appended to in mapped mode).
                     let _ = f.set_len(self.len);
+                    let _ = f.seek(SeekFrom::Start(self.len));
                     return Err(e);
                 }
             }
