@@ -450,11 +450,15 @@ impl Store {
         Ok(v)
     }
 
-    /// ConceptMaps whose groups map from `source` (and to `target`).
-    pub fn concept_maps_for(&self, source: &str, target: Option<&str>) -> Result<Vec<ConceptMap>> {
+    /// ConceptMaps with a group from `source` to `target` (either may be left open).
+    pub fn concept_maps_for(
+        &self,
+        source: Option<&str>,
+        target: Option<&str>,
+    ) -> Result<Vec<ConceptMap>> {
         let mut st = self.conn.prepare_cached(
             "SELECT resource FROM concept_map WHERE EXISTS (SELECT 1 FROM json_each(resource, '$.group') g
-               WHERE json_extract(g.value, '$.source') = ?1 AND (?2 IS NULL OR json_extract(g.value, '$.target') = ?2))",
+               WHERE (?1 IS NULL OR json_extract(g.value, '$.source') = ?1) AND (?2 IS NULL OR json_extract(g.value, '$.target') = ?2))",
         )?;
         let texts: Vec<String> = st
             .query_map(params![source, target], |r| r.get(0))?

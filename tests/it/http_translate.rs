@@ -273,6 +273,30 @@ fn reverse_translations_answer_in_the_shape_their_request_names() {
         "http://example.org/fhir/CodeSystem/rgb"
     );
     assert_eq!(part(m, "source").unwrap()["valueCoding"]["code"], "red");
+    // Without a url, the stored maps leading to the target's system are found.
+    for q in [
+        "targetSystem=http://example.org/fhir/CodeSystem/rgb&targetCode=R",
+        "system=http://example.org/fhir/CodeSystem/rgb&code=R&reverse=true&targetsystem=http://example.org/fhir/CodeSystem/colours",
+    ] {
+        let (s, _, p) = get(&format!("/ConceptMap/$translate?{q}"));
+        assert_eq!(s, 200, "{q}: {p}");
+        let m = param(&p, "match").unwrap();
+        assert_eq!(
+            part(m, "originMap").unwrap()["valueCanonical"]
+                .as_str()
+                .unwrap()
+                .split('|')
+                .next(),
+            Some("http://example.org/fhir/ConceptMap/colours-rgb"),
+            "{p}"
+        );
+    }
+    // And none leads to a system no map targets: the message says which way was searched.
+    let (s, _, p) = get(
+        "/ConceptMap/$translate?targetSystem=http://example.org/fhir/CodeSystem/colours&targetCode=red",
+    );
+    assert_eq!(s, 404, "{p}");
+    assert!(p.to_string().contains("no concept map to 'http://example.org/fhir/CodeSystem/colours' is known for a reverse translation"), "{p}");
 }
 
 #[test]

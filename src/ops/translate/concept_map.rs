@@ -25,19 +25,30 @@ pub(super) fn concept_map(
                     Error::NotFound(format!("ConceptMap '{url}' is not known to this server"))
                 })?,
         ],
-        (None, None) => {
-            t.with_store(|s| Ok(s.concept_maps_for(&req.system, req.target_system.as_deref())?))?
-        }
+        // Reverse use looks for maps whose groups lead *to* the code's system (from the other
+        // system, when one is named).
+        (None, None) if req.reverse => t.with_store(|s| {
+            Ok(s.concept_maps_for(req.target_system.as_deref(), Some(&req.system))?)
+        })?,
+        (None, None) => t.with_store(|s| {
+            Ok(s.concept_maps_for(Some(&req.system), req.target_system.as_deref())?)
+        })?,
     };
     if maps.is_empty() {
-        return Err(Error::NotFound(format!(
-            "no concept map from '{}'{} is known; give url or targetsystem",
-            req.system,
-            req.target_system
-                .as_ref()
-                .map(|t| format!(" to '{t}'"))
-                .unwrap_or_default()
-        )));
+        let other = req.target_system.as_deref();
+        return Err(Error::NotFound(if req.reverse {
+            format!(
+                "no concept map to '{}'{} is known for a reverse translation; give url or the source system (sourceSystem, or targetsystem with reverse=true)",
+                req.system,
+                other.map(|t| format!(" from '{t}'")).unwrap_or_default()
+            )
+        } else {
+            format!(
+                "no concept map from '{}'{} is known; give url or targetsystem",
+                req.system,
+                other.map(|t| format!(" to '{t}'")).unwrap_or_default()
+            )
+        }));
     }
     let mut matches = Vec::new();
     let mut messages = Vec::new();
