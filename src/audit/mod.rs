@@ -77,6 +77,10 @@ struct Chain {
     seq: u64,
     prev: String,
     out: Vec<u8>,
+    /// Failed writes not logged yet, and when the last was: a full disk refuses every
+    /// request, and one log line each would flood the log.
+    unlogged_failures: u64,
+    last_failure_logged: Option<std::time::Instant>,
 }
 
 /// Written records waiting for the syncer (strict mode).
@@ -138,6 +142,8 @@ impl AuditLog {
                 seq,
                 prev,
                 out: Vec::with_capacity(1024),
+                unlogged_failures: 0,
+                last_failure_logged: None,
             }),
             sync,
             unsynced: Mutex::default(),
@@ -221,7 +227,19 @@ impl AuditLog {
                 Ok(())
             }
             Err(e) => {
-                tracing::error!(error = %e, "audit write failed; requests are refused until it succeeds");
+                c.unlogged_failures += 1;
+                let due = c
+                    .last_failure_logged
+                    .is_none_or(|t| t.elapsed() >= std::time::Duration::from_secs(1));
+                if due {
+                    tracing::error!(
+                        error = %e,
+                        refused = c.unlogged_failures,
+                        "audit write failed; requests are refused until it succeeds (logged at most once a second, with the count refused since)"
+                    );
+                    c.unlogged_failures = 0;
+                    c.last_failure_logged = Some(std::time::Instant::now());
+                }
                 Err(format!("writing the audit trail: {e}"))
             }
         }

@@ -241,19 +241,25 @@ fn window(
     let map_end = (start + WINDOW).max(end.div_ceil(page) * page);
     let wanted = map_end.max(at + CHUNK);
     if map_end > *reserved {
+        // Reserved as far as it goes: on a nearly full disk the zeros written so far still
+        // count (and a retry starts after them instead of writing them again), and records go
+        // on while the window fits.
         // Zeros are written, not merely allocated (`posix_fallocate`): a full disk is this
         // error, not a SIGBUS later, and the blocks are already written, so the syncer's
         // `fdatasync` writes data only, with no journalled conversion of unwritten extents
         // per sync.
         use std::os::unix::fs::FileExt;
         static ZEROS: [u8; 1 << 16] = [0; 1 << 16];
-        let mut at = *reserved;
-        while at < wanted {
-            let n = (wanted - at).min(ZEROS.len() as u64) as usize;
-            file.write_all_at(&ZEROS[..n], at)?;
-            at += n as u64;
+        while *reserved < wanted {
+            let n = (wanted - *reserved).min(ZEROS.len() as u64) as usize;
+            if let Err(e) = file.write_all_at(&ZEROS[..n], *reserved) {
+                if *reserved < map_end {
+                    return Err(e);
+                }
+                break;
+            }
+            *reserved += n as u64;
         }
-        *reserved = wanted;
     }
     // SAFETY: the file is this server's own trail, opened read-write and reserved past
     // `map_end`; nothing of this process truncates it while the map lives, and the
