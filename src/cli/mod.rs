@@ -234,7 +234,8 @@ pub enum Command {
         /// Data directory.
         #[arg(long, env = "CONCORD_DATA", default_value = DEFAULT_DATA)]
         data: PathBuf,
-        /// Code system (URL or sct, icd10, icd10cm); SNOMED CT when loaded.
+        /// Code system (URL or sct, icd10, icd10cm); SNOMED CT when loaded, else the one ICD
+        /// classification loaded.
         #[arg(long)]
         system: Option<String>,
         /// Code system version.

@@ -41,7 +41,11 @@ pub fn search(data: &Path, a: SearchArgs) -> Result<ExitCode> {
     let system = match a.system {
         Some(s) => system_url(&s),
         None => crate::ops::search::default_system(&t)
-            .ok_or_else(|| anyhow!("give --system (no SNOMED CT release is loaded)"))?,
+            .ok_or_else(|| {
+                anyhow!(
+                    "give --system (no SNOMED CT release is loaded, and not exactly one ICD classification)"
+                )
+            })?,
     };
     let value_set = match &a.value_set {
         Some(url) => Some(valueset::resolve_value_set(&t, &ctx, url, None)?),

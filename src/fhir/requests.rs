@@ -302,8 +302,8 @@ fn expansion_echo(p: &Params) -> Result<Vec<(String, &'static str, String)>> {
     Ok(out)
 }
 
-/// `GET /search`: `q` (required), `system` (URL or sct/icd10/icd10cm; SNOMED CT when loaded,
-/// else required), `version`, `ecl`, `valueSet`, `refset`, `limit` (1-1000, default 20),
+/// `GET /search`: `q` (required), `system` (URL or sct/icd10/icd10cm; by default SNOMED CT
+/// when loaded, else the one ICD classification loaded, else required), `version`, `ecl`, `valueSet`, `refset`, `limit` (1-1000, default 20),
 /// `offset`, `active` (default true: active concepts only).
 pub fn search(t: &Terminology, ctx: &RequestContext, p: &Params) -> Result<SearchRequest> {
     let text = p
@@ -325,7 +325,7 @@ pub fn search(t: &Terminology, ctx: &RequestContext, p: &Params) -> Result<Searc
                 return Err(Error::invalid(
                     "system",
                     format!(
-                        "parameter 'system' is required (no SNOMED CT release is loaded); {} code systems are, e.g. {} (all in /metadata?mode=terminology); icd10, icd10cm and sct are accepted as short names",
+                        "parameter 'system' is required (no SNOMED CT release is loaded, and not exactly one ICD classification); {} code systems are, e.g. {} (all in /metadata?mode=terminology); icd10, icd10cm and sct are accepted as short names",
                         loaded.len(),
                         shown.join(", ")
                     ),

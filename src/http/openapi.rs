@@ -189,7 +189,7 @@ fn expand() {}
     get, path = "/search", tag = "terminology",
     params(
         ("q" = String, Query, description = "The words typed: prefixes in any order (\"diab mell typ 2\"); typos forgiven (one edit from 5 letters, two from 9)"),
-        ("system" = Option<String>, Query, description = "Code system URL or sct, icd10, icd10cm (default: SNOMED CT when loaded)"),
+        ("system" = Option<String>, Query, description = "Code system URL or sct, icd10, icd10cm (default: SNOMED CT when loaded, else the one ICD classification loaded)"),
         ("version" = Option<String>, Query, description = "Code system version"),
         ("ecl" = Option<String>, Query, description = "Only concepts this ECL expression selects"),
         ("valueSet" = Option<String>, Query, description = "Only codes of this value set (canonical URL)"),

@@ -68,12 +68,25 @@ pub struct SearchResult {
 }
 
 /// The code system a search without one covers: SNOMED CT when a release is loaded (a THO
-/// CodeSystem stub for it does not count).
+/// CodeSystem stub for it does not count), else the clinical classification when exactly one
+/// is (ICD-10 or ICD-10-CM, as on the default dataset: a coder typing a diagnosis there means
+/// it). `None` when that leaves a choice to the caller.
 pub fn default_system(t: &Terminology) -> Option<String> {
-    t.catalog()
+    if t.catalog().iter().any(|c| c.family == Family::Snomed) {
+        return Some(crate::model::uri::SNOMED.to_string());
+    }
+    let mut icd: Vec<&str> = t
+        .catalog()
         .iter()
-        .any(|c| c.family == Family::Snomed)
-        .then(|| crate::model::uri::SNOMED.to_string())
+        .filter(|c| matches!(c.family, Family::Icd10 | Family::Icd10cm))
+        .map(|c| c.url.as_str())
+        .collect();
+    icd.sort_unstable();
+    icd.dedup();
+    match icd[..] {
+        [only] => Some(only.to_string()),
+        _ => None,
+    }
 }
 
 /// Runs a search.

@@ -155,3 +155,36 @@ fn cli_search() {
     let o = concord(&["search", "--data", d.path().to_str().unwrap(), "zzzzqqq"]);
     assert!(!o.status.success(), "no hits is exit 1");
 }
+
+/// Without SNOMED CT, a search without a system covers the one ICD classification loaded;
+/// with two, the caller must choose, and is told how.
+#[test]
+fn the_default_system_is_the_only_classification_or_a_choice_asked_for() {
+    let one = tmp();
+    import_ok(
+        one.path(),
+        &[fixture("icd/icd10cm-mini.xml").to_str().unwrap()],
+    );
+    let base = start(one.path());
+    let (st, _, r) = get_from(&base, "/search?q=diab", &[]);
+    assert_eq!(st, 200, "{r}");
+    assert_eq!(r["system"], "http://hl7.org/fhir/sid/icd-10-cm", "{r}");
+
+    let two = tmp();
+    import_ok(
+        two.path(),
+        &[
+            fixture("icd/icd10cm-mini.xml").to_str().unwrap(),
+            fixture("icd/claml-mini.xml").to_str().unwrap(),
+        ],
+    );
+    let base = start(two.path());
+    let (st, _, r) = get_from(&base, "/search?q=diab", &[]);
+    assert_eq!(st, 400, "{r}");
+    let text = r["issue"][0]["details"]["text"].as_str().unwrap();
+    assert!(
+        text.contains("parameter 'system' is required") && text.len() < 600,
+        "{text}"
+    );
+    assert_eq!(r["issue"][0]["expression"][0], "system", "{r}");
+}
