@@ -59,6 +59,11 @@ pub struct Event {
     pub release: String,
 }
 
+thread_local! {
+    /// Each worker's buffer for the line it appends.
+    static LINE: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(Vec::with_capacity(1024));
+}
+
 type Ack = tokio::sync::oneshot::Sender<std::result::Result<(), String>>;
 
 /// When records reach the disk.
@@ -76,7 +81,6 @@ struct Chain {
     trail: Trail,
     seq: u64,
     prev: String,
-    out: Vec<u8>,
     /// Failed writes not logged yet, and when the last was: a full disk refuses every
     /// request, and one log line each would flood the log.
     unlogged_failures: u64,
@@ -141,7 +145,6 @@ impl AuditLog {
                 trail,
                 seq,
                 prev,
-                out: Vec::with_capacity(1024),
                 unlogged_failures: 0,
                 last_failure_logged: None,
             }),
@@ -214,13 +217,20 @@ impl AuditLog {
     /// before the lock is taken: only linking, hashing and the append hold it.
     fn write(&self, event: &Event) -> std::result::Result<(), String> {
         let prepared = Prepared::new(event);
+        LINE.with_borrow_mut(|line| self.append(&prepared, line))
+    }
+
+    /// Links, hashes and appends a prepared record under the chain's lock. The line is put
+    /// together in `line`, a buffer of the calling thread: one shared by both workers moved
+    /// between their caches with every record.
+    fn append(&self, prepared: &Prepared, line: &mut Vec<u8>) -> std::result::Result<(), String> {
         let mut guard = self.shared.chain.lock().unwrap_or_else(|e| e.into_inner());
         let c = &mut *guard;
-        c.out.clear();
+        line.clear();
         let seq = c.seq + 1;
-        let prev = Entry::append_chained(&mut c.out, seq, &c.prev, &prepared);
-        c.out.push(b'\n');
-        match c.trail.append(&c.out) {
+        let prev = Entry::append_chained(line, seq, &c.prev, prepared);
+        line.push(b'\n');
+        match c.trail.append(line) {
             Ok(()) => {
                 c.seq = seq;
                 c.prev = prev;
