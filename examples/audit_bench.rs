@@ -10,8 +10,11 @@ fn main() {
     let path = std::path::PathBuf::from(format!("/tmp/ab-{}.ndjson", std::process::id()));
     let log = concord::audit::AuditLog::open_with(
         &path,
-        concord::audit::Sync::Interval(std::time::Duration::from_millis(10)),
-        mode,
+        concord::audit::Config {
+            sync: concord::audit::Sync::Interval(std::time::Duration::from_millis(10)),
+            mode,
+            rotate_at: None,
+        },
     )
     .unwrap();
     let ev = concord::audit::Event {

@@ -174,8 +174,16 @@ pub fn unwritten(line: &str) -> Result<bool, String> {
 
 /// Checks every record of a trail; returns how many there are and the last hash.
 pub fn verify(reader: impl BufRead) -> Result<(u64, String), VerifyError> {
-    let mut prev = GENESIS.to_string();
-    let mut seq = 0u64;
+    verify_after(reader, 0, GENESIS.to_string())
+}
+
+/// [`verify`] of a part of a trail that follows record `seq` with hash `prev` (a rotated
+/// trail's next file); returns the last record's number and hash.
+pub fn verify_after(
+    reader: impl BufRead,
+    mut seq: u64,
+    mut prev: String,
+) -> Result<(u64, String), VerifyError> {
     for (i, line) in reader.lines().enumerate() {
         let n = i + 1;
         let bad = |reason: String| VerifyError { line: n, reason };

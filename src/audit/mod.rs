@@ -18,11 +18,18 @@
 //! server process loses nothing, but `fdatasync` runs at most every interval, so a power cut or
 //! kernel crash can lose the records of the last interval. [`Sync::Always`] (the default) syncs
 //! every record before its answer (group-committed).
+//!
+//! How a record reaches the file (one `write`, or a copy into a memory map) is `trail.rs`; a
+//! trail rotated into closed segments that one chain runs through is `segments.rs`.
 
 mod chain;
+mod segments;
 mod trail;
 
-pub use chain::{Entry, GENESIS, Prepared, VerifyError, hex as chain_hex, unwritten, verify};
+pub use chain::{
+    Entry, GENESIS, Prepared, VerifyError, hex as chain_hex, unwritten, verify, verify_after,
+};
+pub use segments::files;
 pub use trail::Mode;
 
 use anyhow::{Context, Result};
@@ -66,6 +73,28 @@ thread_local! {
 
 type Ack = tokio::sync::oneshot::Sender<std::result::Result<(), String>>;
 
+/// How a trail is kept.
+#[derive(Debug, Clone, Copy)]
+pub struct Config {
+    /// When records reach the disk.
+    pub sync: Sync,
+    /// How records reach the file.
+    pub mode: Mode,
+    /// Close the live file and start a new one (continuing the chain) once it holds this many
+    /// bytes; `None`: never.
+    pub rotate_at: Option<u64>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            sync: Sync::Always,
+            mode: Mode::Append,
+            rotate_at: None,
+        }
+    }
+}
+
 /// When records reach the disk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Sync {
@@ -98,6 +127,10 @@ struct Unsynced {
 /// What every worker's handle shares.
 struct Shared {
     chain: Mutex<Chain>,
+    config: Config,
+    path: PathBuf,
+    /// The live file, for the syncer (a rotation replaces it).
+    syncing: Mutex<Arc<File>>,
     sync: Sync,
     unsynced: Mutex<Unsynced>,
     wake: Condvar,
@@ -115,31 +148,45 @@ pub struct AuditLog {
 impl AuditLog {
     /// Opens (or creates) the trail at `path`, strict and appended, and starts its syncer.
     pub fn open(path: &Path) -> Result<Self> {
-        Self::open_with(path, Sync::Always, Mode::Append)
+        Self::open_with(path, Config::default())
     }
 
-    /// [`AuditLog::open`] with a choice of when records are synced and how they are written.
-    /// A last line cut short by a crash mid-write (never acknowledged: its response was not
-    /// sent) is cut off, and said so.
-    pub fn open_with(path: &Path, sync: Sync, mode: Mode) -> Result<Self> {
+    /// [`AuditLog::open`] with a choice of when records are synced, how they are written and
+    /// when the live file is rotated. A last line cut short by a crash mid-write (never
+    /// acknowledged: its response was not sent) is cut off, and said so. An empty live file
+    /// continues the chain of the last closed segment.
+    pub fn open_with(path: &Path, config: Config) -> Result<Self> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)
                 .with_context(|| format!("creating the audit directory {}", dir.display()))?;
         }
-        let (trail, tail) = Trail::open(path, mode)?;
-        let (seq, prev) = match tail.last {
+        let (trail, tail) = Trail::open(path, config.mode)?;
+        let last = match tail.last {
+            Some(l) => Some((l, path.to_path_buf())),
+            None => match segments::segments(path)?.pop() {
+                Some(segment) => {
+                    let mut f = File::open(&segment).with_context(|| {
+                        format!("opening the audit segment {}", segment.display())
+                    })?;
+                    trail::scan(&mut f)?.last.map(|l| (l, segment))
+                }
+                None => None,
+            },
+        };
+        let (seq, prev) = match last {
             None => (0, GENESIS.to_string()),
-            Some(l) => {
+            Some((l, file)) => {
                 let e: Entry = serde_json::from_str(&l).with_context(|| {
                     format!(
                         "the last record of {} is not an audit record; run `concord audit verify`",
-                        path.display()
+                        file.display()
                     )
                 })?;
                 (e.seq, e.hash.unwrap_or_default())
             }
         };
         let syncing = trail.sync_handle()?;
+        let sync = config.sync;
         let shared = Arc::new(Shared {
             chain: Mutex::new(Chain {
                 trail,
@@ -148,6 +195,9 @@ impl AuditLog {
                 unlogged_failures: 0,
                 last_failure_logged: None,
             }),
+            config,
+            path: path.to_path_buf(),
+            syncing: Mutex::new(Arc::new(syncing)),
             sync,
             unsynced: Mutex::default(),
             wake: Condvar::new(),
@@ -156,7 +206,7 @@ impl AuditLog {
         let s = shared.clone();
         std::thread::Builder::new()
             .name("audit-sync".into())
-            .spawn(move || syncer(&syncing, &s))
+            .spawn(move || syncer(&s))
             .context("starting the audit syncer")?;
         Ok(AuditLog {
             shared,
@@ -234,6 +284,14 @@ impl AuditLog {
             Ok(()) => {
                 c.seq = seq;
                 c.prev = prev;
+                if self
+                    .shared
+                    .config
+                    .rotate_at
+                    .is_some_and(|limit| c.trail.len() >= limit)
+                {
+                    self.rotate(c);
+                }
                 Ok(())
             }
             Err(e) => {
@@ -256,16 +314,63 @@ impl AuditLog {
     }
 }
 
+impl AuditLog {
+    /// Closes the live file (synced and cut to its records), renames it to its segment name and
+    /// opens a new live file continuing the chain. The record that filled the file is already
+    /// in it, so a failure here refuses no answer: it is logged, and the old file is reopened
+    /// to go on with (or, failing that, the next records are refused).
+    fn rotate(&self, c: &mut Chain) {
+        let path = &self.shared.path;
+        let segment = segments::segment_name(path, c.seq);
+        let rotated = c.trail.close().map_err(anyhow::Error::from).and_then(|()| {
+            std::fs::rename(path, &segment)
+                .with_context(|| format!("renaming {} to {}", path.display(), segment.display()))
+        });
+        let reopened = Trail::open(path, self.shared.config.mode).and_then(|(trail, _)| {
+            let handle = trail.sync_handle()?;
+            Ok((trail, handle))
+        });
+        match (&rotated, reopened) {
+            (_, Ok((trail, handle))) => {
+                c.trail = trail;
+                *self
+                    .shared
+                    .syncing
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner()) = Arc::new(handle);
+            }
+            (_, Err(e)) => {
+                tracing::error!(error = %format!("{e:#}"), audit = %path.display(), "audit trail not reopened after rotation; requests are refused")
+            }
+        }
+        match rotated {
+            Ok(()) => {
+                tracing::info!(audit = %path.display(), segment = %segment.display(), last_seq = c.seq, "audit trail rotated")
+            }
+            Err(e) => {
+                tracing::error!(error = %format!("{e:#}"), audit = %path.display(), "audit trail rotation failed; records go on in the same file")
+            }
+        }
+    }
+}
+
 /// The syncer thread. Strict mode: whatever was written while the previous `fdatasync` ran is
 /// synced together (group commit), then acknowledged. Interval mode: `fdatasync` every interval
 /// when something was written.
-fn syncer(file: &File, shared: &Shared) {
+fn syncer(shared: &Shared) {
+    let live = || {
+        shared
+            .syncing
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    };
     loop {
         match shared.sync {
             Sync::Interval(every) => {
                 std::thread::sleep(every);
                 if shared.dirty.swap(false, Ordering::AcqRel)
-                    && let Err(e) = file.sync_data()
+                    && let Err(e) = live().sync_data()
                 {
                     tracing::error!(error = %e, "audit sync failed");
                 }
@@ -280,7 +385,9 @@ fn syncer(file: &File, shared: &Shared) {
                     u.idle = false;
                     std::mem::take(&mut u.acks)
                 };
-                let synced = file.sync_data().map_err(|e| {
+                // A rotation since these records were written synced their file in full
+                // before the new one took its place.
+                let synced = live().sync_data().map_err(|e| {
                     tracing::error!(error = %e, "audit sync failed; answers are withheld");
                     format!("syncing the audit trail: {e}")
                 });

@@ -144,6 +144,11 @@ impl Trail {
         Ok((trail, tail))
     }
 
+    /// Bytes of whole records.
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
     /// A handle on the same file for `fdatasync`.
     pub fn sync_handle(&self) -> Result<File> {
         let file = match &self.sink {
@@ -192,6 +197,8 @@ impl Trail {
         if let Sink::Closed(f) = &self.sink {
             f.set_len(self.len)?;
             f.sync_all()?;
+            // Another writer may take it now (a rotation reopens it when its rename failed).
+            f.unlock()?;
         }
         Ok(())
     }

@@ -45,6 +45,12 @@ pub struct ServeSecurity {
     /// closed files, not the live one).
     #[arg(long, env = "CONCORD_AUDIT_WRITE", value_enum, default_value_t = crate::audit::Mode::Append)]
     pub audit_write: crate::audit::Mode,
+    /// Rotate the audit trail at this size: the live file is closed and renamed
+    /// `<file>.<seq of its last record>`, and a new one continues the chain (`concord audit
+    /// verify` and `export` read them all, in order). Closed files never change again, so a
+    /// log shipper can take them. 0 (the default): never.
+    #[arg(long, env = "CONCORD_AUDIT_ROTATE_MB", default_value_t = 0)]
+    pub audit_rotate_mb: u64,
     /// Where asynchronous Bulk Data jobs keep their input and output files (default: jobs/ in
     /// the data directory; it must be writable).
     #[arg(long, env = "CONCORD_JOBS_DIR")]
@@ -149,8 +155,12 @@ pub fn serve(
         };
         Some(crate::audit::AuditLog::open_with(
             &path,
-            sync,
-            security.audit_write,
+            crate::audit::Config {
+                sync,
+                mode: security.audit_write,
+                rotate_at: (security.audit_rotate_mb > 0)
+                    .then(|| security.audit_rotate_mb.saturating_mul(1 << 20)),
+            },
         )?)
     };
     tracing::info!(

@@ -19,6 +19,15 @@ fn records(audit: &std::path::Path) -> Vec<serde_json::Value> {
         .collect()
 }
 
+/// The records of a trail and its rotated segments, in chain order.
+fn all_records(audit: &std::path::Path) -> Vec<serde_json::Value> {
+    concord::audit::files(audit)
+        .unwrap()
+        .iter()
+        .flat_map(|f| records(f))
+        .collect()
+}
+
 fn verify(audit: &std::path::Path) -> (bool, String) {
     let out = concord(&["audit", "verify", "--audit", audit.to_str().unwrap()]);
     (
@@ -30,6 +39,14 @@ fn verify(audit: &std::path::Path) -> (bool, String) {
 /// Serves with an audit trail (and `extra` flags), loads it from four clients, SIGKILLs it,
 /// and checks every answered request has its record and the chain verifies.
 fn sigkill_under_load(extra: &[&str]) -> (tempfile::TempDir, std::path::PathBuf, u16) {
+    sigkill_under_load_until(extra, |_| true)
+}
+
+/// [`sigkill_under_load`], loading for at least 1.5 s and then until `until(trail)` holds.
+fn sigkill_under_load_until(
+    extra: &[&str],
+    until: impl Fn(&std::path::Path) -> bool,
+) -> (tempfile::TempDir, std::path::PathBuf, u16) {
     let dir = tmp();
     import_ok(
         dir.path(),
@@ -73,6 +90,10 @@ fn sigkill_under_load(extra: &[&str]) -> (tempfile::TempDir, std::path::PathBuf,
         })
         .collect();
     std::thread::sleep(Duration::from_millis(1500));
+    let started = std::time::Instant::now();
+    while !until(&audit) && started.elapsed() < Duration::from_secs(90) {
+        std::thread::sleep(Duration::from_millis(100));
+    }
     child.kill().unwrap(); // SIGKILL on Unix
     child.wait().unwrap();
     stop.store(true, Ordering::Relaxed);
@@ -87,7 +108,7 @@ fn sigkill_under_load(extra: &[&str]) -> (tempfile::TempDir, std::path::PathBuf,
     );
     let (ok, said) = verify(&audit);
     assert!(ok, "{said}");
-    let recorded: HashSet<String> = records(&audit)
+    let recorded: HashSet<String> = all_records(&audit)
         .iter()
         .map(|r| r["correlation_id"].as_str().unwrap().to_string())
         .collect();
@@ -221,6 +242,65 @@ fn a_mapped_trail_loses_no_record_and_a_stopped_server_leaves_only_records() {
             "record at line {}: records follow unwritten space",
             n + 2
         )),
+        "{said}"
+    );
+}
+
+/// A trail rotated at 1 MB while serving under load: the closed segments and the live file
+/// hold every answered request's record, `verify` and `export` read them all as one chain, a
+/// restart continues it, and a missing segment is found.
+#[test]
+fn a_rotated_trail_is_one_chain_across_its_files() {
+    let segments = |audit: &std::path::Path| concord::audit::files(audit).unwrap().len() - 1;
+    let (dir, audit, port) = sigkill_under_load_until(
+        &[
+            "--audit-rotate-mb",
+            "1",
+            "--audit-write",
+            "mapped",
+            "--audit-sync-ms",
+            "50",
+        ],
+        |a| segments(a) >= 2,
+    );
+    assert!(segments(&audit) >= 2, "the trail was not rotated twice");
+    let files = concord::audit::files(&audit).unwrap();
+    // A closed segment is exactly its records: no reserved zeros, under the size limit plus
+    // the one record that filled it.
+    let first = std::fs::read(&files[0]).unwrap();
+    assert!(!first.contains(&0) && first.ends_with(b"\n"));
+    assert!(first.len() >= 1 << 20 && first.len() < (1 << 20) + 4096);
+    let n = all_records(&audit).len();
+    let (ok, said) = verify(&audit);
+    assert!(ok, "{said}");
+    assert!(
+        said.contains(&format!("ok: {n} records in {} files", files.len())),
+        "{said}"
+    );
+    let out = concord(&["audit", "export", "--audit", audit.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout).lines().count(), n);
+
+    // A restart continues the chain in the live file.
+    let mut child = serve_process(
+        dir.path(),
+        port,
+        &["--audit", audit.to_str().unwrap(), "--audit-rotate-mb", "1"],
+    );
+    let r = reqwest::blocking::get(format!("http://127.0.0.1:{port}/metadata")).unwrap();
+    assert!(r.status().is_success());
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let (ok, said) = verify(&audit);
+    assert!(ok, "{said}");
+    assert!(said.contains(&format!("ok: {} records", n + 1)), "{said}");
+
+    // Without its first segment the trail no longer starts at record 1.
+    std::fs::remove_file(&files[0]).unwrap();
+    let (ok, said) = verify(&audit);
+    assert!(!ok, "a deleted segment went unnoticed");
+    assert!(
+        said.contains(&files[1].display().to_string()) && said.contains("record at line 1"),
         "{said}"
     );
 }
