@@ -131,7 +131,6 @@ struct Shared {
     path: PathBuf,
     /// The live file, for the syncer (a rotation replaces it).
     syncing: Mutex<Arc<File>>,
-    sync: Sync,
     unsynced: Mutex<Unsynced>,
     wake: Condvar,
     /// Interval mode: written since the syncer's last `fdatasync`.
@@ -142,7 +141,6 @@ struct Shared {
 #[derive(Clone)]
 pub struct AuditLog {
     shared: Arc<Shared>,
-    path: PathBuf,
 }
 
 impl AuditLog {
@@ -186,7 +184,6 @@ impl AuditLog {
             }
         };
         let syncing = trail.sync_handle()?;
-        let sync = config.sync;
         let shared = Arc::new(Shared {
             chain: Mutex::new(Chain {
                 trail,
@@ -198,7 +195,6 @@ impl AuditLog {
             config,
             path: path.to_path_buf(),
             syncing: Mutex::new(Arc::new(syncing)),
-            sync,
             unsynced: Mutex::default(),
             wake: Condvar::new(),
             dirty: AtomicBool::new(false),
@@ -208,10 +204,7 @@ impl AuditLog {
             .name("audit-sync".into())
             .spawn(move || syncer(&s))
             .context("starting the audit syncer")?;
-        Ok(AuditLog {
-            shared,
-            path: path.to_path_buf(),
-        })
+        Ok(AuditLog { shared })
     }
 
     /// Leaves the trail exactly its records (a mapped trail's reserved space is cut off) once
@@ -220,12 +213,12 @@ impl AuditLog {
         let mut c = self.shared.chain.lock().unwrap_or_else(|e| e.into_inner());
         c.trail
             .close()
-            .with_context(|| format!("closing the audit trail {}", self.path.display()))
+            .with_context(|| format!("closing the audit trail {}", self.shared.path.display()))
     }
 
     /// The trail's path.
     pub fn path(&self) -> &Path {
-        &self.path
+        &self.shared.path
     }
 
     /// Records `event`; resolves once it is written (and, in strict mode, synced), or with why
@@ -238,7 +231,7 @@ impl AuditLog {
     /// another thread, which syncs whatever was written while the last one ran (group commit).
     pub async fn record(&self, event: Event) -> std::result::Result<(), String> {
         self.write(&event)?;
-        match self.shared.sync {
+        match self.shared.config.sync {
             Sync::Interval(_) => {
                 self.shared.dirty.store(true, Ordering::Release);
                 Ok(())
@@ -312,9 +305,7 @@ impl AuditLog {
             }
         }
     }
-}
 
-impl AuditLog {
     /// Closes the live file (synced and cut to its records), renames it to its segment name and
     /// opens a new live file continuing the chain. The record that filled the file is already
     /// in it, so a failure here refuses no answer: it is logged, and the old file is reopened
@@ -366,7 +357,7 @@ fn syncer(shared: &Shared) {
             .clone()
     };
     loop {
-        match shared.sync {
+        match shared.config.sync {
             Sync::Interval(every) => {
                 std::thread::sleep(every);
                 if shared.dirty.swap(false, Ordering::AcqRel)

@@ -193,14 +193,11 @@ impl Trail {
             }
         };
         // The map goes first: nothing may touch the space about to be cut off.
-        self.sink = Sink::Closed(file);
-        if let Sink::Closed(f) = &self.sink {
-            f.set_len(self.len)?;
-            f.sync_all()?;
-            // Another writer may take it now (a rotation reopens it when its rename failed).
-            f.unlock()?;
-        }
-        Ok(())
+        self.sink = Sink::Closed(file.try_clone()?);
+        file.set_len(self.len)?;
+        file.sync_all()?;
+        // Another writer may take it now (a rotation reopens it when its rename failed).
+        file.unlock()
     }
 }
 

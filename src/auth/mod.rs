@@ -11,11 +11,11 @@
 //! - keys by `kid`; an unknown `kid` re-reads the JWKS once (key rotation), at most every
 //!   [`REFRESH_EVERY`], so a flood of forged `kid`s cannot hammer the key endpoint.
 //!
-//! A token that verified is remembered until its `exp` (at most [`CACHE_SIZE`] of them, by
-//! the whole token: a hit compares it in full, so a fast unkeyed hash is safe, where a SHA-256
-//! of every token cost more than a microsecond a request): clients send the same token with every request for its lifetime,
-//! and an RSA signature check costs far more than the lookup it guards. The cache is emptied
-//! whenever the key set is reloaded.
+//! A token that verified is remembered until its `exp` (at most [`CACHE_SIZE`] of them): clients
+//! send the same token with every request for its lifetime, and an RSA signature check costs
+//! far more than the lookup it guards. The cache is keyed by the whole token, so a hit compares
+//! it in full and a fast unkeyed hash is safe (a SHA-256 of every token cost more than a
+//! microsecond a request). The cache is emptied whenever the key set is reloaded.
 //!
 //! Scopes: SMART backend-services scopes (`system/CodeSystem.read`, `system/*.read`, and the
 //! SMART v2 `.rs` forms) in `scope`/`scp`, and Entra ID app roles (`roles`) and delegated scopes
@@ -124,7 +124,7 @@ pub struct Verifier {
     config: Config,
     keys: RwLock<Keys>,
     last_load: Mutex<Instant>,
-    /// Verified tokens by SHA-256: the caller and the token's `exp`.
+    /// Verified tokens: the caller and the token's `exp`.
     verified: RwLock<Verified>,
 }
 

@@ -303,8 +303,9 @@ fn expansion_echo(p: &Params) -> Result<Vec<(String, &'static str, String)>> {
 }
 
 /// `GET /search`: `q` (required), `system` (URL or sct/icd10/icd10cm; by default SNOMED CT
-/// when loaded, else the one ICD classification loaded, else required), `version`, `ecl`, `valueSet`, `refset`, `limit` (1-1000, default 20),
-/// `offset`, `active` (default true: active concepts only).
+/// when loaded, else the one ICD classification loaded, else required), `version`, `ecl`,
+/// `valueSet`, `refset`, `limit` (1-1000, default 20), `offset`, `active` (default true:
+/// active concepts only).
 pub fn search(t: &Terminology, ctx: &RequestContext, p: &Params) -> Result<SearchRequest> {
     let text = p
         .text("q")?

@@ -146,23 +146,21 @@ fn named_system(
         // parameter set, which this would do a second time for every request.
         let code_system_op = req.path().starts_with("/CodeSystem/");
         let (mut system, mut url, mut version, mut coding) = (None, None, None, false);
-        // Only the values wanted are decoded (decoding every one showed in profiles).
-        let decode = |v: &str| {
-            form_urlencoded::parse(format!("v={v}").as_bytes())
-                .next()
-                .map(|(_, v)| v.into_owned())
-        };
+        // Only the pairs wanted are decoded (decoding every one showed in profiles); a key
+        // written with escapes is decoded to be sure.
         for pair in req.query_string().split('&') {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            let key = if k.contains(['%', '+']) {
-                std::borrow::Cow::Owned(decode(k).unwrap_or_default())
-            } else {
-                std::borrow::Cow::Borrowed(k)
+            let raw = pair.split_once('=').map_or(pair, |(k, _)| k);
+            let wanted = matches!(raw, "system" | "url" | "version" | "coding");
+            if !wanted && !raw.contains(['%', '+']) {
+                continue;
+            }
+            let Some((k, v)) = form_urlencoded::parse(pair.as_bytes()).next() else {
+                continue;
             };
-            match &*key {
-                "system" if system.is_none() => system = decode(v),
-                "url" if code_system_op && url.is_none() => url = decode(v),
-                "version" if version.is_none() => version = decode(v),
+            match &*k {
+                "system" if system.is_none() => system = Some(v.into_owned()),
+                "url" if code_system_op && url.is_none() => url = Some(v.into_owned()),
+                "version" if version.is_none() => version = Some(v.into_owned()),
                 "coding" => coding = true,
                 _ => {}
             }

@@ -25,14 +25,17 @@ pub(super) fn concept_map(
                     Error::NotFound(format!("ConceptMap '{url}' is not known to this server"))
                 })?,
         ],
-        // Reverse use looks for maps whose groups lead *to* the code's system (from the other
-        // system, when one is named).
-        (None, None) if req.reverse => t.with_store(|s| {
-            Ok(s.concept_maps_for(req.target_system.as_deref(), Some(&req.system))?)
-        })?,
-        (None, None) => t.with_store(|s| {
-            Ok(s.concept_maps_for(Some(&req.system), req.target_system.as_deref())?)
-        })?,
+        (None, None) => {
+            // Reverse use looks for maps whose groups lead *to* the code's system (from the
+            // other system, when one is named).
+            let (here, other) = (Some(req.system.as_str()), req.target_system.as_deref());
+            let (source, target) = if req.reverse {
+                (other, here)
+            } else {
+                (here, other)
+            };
+            t.with_store(|s| Ok(s.concept_maps_for(source, target)?))?
+        }
     };
     if maps.is_empty() {
         let other = req.target_system.as_deref();
