@@ -26,7 +26,7 @@ pub const INDEX_FILE: &str = "index.bin";
 const MAGIC: &[u8; 8] = b"CONCIDX1";
 const HEADER: u64 = 24;
 /// Layout version of the parts; a file of another version is refused.
-pub const FORMAT: u32 = 1;
+pub const FORMAT: u32 = 2;
 
 /// A damaged or foreign index file.
 #[derive(Debug, thiserror::Error)]

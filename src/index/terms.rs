@@ -13,16 +13,14 @@
 
 use super::file::{Damaged, Part, PartWriter, Writer};
 use super::slab::{Csr, Slab};
+use bytemuck::Zeroable;
 use fst::automaton::{Automaton, Levenshtein, Str};
 use fst::{IntoStreamer, Map, MapBuilder, Streamer};
 
 /// A vocabulary word no query word matches.
 const NO_MATCH: u8 = u8::MAX;
-/// Candidate terms scored together (their memory loads overlap).
-const BATCH: usize = 32;
 
 /// Term flags.
-const ACTIVE: u8 = 1;
 const DISPLAY: u8 = 2;
 const FSN: u8 = 4;
 
@@ -64,19 +62,51 @@ impl<'a> TermInput<'a> {
 /// The index (arrays owned after a build, mapped from the index file in the server).
 pub struct TermIndex {
     words: Map<Slab<u8>>,
-    /// The terms holding each word (word ids are the fst's values, in sorted word order).
+    /// The terms holding each word (word ids are the fst's values, in sorted word order); empty
+    /// for a dense word.
     postings: Csr<u32>,
-    concept: Slab<u32>,
-    flags: Slab<u8>,
-    /// Bit `i`: preferred in `dialects[i]`; bit `i + 8`: acceptable in it.
-    dialect_bits: Slab<u16>,
+    /// Words held by more than one term in [`DENSE`], ascending: their terms are a bitset, no
+    /// larger than their postings would be and set into a query's bitset a word at a time.
+    dense_words: Slab<u32>,
+    /// The bitsets of the dense words, one after another (one bit per term each).
+    dense_bits: Slab<u64>,
+    /// How many terms hold each dense word.
+    dense_counts: Slab<u32>,
+    /// What a search reads of each term, in one record (one cache miss per candidate).
+    rows: Slab<TermRow>,
     /// The text of each term.
     text: Csr<u8>,
     /// The word ids of each term, in term order.
     term_words: Csr<u32>,
-    /// Length of each term in characters (shorter ranks first).
-    length: Slab<u16>,
     meta: TermMeta,
+}
+
+/// A word held by more than one term in this many is stored as a bitset.
+const DENSE: usize = 32;
+
+/// What ranking reads of a term: 8 bytes, so a candidate costs one cache line.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+struct TermRow {
+    /// Concept position (terms are grouped by concept, positions ascending).
+    concept: u32,
+    /// Bit `i`: preferred in `dialects[i]`; bit `i + 8`: acceptable in it.
+    dialects: u16,
+    /// Length in characters (at most [`MAX_LENGTH`]; shorter ranks first) << 3 | flags.
+    shape: u16,
+}
+
+/// Longer terms rank as this long (their order is then by term id).
+const MAX_LENGTH: usize = (1 << 13) - 1;
+
+impl TermRow {
+    fn flags(self) -> u8 {
+        (self.shape & 7) as u8
+    }
+
+    fn length(self) -> u16 {
+        self.shape >> 3
+    }
 }
 
 /// The small part of a term index.
@@ -108,12 +138,11 @@ pub struct Found<'a> {
     pub hits: Vec<Hit<'a>>,
 }
 
-/// Per-thread buffers of a search (a bit per term, a key per concept), kept between searches
-/// and cleaned after each, so a query does not allocate and zero megabytes.
+/// Per-thread term bitsets of a search, kept all zeros between searches (each is cleared over
+/// the range it used), so a query does not allocate and zero megabytes.
 #[derive(Default)]
 struct Scratch {
-    visited: Vec<u64>,
-    best: Vec<u64>,
+    free: Vec<Vec<u64>>,
 }
 
 thread_local! {
@@ -130,11 +159,14 @@ pub fn words(text: &str) -> Vec<String> {
 }
 
 impl TermIndex {
-    /// Builds the index of `terms`.
+    /// Builds the index of `terms`, which come grouped by concept, positions ascending (the
+    /// order a search streams concepts in).
+    ///
+    /// # Panics
+    /// When a term's concept precedes the previous term's: a caller's bug, not bad data.
     pub fn build<'a>(terms: impl Iterator<Item = TermInput<'a>>) -> TermIndex {
         let mut meta = TermMeta::default();
-        let (mut concept, mut flags, mut dialect_bits, mut length) =
-            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let mut rows: Vec<TermRow> = Vec::new();
         let (mut text, mut text_starts) = (Vec::<u8>::new(), vec![0u32]);
         let (mut term_words, mut word_starts) = (Vec::<u32>::new(), vec![0u32]);
         // Words are numbered in first-seen order while terms are read, then renumbered in
@@ -142,19 +174,22 @@ impl TermIndex {
         let mut seen: rustc_hash::FxHashMap<String, u32> = Default::default();
         let mut spelled: Vec<String> = Vec::new();
         for t in terms {
-            concept.push(t.concept);
+            assert!(
+                rows.last().is_none_or(|r| r.concept <= t.concept),
+                "terms must come grouped by concept position"
+            );
             meta.concepts = meta.concepts.max(t.concept as usize + 1);
-            let mut f = 0;
-            if t.active {
-                f |= ACTIVE;
+            // Inactive terms are never matched, so they are not indexed.
+            if !t.active {
+                continue;
             }
+            let mut f = 0;
             if t.display {
                 f |= DISPLAY;
             }
             if t.fsn {
                 f |= FSN;
             }
-            flags.push(f);
             let mut bits = 0u16;
             for (refsets, shift) in [(&t.preferred_in, 0), (&t.acceptable_in, 8)] {
                 for r in refsets.iter() {
@@ -169,10 +204,14 @@ impl TermIndex {
                     bits |= 1 << (i + shift);
                 }
             }
-            dialect_bits.push(bits);
+            let length = t.text.chars().count().min(MAX_LENGTH) as u16;
+            rows.push(TermRow {
+                concept: t.concept,
+                dialects: bits,
+                shape: length << 3 | u16::from(f),
+            });
             text.extend_from_slice(t.text.as_bytes());
             text_starts.push(text.len() as u32);
-            length.push(u16::try_from(t.text.chars().count()).unwrap_or(u16::MAX));
             for w in words(t.text) {
                 let id = match seen.get(&w) {
                     Some(id) => *id,
@@ -202,12 +241,27 @@ impl TermIndex {
         };
         // Postings: each term once per word, in term order.
         let mut lists: Vec<Vec<u32>> = vec![Vec::new(); spelled.len()];
-        for t in 0..concept.len() {
+        for t in 0..rows.len() {
             let mut ws = term_words.at(t).to_vec();
             ws.sort_unstable();
             ws.dedup();
             for w in ws {
                 lists[w as usize].push(t as u32);
+            }
+        }
+        // Common words become bitsets.
+        let stride = rows.len().div_ceil(64);
+        let (mut dense_words, mut dense_bits, mut dense_counts) = (vec![], vec![], vec![]);
+        for (w, list) in lists.iter_mut().enumerate() {
+            if list.len().saturating_mul(DENSE) > rows.len() {
+                let mut b = vec![0u64; stride];
+                for t in list.iter() {
+                    b[*t as usize / 64] |= 1u64 << (t % 64);
+                }
+                dense_words.push(w as u32);
+                dense_counts.push(list.len() as u32);
+                dense_bits.extend(b);
+                *list = Vec::new();
             }
         }
         let mut builder = MapBuilder::memory();
@@ -218,15 +272,15 @@ impl TermIndex {
         TermIndex {
             words: Map::new(Slab::owned(bytes)).unwrap_or_else(|_| empty_words()),
             postings: Csr::pack(lists.into_iter()),
-            concept: Slab::owned(concept),
-            flags: Slab::owned(flags),
-            dialect_bits: Slab::owned(dialect_bits),
+            dense_words: Slab::owned(dense_words),
+            dense_bits: Slab::owned(dense_bits),
+            dense_counts: Slab::owned(dense_counts),
+            rows: Slab::owned(rows),
             text: Csr {
                 starts: Slab::owned(text_starts),
                 items: Slab::owned(text),
             },
             term_words,
-            length: Slab::owned(length),
             meta,
         }
     }
@@ -236,12 +290,12 @@ impl TermIndex {
         let mut part = PartWriter::default();
         w.put(&mut part, "words", self.words.as_fst().as_bytes())?;
         w.put_csr(&mut part, "postings", &self.postings)?;
-        w.put(&mut part, "concept", &self.concept)?;
-        w.put(&mut part, "flags", &self.flags)?;
-        w.put(&mut part, "dialect_bits", &self.dialect_bits)?;
+        w.put(&mut part, "dense_words", &self.dense_words)?;
+        w.put(&mut part, "dense_bits", &self.dense_bits)?;
+        w.put(&mut part, "dense_counts", &self.dense_counts)?;
+        w.put(&mut part, "rows", &self.rows)?;
         w.put_csr(&mut part, "text", &self.text)?;
         w.put_csr(&mut part, "term_words", &self.term_words)?;
-        w.put(&mut part, "length", &self.length)?;
         w.put_strs(
             &mut part,
             "dialects",
@@ -259,29 +313,45 @@ impl TermIndex {
             words: Map::new(part.slab::<u8>("words")?)
                 .map_err(|e| damaged(format!("word map: {e}")))?,
             postings: part.csr("postings")?,
-            concept: part.slab("concept")?,
-            flags: part.slab("flags")?,
-            dialect_bits: part.slab("dialect_bits")?,
+            dense_words: part.slab("dense_words")?,
+            dense_bits: part.slab("dense_bits")?,
+            dense_counts: part.slab("dense_counts")?,
+            rows: part.slab("rows")?,
             text: part.csr("text")?,
             term_words: part.csr("term_words")?,
-            length: part.slab("length")?,
             meta: TermMeta {
                 dialects: part.strs("dialects")?,
                 concepts: part.number("concepts")? as usize,
             },
         };
-        let n = ix.concept.len();
-        let lengths = [
-            ix.flags.len(),
-            ix.dialect_bits.len(),
-            ix.text.entries(),
-            ix.term_words.entries(),
-            ix.length.len(),
-        ];
-        if lengths.iter().any(|l| *l != n) || ix.postings.entries() != ix.words.len() {
+        let n = ix.rows.len();
+        let dense = ix.dense_words.len();
+        if ix.text.entries() != n
+            || ix.term_words.entries() != n
+            || ix.postings.entries() != ix.words.len()
+            || ix.dense_counts.len() != dense
+            || ix.dense_bits.len() != dense * n.div_ceil(64)
+            || ix.dense_words.iter().any(|w| *w as usize >= ix.words.len())
+        {
             return Err(damaged(format!("{n} terms but lists of other lengths")));
         }
         Ok(ix)
+    }
+
+    /// The terms holding word `w`.
+    fn postings_of(&self, w: u32) -> Postings<'_> {
+        match self.dense_words.binary_search(&w) {
+            Ok(i) => {
+                let stride = self.rows.len().div_ceil(64);
+                Postings::Dense(
+                    self.dense_bits
+                        .get(i * stride..(i + 1) * stride)
+                        .unwrap_or(&[]),
+                    self.dense_counts[i] as usize,
+                )
+            }
+            Err(_) => Postings::List(self.postings.at(w as usize)),
+        }
     }
 
     fn term_words_of(&self, t: u32) -> &[u32] {
@@ -326,10 +396,14 @@ impl TermIndex {
     /// set); `dialect` is the language refset whose preferred terms rank first. Inactive terms
     /// are never matched.
     ///
-    /// The query word whose matching words have the fewest postings drives: only its terms are
-    /// visited, and each is checked against the other query words through its own word list
-    /// (binary searches in their small matching-word lists), without building the other
-    /// words' postings at all.
+    /// Each query word becomes term bitsets (terms holding a word it matches at all, as a
+    /// prefix or better, exactly), built from the postings of its matching words. Their
+    /// intersection is read once in term order; terms are grouped by concept in that order, so
+    /// a concept's best term, the total and the page come out of one streaming pass that reads
+    /// each survivor's flags, length and concept (adjacent arrays, read front to back) and
+    /// never its word list. Only a query word far more common than the rarest (whose postings
+    /// would cost more to set than its few survivors cost to check) is checked per survivor,
+    /// through the term's word list.
     pub fn search(
         &self,
         query: &str,
@@ -350,15 +424,6 @@ impl TermIndex {
         if matched.iter().any(Vec::is_empty) {
             return empty;
         }
-        let postings_of = |w: u32| self.postings.at(w as usize);
-        let driver = (0..matched.len())
-            .min_by_key(|i| {
-                matched[*i]
-                    .iter()
-                    .map(|(w, _)| postings_of(*w).len())
-                    .sum::<usize>()
-            })
-            .unwrap_or(0);
         // The whole query typed exactly (every word exact, in order) is the best tier.
         let exact_ids: Option<Vec<u32>> = matched
             .iter()
@@ -367,190 +432,178 @@ impl TermIndex {
         let bit = dialect.and_then(|d| self.meta.dialects.iter().position(|x| x == d));
         SCRATCH.with(|cell| {
             let mut scratch = cell.borrow_mut();
-            let Scratch { visited, best } = &mut *scratch;
-            visited.resize(self.concept.len().div_ceil(64), 0);
-            best.resize(best.len().max(self.meta.concepts), u64::MAX);
-            self.rank(
-                &matched,
-                driver,
-                exact_ids.as_deref(),
+            let words = self.rows.len().div_ceil(64);
+            let query = Query {
+                exact_ids: exact_ids.as_deref(),
                 bit,
                 accept,
-                visited,
-                best,
-                offset,
-                limit,
-            )
+            };
+            let sets = self.word_sets(&matched, words, &mut scratch);
+            let found = self.rank(&sets, &query, offset, limit);
+            for set in sets {
+                set.release(&mut scratch);
+            }
+            found
         })
     }
 
-    /// Scores the driver word's terms against every query word and returns the page.
-    #[allow(clippy::too_many_arguments)]
+    /// The query words as term bitsets, or (for a word whose postings outnumber the rarest
+    /// word's many times over) as a match-kind table to check survivors with.
+    fn word_sets(
+        &self,
+        matched: &[Vec<(u32, u8)>],
+        words: usize,
+        scratch: &mut Scratch,
+    ) -> Vec<WordSet> {
+        let size =
+            |m: &[(u32, u8)]| -> usize { m.iter().map(|(w, _)| self.postings_of(*w).len()).sum() };
+        let rarest = matched.iter().map(|m| size(m)).min().unwrap_or(0);
+        // A posting costs a bit set in a sequential pass; a survivor checked through its word
+        // list costs cache misses: a word up to 64 times as common as the rarest is worth its
+        // pass (8 left the candidates of queries like "gasc the" unfiltered by "the").
+        let budget = rarest.saturating_mul(64).max(4096);
+        let vocabulary = self.postings.entries();
+        matched
+            .iter()
+            .map(|m| {
+                if size(m) > budget {
+                    let mut kinds = vec![NO_MATCH; vocabulary];
+                    for (w, kind) in m {
+                        kinds[*w as usize] = *kind;
+                    }
+                    return WordSet::Checked(kinds);
+                }
+                let fill = |keep: &dyn Fn(u8) -> bool, scratch: &mut Scratch| {
+                    let mut b = Bits::take(scratch, words);
+                    for (w, kind) in m {
+                        if keep(*kind) {
+                            b.add(self.postings_of(*w));
+                        }
+                    }
+                    b
+                };
+                let any = fill(&|_| true, scratch);
+                let prefix = m
+                    .iter()
+                    .any(|(_, k)| *k == 2)
+                    .then(|| fill(&|k| k < 2, scratch));
+                let exact = m
+                    .iter()
+                    .any(|(_, k)| *k == 0)
+                    .then(|| fill(&|k| k == 0, scratch));
+                WordSet::Bits { any, prefix, exact }
+            })
+            .collect()
+    }
+
+    /// The streaming pass over the terms every query word matches: per concept its best term's
+    /// key, the count of accepted concepts, and the best `offset + limit` of them.
     fn rank<'s>(
         &'s self,
-        matched: &[Vec<(u32, u8)>],
-        driver: usize,
-        exact_ids: Option<&[u32]>,
-        bit: Option<usize>,
-        accept: &dyn Fn(u32) -> bool,
-        visited: &mut [u64],
-        best: &mut [u64],
+        sets: &[WordSet],
+        q: &Query<'_>,
         offset: usize,
         limit: usize,
     ) -> Found<'s> {
-        let postings_of = |w: u32| self.postings.at(w as usize);
-        // How each query word matches every word of the vocabulary: one byte lookup per word
-        // of a candidate term instead of a search.
-        let vocabulary = self.postings.entries();
-        let kind_of: Vec<Vec<u8>> = matched
+        let bitsets: Vec<(&Bits, Option<&Bits>, Option<&Bits>)> = sets
             .iter()
-            .map(|m| {
-                let mut k = vec![NO_MATCH; vocabulary];
-                for (w, kind) in m {
-                    k[*w as usize] = *kind;
+            .filter_map(|s| match s {
+                WordSet::Bits { any, prefix, exact } => {
+                    Some((any, prefix.as_ref(), exact.as_ref()))
                 }
-                k
+                WordSet::Checked(_) => None,
             })
             .collect();
-        // The terms of every other query word as a bitset (a sequential pass over their
-        // postings): a driver term missing from one is dropped before any of its data is read.
-        // A word far more common than the driver is not worth a pass over its postings: the
-        // per-term check below catches terms without it anyway. A posting is read in order and
-        // costs a bit set, a candidate costs cache misses: the bound is generous (64; 8 left
-        // the candidates of queries like "gasc the" unfiltered by their common word).
-        let size =
-            |i: usize| -> usize { matched[i].iter().map(|(w, _)| postings_of(*w).len()).sum() };
-        let budget = size(driver).saturating_mul(64).max(4096);
-        let others: Vec<Vec<u64>> = (0..matched.len())
-            .filter(|i| *i != driver && size(*i) <= budget)
-            .map(|i| {
-                let mut b = vec![0u64; visited.len()];
-                for (w, _) in &matched[i] {
-                    for &t in postings_of(*w) {
-                        b[t as usize / 64] |= 1u64 << (t % 64);
-                    }
-                }
-                b
+        let checked: Vec<&[u8]> = sets
+            .iter()
+            .filter_map(|s| match s {
+                WordSet::Checked(kinds) => Some(kinds.as_slice()),
+                WordSet::Bits { .. } => None,
             })
             .collect();
-        let mut touched: Vec<u32> = Vec::new();
-        // The driver's terms as a bitset, narrowed by the other words' bitsets, then read in
-        // term order: the arrays indexed by term (flags, word lists, concepts) are read front
-        // to back instead of jumping between the postings of each matching word (those jumps
-        // were half the time of a search, stalled on memory).
-        let (mut lo, mut hi) = (usize::MAX, 0usize);
-        for (w, _) in &matched[driver] {
-            for &t in postings_of(*w) {
-                let word = t as usize / 64;
-                visited[word] |= 1u64 << (t % 64);
-                lo = lo.min(word);
-                hi = hi.max(word);
-            }
-        }
-        if lo > hi {
-            lo = 0;
-            hi = 0;
-        }
-        for b in &others {
-            for (v, o) in visited[lo..=hi].iter_mut().zip(&b[lo..=hi]) {
-                *v &= *o;
-            }
-        }
-        // Candidates are scored in batches: first every batch member's word list is touched
-        // with independent loads, so their cache misses overlap, then each is scored from
-        // cache (one miss at a time on the word lists was half of a search).
-        let mut batch: Vec<u32> = Vec::with_capacity(BATCH);
-        let score = |t: u32, touched: &mut Vec<u32>, best: &mut [u64]| {
-            let f = self.flags[t as usize];
-            let c = self.concept[t as usize];
-            let own = self.term_words_of(t);
-            // Every query word must match some word of the term; the term's tier is its
-            // worst query word's best match.
-            let mut worst = 0u8;
-            for kinds in &kind_of {
-                let mut found = NO_MATCH;
-                for tw in own {
-                    found = found.min(kinds[*tw as usize]);
-                }
-                if found == NO_MATCH {
-                    return;
-                }
-                worst = worst.max(found);
-            }
-            if !accept(c) {
+        let lo = bitsets.iter().map(|b| b.0.lo).max().unwrap_or(0);
+        let hi = bitsets.iter().map(|b| b.0.hi).min().unwrap_or(0);
+        let all_exact = bitsets.iter().all(|b| b.2.is_some());
+        let wanted = offset.saturating_add(limit);
+        let mut page: std::collections::BinaryHeap<(u64, u32)> =
+            std::collections::BinaryHeap::with_capacity(wanted.min(1024) + 1);
+        let mut total = 0usize;
+        // The concept being read, whether it is in scope, and its best key so far.
+        let (mut current, mut in_scope, mut best) = (u32::MAX, false, u64::MAX);
+        let mut close = |concept: u32, best: u64, total: &mut usize| {
+            if best == u64::MAX {
                 return;
             }
-            let tier = if exact_ids == Some(own) { 0 } else { worst + 1 };
-            let bits = self.dialect_bits[t as usize];
-            let preference: u64 = match bit {
-                Some(b) if bits & (1 << b) != 0 => 0,
-                Some(b) if bits & (1 << (b + 8)) != 0 => 1,
-                None if f & DISPLAY != 0 => 0,
-                None if bits & 0xff != 0 => 0,
-                _ if f & FSN != 0 => 3,
-                _ if f & DISPLAY != 0 => 1,
-                _ => 2,
-            };
-            // tier (3 bits) | preference (3) | length (16) | term id (32)
-            let key = (u64::from(tier) << 51)
-                | (preference << 48)
-                | (u64::from(self.length[t as usize]) << 32)
-                | u64::from(t);
-            let slot = &mut best[c as usize];
-            if *slot == u64::MAX {
-                touched.push(c);
-            }
-            if key < *slot {
-                *slot = key;
+            *total += 1;
+            if page.len() < wanted {
+                page.push((best, concept));
+            } else if page.peek().is_some_and(|top| best < top.0) {
+                page.pop();
+                page.push((best, concept));
             }
         };
-        let run = |batch: &mut Vec<u32>, touched: &mut Vec<u32>, best: &mut [u64]| {
-            let mut sum = 0u32;
-            for &t in batch.iter() {
-                sum = sum.wrapping_add(self.term_words_of(t).first().copied().unwrap_or(0));
+        for w in lo..=hi.max(lo) {
+            if hi < lo {
+                break;
             }
-            std::hint::black_box(sum);
-            for &t in batch.iter() {
-                score(t, touched, best);
+            let mut survivors = u64::MAX;
+            for (any, _, _) in &bitsets {
+                survivors &= any.words[w];
             }
-            batch.clear();
-        };
-        for (word, bits) in visited.iter().enumerate().take(hi + 1).skip(lo) {
-            let mut pending = *bits;
+            if survivors == 0 {
+                continue;
+            }
+            let mut exact = if all_exact { u64::MAX } else { 0 };
+            let mut prefix = u64::MAX;
+            for (any, pre, ex) in &bitsets {
+                prefix &= pre.unwrap_or(any).words[w];
+                exact &= ex.map_or(0, |b| b.words[w]);
+            }
+            // The survivors' rows are loaded first, independently, so their cache misses
+            // overlap instead of waiting one after another.
+            let mut rows = [TermRow::zeroed(); 64];
+            let mut n = 0;
+            let mut pending = survivors;
             while pending != 0 {
-                let t = (word * 64 + pending.trailing_zeros() as usize) as u32;
+                let t = w * 64 + pending.trailing_zeros() as usize;
                 pending &= pending - 1;
-                if self.flags[t as usize] & ACTIVE == 0 {
+                rows[n] = self.rows[t];
+                n += 1;
+            }
+            for row in &rows[..n] {
+                let bit = survivors.trailing_zeros();
+                survivors &= survivors - 1;
+                let t = (w * 64 + bit as usize) as u32;
+                if row.concept != current {
+                    close(current, best, &mut total);
+                    (current, in_scope, best) = (row.concept, (q.accept)(row.concept), u64::MAX);
+                }
+                if !in_scope {
                     continue;
                 }
-                batch.push(t);
-                if batch.len() == BATCH {
-                    run(&mut batch, &mut touched, best);
-                }
+                let worst = if exact >> bit & 1 == 1 {
+                    0
+                } else if prefix >> bit & 1 == 1 {
+                    1
+                } else {
+                    2
+                };
+                let Some(worst) = self.check(t, &checked, worst) else {
+                    continue;
+                };
+                let tier = if worst == 0 && q.exact_ids == Some(self.term_words_of(t)) {
+                    0
+                } else {
+                    worst + 1
+                };
+                best = best.min(key(t, *row, tier, q.bit));
             }
         }
-        run(&mut batch, &mut touched, best);
-        let total = touched.len();
-        let mut ranked: Vec<(u64, u32)> = touched.iter().map(|c| (best[*c as usize], *c)).collect();
-        // Leave the buffers clean for the next search on this thread.
-        for c in &touched {
-            best[*c as usize] = u64::MAX;
-        }
-        visited[lo..=hi].fill(0);
-        // (key, concept): equal keys cannot happen (the term id is in the key), so the order
-        // is total and deterministic.
-        let end = offset.saturating_add(limit).min(total);
-        if offset >= end {
-            return Found {
-                total,
-                hits: vec![],
-            };
-        }
-        ranked.select_nth_unstable(end - 1);
-        ranked.truncate(end);
-        ranked.sort_unstable();
-        let hits = ranked[offset..]
+        close(current, best, &mut total);
+        let ranked = page.into_sorted_vec();
+        let hits = ranked
             .iter()
+            .skip(offset)
             .map(|(key, c)| Hit {
                 concept: *c,
                 term: self.term(*key as u32),
@@ -558,6 +611,147 @@ impl TermIndex {
             })
             .collect();
         Found { total, hits }
+    }
+
+    /// The worst match kind of term `t` once the query words checked through its word list
+    /// are counted (`None` when one of them matches no word of the term).
+    fn check(&self, t: u32, checked: &[&[u8]], mut worst: u8) -> Option<u8> {
+        if checked.is_empty() {
+            return Some(worst);
+        }
+        let own = self.term_words_of(t);
+        for kinds in checked {
+            let found = own
+                .iter()
+                .map(|w| kinds[*w as usize])
+                .min()
+                .unwrap_or(NO_MATCH);
+            if found == NO_MATCH {
+                return None;
+            }
+            worst = worst.max(found);
+        }
+        Some(worst)
+    }
+}
+
+/// The ranking key of term `t` (smaller first): tier (3 bits) | preference (3) | length (16)
+/// | term id (32), so equal keys cannot happen and the order is total.
+fn key(t: u32, row: TermRow, tier: u8, bit: Option<usize>) -> u64 {
+    let (f, bits) = (row.flags(), row.dialects);
+    let preference: u64 = match bit {
+        Some(b) if bits & (1 << b) != 0 => 0,
+        Some(b) if bits & (1 << (b + 8)) != 0 => 1,
+        None if f & DISPLAY != 0 => 0,
+        None if bits & 0xff != 0 => 0,
+        _ if f & FSN != 0 => 3,
+        _ if f & DISPLAY != 0 => 1,
+        _ => 2,
+    };
+    (u64::from(tier) << 51) | (preference << 48) | (u64::from(row.length()) << 32) | u64::from(t)
+}
+
+/// The terms holding a word.
+enum Postings<'a> {
+    /// Term ids, ascending.
+    List(&'a [u32]),
+    /// A bit per term, and how many are set.
+    Dense(&'a [u64], usize),
+}
+
+impl Postings<'_> {
+    fn len(&self) -> usize {
+        match self {
+            Postings::List(l) => l.len(),
+            Postings::Dense(_, n) => *n,
+        }
+    }
+}
+
+/// What a search asks besides its words.
+struct Query<'a> {
+    /// The query's words when each is in the vocabulary (the exact-term tier).
+    exact_ids: Option<&'a [u32]>,
+    /// The dialect bit whose preferred terms rank first.
+    bit: Option<usize>,
+    /// The scope.
+    accept: &'a dyn Fn(u32) -> bool,
+}
+
+/// One query word, ready for the pass over the terms.
+enum WordSet {
+    /// Terms holding a word it matches (any way, as a prefix or exactly, exactly).
+    Bits {
+        any: Bits,
+        prefix: Option<Bits>,
+        exact: Option<Bits>,
+    },
+    /// How it matches each vocabulary word, to check a term's word list with.
+    Checked(Vec<u8>),
+}
+
+impl WordSet {
+    fn release(self, scratch: &mut Scratch) {
+        if let WordSet::Bits { any, prefix, exact } = self {
+            for b in [Some(any), prefix, exact].into_iter().flatten() {
+                b.release(scratch);
+            }
+        }
+    }
+}
+
+/// A term bitset from the per-thread pool, with the range of its 64-bit words that may be
+/// non-zero (`lo > hi` when empty), so clearing it costs only that range.
+struct Bits {
+    words: Vec<u64>,
+    lo: usize,
+    hi: usize,
+}
+
+impl Bits {
+    fn take(scratch: &mut Scratch, words: usize) -> Bits {
+        let mut b = scratch.free.pop().unwrap_or_default();
+        // Every pooled buffer is all zeros, so growing keeps it so.
+        b.resize(words, 0);
+        Bits {
+            words: b,
+            lo: usize::MAX,
+            hi: 0,
+        }
+    }
+
+    /// Sets the bits of `terms`.
+    fn add(&mut self, terms: Postings<'_>) {
+        match terms {
+            Postings::List(list) => {
+                let (Some(first), Some(last)) = (list.first(), list.last()) else {
+                    return;
+                };
+                self.lo = self.lo.min(*first as usize / 64);
+                self.hi = self.hi.max(*last as usize / 64);
+                for &t in list {
+                    self.words[t as usize / 64] |= 1u64 << (t % 64);
+                }
+            }
+            Postings::Dense(bits, _) => {
+                let Some(first) = bits.iter().position(|b| *b != 0) else {
+                    return;
+                };
+                let last = bits.iter().rposition(|b| *b != 0).unwrap_or(first);
+                self.lo = self.lo.min(first);
+                self.hi = self.hi.max(last);
+                for (into, from) in self.words[first..=last].iter_mut().zip(&bits[first..=last]) {
+                    *into |= *from;
+                }
+            }
+        }
+    }
+
+    fn release(mut self, scratch: &mut Scratch) {
+        if self.lo <= self.hi {
+            self.words[self.lo..=self.hi].fill(0);
+        }
+        scratch.free.push(self.words);
     }
 }
 
@@ -645,6 +839,39 @@ mod tests {
         let mut all = codes(&page1);
         all.extend(codes(&page2));
         assert_eq!(all, codes(&ix.search("diab", None, &|_| true, 0, 10)));
+    }
+
+    #[test]
+    fn common_words_as_bitsets_and_rare_words_as_lists_agree() {
+        // 200 terms: "common" is in every one (a bitset), "rN" in one each (a list); words of
+        // under five letters take no typos, so the counts are plain.
+        let texts: Vec<String> = (0..200).map(|i| format!("common r{i} term")).collect();
+        let ix = TermIndex::build(
+            texts
+                .iter()
+                .enumerate()
+                .map(|(i, t)| TermInput::plain(i as u32, t, true)),
+        );
+        assert!(!ix.dense_words.is_empty() && ix.postings.items.len() > 100);
+        let all = |_| true;
+        let f = ix.search("comm r17", None, &all, 0, 3);
+        assert_eq!(
+            (f.total, codes(&f)),
+            (11, vec![17, 170, 171]),
+            "r17, r170..r179"
+        );
+        let f = ix.search("commn", None, &all, 0, 5);
+        assert_eq!(f.total, 200, "a typo of a dense word");
+        assert_eq!(codes(&f), [0, 1, 2, 3, 4], "shorter first, then term order");
+        let f = ix.search("r1", None, &|c| c % 2 == 0, 0, 100);
+        assert_eq!(f.total, 5 + 50, "r10..r18 and r100..r198, even: {f:?}");
+        assert_eq!(f.hits[0].concept, 10);
+    }
+
+    #[test]
+    #[should_panic(expected = "grouped by concept")]
+    fn terms_must_come_grouped_by_concept() {
+        TermIndex::build([term(1, "b", true), term(0, "a", true)].into_iter());
     }
 
     #[test]
