@@ -14,8 +14,9 @@
 use super::file::{Damaged, Part, PartWriter, Writer};
 use super::slab::{Csr, Slab};
 use bytemuck::Zeroable;
-use fst::automaton::{Automaton, Levenshtein, Str};
+use fst::automaton::{Automaton, Str};
 use fst::{IntoStreamer, Map, MapBuilder, Streamer};
+use levenshtein_automata::LevenshteinAutomatonBuilder;
 
 /// A vocabulary word no query word matches.
 const NO_MATCH: u8 = u8::MAX;
@@ -379,10 +380,9 @@ impl TermIndex {
         } else {
             0
         };
-        if distance > 0
-            && let Ok(lev) = Levenshtein::new(q, distance)
-        {
-            let mut fuzzy = self.words.search(lev.starts_with()).into_stream();
+        if distance > 0 {
+            let dfa = typo_automata()[distance - 1].build_prefix_dfa(q);
+            let mut fuzzy = self.words.search(&dfa).into_stream();
             while let Some((_, i)) = fuzzy.next() {
                 out.push((i as u32, 2));
             }
@@ -755,6 +755,19 @@ impl Bits {
     }
 }
 
+/// Builders of the typo automata for one and two edits (a swap of two adjacent letters
+/// counting as one), made once: a query's automaton is then built in microseconds.
+fn typo_automata() -> &'static [LevenshteinAutomatonBuilder; 2] {
+    static BUILDERS: std::sync::OnceLock<[LevenshteinAutomatonBuilder; 2]> =
+        std::sync::OnceLock::new();
+    BUILDERS.get_or_init(|| {
+        [
+            LevenshteinAutomatonBuilder::new(1, true),
+            LevenshteinAutomatonBuilder::new(2, true),
+        ]
+    })
+}
+
 /// An fst map with no words.
 fn empty_words() -> Map<Slab<u8>> {
     let bytes = MapBuilder::memory().into_inner().unwrap_or_default();
@@ -817,6 +830,8 @@ mod tests {
         // five letters: one edit
         assert_eq!(codes(&ix.search("diabtes", None, &all, 0, 10)).len(), 3);
         assert_eq!(codes(&ix.search("myocrdial", None, &all, 0, 10)), [4]);
+        // two letters swapped count as one edit
+        assert_eq!(codes(&ix.search("daibetes", None, &all, 0, 10)).len(), 3);
         // four letters: exact or prefix only
         assert!(ix.search("daib", None, &all, 0, 10).hits.is_empty());
         // nine letters: two edits
