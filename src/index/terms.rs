@@ -13,10 +13,12 @@
 
 use super::file::{Damaged, Part, PartWriter, Writer};
 use super::slab::{Csr, Slab};
-use bytemuck::Zeroable;
 use fst::automaton::{Automaton, Str};
 use fst::{IntoStreamer, Map, MapBuilder, Streamer};
 use levenshtein_automata::LevenshteinAutomatonBuilder;
+
+/// Survivors whose rows are loaded together.
+const BATCH: usize = 128;
 
 /// A vocabulary word no query word matches.
 const NO_MATCH: u8 = u8::MAX;
@@ -542,6 +544,35 @@ impl TermIndex {
                 page.push((best, concept));
             }
         };
+        // Survivors are gathered (with their match kind from the bitsets) in batches whose
+        // rows are then loaded together: the loads are independent, so their cache misses
+        // overlap (survivors are sparse, usually one per 64-bit word, so loading per word
+        // left one miss in flight at a time).
+        let mut batch: Vec<(u32, u8)> = Vec::with_capacity(BATCH);
+        let mut rows: Vec<TermRow> = Vec::with_capacity(BATCH);
+        let mut score = |batch: &mut Vec<(u32, u8)>, total: &mut usize| {
+            rows.clear();
+            rows.extend(batch.iter().map(|(t, _)| self.rows[*t as usize]));
+            for (&(t, worst), row) in batch.iter().zip(&rows) {
+                if row.concept != current {
+                    close(current, best, total);
+                    (current, in_scope, best) = (row.concept, (q.accept)(row.concept), u64::MAX);
+                }
+                if !in_scope {
+                    continue;
+                }
+                let Some(worst) = self.check(t, &checked, worst) else {
+                    continue;
+                };
+                let tier = if worst == 0 && q.exact_ids == Some(self.term_words_of(t)) {
+                    0
+                } else {
+                    worst + 1
+                };
+                best = best.min(key(t, *row, tier, q.bit));
+            }
+            batch.clear();
+        };
         for w in lo..=hi.max(lo) {
             if hi < lo {
                 break;
@@ -559,28 +590,9 @@ impl TermIndex {
                 prefix &= pre.unwrap_or(any).words[w];
                 exact &= ex.map_or(0, |b| b.words[w]);
             }
-            // The survivors' rows are loaded first, independently, so their cache misses
-            // overlap instead of waiting one after another.
-            let mut rows = [TermRow::zeroed(); 64];
-            let mut n = 0;
-            let mut pending = survivors;
-            while pending != 0 {
-                let t = w * 64 + pending.trailing_zeros() as usize;
-                pending &= pending - 1;
-                rows[n] = self.rows[t];
-                n += 1;
-            }
-            for row in &rows[..n] {
+            while survivors != 0 {
                 let bit = survivors.trailing_zeros();
                 survivors &= survivors - 1;
-                let t = (w * 64 + bit as usize) as u32;
-                if row.concept != current {
-                    close(current, best, &mut total);
-                    (current, in_scope, best) = (row.concept, (q.accept)(row.concept), u64::MAX);
-                }
-                if !in_scope {
-                    continue;
-                }
                 let worst = if exact >> bit & 1 == 1 {
                     0
                 } else if prefix >> bit & 1 == 1 {
@@ -588,17 +600,13 @@ impl TermIndex {
                 } else {
                     2
                 };
-                let Some(worst) = self.check(t, &checked, worst) else {
-                    continue;
-                };
-                let tier = if worst == 0 && q.exact_ids == Some(self.term_words_of(t)) {
-                    0
-                } else {
-                    worst + 1
-                };
-                best = best.min(key(t, *row, tier, q.bit));
+                batch.push(((w * 64) as u32 + bit, worst));
+                if batch.len() == BATCH {
+                    score(&mut batch, &mut total);
+                }
             }
         }
+        score(&mut batch, &mut total);
         close(current, best, &mut total);
         let ranked = page.into_sorted_vec();
         let hits = ranked
