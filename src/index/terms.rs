@@ -13,7 +13,6 @@
 
 use super::file::{Damaged, Part, PartWriter, Writer};
 use super::slab::{Csr, Slab};
-use fst::automaton::{Automaton, Str};
 use fst::{IntoStreamer, Map, MapBuilder, Streamer};
 use levenshtein_automata::LevenshteinAutomatonBuilder;
 
@@ -369,11 +368,15 @@ impl TermIndex {
     /// The words query word `q` matches, sorted by word id, each with how: 0 exact, 1 prefix,
     /// 2 within the typo distance its length allows (of a word's prefix).
     fn matching_words(&self, q: &str) -> Vec<(u32, u8)> {
-        let mut out: Vec<(u32, u8)> = Vec::new();
-        let mut prefix = self.words.search(Str::new(q).starts_with()).into_stream();
-        while let Some((w, i)) = prefix.next() {
-            out.push((i as u32, if w == q.as_bytes() { 0 } else { 1 }));
-        }
+        let kind = |w: &[u8]| {
+            if w == q.as_bytes() {
+                0
+            } else if w.starts_with(q.as_bytes()) {
+                1
+            } else {
+                2
+            }
+        };
         let n = q.chars().count();
         let distance = if n >= 9 {
             2
@@ -382,15 +385,30 @@ impl TermIndex {
         } else {
             0
         };
+        let mut out: Vec<(u32, u8)> = Vec::new();
+        // The typo automaton accepts every word the query is a prefix of (distance 0), so one
+        // pass over the vocabulary finds all three kinds.
         if distance > 0 {
             let dfa = typo_automata()[distance - 1].build_prefix_dfa(q);
-            let mut fuzzy = self.words.search(&dfa).into_stream();
-            while let Some((_, i)) = fuzzy.next() {
-                out.push((i as u32, 2));
+            let mut words = self.words.search(&dfa).into_stream();
+            while let Some((w, i)) = words.next() {
+                out.push((i as u32, kind(w)));
+            }
+        } else {
+            // Word ids follow the words' order, so the words `q` begins are one run of ids:
+            // from the first word not before `q` to the first word after all of them.
+            let first = |from: &[u8]| -> Option<(bool, u32)> {
+                let mut s = self.words.range().ge(from).into_stream();
+                s.next().map(|(w, i)| (w == q.as_bytes(), i as u32))
+            };
+            if let Some((exact, start)) = first(q.as_bytes()) {
+                let end = successor(q.as_bytes())
+                    .and_then(|next| first(&next))
+                    .map_or(self.postings.entries() as u32, |(_, i)| i);
+                out.extend((start..end).map(|i| (i, if exact && i == start { 0 } else { 1 })));
             }
         }
-        out.sort_unstable();
-        out.dedup_by_key(|(w, _)| *w);
+        // The fst streams words in order, so ids come out sorted.
         out
     }
 
@@ -475,24 +493,30 @@ impl TermIndex {
                     }
                     return WordSet::Checked(kinds);
                 }
-                let fill = |keep: &dyn Fn(u8) -> bool, scratch: &mut Scratch| {
-                    let mut b = Bits::take(scratch, words);
+                let fill = |keep: &dyn Fn(u8) -> bool, b: &mut Bits| {
                     for (w, kind) in m {
                         if keep(*kind) {
                             b.add(self.postings_of(*w));
                         }
                     }
-                    b
                 };
-                let any = fill(&|_| true, scratch);
-                let prefix = m
-                    .iter()
-                    .any(|(_, k)| *k == 2)
-                    .then(|| fill(&|k| k < 2, scratch));
-                let exact = m
-                    .iter()
-                    .any(|(_, k)| *k == 0)
-                    .then(|| fill(&|k| k == 0, scratch));
+                // Exact and prefix matches first; with typos too, `any` is a copy of that plus
+                // the typos' postings, so no posting is set twice.
+                let mut closer = Bits::take(scratch, words);
+                fill(&|k| k < 2, &mut closer);
+                let (any, prefix) = if m.iter().any(|(_, k)| *k == 2) {
+                    let mut any = Bits::take(scratch, words);
+                    any.or(&closer);
+                    fill(&|k| k == 2, &mut any);
+                    (any, Some(closer))
+                } else {
+                    (closer, None)
+                };
+                let exact = m.iter().any(|(_, k)| *k == 0).then(|| {
+                    let mut b = Bits::take(scratch, words);
+                    fill(&|k| k == 0, &mut b);
+                    b
+                });
                 WordSet::Bits { any, prefix, exact }
             })
             .collect()
@@ -755,12 +779,41 @@ impl Bits {
         }
     }
 
+    /// Sets the bits set in `other`.
+    fn or(&mut self, other: &Bits) {
+        if other.lo > other.hi {
+            return;
+        }
+        self.lo = self.lo.min(other.lo);
+        self.hi = self.hi.max(other.hi);
+        let range = other.lo..=other.hi;
+        for (into, from) in self.words[range.clone()]
+            .iter_mut()
+            .zip(&other.words[range])
+        {
+            *into |= *from;
+        }
+    }
+
     fn release(mut self, scratch: &mut Scratch) {
         if self.lo <= self.hi {
             self.words[self.lo..=self.hi].fill(0);
         }
         scratch.free.push(self.words);
     }
+}
+
+/// The first byte string after every string that begins with `prefix` (`None` when there is
+/// none: the prefix is all 0xff bytes).
+fn successor(prefix: &[u8]) -> Option<Vec<u8>> {
+    let mut next = prefix.to_vec();
+    while let Some(last) = next.pop() {
+        if last < u8::MAX {
+            next.push(last + 1);
+            return Some(next);
+        }
+    }
+    None
 }
 
 /// Builders of the typo automata for one and two edits (a swap of two adjacent letters
@@ -889,6 +942,23 @@ mod tests {
         let f = ix.search("r1", None, &|c| c % 2 == 0, 0, 100);
         assert_eq!(f.total, 5 + 50, "r10..r18 and r100..r198, even: {f:?}");
         assert_eq!(f.hits[0].concept, 10);
+    }
+
+    #[test]
+    fn a_prefix_ends_at_its_successor() {
+        assert_eq!(successor(b"ab"), Some(b"ac".to_vec()));
+        assert_eq!(successor(b"a\xff"), Some(b"b".to_vec()));
+        assert_eq!(successor(b"\xff\xff"), None);
+        // The last words of the vocabulary, and a prefix past every word.
+        let ix = index();
+        let all = |_| true;
+        assert_eq!(codes(&ix.search("type", None, &all, 0, 10)), [0, 1]);
+        assert!(ix.search("zz", None, &all, 0, 10).hits.is_empty());
+        assert_eq!(
+            ix.search("ii", None, &all, 0, 10).total,
+            1,
+            "'ii' of 'type ii'"
+        );
     }
 
     #[test]
