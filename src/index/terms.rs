@@ -1,15 +1,17 @@
-//! The typeahead term index of one code system version: every term (SNOMED CT descriptions,
-//! ICD labels and inclusion terms, FHIR displays and designations) split into lower-case words;
-//! an fst maps each distinct word to its postings (the terms holding it). A query word matches
-//! a word exactly, as its prefix, or — from five letters, two from nine — within one edit
-//! (two) of a prefix, so typos are forgiven while typing. Words may come in any order; every
-//! query word must match some word of the term.
+//! The typeahead term index of one code system version: every active term (SNOMED CT
+//! descriptions, ICD labels and inclusion terms, FHIR displays and designations) split into
+//! lower-case words; an fst maps each distinct word to its postings (the terms holding it: a
+//! list, or a bitset for a word more than 1/32 of the terms hold). A query word matches a word
+//! exactly, as its prefix, or — from five letters, two from nine — within one edit (two) of a
+//! prefix, a swap of two adjacent letters counting as one, so typos are forgiven while typing.
+//! Words may come in any order; every query word must match some word of the term.
 //!
 //! Ranking, per concept (its best term wins): exact words before prefixes before typos; then
 //! the term preferred in the requested dialect (or the concept's display), acceptable synonyms,
 //! the fully specified name, other terms; then shorter terms; then index position, so ties
 //! always break the same way. Concept positions are the [`super::Hierarchy`]'s, so callers can
-//! scope a search with an ECL or value set bitset.
+//! scope a search with an ECL or value set bitset. Terms are stored grouped by concept, so one
+//! pass in term order yields each concept's best term, the total and the page.
 
 use super::file::{Damaged, Part, PartWriter, Writer};
 use super::slab::{Csr, Slab};
