@@ -521,9 +521,25 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 Some(d) => d,
                 None => {
                     let d = PathBuf::from(DEFAULT_DATA);
-                    if import::status(&d)?.is_none() {
+                    let why = match import::status(&d)? {
+                        None => Some("first start"),
+                        // The default dataset imported by an older Concord whose index layout
+                        // this one cannot read: it is rebuilt from the embedded sources, so an
+                        // upgrade needs no manual step (a release holding anything else is
+                        // left alone, and serving it names the import to run).
+                        Some(r)
+                            if crate::default_data::is_embedded_only(&r)
+                                && !crate::index::file::IndexFile::current_layout(
+                                    &r.index_path(),
+                                ) =>
+                        {
+                            Some("the default dataset was imported by another Concord version")
+                        }
+                        Some(_) => None,
+                    };
+                    if let Some(why) = why {
                         eprintln!(
-                            "first start: importing the embedded default dataset into {} ...",
+                            "{why}: importing the embedded default dataset into {} ...",
                             d.display()
                         );
                         let r = crate::default_data::import_into(&d)?;

@@ -234,6 +234,13 @@ impl IndexFile {
         })
     }
 
+    /// Whether the index file at `path` has this Concord's layout (`false` for an older or
+    /// newer one, or a file that is not an index; `true` when there is no file, which the
+    /// server builds its indexes without).
+    pub fn current_layout(path: &Path) -> bool {
+        !path.exists() || IndexFile::open(path).is_ok()
+    }
+
     /// Part `name`, when the file has it.
     pub fn part<'a>(&'a self, name: &'a str) -> Option<Part<'a>> {
         self.dir.parts.get(name).map(|entry| Part {
@@ -353,8 +360,29 @@ mod tests {
                 .contains("no section nope")
         );
         assert!(f.part("cs/2/x").is_none());
+        assert!(IndexFile::current_layout(&path));
         std::fs::write(&path, b"CONCIDX1\0\0").unwrap();
         let e = IndexFile::open(&path).err().unwrap().to_string();
         assert!(e.contains("re-import"), "{e}");
+        assert!(!IndexFile::current_layout(&path));
+        assert!(IndexFile::current_layout(&dir.path().join("absent.bin")));
+    }
+
+    #[test]
+    fn a_file_of_another_layout_is_refused_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(INDEX_FILE);
+        let mut w = Writer::create(&path).unwrap();
+        w.dir.format = FORMAT - 1;
+        w.finish().unwrap();
+        let e = IndexFile::open(&path).err().unwrap().to_string();
+        assert!(
+            e.contains(&format!(
+                "layout version {}, this Concord reads {FORMAT}",
+                FORMAT - 1
+            )),
+            "{e}"
+        );
+        assert!(!IndexFile::current_layout(&path));
     }
 }
