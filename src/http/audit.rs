@@ -74,20 +74,29 @@ pub async fn audit(
     if !streamed && !bodiless {
         req.set_payload(payload_of(body.clone()));
     }
-    let operation = format!(
-        "{} {}{}",
-        req.method(),
-        req.path(),
-        if streamed { " (ndjson stream)" } else { "" }
-    );
+    // Put together without `format!` (its machinery showed in the record's cost).
+    let (method, path) = (req.method().as_str(), req.path());
+    let mut operation = String::with_capacity(method.len() + path.len() + 20);
+    operation.push_str(method);
+    operation.push(' ');
+    operation.push_str(path);
+    if streamed {
+        operation.push_str(" (ndjson stream)");
+    }
     let mut digest = Sha256::new();
     digest.update(req.query_string().as_bytes());
     digest.update([0]);
     digest.update(&body);
     let params_digest = crate::audit::chain_hex(&digest.finalize());
-    let (system, version) = named_system(req.request(), &body);
     let res = next.call(req).await?.map_into_boxed_body();
     let (http_req, res) = res.into_parts();
+    // Named by the operation as it read its parameters, else read here (a request refused
+    // before any operation read them).
+    let noted = http_req.extensions().get::<NamedSystem>().cloned();
+    let (system, version) = match noted {
+        Some(NamedSystem(system, version)) => (system, version),
+        None => named_system(&http_req, &body),
+    };
     let status = res.status().as_u16();
     let result = http_req.extensions().get::<ValidationResult>().map(|r| r.0);
     let who = http_req.extensions().get::<Arc<Principal>>().cloned();
@@ -169,9 +178,17 @@ fn named_system(
             return (system.or(url), version);
         }
     }
-    let Ok(p) = super::request::params(req, body) else {
-        return (None, None);
-    };
+    match super::request::params(req, body) {
+        Ok(p) => system_in(req, &p),
+        Err(_) => (None, None),
+    }
+}
+
+/// The code system (and version) named by parameters already read.
+fn system_in(
+    req: &actix_web::HttpRequest,
+    p: &crate::fhir::params::Params,
+) -> (Option<String>, Option<String>) {
     let text = |name: &str| p.text(name).ok().flatten();
     let system = text("system")
         .or_else(|| {
@@ -182,6 +199,17 @@ fn named_system(
         })
         .or_else(|| p.coding("coding").ok().flatten().and_then(|c| c.system));
     (system, text("version"))
+}
+
+/// The code system a request names, noted by the operation that read its parameters, so the
+/// record does not read them a second time.
+#[derive(Clone)]
+struct NamedSystem(Option<String>, Option<String>);
+
+/// Notes the code system (and version) the parameters `p` of the request name, for its record.
+pub fn note_system(req: &actix_web::HttpRequest, p: &crate::fhir::params::Params) {
+    let (system, version) = system_in(req, p);
+    req.extensions_mut().insert(NamedSystem(system, version));
 }
 
 #[cfg(test)]

@@ -145,6 +145,7 @@ pub fn operation(
     body: &web::Bytes,
 ) -> Result<(Params, RequestContext), ApiError> {
     let p = params(req, body)?;
+    super::audit::note_system(req, &p);
     crate::fhir::definitions::check(req.path(), &p, prefers(req, "handling=lenient"))?;
     let ctx = context(req, &p)?;
     Ok((p, ctx))
