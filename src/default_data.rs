@@ -26,17 +26,25 @@ pub const FILES: &[(&str, &[u8])] = &[
 /// Directory (inside the data directory) the embedded sources are written to while imported.
 const SOURCES_DIR: &str = "embedded-sources";
 
+/// Whether a release's source `path` is one of the embedded files (imported from the data
+/// directory's temporary copy, which is gone once imported).
+pub fn is_embedded_source(path: &str) -> bool {
+    let p = Path::new(path);
+    p.parent().and_then(Path::file_name) == Some(std::ffi::OsStr::new(SOURCES_DIR))
+        && FILES
+            .iter()
+            .any(|(name, _)| p.file_name() == Some(name.as_ref()))
+}
+
 /// Whether `release` was imported from the embedded dataset alone (so importing it again
 /// loses nothing).
 pub fn is_embedded_only(release: &Release) -> bool {
     !release.manifest.sources.is_empty()
-        && release.manifest.sources.iter().all(|s| {
-            let p = Path::new(&s.path);
-            p.parent().and_then(Path::file_name) == Some(std::ffi::OsStr::new(SOURCES_DIR))
-                && FILES
-                    .iter()
-                    .any(|(name, _)| p.file_name() == Some(name.as_ref()))
-        })
+        && release
+            .manifest
+            .sources
+            .iter()
+            .all(|s| is_embedded_source(&s.path))
 }
 
 /// Imports the embedded dataset into `data` as a new release (the previous one, if any, stays

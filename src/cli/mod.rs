@@ -529,9 +529,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
                         // left alone, and serving it names the import to run).
                         Some(r)
                             if crate::default_data::is_embedded_only(&r)
-                                && !crate::index::file::IndexFile::current_layout(
-                                    &r.index_path(),
-                                ) =>
+                                && crate::index::file::IndexFile::check(&r.index_path())
+                                    .is_err() =>
                         {
                             Some("the default dataset was imported by another Concord version")
                         }
@@ -548,6 +547,37 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     d
                 }
             };
+            // A release whose index this Concord cannot read (another version's layout, damage):
+            // say why, and how to import it again from its sources, before the server starts.
+            if let Some(r) = import::status(&dir)?
+                && let Err(e) = crate::index::file::IndexFile::check(&r.index_path())
+            {
+                // The embedded files are gone once imported; `--default` brings them back.
+                let embedded = r
+                    .manifest
+                    .sources
+                    .iter()
+                    .any(|s| crate::default_data::is_embedded_source(&s.path));
+                let sources: Vec<&str> = embedded
+                    .then_some("--default")
+                    .into_iter()
+                    .chain(
+                        r.manifest
+                            .sources
+                            .iter()
+                            .map(|s| s.path.as_str())
+                            .filter(|p| !crate::default_data::is_embedded_source(p)),
+                    )
+                    .collect();
+                anyhow::bail!(
+                    "the release in {} cannot be served by this Concord: its index file {} ({}); import it again with this version: concord import --data {} {}",
+                    dir.display(),
+                    e.path,
+                    e.message,
+                    dir.display(),
+                    sources.join(" ")
+                );
+            }
             self::serve(
                 &dir,
                 &addr,

@@ -234,11 +234,14 @@ impl IndexFile {
         })
     }
 
-    /// Whether the index file at `path` has this Concord's layout (`false` for an older or
-    /// newer one, or a file that is not an index; `true` when there is no file, which the
-    /// server builds its indexes without).
-    pub fn current_layout(path: &Path) -> bool {
-        !path.exists() || IndexFile::open(path).is_ok()
+    /// Checks that the index file at `path` can be read by this Concord: `Ok` when it opens,
+    /// or when there is no file (the server then builds its indexes from the store); the
+    /// reason otherwise (another version's layout, damage).
+    pub fn check(path: &Path) -> Result<(), Damaged> {
+        if path.exists() {
+            IndexFile::open(path)?;
+        }
+        Ok(())
     }
 
     /// Part `name`, when the file has it.
@@ -360,12 +363,12 @@ mod tests {
                 .contains("no section nope")
         );
         assert!(f.part("cs/2/x").is_none());
-        assert!(IndexFile::current_layout(&path));
+        assert!(IndexFile::check(&path).is_ok());
         std::fs::write(&path, b"CONCIDX1\0\0").unwrap();
         let e = IndexFile::open(&path).err().unwrap().to_string();
         assert!(e.contains("re-import"), "{e}");
-        assert!(!IndexFile::current_layout(&path));
-        assert!(IndexFile::current_layout(&dir.path().join("absent.bin")));
+        assert!(IndexFile::check(&path).is_err());
+        assert!(IndexFile::check(&dir.path().join("absent.bin")).is_ok());
     }
 
     #[test]
@@ -383,6 +386,6 @@ mod tests {
             )),
             "{e}"
         );
-        assert!(!IndexFile::current_layout(&path));
+        assert!(IndexFile::check(&path).is_err());
     }
 }

@@ -220,3 +220,37 @@ fn delta_without_base_is_refused_and_keeps_other_content() {
         &["this is a Delta, but no SNOMED CT release is loaded"],
     );
 }
+
+#[test]
+fn a_release_with_an_unreadable_index_is_refused_by_serve_with_the_import_to_run() {
+    let d = tmp();
+    let claml = fixture("icd/claml-mini.xml");
+    import_ok(d.path(), &[claml.to_str().unwrap()]);
+    // As an index written by another Concord version (or damaged) looks to this one.
+    let current = std::fs::read_to_string(d.path().join("CURRENT")).unwrap();
+    let index = d
+        .path()
+        .join("releases")
+        .join(current.trim())
+        .join("index.bin");
+    std::fs::write(&index, b"CONCIDX1 from elsewhere").unwrap();
+    let out = concord(&[
+        "serve",
+        "--data",
+        d.path().to_str().unwrap(),
+        "--addr",
+        "127.0.0.1:0",
+    ]);
+    let err = text(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(err.contains("cannot be served by this Concord"), "{err}");
+    assert!(err.contains("index.bin"), "{err}");
+    assert!(
+        err.contains(&format!(
+            "concord import --data {} {}",
+            d.path().display(),
+            claml.display()
+        )),
+        "the import to run, with the release's source: {err}"
+    );
+}
