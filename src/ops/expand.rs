@@ -1157,15 +1157,16 @@ impl<'t> Expander<'t> {
                 }
             }
         }
+        // Read once: the status and the concept extensions below both come from them.
+        let own_properties = src.properties(&m.code)?;
         if !req.properties.iter().any(|p| p == "status") {
             // An inactive code says so with its status (the code system's own status
             // property when it has one, e.g. `retired`); so does an active one whose status is
             // not plain active (`deprecated`: usable, discouraged).
-            let own = src
-                .properties(&m.code)?
-                .into_iter()
+            let own = own_properties
+                .iter()
                 .find(|p| p.name == "status")
-                .map(|p| p.value)
+                .map(|p| p.value.clone())
                 .filter(|s| s != "active");
             let status = match (item.inactive, own) {
                 (_, Some(s)) => Some(s),
@@ -1184,7 +1185,7 @@ impl<'t> Expander<'t> {
                 item.properties.push(p);
             }
         }
-        for p in src.properties(&m.code)? {
+        for p in own_properties {
             let Some(kind) = p.kind.strip_prefix(crate::model::EXTENSION_KIND) else {
                 continue;
             };
