@@ -422,10 +422,10 @@ impl TermIndex {
     /// prefix or better, exactly), built from the postings of its matching words. Their
     /// intersection is read once in term order; terms are grouped by concept in that order, so
     /// a concept's best term, the total and the page come out of one streaming pass that reads
-    /// each survivor's flags, length and concept (adjacent arrays, read front to back) and
-    /// never its word list. Only a query word far more common than the rarest (whose postings
-    /// would cost more to set than its few survivors cost to check) is checked per survivor,
-    /// through the term's word list.
+    /// each survivor's 8-byte row (loaded in batches, so the misses overlap) and never its word
+    /// list. Only a query word far more common than the rarest (whose postings would cost more
+    /// to set than its few survivors cost to check) is checked per survivor, through the
+    /// term's word list.
     pub fn search(
         &self,
         query: &str,
