@@ -521,63 +521,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 Some(d) => d,
                 None => {
                     let d = PathBuf::from(DEFAULT_DATA);
-                    let why = match import::status(&d)? {
-                        None => Some("first start"),
-                        // The default dataset imported by an older Concord whose index layout
-                        // this one cannot read: it is rebuilt from the embedded sources, so an
-                        // upgrade needs no manual step (a release holding anything else is
-                        // left alone, and serving it names the import to run).
-                        Some(r)
-                            if crate::default_data::is_embedded_only(&r)
-                                && crate::index::file::IndexFile::check(&r.index_path())
-                                    .is_err() =>
-                        {
-                            Some("the default dataset was imported by another Concord version")
-                        }
-                        Some(_) => None,
-                    };
-                    if let Some(why) = why {
-                        eprintln!(
-                            "{why}: importing the embedded default dataset into {} ...",
-                            d.display()
-                        );
-                        let r = crate::default_data::import_into(&d)?;
-                        eprintln!("imported: {} code systems", r.manifest.code_systems.len());
-                    }
+                    serve::default_data_ready(&d)?;
                     d
                 }
             };
-            // A release whose index this Concord cannot read (another version's layout, damage):
-            // say why, and how to import it again from its sources, before the server starts.
-            if let Some(r) = import::status(&dir)?
-                && let Err(e) = crate::index::file::IndexFile::check(&r.index_path())
-            {
-                // The embedded files are gone once imported; `--default` brings them back.
-                let embedded = r
-                    .manifest
-                    .sources
-                    .iter()
-                    .any(|s| crate::default_data::is_embedded_source(&s.path));
-                let sources: Vec<&str> = embedded
-                    .then_some("--default")
-                    .into_iter()
-                    .chain(
-                        r.manifest
-                            .sources
-                            .iter()
-                            .map(|s| s.path.as_str())
-                            .filter(|p| !crate::default_data::is_embedded_source(p)),
-                    )
-                    .collect();
-                anyhow::bail!(
-                    "the release in {} cannot be served by this Concord: its index file {} ({}); import it again with this version: concord import --data {} {}",
-                    dir.display(),
-                    e.path,
-                    e.message,
-                    dir.display(),
-                    sources.join(" ")
-                );
-            }
+            serve::servable(&dir)?;
             self::serve(
                 &dir,
                 &addr,

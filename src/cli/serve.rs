@@ -1,6 +1,7 @@
 //! `concord serve`.
 
 use super::common::*;
+use crate::import;
 use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -79,6 +80,69 @@ pub struct ServeSecurity {
     /// Largest request body in bytes; larger gets 413.
     #[arg(long, env = "CONCORD_MAX_BODY", default_value_t = 16 << 20)]
     pub max_body: usize,
+}
+
+/// Makes sure the default data directory `d` holds a release this Concord serves: the
+/// embedded dataset is imported on first start, and again when the release there was imported
+/// from it alone by a Concord whose index layout this one cannot read (so an upgrade needs no
+/// manual step; a release holding anything else is left alone, and [`servable`] says what to
+/// run).
+pub fn default_data_ready(d: &Path) -> Result<()> {
+    let why = match import::status(d)? {
+        None => Some("first start"),
+        Some(r)
+            if crate::default_data::is_embedded_only(&r)
+                && crate::index::file::IndexFile::check(&r.index_path()).is_err() =>
+        {
+            Some("the default dataset was imported by another Concord version")
+        }
+        Some(_) => None,
+    };
+    if let Some(why) = why {
+        eprintln!(
+            "{why}: importing the embedded default dataset into {} ...",
+            d.display()
+        );
+        let r = crate::default_data::import_into(d)?;
+        eprintln!("imported: {} code systems", r.manifest.code_systems.len());
+    }
+    Ok(())
+}
+
+/// Refuses, before the server starts, a release whose index file this Concord cannot read
+/// (another version's layout, damage), saying why and which import to run again: the
+/// release's own sources, with `--default` for the embedded files (gone once imported).
+pub fn servable(dir: &Path) -> Result<()> {
+    let Some(r) = import::status(dir)? else {
+        return Ok(());
+    };
+    let Err(e) = crate::index::file::IndexFile::check(&r.index_path()) else {
+        return Ok(());
+    };
+    let embedded = r
+        .manifest
+        .sources
+        .iter()
+        .any(|s| crate::default_data::is_embedded_source(&s.path));
+    let sources: Vec<&str> = embedded
+        .then_some("--default")
+        .into_iter()
+        .chain(
+            r.manifest
+                .sources
+                .iter()
+                .map(|s| s.path.as_str())
+                .filter(|p| !crate::default_data::is_embedded_source(p)),
+        )
+        .collect();
+    anyhow::bail!(
+        "the release in {} cannot be served by this Concord: its index file {} ({}); import it again with this version: concord import --data {} {}",
+        dir.display(),
+        e.path,
+        e.message,
+        dir.display(),
+        sources.join(" ")
+    )
 }
 
 /// The name of the release `concord import` published last in `data`.
