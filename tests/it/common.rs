@@ -96,10 +96,15 @@ pub fn code_systems(status: &Value) -> Vec<(String, String, i64)> {
         .collect()
 }
 
+/// The directory of the release a data dir publishes.
+pub fn current_release(data: &Path) -> PathBuf {
+    let name = std::fs::read_to_string(data.join("CURRENT")).unwrap();
+    data.join("releases").join(name.trim())
+}
+
 /// Opens the published store of a data dir read-only for checks beyond the CLI output.
 pub fn open_db(data: &Path) -> rusqlite::Connection {
-    let name = std::fs::read_to_string(data.join("CURRENT")).unwrap();
-    rusqlite::Connection::open(data.join("releases").join(name.trim()).join("concord.db")).unwrap()
+    rusqlite::Connection::open(current_release(data).join("concord.db")).unwrap()
 }
 
 /// Every row of a two-column query, collected (into a Vec of pairs, a map, …).
@@ -136,11 +141,8 @@ pub fn tmp() -> tempfile::TempDir {
 
 /// The RF2 snapshot digest of the SNOMED CT version in a data directory (Full vs Snapshot checks).
 pub fn snomed_digest(data: &Path) -> String {
-    let name = std::fs::read_to_string(data.join("CURRENT")).unwrap();
-    let store = concord::store::Store::open_read_only(
-        &data.join("releases").join(name.trim()).join("concord.db"),
-    )
-    .unwrap();
+    let store =
+        concord::store::Store::open_read_only(&current_release(data).join("concord.db")).unwrap();
     let cs = store
         .code_systems()
         .unwrap()

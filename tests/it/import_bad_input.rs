@@ -227,12 +227,7 @@ fn a_release_with_an_unreadable_index_is_refused_by_serve_with_the_import_to_run
     let claml = fixture("icd/claml-mini.xml");
     import_ok(d.path(), &[claml.to_str().unwrap()]);
     // As an index written by another Concord version (or damaged) looks to this one.
-    let current = std::fs::read_to_string(d.path().join("CURRENT")).unwrap();
-    let index = d
-        .path()
-        .join("releases")
-        .join(current.trim())
-        .join("index.bin");
+    let index = current_release(d.path()).join("index.bin");
     std::fs::write(&index, b"CONCIDX1 from elsewhere").unwrap();
     let out = concord(&[
         "serve",

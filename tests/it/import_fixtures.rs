@@ -267,12 +267,7 @@ fn import_writes_the_index_file_and_a_damaged_one_is_refused_by_name() {
     let d = tmp();
     let out = import_ok(d.path(), &[rf2_mini().to_str().unwrap()]);
     assert!(out.contains("index: 1 code system versions"), "{out}");
-    let name = std::fs::read_to_string(d.path().join("CURRENT")).unwrap();
-    let index = d
-        .path()
-        .join("releases")
-        .join(name.trim())
-        .join("index.bin");
+    let index = current_release(d.path()).join("index.bin");
     assert!(std::fs::metadata(&index).unwrap().len() > 1000);
     let lookup = || {
         concord(&[
