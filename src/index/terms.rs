@@ -18,6 +18,9 @@ use super::slab::{Csr, Slab};
 use fst::{IntoStreamer, Map, MapBuilder, Streamer};
 use levenshtein_automata::LevenshteinAutomatonBuilder;
 
+/// Term bitsets a thread keeps between searches (three per query word at most).
+const POOLED: usize = 12;
+
 /// Survivors whose rows are loaded together.
 const BATCH: usize = 128;
 
@@ -798,6 +801,11 @@ impl Bits {
     }
 
     fn release(mut self, scratch: &mut Scratch) {
+        // A query of many words takes many bitsets; a thread keeps only as many as a query of
+        // a few words needs, so one long query does not hold megabytes for good.
+        if scratch.free.len() >= POOLED {
+            return;
+        }
         if self.lo <= self.hi {
             self.words[self.lo..=self.hi].fill(0);
         }
@@ -961,6 +969,14 @@ mod tests {
             1,
             "'ii' of 'type ii'"
         );
+    }
+
+    #[test]
+    fn a_long_query_leaves_a_bounded_pool() {
+        let ix = index();
+        let long = "type diabetes mellitus ".repeat(8);
+        assert_eq!(ix.search(&long, None, &|_| true, 0, 10).total, 2);
+        assert!(SCRATCH.with(|s| s.borrow().free.len()) <= POOLED);
     }
 
     #[test]
