@@ -53,17 +53,13 @@ fn rfc3339_millis(secs: u64, ms: u32) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// Seconds since the Unix epoch.
-pub fn now_unix() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default()
-        .as_secs()
-}
-
 /// HL7 v2 DTM `yyyymmddhhmmss+0000` (UTC), for MSH-7 of ACKs.
 pub fn now_hl7() -> String {
-    let (y, mo, d, h, mi, s) = civil(now_unix());
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs();
+    let (y, mo, d, h, mi, s) = civil(secs);
     format!("{y:04}{mo:02}{d:02}{h:02}{mi:02}{s:02}+0000")
 }
 

@@ -321,8 +321,8 @@ impl AuditLog {
             let handle = trail.sync_handle()?;
             Ok((trail, handle))
         });
-        match (&rotated, reopened) {
-            (_, Ok((trail, handle))) => {
+        match reopened {
+            Ok((trail, handle)) => {
                 c.trail = trail;
                 *self
                     .shared
@@ -330,7 +330,7 @@ impl AuditLog {
                     .lock()
                     .unwrap_or_else(|e| e.into_inner()) = Arc::new(handle);
             }
-            (_, Err(e)) => {
+            Err(e) => {
                 tracing::error!(error = %format!("{e:#}"), audit = %path.display(), "audit trail not reopened after rotation; requests are refused")
             }
         }

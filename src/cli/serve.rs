@@ -44,8 +44,8 @@ pub struct ServeSecurity {
     /// memory map of space reserved ahead: no system call per record, as safe against a crash
     /// of the server, but the live file ends in zero bytes until the server stops, so ship
     /// closed files, not the live one).
-    #[arg(long, env = "CONCORD_AUDIT_WRITE", value_enum, default_value_t = crate::audit::Mode::Append)]
-    pub audit_write: crate::audit::Mode,
+    #[arg(long, env = "CONCORD_AUDIT_WRITE", value_enum, default_value_t = AuditWrite::Append)]
+    pub audit_write: AuditWrite,
     /// Rotate the audit trail at this size: the live file is closed and renamed
     /// `<file>.<seq of its last record>`, and a new one continues the chain (`concord audit
     /// verify` and `export` read them all, in order). Closed files never change again, so a
@@ -80,6 +80,16 @@ pub struct ServeSecurity {
     /// Largest request body in bytes; larger gets 413.
     #[arg(long, env = "CONCORD_MAX_BODY", default_value_t = 16 << 20)]
     pub max_body: usize,
+}
+
+/// `--audit-write`: how records reach the trail (the audit module's [`crate::audit::Mode`],
+/// named for the command line).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AuditWrite {
+    /// One write per record.
+    Append,
+    /// Copied into a memory map of space reserved ahead.
+    Mapped,
 }
 
 /// Makes sure the default data directory `d` holds a release this Concord serves: the
@@ -221,7 +231,10 @@ pub fn serve(
             &path,
             crate::audit::Config {
                 sync,
-                mode: security.audit_write,
+                mode: match security.audit_write {
+                    AuditWrite::Append => crate::audit::Mode::Append,
+                    AuditWrite::Mapped => crate::audit::Mode::Mapped,
+                },
                 rotate_at: (security.audit_rotate_mb > 0)
                     .then(|| security.audit_rotate_mb.saturating_mul(1 << 20)),
             },
@@ -284,8 +297,8 @@ pub fn serve(
                 ms => format!("written before each answer, synced every {ms} ms"),
             },
             match security.audit_write {
-                crate::audit::Mode::Append => "appended",
-                crate::audit::Mode::Mapped =>
+                AuditWrite::Append => "appended",
+                AuditWrite::Mapped =>
                     "memory-mapped: the live file ends in reserved zero bytes until the server stops",
             }
         ),

@@ -121,8 +121,6 @@ impl TermRow {
 struct TermMeta {
     /// Language refsets of the dialect bits, in bit order.
     dialects: Vec<String>,
-    /// One more than the highest concept position.
-    concepts: usize,
 }
 
 /// One concept found.
@@ -185,7 +183,6 @@ impl TermIndex {
                 rows.last().is_none_or(|r| r.concept <= t.concept),
                 "terms must come grouped by concept position"
             );
-            meta.concepts = meta.concepts.max(t.concept as usize + 1);
             // Inactive terms are never matched, so they are not indexed.
             if !t.active {
                 continue;
@@ -308,7 +305,6 @@ impl TermIndex {
             "dialects",
             self.meta.dialects.iter().map(String::as_str),
         )?;
-        w.put(&mut part, "concepts", &[self.meta.concepts as u64])?;
         w.finish_part(name, part);
         Ok(())
     }
@@ -328,7 +324,6 @@ impl TermIndex {
             term_words: part.csr("term_words")?,
             meta: TermMeta {
                 dialects: part.strs("dialects")?,
-                concepts: part.number("concepts")? as usize,
             },
         };
         let n = ix.rows.len();
