@@ -12,15 +12,28 @@ pub fn now_rfc3339() -> String {
     format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z")
 }
 
+/// A UTC time as RFC 3339 with milliseconds, `2026-11-30T21:15:11.123Z`, held without an
+/// allocation.
+#[derive(Clone, Copy)]
+pub struct Millis([u8; 24]);
+
+impl Millis {
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        // Only ASCII digits and separators are ever written.
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
+}
+
 /// Current UTC time as RFC 3339 with milliseconds (audit records).
-pub fn now_rfc3339_millis() -> String {
+pub fn now_rfc3339_millis() -> Millis {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();
     rfc3339_millis(now.as_secs(), now.subsec_millis())
 }
 
-fn rfc3339_millis(secs: u64, ms: u32) -> String {
+fn rfc3339_millis(secs: u64, ms: u32) -> Millis {
     let (y, mo, d, h, mi, s) = civil(secs);
     // Digits written directly: this stamps every audit record, and `format!` with seven padded
     // fields was a measurable part of a record's cost.
@@ -50,7 +63,7 @@ fn rfc3339_millis(secs: u64, ms: u32) -> String {
     ] {
         out[i] = c;
     }
-    String::from_utf8_lossy(&out).into_owned()
+    Millis(out)
 }
 
 /// HL7 v2 DTM `yyyymmddhhmmss+0000` (UTC), for MSH-7 of ACKs.
@@ -91,9 +104,9 @@ mod tests {
     fn civil_dates() {
         assert_eq!(super::timestamp_compact(0), "19700101T000000");
         assert_eq!(super::timestamp_compact(1_795_000_000), "20261118T110640");
-        assert_eq!(super::rfc3339_millis(0, 7), "1970-01-01T00:00:00.007Z");
+        assert_eq!(super::rfc3339_millis(0, 7).as_str(), "1970-01-01T00:00:00.007Z");
         assert_eq!(
-            super::rfc3339_millis(1_795_000_000, 999),
+            super::rfc3339_millis(1_795_000_000, 999).as_str(),
             "2026-11-18T11:06:40.999Z"
         );
     }

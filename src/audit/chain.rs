@@ -2,7 +2,6 @@
 //! without `hash` (fields in a fixed order), `prev` = the previous record's `hash`, `seq` counts
 //! from 1. Verifying recomputes every hash and link.
 
-use super::Event;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::io::{BufRead, Write};
@@ -49,40 +48,13 @@ pub struct Entry {
     pub hash: Option<String>,
 }
 
-/// An event serialized ahead of its place in the chain: the record's fields after `seq` and
-/// `prev`, as a JSON object. Made before the chain's lock is taken, so the lock is held only to
-/// add the link, hash and append.
-pub struct Prepared(Vec<u8>);
-
-impl Prepared {
-    /// Serializes `event`, borrowing it.
-    pub fn new(event: &Event) -> Prepared {
-        let view = Body {
-            time: &event.time,
-            subject: event.subject.as_deref(),
-            client_id: event.client_id.as_deref(),
-            operation: &event.operation,
-            system: event.system.as_deref(),
-            version: event.version.as_deref(),
-            params_digest: &event.params_digest,
-            status: event.status,
-            result: event.result,
-            correlation_id: &event.correlation_id,
-            release: &event.release,
-        };
-        let mut out = Vec::with_capacity(512);
-        // Writing into a Vec cannot fail, and the view has only strings, numbers and booleans.
-        let _ = serde_json::to_writer(&mut out, &view);
-        Prepared(out)
-    }
-}
-
 impl Entry {
-    /// The prepared event as record `seq` after the record whose hash is `prev`, appended to
-    /// `out` as its line (no newline); returns its hash. The line is what serializing the
-    /// [`Entry`] gives (`seq` and `prev` lead, `hash` ends it; a test holds them together), so
-    /// it is put together from the prepared fields rather than serialized again.
-    pub fn append_chained(out: &mut Vec<u8>, seq: u64, prev: &str, event: &Prepared) -> String {
+    /// An event's JSON object ([`super::Event::write_json`]) as record `seq` after the record whose
+    /// hash is `prev`, appended to `out` as its line (no newline); returns its hash. The line
+    /// is what serializing the [`Entry`] gives (`seq` and `prev` lead, `hash` ends it; a test
+    /// holds them together), so it is put together from the event's JSON rather than
+    /// serialized again.
+    pub fn append_chained(out: &mut Vec<u8>, seq: u64, prev: &str, event: &[u8]) -> String {
         let start = out.len();
         out.extend_from_slice(b"{\"seq\":");
         let _ = write!(out, "{seq}");
@@ -91,7 +63,7 @@ impl Entry {
         out.extend_from_slice(prev.as_bytes());
         out.extend_from_slice(b"\",");
         // The prepared object without its opening brace.
-        out.extend_from_slice(&event.0[1..]);
+        out.extend_from_slice(&event[1..]);
         let hash = hex(&Sha256::digest(&out[start..]));
         out.pop();
         out.extend_from_slice(b",\"hash\":\"");
@@ -113,28 +85,6 @@ impl Entry {
     pub fn line(&self) -> String {
         serde_json::to_string(self).unwrap_or_default()
     }
-}
-
-/// The fields of an [`Entry`] after `seq` and `prev` and before `hash`, borrowed: same names,
-/// order and skips (a test holds them together).
-#[derive(Serialize)]
-struct Body<'a> {
-    time: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    subject: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    client_id: Option<&'a str>,
-    operation: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    system: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    version: Option<&'a str>,
-    params_digest: &'a str,
-    status: u16,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    result: Option<bool>,
-    correlation_id: &'a str,
-    release: &'a str,
 }
 
 /// Lower-case hex of bytes.
@@ -225,18 +175,26 @@ pub fn verify_after(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::audit::Event;
+
+    fn json(e: &Event<'_>) -> Vec<u8> {
+        let mut out = Vec::new();
+        e.write_json(&mut out);
+        out
+    }
 
     fn trail(n: u64) -> Vec<String> {
         let mut prev = GENESIS.to_string();
         (1..=n)
             .map(|i| {
                 let mut line = Vec::new();
+                let operation = format!("GET /CodeSystem/$lookup {i}");
                 prev = Entry::append_chained(
                     &mut line,
                     i,
                     &prev,
-                    &Prepared::new(&Event {
-                        operation: format!("GET /CodeSystem/$lookup {i}"),
+                    &json(&Event {
+                        operation: &operation,
                         status: 200,
                         ..Default::default()
                     }),
@@ -256,21 +214,21 @@ mod tests {
         // (which parses, re-serializes and re-hashes) accepts it; with every optional field
         // absent and present.
         let event = Event {
-            operation: "GET /CodeSystem/$lookup".into(),
-            subject: Some("a \"quoted\" sub".into()),
+            operation: "GET /CodeSystem/$lookup",
+            subject: Some("a \"quoted\" sub"),
             status: 200,
             ..Default::default()
         };
         let full = Event {
-            client_id: Some("c".into()),
-            system: Some("http://snomed.info/sct".into()),
-            version: Some("v".into()),
+            client_id: Some("c"),
+            system: Some("http://snomed.info/sct"),
+            version: Some("v"),
             result: Some(false),
-            ..event.clone()
+            ..event
         };
         for e in [Event::default(), event, full] {
             let mut out = b"earlier line\n".to_vec();
-            let hash = Entry::append_chained(&mut out, 7, GENESIS, &Prepared::new(&e));
+            let hash = Entry::append_chained(&mut out, 7, GENESIS, &json(&e));
             let line = std::str::from_utf8(&out["earlier line\n".len()..]).unwrap();
             let parsed: Entry = serde_json::from_str(line).unwrap();
             assert_eq!(parsed.line(), line);

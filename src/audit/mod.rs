@@ -24,51 +24,68 @@
 
 mod chain;
 mod segments;
+mod staging;
 mod trail;
 
 pub use chain::{
-    Entry, GENESIS, Prepared, VerifyError, hex as chain_hex, unwritten, verify, verify_after,
+    Entry, GENESIS, VerifyError, hex as chain_hex, unwritten, verify, verify_after,
 };
 pub use segments::files;
-pub use trail::Mode;
 
 use anyhow::{Context, Result};
 use std::fs::File;
 use std::path::{Path, PathBuf};
+use staging::{Batch, Staging};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
 use trail::Trail;
 
-/// What happened, as the HTTP layer saw it (the chain fields are added by the writer).
-#[derive(Debug, Clone, Default)]
-pub struct Event {
+/// What happened, as the HTTP layer saw it, borrowed from the request: the record's fields
+/// after `seq` and `prev` and before `hash`, with [`Entry`]'s names, order and skips (a test in
+/// `chain.rs` holds them together). The chain fields are added by the syncer.
+#[derive(Debug, Clone, Copy, Default, serde::Serialize)]
+pub struct Event<'a> {
     /// When, RFC 3339 UTC.
-    pub time: String,
+    pub time: &'a str,
     /// The caller's `sub`, when authenticated.
-    pub subject: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject: Option<&'a str>,
     /// The caller's client id, when authenticated.
-    pub client_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<&'a str>,
     /// `GET /CodeSystem/$lookup`, …
-    pub operation: String,
+    pub operation: &'a str,
     /// The code system named (`system`, `url` of a code system operation), when one is.
-    pub system: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub system: Option<&'a str>,
     /// Its version, when named.
-    pub version: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<&'a str>,
     /// SHA-256 of the request's query and body.
-    pub params_digest: String,
+    pub params_digest: &'a str,
     /// HTTP status.
     pub status: u16,
     /// `result` of a validation, when the answer has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub result: Option<bool>,
     /// The correlation id.
-    pub correlation_id: String,
+    pub correlation_id: &'a str,
     /// The release that answered.
-    pub release: String,
+    pub release: &'a str,
+}
+
+impl Event<'_> {
+    /// The event as a JSON object, appended to `out`.
+    pub fn write_json(&self, out: &mut Vec<u8>) {
+        // Writing into a Vec cannot fail, and the event has only strings, numbers and booleans.
+        let _ = serde_json::to_writer(out, self);
+    }
 }
 
 thread_local! {
-    /// Each worker's buffer for the line it appends.
-    static LINE: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(Vec::with_capacity(1024));
+    /// Each worker's buffer for the record it stages.
+    static BODY: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(Vec::with_capacity(1024));
 }
 
 type Ack = tokio::sync::oneshot::Sender<std::result::Result<(), String>>;
@@ -78,8 +95,6 @@ type Ack = tokio::sync::oneshot::Sender<std::result::Result<(), String>>;
 pub struct Config {
     /// When records reach the disk.
     pub sync: Sync,
-    /// How records reach the file.
-    pub mode: Mode,
     /// Close the live file and start a new one (continuing the chain) once it holds this many
     /// bytes; `None`: never.
     pub rotate_at: Option<u64>,
@@ -89,7 +104,6 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             sync: Sync::Always,
-            mode: Mode::Append,
             rotate_at: None,
         }
     }
@@ -104,37 +118,54 @@ pub enum Sync {
     Interval(std::time::Duration),
 }
 
-/// The end of the chain and the file it is written to, behind one lock so that records are
-/// chained and appended in the same order.
+
+/// How often the syncer takes what was staged (and how long a strict-mode syncer idles between
+/// looks when nothing wakes it): the live file lags the answers by about this much.
+const DRAIN: Duration = Duration::from_millis(2);
+/// How long a record waits for room in a full ring (the trail cannot be written) before its
+/// answer is refused.
+const ROOM_WAIT: Duration = Duration::from_secs(5);
+
+/// The end of the chain and the trail file: the syncer's, and a stopping server's.
 struct Chain {
     trail: Trail,
     seq: u64,
     prev: String,
-    /// Failed writes not logged yet, and when the last was: a full disk refuses every
-    /// request, and one log line each would flood the log.
+    /// The batch being appended and its lines (kept for their buffers).
+    batch: Batch,
+    lines: Vec<u8>,
+    /// Appended since the last `fdatasync`, and when that was.
+    dirty: bool,
+    synced_at: Instant,
+    /// Failures not logged yet, and when the last was: a full disk fails every batch, and one
+    /// log line each would flood the log.
     unlogged_failures: u64,
-    last_failure_logged: Option<std::time::Instant>,
+    last_failure_logged: Option<Instant>,
 }
 
-/// Written records waiting for the syncer (strict mode).
+/// Strict-mode answers waiting for the syncer, and whether it sleeps.
 #[derive(Default)]
 struct Unsynced {
     acks: Vec<Ack>,
-    /// The syncer sleeps on the condition variable (and needs waking).
+    /// The syncer waits on the condition variable (and needs waking).
     idle: bool,
+    /// A worker found the ring full.
+    nudged: bool,
 }
 
 /// What every worker's handle shares.
 struct Shared {
+    /// `None` once the trail is closed.
+    ring: Mutex<Option<Staging>>,
     chain: Mutex<Chain>,
     config: Config,
     path: PathBuf,
-    /// The live file, for the syncer (a rotation replaces it).
-    syncing: Mutex<Arc<File>>,
     unsynced: Mutex<Unsynced>,
     wake: Condvar,
-    /// Interval mode: written since the syncer's last `fdatasync`.
-    dirty: AtomicBool,
+    /// Room freed in the ring.
+    room: tokio::sync::Notify,
+    /// The last append or sync failed: records are refused until one succeeds.
+    failing: AtomicBool,
 }
 
 /// The trail's handle: cheap to clone, one per worker.
@@ -144,60 +175,43 @@ pub struct AuditLog {
 }
 
 impl AuditLog {
-    /// Opens (or creates) the trail at `path`, strict and appended, and starts its syncer.
+    /// Opens (or creates) the trail at `path`, strict, and starts its syncer.
     pub fn open(path: &Path) -> Result<Self> {
         Self::open_with(path, Config::default())
     }
 
-    /// [`AuditLog::open`] with a choice of when records are synced, how they are written and
-    /// when the live file is rotated. A last line cut short by a crash mid-write (never
-    /// acknowledged: its response was not sent) is cut off, and said so. An empty live file
-    /// continues the chain of the last closed segment.
+    /// [`AuditLog::open`] with a choice of when records are synced and when the live file is
+    /// rotated. A last line cut short by a crash mid-write (never acknowledged) is cut off, and
+    /// records a killed server left staged are appended, each said so in the log. An empty
+    /// live file continues the chain of the last closed segment.
     pub fn open_with(path: &Path, config: Config) -> Result<Self> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)
                 .with_context(|| format!("creating the audit directory {}", dir.display()))?;
         }
-        let (trail, tail) = Trail::open(path, config.mode)?;
-        let last = match tail.last {
-            Some(l) => Some((l, path.to_path_buf())),
-            None => match segments::segments(path)?.pop() {
-                Some(segment) => {
-                    let mut f = File::open(&segment).with_context(|| {
-                        format!("opening the audit segment {}", segment.display())
-                    })?;
-                    trail::scan(&mut f)?.last.map(|l| (l, segment))
-                }
-                None => None,
-            },
-        };
-        let (seq, prev) = match last {
-            None => (0, GENESIS.to_string()),
-            Some((l, file)) => {
-                let e: Entry = serde_json::from_str(&l).with_context(|| {
-                    format!(
-                        "the last record of {} is not an audit record; run `concord audit verify`",
-                        file.display()
-                    )
-                })?;
-                (e.seq, e.hash.unwrap_or_default())
-            }
-        };
-        let syncing = trail.sync_handle()?;
+        let (mut trail, tail) = Trail::open(path)?;
+        let (seq, prev) = last_link(path, tail)?;
+        let (seq, prev) = recover(&mut trail, path, seq, prev)?;
+        let staging = Staging::create(path, seq)?;
         let shared = Arc::new(Shared {
+            ring: Mutex::new(Some(staging)),
             chain: Mutex::new(Chain {
                 trail,
                 seq,
                 prev,
+                batch: Batch::default(),
+                lines: Vec::new(),
+                dirty: false,
+                synced_at: Instant::now(),
                 unlogged_failures: 0,
                 last_failure_logged: None,
             }),
             config,
             path: path.to_path_buf(),
-            syncing: Mutex::new(Arc::new(syncing)),
             unsynced: Mutex::default(),
             wake: Condvar::new(),
-            dirty: AtomicBool::new(false),
+            room: tokio::sync::Notify::new(),
+            failing: AtomicBool::new(false),
         });
         let s = shared.clone();
         std::thread::Builder::new()
@@ -207,13 +221,20 @@ impl AuditLog {
         Ok(AuditLog { shared })
     }
 
-    /// Leaves the trail exactly its records (a mapped trail's reserved space is cut off) once
-    /// the server has stopped answering. Records after this are refused.
+    /// Appends what is staged, syncs, and leaves the trail exactly its records (the ring file
+    /// goes) once the server has stopped answering. Records after this are refused.
     pub fn close(&self) -> Result<()> {
-        let mut c = self.shared.chain.lock().unwrap_or_else(|e| e.into_inner());
+        let mut c = lock(&self.shared.chain);
+        let Some(mut staging) = lock(&self.shared.ring).take() else {
+            return Ok(());
+        };
+        staging.take(&mut c.batch);
+        append_batch(&mut c).map_err(anyhow::Error::msg)?;
+        staging.appended(&c.batch);
         c.trail
             .close()
-            .with_context(|| format!("closing the audit trail {}", self.shared.path.display()))
+            .with_context(|| format!("closing the audit trail {}", self.shared.path.display()))?;
+        staging.remove()
     }
 
     /// The trail's path.
@@ -221,171 +242,385 @@ impl AuditLog {
         &self.shared.path
     }
 
-    /// Records `event`; resolves once it is written (and, in strict mode, synced), or with why
-    /// it could not be.
+    /// Records `event`: it is serialized and staged at once (so the returned future borrows
+    /// nothing of it), and the future resolves once it is staged (and, in strict mode, appended
+    /// and synced), or with why it could not be.
     ///
-    /// The record is chained and appended on the calling thread: a `write` of one line to the
-    /// page cache is about a microsecond, while handing records to a writer thread cost two
-    /// thread switches per request on two cores, and delaying a write to batch it with the
-    /// worker's next requests delayed their answers as much. Only `fdatasync` is left to
-    /// another thread, which syncs whatever was written while the last one ran (group commit).
-    pub async fn record(&self, event: Event) -> std::result::Result<(), String> {
-        self.write(&event)?;
-        match self.shared.config.sync {
-            Sync::Interval(_) => {
-                self.shared.dirty.store(true, Ordering::Release);
-                Ok(())
+    /// Staging is one copy into the shared ring under a lock held for that copy alone; the
+    /// syncer chains, hashes and appends what was staged in batches (see `staging.rs`). A
+    /// record written on the worker under the chain's lock instead (the earlier design) cost a
+    /// `write` or fresh memory-mapped pages, a contended lock and a hash per request on the
+    /// request path: a fifth of a `$validate-code`.
+    pub fn record(
+        &self,
+        event: &Event<'_>,
+    ) -> impl Future<Output = std::result::Result<(), String>> + use<> {
+        let shared = self.shared.clone();
+        // The record's JSON, kept only when the ring is full and the future has to wait.
+        let staged = BODY.with_borrow_mut(|body| {
+            body.clear();
+            event.write_json(body);
+            match stage(&shared, body) {
+                Ok(true) => Ok(None),
+                Ok(false) => Ok(Some(body.clone())),
+                Err(e) => Err(e),
             }
-            Sync::Always => {
-                let (ack, done) = tokio::sync::oneshot::channel();
-                let wake = {
-                    let mut u = self
-                        .shared
-                        .unsynced
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner());
-                    u.acks.push(ack);
-                    std::mem::take(&mut u.idle)
-                };
-                if wake {
-                    self.shared.wake.notify_one();
-                }
-                done.await
-                    .map_err(|_| "the audit syncer has stopped".to_string())?
-            }
-        }
-    }
-
-    /// Chains and appends `event` (whole, or cut back on failure). The event is serialized
-    /// before the lock is taken: only linking, hashing and the append hold it.
-    fn write(&self, event: &Event) -> std::result::Result<(), String> {
-        let prepared = Prepared::new(event);
-        LINE.with_borrow_mut(|line| self.append(&prepared, line))
-    }
-
-    /// Links, hashes and appends a prepared record under the chain's lock. The line is put
-    /// together in `line`, a buffer of the calling thread: one shared by both workers moved
-    /// between their caches with every record.
-    fn append(&self, prepared: &Prepared, line: &mut Vec<u8>) -> std::result::Result<(), String> {
-        let mut guard = self.shared.chain.lock().unwrap_or_else(|e| e.into_inner());
-        let c = &mut *guard;
-        line.clear();
-        let seq = c.seq + 1;
-        let prev = Entry::append_chained(line, seq, &c.prev, prepared);
-        line.push(b'\n');
-        match c.trail.append(line) {
-            Ok(()) => {
-                c.seq = seq;
-                c.prev = prev;
-                if self
-                    .shared
-                    .config
-                    .rotate_at
-                    .is_some_and(|limit| c.trail.len() >= limit)
-                {
-                    self.rotate(c);
-                }
-                Ok(())
-            }
-            Err(e) => {
-                c.unlogged_failures += 1;
-                let due = c
-                    .last_failure_logged
-                    .is_none_or(|t| t.elapsed() >= std::time::Duration::from_secs(1));
-                if due {
-                    tracing::error!(
-                        error = %e,
-                        refused = c.unlogged_failures,
-                        "audit write failed; requests are refused until it succeeds (logged at most once a second, with the count refused since)"
-                    );
-                    c.unlogged_failures = 0;
-                    c.last_failure_logged = Some(std::time::Instant::now());
-                }
-                Err(format!("writing the audit trail: {e}"))
-            }
-        }
-    }
-
-    /// Closes the live file (synced and cut to its records), renames it to its segment name and
-    /// opens a new live file continuing the chain. The record that filled the file is already
-    /// in it, so a failure here refuses no answer: it is logged, and the old file is reopened
-    /// to go on with (or, failing that, the next records are refused).
-    fn rotate(&self, c: &mut Chain) {
-        let path = &self.shared.path;
-        let segment = segments::segment_name(path, c.seq);
-        let rotated = c.trail.close().map_err(anyhow::Error::from).and_then(|()| {
-            std::fs::rename(path, &segment)
-                .with_context(|| format!("renaming {} to {}", path.display(), segment.display()))
         });
-        let reopened = Trail::open(path, self.shared.config.mode).and_then(|(trail, _)| {
-            let handle = trail.sync_handle()?;
-            Ok((trail, handle))
-        });
-        match reopened {
-            Ok((trail, handle)) => {
-                c.trail = trail;
-                *self
-                    .shared
-                    .syncing
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner()) = Arc::new(handle);
+        async move {
+            if let Some(body) = staged? {
+                wait_for_room(&shared, &body).await?;
             }
-            Err(e) => {
-                tracing::error!(error = %format!("{e:#}"), audit = %path.display(), "audit trail not reopened after rotation; requests are refused")
-            }
-        }
-        match rotated {
-            Ok(()) => {
-                tracing::info!(audit = %path.display(), segment = %segment.display(), last_seq = c.seq, "audit trail rotated")
-            }
-            Err(e) => {
-                tracing::error!(error = %format!("{e:#}"), audit = %path.display(), "audit trail rotation failed; records go on in the same file")
+            match shared.config.sync {
+                Sync::Interval(_) => Ok(()),
+                Sync::Always => {
+                    let (ack, done) = tokio::sync::oneshot::channel();
+                    let wake = {
+                        let mut u = lock(&shared.unsynced);
+                        u.acks.push(ack);
+                        std::mem::take(&mut u.idle)
+                    };
+                    if wake {
+                        shared.wake.notify_one();
+                    }
+                    done.await
+                        .map_err(|_| "the audit syncer has stopped".to_string())?
+                }
             }
         }
     }
 }
 
-/// The syncer thread. Strict mode: whatever was written while the previous `fdatasync` ran is
-/// synced together (group commit), then acknowledged. Interval mode: `fdatasync` every interval
-/// when something was written.
-fn syncer(shared: &Shared) {
-    let live = || {
-        shared
-            .syncing
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
-    };
-    loop {
-        match shared.config.sync {
-            Sync::Interval(every) => {
-                std::thread::sleep(every);
-                if shared.dirty.swap(false, Ordering::AcqRel)
-                    && let Err(e) = live().sync_data()
-                {
-                    tracing::error!(error = %e, "audit sync failed");
-                }
+/// Stages `body`: `Ok(false)` when the ring has no room for it now.
+fn stage(shared: &Shared, body: &[u8]) -> std::result::Result<bool, String> {
+    if shared.failing.load(Ordering::Acquire) {
+        return Err("the audit trail could not be written at the last attempt".into());
+    }
+    match lock(&shared.ring).as_mut() {
+        Some(staging) => Ok(staging.stage(body)?.is_some()),
+        None => Err("the audit trail is closed".into()),
+    }
+}
+
+/// Stages `body` once the syncer has made room (the trail could not be written for a while),
+/// or gives up after [`ROOM_WAIT`].
+async fn wait_for_room(shared: &Shared, body: &[u8]) -> std::result::Result<(), String> {
+    let waiting = async {
+        loop {
+            let room = shared.room.notified();
+            tokio::pin!(room);
+            room.as_mut().enable();
+            if stage(shared, body)? {
+                return Ok(());
             }
-            Sync::Always => {
-                let acks = {
-                    let mut u = shared.unsynced.lock().unwrap_or_else(|e| e.into_inner());
-                    while u.acks.is_empty() {
-                        u.idle = true;
-                        u = shared.wake.wait(u).unwrap_or_else(|e| e.into_inner());
-                    }
-                    u.idle = false;
-                    std::mem::take(&mut u.acks)
-                };
-                // A rotation since these records were written synced their file in full
-                // before the new one took its place.
-                let synced = live().sync_data().map_err(|e| {
-                    tracing::error!(error = %e, "audit sync failed; answers are withheld");
-                    format!("syncing the audit trail: {e}")
-                });
-                for ack in acks {
-                    let _ = ack.send(synced.clone());
-                }
+            lock(&shared.unsynced).nudged = true;
+            shared.wake.notify_one();
+            room.await;
+        }
+    };
+    tokio::time::timeout(ROOM_WAIT, waiting)
+        .await
+        .map_err(|_| "the audit staging ring stayed full".to_string())?
+}
+
+/// Locks, through a poisoned lock (a panicked holder left the data as consistent as any
+/// other failure would).
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The seq and hash the next record links to: the live file's last record, or, when it has
+/// none, the last closed segment's.
+fn last_link(path: &Path, tail: trail::Tail) -> Result<(u64, String)> {
+    let last = match tail.last {
+        Some(l) => Some((l, path.to_path_buf())),
+        None => match segments::segments(path)?.pop() {
+            Some(segment) => {
+                let mut f = File::open(&segment)
+                    .with_context(|| format!("opening the audit segment {}", segment.display()))?;
+                trail::scan(&mut f)?.last.map(|l| (l, segment))
+            }
+            None => None,
+        },
+    };
+    Ok(match last {
+        None => (0, GENESIS.to_string()),
+        Some((l, file)) => {
+            let e: Entry = serde_json::from_str(&l).with_context(|| {
+                format!(
+                    "the last record of {} is not an audit record; run `concord audit verify`",
+                    file.display()
+                )
+            })?;
+            (e.seq, e.hash.unwrap_or_default())
+        }
+    })
+}
+
+/// Appends, chained and synced, the records a killed server left staged after the trail's
+/// last (`seq`, `prev`); returns the new end of the chain.
+fn recover(trail: &mut Trail, path: &Path, seq: u64, prev: String) -> Result<(u64, String)> {
+    let ring = staging::path_of(path);
+    let batch = staging::pending(&ring, seq)?;
+    if batch.records.is_empty() {
+        return Ok((seq, prev));
+    }
+    let (mut seq, mut prev) = (seq, prev);
+    let mut lines = Vec::new();
+    for (_, body) in batch.iter() {
+        seq += 1;
+        prev = Entry::append_chained(&mut lines, seq, &prev, body);
+        lines.push(b'\n');
+    }
+    trail
+        .append(&lines)
+        .and_then(|()| trail.sync())
+        .with_context(|| format!("appending staged records to the audit trail {}", path.display()))?;
+    tracing::warn!(
+        audit = %path.display(),
+        records = batch.records.len(),
+        "appended the records a stopped server had staged in {} but not yet written to the trail",
+        ring.display()
+    );
+    Ok((seq, prev))
+}
+
+/// Completes the trail at `path` when a server was killed with records staged: appends them,
+/// as that server's next start would, and removes the ring. A trail a running server holds is
+/// left to it (its syncer appends what is staged within milliseconds). Returns how many
+/// records were appended.
+pub fn complete(path: &Path) -> Result<usize> {
+    let ring = staging::path_of(path);
+    if !ring.exists() {
+        return Ok(0);
+    }
+    let Some((mut trail, tail)) = Trail::try_open(path)? else {
+        return Ok(0);
+    };
+    let (seq, prev) = last_link(path, tail)?;
+    let (end, _) = recover(&mut trail, path, seq, prev)?;
+    trail
+        .close()
+        .with_context(|| format!("closing the audit trail {}", path.display()))?;
+    std::fs::remove_file(&ring)
+        .with_context(|| format!("removing the audit staging file {}", ring.display()))?;
+    Ok((end - seq) as usize)
+}
+
+/// Chains the records of `c.batch` after the chain's end and appends them in one `write`; the
+/// chain moves on only when the write succeeded.
+fn append_batch(c: &mut Chain) -> std::result::Result<(), String> {
+    let Chain {
+        batch,
+        lines,
+        trail,
+        seq: end,
+        prev: link,
+        dirty,
+        ..
+    } = c;
+    if batch.records.is_empty() {
+        return Ok(());
+    }
+    lines.clear();
+    let mut seq = *end;
+    let mut prev = link.clone();
+    for (staged, body) in batch.iter() {
+        seq += 1;
+        debug_assert_eq!(staged, seq, "staged records carry their chain seq");
+        prev = Entry::append_chained(lines, seq, &prev, body);
+        lines.push(b'\n');
+    }
+    trail
+        .append(lines)
+        .map_err(|e| format!("writing the audit trail: {e}"))?;
+    *end = seq;
+    *link = prev;
+    *dirty = true;
+    Ok(())
+}
+
+/// Takes what was staged, appends it, and syncs when `sync` (or the interval is up). On
+/// failure the batch stays staged for the next attempt and records are refused meanwhile.
+fn flush(shared: &Shared, sync: bool) -> std::result::Result<(), String> {
+    let mut guard = lock(&shared.chain);
+    let c = &mut *guard;
+    match lock(&shared.ring).as_mut() {
+        Some(staging) => staging.take(&mut c.batch),
+        None => return Err("the audit trail is closed".into()),
+    }
+    let appended = append_batch(c);
+    {
+        let mut ring = lock(&shared.ring);
+        if let Some(staging) = ring.as_mut() {
+            match &appended {
+                Ok(()) => staging.appended(&c.batch),
+                Err(_) => staging.untake(),
             }
         }
+    }
+    if appended.is_ok() && !c.batch.records.is_empty() {
+        shared.room.notify_waiters();
+    }
+    let due = sync
+        || match shared.config.sync {
+            Sync::Interval(every) => c.synced_at.elapsed() >= every,
+            Sync::Always => true,
+        };
+    let result = appended.and_then(|()| {
+        if c.dirty && due {
+            c.trail
+                .sync()
+                .map_err(|e| format!("syncing the audit trail: {e}"))?;
+            c.dirty = false;
+            c.synced_at = Instant::now();
+        }
+        Ok(())
+    });
+    match &result {
+        Ok(()) => {
+            shared.failing.store(false, Ordering::Release);
+            if shared
+                .config
+                .rotate_at
+                .is_some_and(|limit| c.trail.len() >= limit)
+            {
+                rotate(c, &shared.path);
+            }
+        }
+        Err(e) => {
+            shared.failing.store(true, Ordering::Release);
+            c.unlogged_failures += 1;
+            let due = c
+                .last_failure_logged
+                .is_none_or(|t| t.elapsed() >= Duration::from_secs(1));
+            if due {
+                tracing::error!(
+                    error = %e,
+                    failures = c.unlogged_failures,
+                    "audit trail not written; answers are refused until it is (logged at most once a second, with the failures since)"
+                );
+                c.unlogged_failures = 0;
+                c.last_failure_logged = Some(Instant::now());
+            }
+        }
+    }
+    result
+}
+
+/// Closes the live file (synced and unlocked), renames it to its segment name and opens a new
+/// live file continuing the chain. The records that filled the file are already in it, so a
+/// failure here refuses no answer: it is logged, and the old file is reopened to go on with
+/// (or, failing that, the next batches fail and answers are refused).
+fn rotate(c: &mut Chain, path: &Path) {
+    let segment = segments::segment_name(path, c.seq);
+    let rotated = c.trail.close().map_err(anyhow::Error::from).and_then(|()| {
+        std::fs::rename(path, &segment)
+            .with_context(|| format!("renaming {} to {}", path.display(), segment.display()))
+    });
+    match Trail::open(path) {
+        Ok((trail, _)) => c.trail = trail,
+        Err(e) => {
+            tracing::error!(error = %format!("{e:#}"), audit = %path.display(), "audit trail not reopened after rotation; answers are refused")
+        }
+    }
+    match rotated {
+        Ok(()) => {
+            tracing::info!(audit = %path.display(), segment = %segment.display(), last_seq = c.seq, "audit trail rotated")
+        }
+        Err(e) => {
+            tracing::error!(error = %format!("{e:#}"), audit = %path.display(), "audit trail rotation failed; records go on in the same file")
+        }
+    }
+}
+
+/// The syncer thread: every [`DRAIN`] (or at once when a strict-mode answer waits) it takes
+/// what was staged and appends it; strict mode syncs before acknowledging (whatever was staged
+/// meanwhile shares the sync: group commit), interval mode syncs once the interval is up.
+fn syncer(shared: &Shared) {
+    let strict = shared.config.sync == Sync::Always;
+    loop {
+        let acks = {
+            let mut u = lock(&shared.unsynced);
+            u.idle = true;
+            let (mut u, _) = shared
+                .wake
+                .wait_timeout_while(u, DRAIN, |u| u.acks.is_empty() && !u.nudged)
+                .unwrap_or_else(|e| e.into_inner());
+            u.idle = false;
+            u.nudged = false;
+            std::mem::take(&mut u.acks)
+        };
+        let done = flush(shared, strict && !acks.is_empty());
+        for ack in acks {
+            let _ = ack.send(done.clone());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(operation: &str) -> Vec<u8> {
+        let mut out = Vec::new();
+        Event {
+            operation,
+            status: 200,
+            ..Default::default()
+        }
+        .write_json(&mut out);
+        out
+    }
+
+    /// A server killed with records staged: `complete` appends them after the trail's last
+    /// record (skipping one the syncer had appended without saying so), the chain verifies,
+    /// and the ring is gone; a trail held by a running server is left alone.
+    #[test]
+    fn a_killed_servers_staged_records_complete_the_trail() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("audit.ndjson");
+        let log = AuditLog::open_with(
+            &path,
+            Config {
+                sync: Sync::Interval(Duration::from_secs(3600)),
+                rotate_at: None,
+            },
+        )
+        .unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap();
+        rt.block_on(log.record(&Event {
+            operation: "first",
+            ..Default::default()
+        }))
+        .unwrap();
+        log.close().unwrap();
+        // As a killed server leaves it: records 2 and 3 staged, record 2 already appended.
+        let (mut trail, _) = Trail::open(&path).unwrap();
+        let mut staging = Staging::create(&path, 1).unwrap();
+        for op in ["second", "third"] {
+            staging.stage(&event(op)).unwrap().unwrap();
+        }
+        let mut line = Vec::new();
+        let first: Entry =
+            serde_json::from_str(std::fs::read_to_string(&path).unwrap().trim()).unwrap();
+        Entry::append_chained(&mut line, 2, first.hash.as_deref().unwrap(), &event("second"));
+        line.push(b'\n');
+        trail.append(&line).unwrap();
+        assert_eq!(complete(&path).unwrap(), 0, "a held trail was touched");
+        drop(trail);
+        drop(staging);
+        assert_eq!(complete(&path).unwrap(), 1);
+        assert!(!staging::path_of(&path).exists());
+        let text = std::fs::read_to_string(&path).unwrap();
+        let ops: Vec<String> = text
+            .lines()
+            .map(|l| serde_json::from_str::<Entry>(l).unwrap().operation)
+            .collect();
+        assert_eq!(ops, ["first", "second", "third"]);
+        assert_eq!(verify(text.as_bytes()).unwrap().0, 3);
+        assert_eq!(complete(&path).unwrap(), 0);
     }
 }

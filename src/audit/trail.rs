@@ -1,62 +1,22 @@
-//! The trail's file: where whole records end when it is opened, and how a line is appended.
+//! The trail's file: where whole records end when it is opened, and how a batch of lines is
+//! appended. This server holds the file's lock, so nothing else writes to it; it is always
+//! exactly its records (the staging ring holds what is not appended yet), so a log shipper can
+//! follow it as it grows. `fdatasync` (the syncer's) makes appended records durable.
 //!
-//! Two ways to append, chosen at start ([`Mode`]):
-//! - [`Mode::Append`] (the default): one `write(2)` per record at the end of the file (this
-//!   server holds the file's lock, so nothing else writes there). The file is always exactly
-//!   its records, so a log shipper can follow it as it grows.
-//! - [`Mode::Mapped`]: the file is reserved ahead in [`CHUNK`]s (zeros written, so a full disk
-//!   is an error at reservation, never a `SIGBUS` at a write) and records are copied into a
-//!   shared memory map of it: no system call per record, and the copy is in the page cache the
-//!   moment it is made, so a killed server loses nothing it answered for, as with `write`.
-//!   The price is the unwritten, zero-filled tail of the live file: a reader stops at the first
-//!   NUL byte ([`super::verify`] and `concord audit export` do), and the file is cut to its
-//!   records when the server stops ([`Trail::close`]) or next opens it. A shipper that follows
-//!   the live file line by line would read that tail, so ship closed files in this mode.
-//!
-//! Either way `fdatasync` on the file (the syncer's) makes the records durable: Linux writes
-//! back pages dirtied through a shared map with the file's other dirty pages.
+//! Trails written by earlier servers that copied records into a memory map of zero-filled space
+//! may end in zeros: [`scan`] stops at the first NUL byte, and opening cuts the zeros off.
 
 use anyhow::{Context, Result};
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::Path;
 
-/// How records reach the file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Mode {
-    /// One `write` per record; the file is always exactly its records.
-    #[default]
-    Append,
-    /// Copied into a memory map of space reserved ahead; the live file ends in zeros.
-    Mapped,
-}
-
-/// Space reserved at a time in [`Mode::Mapped`].
-pub const CHUNK: u64 = 8 << 20;
-
 /// The open trail.
 pub struct Trail {
-    sink: Sink,
+    file: File,
     /// Bytes of whole records.
     len: u64,
-}
-
-enum Sink {
-    Append(File),
-    Mapped(Mapped),
-    /// After [`Trail::close`]: a mapped trail's map is gone with its reserved space.
-    Closed(File),
-}
-
-/// A window of the file mapped from a page boundary at or before the end of the records to
-/// the end of the reserved space.
-struct Mapped {
-    file: File,
-    map: memmap2::MmapMut,
-    /// File offset of the map's first byte.
-    start: u64,
-    /// File length: records plus reserved space.
-    reserved: u64,
+    closed: bool,
 }
 
 /// Where the whole records of an existing trail end, and what follows them.
@@ -75,11 +35,20 @@ pub struct Tail {
 }
 
 impl Trail {
-    /// Opens (or creates) the trail at `path` for appending in `mode`, after the last whole
-    /// record. A line cut short by a crash mid-write (never acknowledged: its answer was not
+    /// Opens (or creates) the trail at `path` for appending, after the last whole record. A line cut short by a crash mid-write (never acknowledged: its answer was not
     /// sent) and reserved space are cut off; records after unwritten space are cut off too but
     /// kept beside the trail, never dropped unseen.
-    pub fn open(path: &Path, mode: Mode) -> Result<(Trail, Tail)> {
+    pub fn open(path: &Path) -> Result<(Trail, Tail)> {
+        Self::try_open(path)?.ok_or_else(|| {
+            anyhow::anyhow!(
+                "the audit trail {} is in use by another running server; give each server its own --audit file",
+                path.display()
+            )
+        })
+    }
+
+    /// [`Trail::open`], or `None` when another running server holds the trail.
+    pub fn try_open(path: &Path) -> Result<Option<(Trail, Tail)>> {
         let mut file = OpenOptions::new()
             .read(true)
             .write(true)
@@ -89,14 +58,14 @@ impl Trail {
             .with_context(|| format!("opening the audit trail {}", path.display()))?;
         // One writer per trail: two servers appending to one file would break its chain (and
         // overwrite each other's records in mapped mode). The lock goes with the process.
-        file.try_lock().map_err(|e| match e {
-            std::fs::TryLockError::WouldBlock => anyhow::anyhow!(
-                "the audit trail {} is in use by another running server; give each server its own --audit file",
-                path.display()
-            ),
-            std::fs::TryLockError::Error(e) => anyhow::Error::new(e)
-                .context(format!("locking the audit trail {}", path.display())),
-        })?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => return Ok(None),
+            Err(std::fs::TryLockError::Error(e)) => {
+                return Err(anyhow::Error::new(e)
+                    .context(format!("locking the audit trail {}", path.display())));
+            }
+        }
         let tail = scan(&mut file)
             .with_context(|| format!("reading the audit trail {}", path.display()))?;
         let size = file.metadata()?.len();
@@ -133,15 +102,12 @@ impl Trail {
             file.set_len(tail.len)?;
         }
         file.seek(SeekFrom::End(0))?;
-        let sink = match mode {
-            Mode::Append => Sink::Append(file),
-            Mode::Mapped => Sink::Mapped(Mapped::new(file, tail.len)?),
-        };
         let trail = Trail {
-            sink,
+            file,
             len: tail.len,
+            closed: false,
         };
-        Ok((trail, tail))
+        Ok(Some((trail, tail)))
     }
 
     /// Bytes of whole records.
@@ -149,143 +115,43 @@ impl Trail {
         self.len
     }
 
-    /// A handle on the same file for `fdatasync`.
-    pub fn sync_handle(&self) -> Result<File> {
-        let file = match &self.sink {
-            Sink::Append(f) | Sink::Closed(f) => f,
-            Sink::Mapped(m) => &m.file,
-        };
-        file.try_clone()
-            .context("opening the audit trail for its syncer")
-    }
-
-    /// Appends `line` (a whole record with its newline) or, failing, leaves the trail at its
-    /// last whole record.
-    pub fn append(&mut self, line: &[u8]) -> std::io::Result<()> {
-        match &mut self.sink {
-            Sink::Append(f) => {
-                if let Err(e) = f.write_all(line) {
-                    // A torn line would break the chain: cut back to the last whole record, and
-                    // write the next one there (the file is not opened `O_APPEND`, as its
-                    // reserved space would be appended to in mapped mode).
-                    let _ = f.set_len(self.len);
-                    let _ = f.seek(SeekFrom::Start(self.len));
-                    return Err(e);
-                }
-            }
-            Sink::Mapped(m) => m.copy(self.len, line)?,
-            Sink::Closed(_) => {
-                return Err(std::io::Error::other("the audit trail is closed"));
-            }
+    /// Appends `lines` (whole records with their newlines) or, failing, leaves the trail at
+    /// its last whole record.
+    pub fn append(&mut self, lines: &[u8]) -> std::io::Result<()> {
+        if self.closed {
+            return Err(std::io::Error::other("the audit trail is closed"));
         }
-        self.len += line.len() as u64;
+        if let Err(e) = self.file.write_all(lines) {
+            // A torn line would break the chain: cut back to the last whole record, and write
+            // the next batch there.
+            let _ = self.file.set_len(self.len);
+            let _ = self.file.seek(SeekFrom::Start(self.len));
+            return Err(e);
+        }
+        self.len += lines.len() as u64;
         Ok(())
     }
 
-    /// Cuts a mapped trail's reserved space off, so the stopped server leaves exactly its
-    /// records.
+    /// `fdatasync`: the records appended so far are on disk.
+    pub fn sync(&self) -> std::io::Result<()> {
+        self.file.sync_data()
+    }
+
+    /// Syncs and unlocks the file (another writer may take it: a rotation reopens it when its
+    /// rename failed); appends after this are refused.
     pub fn close(&mut self) -> std::io::Result<()> {
-        let file = match &self.sink {
-            Sink::Append(f) | Sink::Closed(f) => f.try_clone()?,
-            Sink::Mapped(m) => {
-                m.map.flush()?;
-                m.file.try_clone()?
-            }
-        };
-        // The map goes first: nothing may touch the space about to be cut off.
-        self.sink = Sink::Closed(file.try_clone()?);
-        file.set_len(self.len)?;
-        file.sync_all()?;
-        // Another writer may take it now (a rotation reopens it when its rename failed).
-        file.unlock()
-    }
-}
-
-impl Mapped {
-    fn new(file: File, len: u64) -> Result<Mapped> {
-        let mut reserved = len;
-        let (map, start) = window(&file, &mut reserved, len, len)
-            .context("reserving space for the audit trail")?;
-        Ok(Mapped {
-            file,
-            map,
-            start,
-            reserved,
-        })
-    }
-
-    /// Copies `line` to file offset `at`, reserving more space first when it does not fit.
-    fn copy(&mut self, at: u64, line: &[u8]) -> std::io::Result<()> {
-        let end = at + line.len() as u64;
-        if end > self.start + self.map.len() as u64 {
-            (self.map, self.start) = window(&self.file, &mut self.reserved, at, end)?;
+        if self.closed {
+            return Ok(());
         }
-        let from = (at - self.start) as usize;
-        self.map[from..from + line.len()].copy_from_slice(line);
-        Ok(())
+        self.closed = true;
+        self.file.sync_all()?;
+        self.file.unlock()
     }
-}
-
-/// Bytes mapped at a time. Small on purpose: the syncer's `fdatasync` write-protects every
-/// dirty page it cleans, and a page still mapped costs an interrupt of the other cores to flush
-/// it from their TLBs; pages already unmapped (the window moved on, one flush for all of them)
-/// cost nothing. At one 4 KiB page per ~9 records, 16 pages hold ~150 records.
-const WINDOW: u64 = 64 << 10;
-
-/// Reserves `file` up to at least `end` (a [`CHUNK`] past the records ending at `at`) and
-/// maps a [`WINDOW`] from `at`'s page (more when one record needs more).
-fn window(
-    file: &File,
-    reserved: &mut u64,
-    at: u64,
-    end: u64,
-) -> std::io::Result<(memmap2::MmapMut, u64)> {
-    let page = page_size();
-    let start = at / page * page;
-    let map_end = (start + WINDOW).max(end.div_ceil(page) * page);
-    let wanted = map_end.max(at + CHUNK);
-    if map_end > *reserved {
-        // Reserved as far as it goes: on a nearly full disk the zeros written so far still
-        // count (and a retry starts after them instead of writing them again), and records go
-        // on while the window fits.
-        // Zeros are written, not merely allocated (`posix_fallocate`): a full disk is this
-        // error, not a SIGBUS later, and the blocks are already written, so the syncer's
-        // `fdatasync` writes data only, with no journalled conversion of unwritten extents
-        // per sync.
-        use std::os::unix::fs::FileExt;
-        static ZEROS: [u8; 1 << 16] = [0; 1 << 16];
-        while *reserved < wanted {
-            let n = (wanted - *reserved).min(ZEROS.len() as u64) as usize;
-            if let Err(e) = file.write_all_at(&ZEROS[..n], *reserved) {
-                if *reserved < map_end {
-                    return Err(e);
-                }
-                break;
-            }
-            *reserved += n as u64;
-        }
-    }
-    // SAFETY: the file is this server's own trail, opened read-write and reserved past
-    // `map_end`; nothing of this process truncates it while the map lives, and the
-    // deployment notes say the trail is not to be truncated from outside while served.
-    let map = unsafe {
-        memmap2::MmapOptions::new()
-            .offset(start)
-            .len((map_end - start) as usize)
-            .map_mut(file)
-    }?;
-    Ok((map, start))
-}
-
-fn page_size() -> u64 {
-    // SAFETY: sysconf only reads a system constant.
-    let p = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
-    if p > 0 { p as u64 } else { 4096 }
 }
 
 /// How far back from the end of the written bytes [`scan`] looks: space lost to a power cut
 /// lies within the last sync interval's writes, far less than this.
-const RECENT: u64 = 4 * CHUNK;
+const RECENT: u64 = 32 << 20;
 
 /// Where the whole records of a trail end: after the last newline before the first NUL byte
 /// (a mapped trail's unwritten space) or the end. Only the recent part is read (a trail grows
@@ -441,40 +307,28 @@ mod tests {
     }
 
     #[test]
-    fn a_mapped_trail_reserves_ahead_grows_and_closes_to_its_records() {
+    fn a_closed_trail_is_its_records_and_reopens_after_them() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("audit.ndjson");
-        let (mut t, tail) = Trail::open(&path, Mode::Mapped).unwrap();
+        let (mut t, tail) = Trail::open(&path).unwrap();
         assert_eq!(tail.len, 0);
-        let line = vec![b'x'; 999];
-        let mut expected = Vec::new();
-        // Past one chunk, so the map is moved on once.
-        for _ in 0..(CHUNK / 1000 + 10) {
-            let mut l = line.clone();
-            l.push(b'\n');
-            t.append(&l).unwrap();
-            expected.extend_from_slice(&l);
-        }
-        let live = read(&path);
-        assert!(live.len() as u64 > expected.len() as u64);
-        assert_eq!(&live[..expected.len()], &expected[..]);
-        assert!(live[expected.len()..].iter().all(|&b| b == 0));
-        // A server killed now (no close): the next open finds the records and nothing else.
-        drop(t);
-        let (mut again, tail) = Trail::open(&path, Mode::Mapped).unwrap();
-        assert_eq!(tail.len, expected.len() as u64);
-        again.append(b"y\n").unwrap();
-        again.close().unwrap();
-        expected.extend_from_slice(b"y\n");
-        assert_eq!(read(&path), expected);
+        t.append(b"a\nb\n").unwrap();
+        t.append(b"c\n").unwrap();
+        t.close().unwrap();
+        assert!(t.append(b"d\n").is_err());
+        assert_eq!(read(&path), b"a\nb\nc\n");
+        let (mut again, tail) = Trail::open(&path).unwrap();
+        assert_eq!((tail.len, tail.last.as_deref()), (6, Some("c")));
+        again.append(b"d\n").unwrap();
+        assert_eq!(read(&path), b"a\nb\nc\nd\n");
     }
 
     #[test]
     fn a_trail_has_one_writer() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("audit.ndjson");
-        let first = Trail::open(&path, Mode::Append).unwrap();
-        let second = Trail::open(&path, Mode::Mapped).err().unwrap();
+        let first = Trail::open(&path).unwrap();
+        let second = Trail::open(&path).err().unwrap();
         assert!(
             second
                 .to_string()
@@ -482,7 +336,7 @@ mod tests {
             "{second}"
         );
         drop(first);
-        assert!(Trail::open(&path, Mode::Mapped).is_ok());
+        assert!(Trail::open(&path).is_ok());
     }
 
     #[test]
@@ -490,7 +344,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("audit.ndjson");
         std::fs::write(&path, b"a\n\0\0late\n").unwrap();
-        let (_, tail) = Trail::open(&path, Mode::Append).unwrap();
+        let (_, tail) = Trail::open(&path).unwrap();
         assert_eq!(tail.len, 2);
         assert_eq!(read(&path), b"a\n");
         let kept: Vec<_> = std::fs::read_dir(dir.path())

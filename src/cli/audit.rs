@@ -6,7 +6,8 @@ use std::io::BufReader;
 use std::process::ExitCode;
 
 /// Runs an audit action. A rotated trail is read whole: its closed segments in order, then the
-/// live file.
+/// live file. A trail whose server was killed with records staged and not yet appended is
+/// completed first, as that server's next start would (said on stderr).
 pub fn run(action: AuditAction) -> Result<ExitCode> {
     match action {
         AuditAction::Verify { audit } => {
@@ -48,6 +49,14 @@ pub fn run(action: AuditAction) -> Result<ExitCode> {
 
 /// The files of the trail at `audit`, or why there are none.
 fn trail_files(audit: &std::path::Path) -> Result<Vec<std::path::PathBuf>> {
+    let completed = crate::audit::complete(audit)
+        .with_context(|| format!("completing the audit trail {}", audit.display()))?;
+    if completed > 0 {
+        eprintln!(
+            "appended {completed} records that a stopped server had staged but not yet written to {}",
+            audit.display()
+        );
+    }
     let files = crate::audit::files(audit)
         .with_context(|| format!("listing the audit trail {}", audit.display()))?;
     anyhow::ensure!(

@@ -35,17 +35,10 @@ pub struct ServeSecurity {
     #[arg(long, conflicts_with = "audit")]
     pub no_audit: bool,
     /// Sync the audit trail at most every N ms instead of before every answer: records are
-    /// still written before their answers (a server crash loses none), but a power cut can lose
-    /// the last N ms. 0 (the default): every answer waits for its record's fdatasync.
+    /// still staged in a file beside the trail before their answers (a server crash loses
+    /// none), but a power cut can lose the last N ms. 0 (the default): every answer waits for its record's fdatasync.
     #[arg(long, env = "CONCORD_AUDIT_SYNC_MS", default_value_t = 0)]
     pub audit_sync_ms: u64,
-    /// How records reach the audit trail: `append` (one write per record; the file is always
-    /// exactly its records, so a log shipper can follow it) or `mapped` (copied into a
-    /// memory map of space reserved ahead: no system call per record, as safe against a crash
-    /// of the server, but the live file ends in zero bytes until the server stops, so ship
-    /// closed files, not the live one).
-    #[arg(long, env = "CONCORD_AUDIT_WRITE", value_enum, default_value_t = AuditWrite::Append)]
-    pub audit_write: AuditWrite,
     /// Rotate the audit trail at this size: the live file is closed and renamed
     /// `<file>.<seq of its last record>`, and a new one continues the chain (`concord audit
     /// verify` and `export` read them all, in order). Closed files never change again, so a
@@ -80,16 +73,6 @@ pub struct ServeSecurity {
     /// Largest request body in bytes; larger gets 413.
     #[arg(long, env = "CONCORD_MAX_BODY", default_value_t = 16 << 20)]
     pub max_body: usize,
-}
-
-/// `--audit-write`: how records reach the trail (the audit module's [`crate::audit::Mode`],
-/// named for the command line).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum AuditWrite {
-    /// One write per record.
-    Append,
-    /// Copied into a memory map of space reserved ahead.
-    Mapped,
 }
 
 /// Makes sure the default data directory `d` holds a release this Concord serves: the
@@ -231,10 +214,6 @@ pub fn serve(
             &path,
             crate::audit::Config {
                 sync,
-                mode: match security.audit_write {
-                    AuditWrite::Append => crate::audit::Mode::Append,
-                    AuditWrite::Mapped => crate::audit::Mode::Mapped,
-                },
                 rotate_at: (security.audit_rotate_mb > 0)
                     .then(|| security.audit_rotate_mb.saturating_mul(1 << 20)),
             },
@@ -290,17 +269,14 @@ pub fn serve(
     }
     match &audit {
         Some(a) => eprintln!(
-            "audit trail: {} ({}; {})",
+            "audit trail: {} ({})",
             a.path().display(),
             match security.audit_sync_ms {
                 0 => "synced before each answer".to_string(),
-                ms => format!("written before each answer, synced every {ms} ms"),
+                ms => format!(
+                    "staged before each answer, so a server crash loses none; synced every {ms} ms"
+                ),
             },
-            match security.audit_write {
-                AuditWrite::Append => "appended",
-                AuditWrite::Mapped =>
-                    "memory-mapped: the live file ends in reserved zero bytes until the server stops",
-            }
         ),
         None => eprintln!("audit trail: off (--no-audit)"),
     }

@@ -92,38 +92,38 @@ pub async fn audit(
     let (http_req, res) = res.into_parts();
     // Named by the operation as it read its parameters, else read here (a request refused
     // before any operation read them).
-    let noted = http_req.extensions().get::<NamedSystem>().cloned();
-    let (system, version) = match noted {
-        Some(NamedSystem(system, version)) => (system, version),
-        None => named_system(&http_req, &body),
-    };
-    let status = res.status().as_u16();
-    let result = http_req.extensions().get::<ValidationResult>().map(|r| r.0);
-    let who = http_req.extensions().get::<Arc<Principal>>().cloned();
-    let correlation_id = http_req
-        .extensions()
-        .get::<CorrelationId>()
-        .map(|c| c.0.clone())
-        .unwrap_or_default();
+    let unnoted = (!http_req.extensions().contains::<NamedSystem>())
+        .then(|| named_system(&http_req, &body));
     // The release in service (a reload may have swapped it since the server started).
     let release = http_req
         .app_data::<web::Data<super::release::Serving>>()
         .map(|s| s.name())
         .unwrap_or_default();
-    let event = Event {
-        time: crate::clock::now_rfc3339_millis(),
-        subject: who.as_ref().and_then(|w| w.subject.clone()),
-        client_id: who.as_ref().and_then(|w| w.client_id.clone()),
-        operation,
-        system,
-        version,
-        params_digest,
-        status,
-        result,
-        correlation_id,
-        release,
+    let time = crate::clock::now_rfc3339_millis();
+    // The event borrows from the request; it is serialized and staged by `record` before the
+    // borrow ends, and only the wait is awaited.
+    let recorded = {
+        let ext = http_req.extensions();
+        let (system, version) = match (&unnoted, ext.get::<NamedSystem>()) {
+            (Some((s, v)), _) | (None, Some(NamedSystem(s, v))) => (s.as_deref(), v.as_deref()),
+            (None, None) => (None, None),
+        };
+        let who = ext.get::<Arc<Principal>>();
+        log.record(&Event {
+            time: time.as_str(),
+            subject: who.and_then(|w| w.subject.as_deref()),
+            client_id: who.and_then(|w| w.client_id.as_deref()),
+            operation: &operation,
+            system,
+            version,
+            params_digest: &params_digest,
+            status: res.status().as_u16(),
+            result: ext.get::<ValidationResult>().map(|r| r.0),
+            correlation_id: ext.get::<CorrelationId>().map_or("", |c| c.0.as_str()),
+            release: &release,
+        })
     };
-    match log.record(event).await {
+    match recorded.await {
         Ok(()) => Ok(ServiceResponse::new(http_req, res).map_into_left_body()),
         Err(e) => {
             tracing::error!(error = %e, "audit record not written; answer withheld");
