@@ -90,12 +90,12 @@ impl Entry {
 /// Lower-case hex of bytes.
 pub fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        s.push(DIGITS[usize::from(b >> 4)] as char);
-        s.push(DIGITS[usize::from(b & 15)] as char);
-    }
-    s
+    let text: Vec<u8> = bytes
+        .iter()
+        .flat_map(|b| [DIGITS[usize::from(b >> 4)], DIGITS[usize::from(b & 15)]])
+        .collect();
+    // Hex digits are ASCII.
+    String::from_utf8(text).unwrap_or_default()
 }
 
 /// Why a trail does not verify: the first bad record (1-based line) and what is wrong.
@@ -226,7 +226,12 @@ mod tests {
             result: Some(false),
             ..event
         };
-        for e in [Event::default(), event, full] {
+        let odd = Event {
+            correlation_id: "tab\there, newline\n, back\\slash, é, \u{7f}",
+            result: Some(true),
+            ..full
+        };
+        for e in [Event::default(), event, full, odd] {
             let mut out = b"earlier line\n".to_vec();
             let hash = Entry::append_chained(&mut out, 7, GENESIS, &json(&e));
             let line = std::str::from_utf8(&out["earlier line\n".len()..]).unwrap();
