@@ -104,7 +104,10 @@ mod tests {
     fn civil_dates() {
         assert_eq!(super::timestamp_compact(0), "19700101T000000");
         assert_eq!(super::timestamp_compact(1_795_000_000), "20261118T110640");
-        assert_eq!(super::rfc3339_millis(0, 7).as_str(), "1970-01-01T00:00:00.007Z");
+        assert_eq!(
+            super::rfc3339_millis(0, 7).as_str(),
+            "1970-01-01T00:00:00.007Z"
+        );
         assert_eq!(
             super::rfc3339_millis(1_795_000_000, 999).as_str(),
             "2026-11-18T11:06:40.999Z"

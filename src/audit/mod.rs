@@ -27,15 +27,13 @@ mod segments;
 mod staging;
 mod trail;
 
-pub use chain::{
-    Entry, GENESIS, VerifyError, hex as chain_hex, unwritten, verify, verify_after,
-};
+pub use chain::{Entry, GENESIS, VerifyError, hex as chain_hex, unwritten, verify, verify_after};
 pub use segments::files;
 
 use anyhow::{Context, Result};
+use staging::{Batch, Staging};
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use staging::{Batch, Staging};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
@@ -164,7 +162,6 @@ pub enum Sync {
     /// Written before every answer; `fdatasync` at most this often.
     Interval(std::time::Duration),
 }
-
 
 /// How often the syncer takes what was staged (and how long a strict-mode syncer idles between
 /// looks when nothing wakes it): the live file lags the answers by about this much.
@@ -421,7 +418,12 @@ fn recover(trail: &mut Trail, path: &Path, seq: u64, prev: String) -> Result<(u6
     trail
         .append(&lines)
         .and_then(|()| trail.sync())
-        .with_context(|| format!("appending staged records to the audit trail {}", path.display()))?;
+        .with_context(|| {
+            format!(
+                "appending staged records to the audit trail {}",
+                path.display()
+            )
+        })?;
     tracing::warn!(
         audit = %path.display(),
         records = batch.records.len(),
@@ -653,7 +655,12 @@ mod tests {
         let mut line = Vec::new();
         let first: Entry =
             serde_json::from_str(std::fs::read_to_string(&path).unwrap().trim()).unwrap();
-        Entry::append_chained(&mut line, 2, first.hash.as_deref().unwrap(), &event("second"));
+        Entry::append_chained(
+            &mut line,
+            2,
+            first.hash.as_deref().unwrap(),
+            &event("second"),
+        );
         line.push(b'\n');
         trail.append(&line).unwrap();
         assert_eq!(complete(&path).unwrap(), 0, "a held trail was touched");

@@ -102,7 +102,8 @@ pub fn pending(path: &Path, last_seq: u64) -> Result<Batch> {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Batch::default()),
         Err(e) => {
-            return Err(e).with_context(|| format!("reading the audit staging file {}", path.display()));
+            return Err(e)
+                .with_context(|| format!("reading the audit staging file {}", path.display()));
         }
     };
     found(&bytes, path, last_seq)
@@ -119,11 +120,17 @@ fn found(bytes: &[u8], path: &Path, last_seq: u64) -> Result<Batch> {
     let tail_pos = u64_at(bytes, 8) as usize % RING;
     let tail_seq = u64_at(bytes, 16);
     let mut batch = Batch::default();
-    walk(&bytes[HEADER..], tail_pos, tail_seq + 1, RING as u64, |seq, body| {
-        if seq > last_seq {
-            batch.push(seq, body);
-        }
-    });
+    walk(
+        &bytes[HEADER..],
+        tail_pos,
+        tail_seq + 1,
+        RING as u64,
+        |seq, body| {
+            if seq > last_seq {
+                batch.push(seq, body);
+            }
+        },
+    );
     Ok(batch)
 }
 
@@ -202,9 +209,13 @@ impl Staging {
         batch.clear();
         let pos = (self.taken % RING as u64) as usize;
         let span = self.head - self.taken;
-        let walked = walk(&self.map[HEADER..], pos, self.taken_seq, span, |seq, body| {
-            batch.push(seq, body)
-        });
+        let walked = walk(
+            &self.map[HEADER..],
+            pos,
+            self.taken_seq,
+            span,
+            |seq, body| batch.push(seq, body),
+        );
         debug_assert_eq!(walked, span, "the ring's slots end at its head");
         self.taken = self.head;
         self.taken_seq = self.next_seq;
@@ -264,13 +275,20 @@ fn u64_at(b: &[u8], at: usize) -> u64 {
 /// Walks the slots from ring offset `pos`, the first of them numbered `seq`, for at most
 /// `span` bytes, handing each record to `f`; stops at a slot whose seq is not the next one
 /// (older, or cut short) or whose length does not fit. Returns the bytes walked.
-fn walk(slots: &[u8], mut pos: usize, mut seq: u64, span: u64, mut f: impl FnMut(u64, &[u8])) -> u64 {
+fn walk(
+    slots: &[u8],
+    mut pos: usize,
+    mut seq: u64,
+    span: u64,
+    mut f: impl FnMut(u64, &[u8]),
+) -> u64 {
     let mut walked = 0u64;
     while walked + (HEAD as u64) <= span {
         if u64_at(slots, pos) != seq {
             break;
         }
-        let len = u32::from_le_bytes(slots[pos + 8..pos + 12].try_into().expect("4 bytes")) as usize;
+        let len =
+            u32::from_le_bytes(slots[pos + 8..pos + 12].try_into().expect("4 bytes")) as usize;
         let kind = u32::from_le_bytes(slots[pos + 12..pos + 16].try_into().expect("4 bytes"));
         let size = (HEAD + len).next_multiple_of(HEAD);
         if size > RING - pos || walked + size as u64 > span {

@@ -67,6 +67,25 @@ const EXPANSION_PARAMETERS: &[&str] = &[
     "useSupplement",
 ];
 
+/// The version of the HL7 terminology-ecosystem test suite (`fhir-tx-ecosystem-ig`) this server
+/// is checked against (`.ci/run` runs the shared part of it). The HL7 validator and IG
+/// publisher read it from the CapabilityStatement's `test-version` feature and refuse a server
+/// that does not declare one ("not approved for use with this software"); from 1.7.8 on they
+/// send `$batch-validate-code`, which this server implements.
+pub const TX_TEST_VERSION: &str = "1.7.8";
+
+/// An application-feature extension (`http://hl7.org/fhir/uv/application-feature`) declaring
+/// `definition` with `value`.
+fn feature(definition: &str, value: (&str, Value)) -> Value {
+    json!({
+        "url": "http://hl7.org/fhir/uv/application-feature/StructureDefinition/feature",
+        "extension": [
+            {"url": "definition", "valueCanonical": definition},
+            {"url": "value", value.0: value.1}
+        ]
+    })
+}
+
 /// How clients authenticate, for `rest.security`: the token issuer when bearer JWTs are
 /// required; `None` when the server is open.
 pub struct Security<'a> {
@@ -96,6 +115,17 @@ pub fn capability_statement(base: &str, date: &str, security: Option<Security>) 
     let mut statement = json!({
         "resourceType": "CapabilityStatement",
         "id": "concord",
+        "extension": [
+            feature(
+                "http://hl7.org/fhir/uv/tx-tests/FeatureDefinition/test-version",
+                ("valueCode", json!(TX_TEST_VERSION)),
+            ),
+            // Code systems passed in `tx-resource` are used for the request.
+            feature(
+                "http://hl7.org/fhir/uv/tx-ecosystem/FeatureDefinition/CodeSystemAsParameter",
+                ("valueBoolean", json!(true)),
+            ),
+        ],
         "url": format!("{base}/metadata"),
         "name": "Concord",
         "title": "Concord FHIR terminology server",

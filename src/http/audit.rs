@@ -92,8 +92,8 @@ pub async fn audit(
     let (http_req, res) = res.into_parts();
     // Named by the operation as it read its parameters, else read here (a request refused
     // before any operation read them).
-    let unnoted = (!http_req.extensions().contains::<NamedSystem>())
-        .then(|| named_system(&http_req, &body));
+    let unnoted =
+        (!http_req.extensions().contains::<NamedSystem>()).then(|| named_system(&http_req, &body));
     // The release in service (a reload may have swapped it since the server started).
     let release = http_req
         .app_data::<web::Data<super::release::Serving>>()

@@ -252,10 +252,10 @@ fn a_killed_server_is_completed_from_its_ring_and_a_stopped_one_leaves_only_reco
 #[test]
 fn a_rotated_trail_is_one_chain_across_its_files() {
     let segments = |audit: &std::path::Path| concord::audit::files(audit).unwrap().len() - 1;
-    let (dir, audit, port) = sigkill_under_load_until(
-        &["--audit-rotate-mb", "1", "--audit-sync-ms", "50"],
-        |a| segments(a) >= 2,
-    );
+    let (dir, audit, port) =
+        sigkill_under_load_until(&["--audit-rotate-mb", "1", "--audit-sync-ms", "50"], |a| {
+            segments(a) >= 2
+        });
     assert!(segments(&audit) >= 2, "the trail was not rotated twice");
     let files = concord::audit::files(&audit).unwrap();
     // A closed segment is exactly its records: at the size limit, over it by at most the

@@ -12,6 +12,23 @@ fn capability_statement_and_terminology_capabilities() {
         c["instantiates"][0],
         "http://hl7.org/fhir/CapabilityStatement/terminology-server"
     );
+    // The features the HL7 validator checks before it uses a terminology server: the version
+    // of the ecosystem test suite passed, and code systems accepted as `tx-resource`.
+    let feature = |definition: &str| {
+        c["extension"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["extension"][0]["valueCanonical"] == definition)
+            .map(|e| e["extension"][1].clone())
+            .unwrap_or_else(|| panic!("no feature {definition}"))
+    };
+    let version = feature("http://hl7.org/fhir/uv/tx-tests/FeatureDefinition/test-version");
+    assert!(version["valueCode"].as_str().unwrap() >= "1.6.0");
+    assert_eq!(
+        feature("http://hl7.org/fhir/uv/tx-ecosystem/FeatureDefinition/CodeSystemAsParameter")["valueBoolean"],
+        true
+    );
     let ops: Vec<&str> = c["rest"][0]["resource"][0]["operation"]
         .as_array()
         .unwrap()
