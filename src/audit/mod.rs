@@ -408,13 +408,8 @@ fn recover(trail: &mut Trail, path: &Path, seq: u64, prev: String) -> Result<(u6
     if batch.records.is_empty() {
         return Ok((seq, prev));
     }
-    let (mut seq, mut prev) = (seq, prev);
     let mut lines = Vec::new();
-    for (_, body) in batch.iter() {
-        seq += 1;
-        prev = Entry::append_chained(&mut lines, seq, &prev, body);
-        lines.push(b'\n');
-    }
+    let (seq, prev) = chain_lines(&batch, &mut lines, seq, &prev);
     trail
         .append(&lines)
         .and_then(|()| trail.sync())
@@ -471,14 +466,7 @@ fn append_batch(c: &mut Chain) -> std::result::Result<(), String> {
         return Ok(());
     }
     lines.clear();
-    let mut seq = *end;
-    let mut prev = link.clone();
-    for (staged, body) in batch.iter() {
-        seq += 1;
-        debug_assert_eq!(staged, seq, "staged records carry their chain seq");
-        prev = Entry::append_chained(lines, seq, &prev, body);
-        lines.push(b'\n');
-    }
+    let (seq, prev) = chain_lines(batch, lines, *end, link);
     trail
         .append(lines)
         .map_err(|e| format!("writing the audit trail: {e}"))?;
@@ -486,6 +474,19 @@ fn append_batch(c: &mut Chain) -> std::result::Result<(), String> {
     *link = prev;
     *dirty = true;
     Ok(())
+}
+
+/// The records of `batch` as chained lines after record `seq` (hash `prev`), appended to
+/// `lines`; returns the new end of the chain. Staged records carry the seq they get here,
+/// except after a kill, when a batch recovered follows whatever the trail ends with.
+fn chain_lines(batch: &Batch, lines: &mut Vec<u8>, seq: u64, prev: &str) -> (u64, String) {
+    let (mut seq, mut prev) = (seq, prev.to_string());
+    for (_, body) in batch.iter() {
+        seq += 1;
+        prev = Entry::append_chained(lines, seq, &prev, body);
+        lines.push(b'\n');
+    }
+    (seq, prev)
 }
 
 /// Takes what was staged, appends it, and syncs when `sync` (or the interval is up). On
@@ -584,7 +585,8 @@ fn rotate(c: &mut Chain, path: &Path) {
 
 /// The syncer thread: every [`DRAIN`] (or at once when a strict-mode answer waits) it takes
 /// what was staged and appends it; strict mode syncs before acknowledging (whatever was staged
-/// meanwhile shares the sync: group commit), interval mode syncs once the interval is up.
+/// meanwhile shares the sync: group commit), interval mode syncs once the interval is up. It
+/// ends once the trail is closed.
 fn syncer(shared: &Shared) {
     let strict = shared.config.sync == Sync::Always;
     loop {
@@ -599,6 +601,13 @@ fn syncer(shared: &Shared) {
             u.nudged = false;
             std::mem::take(&mut u.acks)
         };
+        if lock(&shared.ring).is_none() {
+            // Closed: the server has stopped answering.
+            for ack in acks {
+                let _ = ack.send(Err("the audit trail is closed".into()));
+            }
+            return;
+        }
         let done = flush(shared, strict && !acks.is_empty());
         for ack in acks {
             let _ = ack.send(done.clone());
