@@ -4,6 +4,7 @@
 //! answer (503): no response goes out without its record. Liveness, readiness, metrics and the
 //! API description are not transactions and are not recorded.
 
+use super::release::Answered;
 use super::request::CorrelationId;
 use crate::audit::{AuditLog, Event};
 use crate::auth::Principal;
@@ -94,11 +95,14 @@ pub async fn audit(
     // before any operation read them).
     let unnoted =
         (!http_req.extensions().contains::<NamedSystem>()).then(|| named_system(&http_req, &body));
-    // The release in service (a reload may have swapped it since the server started).
-    let release = http_req
-        .app_data::<web::Data<super::release::Serving>>()
-        .map(|s| s.name())
-        .unwrap_or_default();
+    // The release that answered; for a request no handler took one for (refused before), the
+    // release in service now.
+    let in_service = (!http_req.extensions().contains::<Answered>()).then(|| {
+        http_req
+            .app_data::<web::Data<super::release::Serving>>()
+            .map(|s| s.name())
+            .unwrap_or_default()
+    });
     let time = crate::clock::now_rfc3339_millis();
     // The event borrows from the request; it is serialized and staged by `record` before the
     // borrow ends, and only the wait is awaited.
@@ -120,7 +124,11 @@ pub async fn audit(
             status: res.status().as_u16(),
             result: ext.get::<ValidationResult>().map(|r| r.0),
             correlation_id: ext.get::<CorrelationId>().map_or("", |c| c.0.as_str()),
-            release: &release,
+            release: match (&in_service, ext.get::<Answered>()) {
+                (Some(name), _) => name,
+                (None, Some(Answered(name))) => name,
+                (None, None) => "",
+            },
         })
     };
     match recorded.await {

@@ -9,7 +9,7 @@ use super::error::ApiError;
 use crate::ops::Terminology;
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
-use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, web};
 use std::future::{Ready, ready};
 use std::sync::{Arc, Mutex, RwLock};
 
@@ -18,7 +18,7 @@ pub type Reloader = Arc<dyn Fn() -> anyhow::Result<(String, Terminology)> + Send
 
 /// The engine in service and its release name.
 pub struct Serving {
-    current: RwLock<(String, Arc<Terminology>)>,
+    current: RwLock<(Arc<str>, Arc<Terminology>)>,
     reloader: Option<Reloader>,
     /// One reload at a time.
     reloading: Mutex<()>,
@@ -28,18 +28,17 @@ impl Serving {
     /// Serves `t` (release `name`); `reloader` opens newer ones.
     pub fn new(name: String, t: Arc<Terminology>, reloader: Option<Reloader>) -> Self {
         Serving {
-            current: RwLock::new((name, t)),
+            current: RwLock::new((name.into(), t)),
             reloader,
             reloading: Mutex::new(()),
         }
     }
 
-    /// The engine for a request starting now.
-    pub fn engine(&self) -> Arc<Terminology> {
+    /// The release in service and its engine, for a request starting now.
+    pub fn serving(&self) -> (Arc<str>, Arc<Terminology>) {
         self.current
             .read()
             .unwrap_or_else(|e| e.into_inner())
-            .1
             .clone()
     }
 
@@ -49,7 +48,7 @@ impl Serving {
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .0
-            .clone()
+            .to_string()
     }
 
     /// Opens the published release and, when it is not the one in service, swaps it in.
@@ -66,7 +65,8 @@ impl Serving {
             return Ok((before, name));
         }
         t.warm_up()?;
-        *self.current.write().unwrap_or_else(|e| e.into_inner()) = (name.clone(), Arc::new(t));
+        *self.current.write().unwrap_or_else(|e| e.into_inner()) =
+            (name.as_str().into(), Arc::new(t));
         super::metrics::set_release(&name);
         tracing::info!(from = %before, to = %name, "release swapped");
         Ok((before, name))
@@ -75,6 +75,11 @@ impl Serving {
 
 /// The engine of the release in service when the request started.
 pub struct Current(pub Arc<Terminology>);
+
+/// The release a request's handler took ([`Current`]), left in the request's extensions for
+/// its audit record: a reload while the request ran does not change what answered it.
+#[derive(Clone)]
+pub struct Answered(pub Arc<str>);
 
 impl std::ops::Deref for Current {
     type Target = Terminology;
@@ -90,7 +95,11 @@ impl FromRequest for Current {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         ready(
             req.app_data::<web::Data<Serving>>()
-                .map(|s| Current(s.engine()))
+                .map(|s| {
+                    let (name, engine) = s.serving();
+                    req.extensions_mut().insert(Answered(name));
+                    Current(engine)
+                })
                 .ok_or_else(|| {
                     ApiError::http(
                         StatusCode::SERVICE_UNAVAILABLE,

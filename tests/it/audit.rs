@@ -130,6 +130,13 @@ fn every_answered_request_survives_sigkill_and_the_chain_verifies() {
     assert_eq!(r["status"], 200);
     assert_eq!(r["result"], true);
     assert_eq!(r["params_digest"].as_str().unwrap().len(), 64);
+    // The release that answered, as the handler took it.
+    let release = current_release(dir.path());
+    assert_eq!(
+        r["release"],
+        release.file_name().unwrap().to_str().unwrap(),
+        "{r}"
+    );
 
     // A restart continues the chain.
     let before = records(&audit).len();
