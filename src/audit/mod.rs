@@ -1,33 +1,33 @@
-//! The audit trail: one append-only, hash-chained JSON line per answered request, written and
-//! flushed to disk (`fdatasync`) before the response leaves, so every answer a client got has its
-//! record. Each record carries the SHA-256 of the one before ([`Entry::prev`]) and its own
-//! ([`Entry::hash`], over its JSON without the hash), and a sequence number, so [`verify`] finds
-//! any edit, deletion, insertion or reordering and names the first bad record (`fhir::audit_event`
-//! writes the trail as FHIR AuditEvent NDJSON). May use: nothing else of Concord (no HTTP types
-//! and no FHIR JSON: the `http` layer fills an [`Event`]).
+//! The audit trail: one append-only, hash-chained JSON line per answered request, on disk
+//! (`fdatasync`) before the response leaves, so every answer a client got has its record. Each
+//! record carries the SHA-256 of the one before ([`Entry::prev`]) and its own ([`Entry::hash`],
+//! over its JSON without the hash), and a sequence number, so [`verify`] finds any edit,
+//! deletion, insertion or reordering and names the first bad record (`fhir::audit_event` writes
+//! the trail as FHIR AuditEvent NDJSON). May use: nothing else of Concord (no HTTP types and no
+//! FHIR JSON: the `http` layer fills an [`Event`]).
 //!
-//! Each record is chained and appended by the request's own worker thread under one lock (so
-//! chain order is file order): a one-line `write` to the page cache is about a microsecond,
-//! while the earlier design, handing records to a writer thread, cost two thread switches per
-//! request on two cores, and batching a worker's records by delaying them cost the answers as
-//! much. Only `fdatasync` runs elsewhere, on a syncer thread, as a group commit: whatever was
-//! written while the previous sync ran is synced together and then acknowledged.
+//! A worker serializes its record and copies it into the staging ring (`staging.rs`, a shared
+//! memory map of a file beside the trail: the record survives a crash of the server from that
+//! moment). One syncer thread takes what was staged every couple of milliseconds, chains and
+//! hashes it, appends it to the trail with one `write` (`trail.rs`) and syncs: before
+//! acknowledging in strict mode ([`Sync::Always`], the default, a group commit), at most every
+//! interval with [`Sync::Interval`] (a power cut or kernel crash can then lose the last
+//! interval). Earlier designs and why they went: a writer thread the answer waited for (two
+//! thread switches per request on two cores), and a worker chaining and appending its own
+//! record under one lock (a `write` or fresh memory-mapped pages, a contended lock and a hash
+//! per request: a fifth of a `$validate-code`).
 //!
-//! [`Sync::Interval`] trades strict durability for speed, on request: each record is written to
-//! the file (the operating system's page cache) before its answer leaves, so a crash of the
-//! server process loses nothing, but `fdatasync` runs at most every interval, so a power cut or
-//! kernel crash can lose the records of the last interval. [`Sync::Always`] (the default) syncs
-//! every record before its answer (group-committed).
-//!
-//! How a record reaches the file (one `write`, or a copy into a memory map) is `trail.rs`; a
-//! trail rotated into closed segments that one chain runs through is `segments.rs`.
+//! A trail rotated into closed segments that one chain runs through is `segments.rs`; the
+//! event's JSON is `event.rs`.
 
 mod chain;
+mod event;
 mod segments;
 mod staging;
 mod trail;
 
 pub use chain::{Entry, GENESIS, VerifyError, hex as chain_hex, unwritten, verify, verify_after};
+pub use event::Event;
 pub use segments::files;
 
 use anyhow::{Context, Result};
@@ -38,95 +38,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 use trail::Trail;
-
-/// What happened, as the HTTP layer saw it, borrowed from the request: the record's fields
-/// after `seq` and `prev` and before `hash`, with [`Entry`]'s names, order and skips (a test in
-/// `chain.rs` holds them together). The chain fields are added by the syncer.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Event<'a> {
-    /// When, RFC 3339 UTC.
-    pub time: &'a str,
-    /// The caller's `sub`, when authenticated.
-    pub subject: Option<&'a str>,
-    /// The caller's client id, when authenticated.
-    pub client_id: Option<&'a str>,
-    /// `GET /CodeSystem/$lookup`, …
-    pub operation: &'a str,
-    /// The code system named (`system`, `url` of a code system operation), when one is.
-    pub system: Option<&'a str>,
-    /// Its version, when named.
-    pub version: Option<&'a str>,
-    /// SHA-256 of the request's query and body.
-    pub params_digest: &'a str,
-    /// HTTP status.
-    pub status: u16,
-    /// `result` of a validation, when the answer has one.
-    pub result: Option<bool>,
-    /// The correlation id.
-    pub correlation_id: &'a str,
-    /// The release that answered.
-    pub release: &'a str,
-}
-
-impl Event<'_> {
-    /// The event as a JSON object, appended to `out`: byte for byte what serde_json writes for
-    /// these fields of an [`Entry`] (absent options left out), which `verify` re-serializes and
-    /// hashes. Written by hand, keys as constants and strings copied whole when nothing in
-    /// them needs escaping: serde's field-by-field machinery was most of a record's cost on
-    /// the request path.
-    pub fn write_json(&self, out: &mut Vec<u8>) {
-        out.extend_from_slice(b"{\"time\":");
-        json_str(out, self.time);
-        let optional = [("subject", self.subject), ("client_id", self.client_id)];
-        for (key, value) in optional {
-            if let Some(v) = value {
-                json_key(out, key);
-                json_str(out, v);
-            }
-        }
-        json_key(out, "operation");
-        json_str(out, self.operation);
-        for (key, value) in [("system", self.system), ("version", self.version)] {
-            if let Some(v) = value {
-                json_key(out, key);
-                json_str(out, v);
-            }
-        }
-        json_key(out, "params_digest");
-        json_str(out, self.params_digest);
-        json_key(out, "status");
-        let _ = std::io::Write::write_fmt(out, format_args!("{}", self.status));
-        if let Some(r) = self.result {
-            json_key(out, "result");
-            out.extend_from_slice(if r { b"true" } else { b"false" });
-        }
-        json_key(out, "correlation_id");
-        json_str(out, self.correlation_id);
-        json_key(out, "release");
-        json_str(out, self.release);
-        out.push(b'}');
-    }
-}
-
-/// `,"key":` (keys are constants: nothing to escape).
-fn json_key(out: &mut Vec<u8>, key: &str) {
-    out.extend_from_slice(b",\"");
-    out.extend_from_slice(key.as_bytes());
-    out.extend_from_slice(b"\":");
-}
-
-/// A JSON string as serde_json writes it: copied whole unless it holds a quote, a backslash or
-/// a control character, which serde_json then escapes.
-fn json_str(out: &mut Vec<u8>, s: &str) {
-    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
-        out.push(b'"');
-        out.extend_from_slice(s.as_bytes());
-        out.push(b'"');
-    } else {
-        // Writing into a Vec cannot fail.
-        let _ = serde_json::to_writer(out, s);
-    }
-}
 
 thread_local! {
     /// Each worker's buffer for the record it stages.
