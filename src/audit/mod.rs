@@ -74,9 +74,13 @@ pub enum Sync {
     Interval(std::time::Duration),
 }
 
-/// How often the syncer takes what was staged (and how long a strict-mode syncer idles between
-/// looks when nothing wakes it): the live file lags the answers by about this much.
+/// How often the syncer takes what was staged while records come in: the live file lags the
+/// answers by about this much.
 const DRAIN: Duration = Duration::from_millis(2);
+/// How long an idle syncer sleeps between looks (at most the sync interval): an idle server
+/// should not wake 500 times a second. Records staged meanwhile are safe in the ring; strict
+/// answers and a full ring wake the syncer at once.
+const IDLE: Duration = Duration::from_millis(100);
 /// How long a record waits for room in a full ring (the trail cannot be written) before its
 /// answer is refused.
 const ROOM_WAIT: Duration = Duration::from_secs(5);
@@ -400,9 +404,10 @@ fn chain_lines(batch: &Batch, lines: &mut Vec<u8>, seq: u64, prev: &str) -> (u64
     (seq, prev)
 }
 
-/// Takes what was staged, appends it, and syncs when `sync` (or the interval is up). On
-/// failure the batch stays staged for the next attempt and records are refused meanwhile.
-fn flush(shared: &Shared, sync: bool) -> std::result::Result<(), String> {
+/// Takes what was staged, appends it, and syncs when `sync` (or the interval is up); returns
+/// how many records it appended. On failure the batch stays staged for the next attempt and
+/// records are refused meanwhile.
+fn flush(shared: &Shared, sync: bool) -> std::result::Result<usize, String> {
     let mut guard = lock(&shared.chain);
     let c = &mut *guard;
     match lock(&shared.ring).as_mut() {
@@ -435,10 +440,10 @@ fn flush(shared: &Shared, sync: bool) -> std::result::Result<(), String> {
             c.dirty = false;
             c.synced_at = Instant::now();
         }
-        Ok(())
+        Ok(c.batch.records.len())
     });
     match &result {
-        Ok(()) => {
+        Ok(_) => {
             shared.failing.store(false, Ordering::Release);
             if shared
                 .config
@@ -494,19 +499,26 @@ fn rotate(c: &mut Chain, path: &Path) {
     }
 }
 
-/// The syncer thread: every [`DRAIN`] (or at once when a strict-mode answer waits) it takes
-/// what was staged and appends it; strict mode syncs before acknowledging (whatever was staged
+/// The syncer thread: every [`DRAIN`] while records come in, every [`IDLE`] (or the sync
+/// interval) otherwise, and at once when a strict-mode answer waits or the ring is full, it
+/// takes what was staged and appends it; strict mode syncs before acknowledging (whatever was staged
 /// meanwhile shares the sync: group commit), interval mode syncs once the interval is up. It
 /// ends once the trail is closed.
 fn syncer(shared: &Shared) {
     let strict = shared.config.sync == Sync::Always;
+    let idle = match shared.config.sync {
+        Sync::Interval(every) => every.min(IDLE),
+        Sync::Always => IDLE,
+    };
+    let busy = DRAIN.min(idle);
+    let mut wait = busy;
     loop {
         let acks = {
             let mut u = lock(&shared.unsynced);
             u.idle = true;
             let (mut u, _) = shared
                 .wake
-                .wait_timeout_while(u, DRAIN, |u| u.acks.is_empty() && !u.nudged)
+                .wait_timeout_while(u, wait, |u| u.acks.is_empty() && !u.nudged)
                 .unwrap_or_else(|e| e.into_inner());
             u.idle = false;
             u.nudged = false;
@@ -520,6 +532,12 @@ fn syncer(shared: &Shared) {
             return;
         }
         let done = flush(shared, strict && !acks.is_empty());
+        // Back to the short cadence while records come in (or a failure is retried).
+        wait = match &done {
+            Ok(0) => idle,
+            _ => busy,
+        };
+        let done = done.map(|_| ());
         for ack in acks {
             let _ = ack.send(done.clone());
         }

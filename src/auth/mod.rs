@@ -15,7 +15,9 @@
 //! send the same token with every request for its lifetime, and an RSA signature check costs
 //! far more than the lookup it guards. The cache is keyed by the whole token, so a hit compares
 //! it in full and a fast unkeyed hash is safe (a SHA-256 of every token cost more than a
-//! microsecond a request). The cache is emptied whenever the key set is reloaded.
+//! microsecond a request). Each worker also keeps its own copy of what it has seen, so a hit
+//! takes no lock and touches no memory the other worker writes. The caches are emptied whenever
+//! the key set is reloaded.
 //!
 //! Scopes: SMART backend-services scopes (`system/CodeSystem.read`, `system/*.read`, and the
 //! SMART v2 `.rs` forms) in `scope`/`scp`, and Entra ID app roles (`roles`) and delegated scopes
@@ -29,6 +31,7 @@ use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::Deserialize;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
@@ -126,7 +129,29 @@ pub struct Verifier {
     last_load: Mutex<Instant>,
     /// Verified tokens: the caller and the token's `exp`.
     verified: RwLock<Verified>,
+    /// Which verifier a worker's own cache ([`MINE`]) belongs to, and how many times the
+    /// verified tokens were forgotten (a key-set reload): a worker's cache from another
+    /// verifier or an earlier generation is emptied before use.
+    id: u64,
+    generation: AtomicU64,
 }
+
+/// Each worker's own copies of the tokens it has seen verified: a hit takes no lock and clones
+/// an `Arc` no other thread touches (the shared map's lock and a caller's reference count
+/// shared by both workers bounced between their caches on every request).
+#[derive(Default)]
+struct Mine {
+    owner: u64,
+    generation: u64,
+    tokens: Verified,
+}
+
+thread_local! {
+    static MINE: std::cell::RefCell<Mine> = std::cell::RefCell::default();
+}
+
+/// Verifier ids (from 1: a worker's cache starts owned by none).
+static NEXT_VERIFIER: AtomicU64 = AtomicU64::new(1);
 
 /// Verified tokens (whole) and who they are, until their `exp`.
 type Verified = rustc_hash::FxHashMap<Box<str>, (Arc<Principal>, u64)>;
@@ -168,6 +193,8 @@ impl Verifier {
             keys: RwLock::new(keys),
             last_load: Mutex::new(Instant::now()),
             verified: RwLock::default(),
+            id: NEXT_VERIFIER.fetch_add(1, Ordering::Relaxed),
+            generation: AtomicU64::new(0),
         })
     }
 
@@ -187,21 +214,48 @@ impl Verifier {
             .filter(|t| !t.is_empty())
             .ok_or(AuthError::Missing)?;
         let now = jsonwebtoken::get_current_timestamp();
-        if let Some((who, exp)) = self
+        let generation = self.generation.load(Ordering::Acquire);
+        let mine = MINE.with_borrow_mut(|m| {
+            if m.owner != self.id || m.generation != generation {
+                m.tokens.clear();
+                m.owner = self.id;
+                m.generation = generation;
+            }
+            m.tokens
+                .get(token)
+                .filter(|(_, exp)| now <= exp + LEEWAY_SECONDS)
+                .map(|(who, _)| who.clone())
+        });
+        if let Some(who) = mine {
+            return Ok(who);
+        }
+        let remembered = self
             .verified
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .get(token)
-            && now <= exp + LEEWAY_SECONDS
-        {
-            return Ok(who.clone());
+            .filter(|(_, exp)| now <= exp + LEEWAY_SECONDS)
+            .map(|(who, exp)| (who.clone(), *exp));
+        let (who, exp) = match remembered {
+            Some(found) => found,
+            None => self.verify(token)?,
+        };
+        if exp > 0 {
+            // This worker's own copy (not a clone of the shared `Arc`).
+            let own = Arc::new(Principal::clone(&who));
+            MINE.with_borrow_mut(|m| {
+                if m.tokens.len() >= CACHE_SIZE {
+                    m.tokens.clear();
+                }
+                m.tokens.insert(token.into(), (own, exp));
+            });
         }
-        let who = self.verify(token)?;
         Ok(who)
     }
 
     /// Verifies a token in full (signature, claims) and remembers it until it expires.
-    fn verify(&self, token: &str) -> Result<Arc<Principal>, AuthError> {
+    /// Returns the caller and the token's `exp` (0 when it has none: not remembered).
+    fn verify(&self, token: &str) -> Result<(Arc<Principal>, u64), AuthError> {
         let head = jsonwebtoken::decode_header(token)
             .map_err(|e| AuthError::Invalid(format!("not a JWT: {e}")))?;
         if !ALGORITHMS.contains(&head.alg) {
@@ -277,7 +331,7 @@ impl Verifier {
             }
             cache.insert(token.into(), (who.clone(), exp));
         }
-        Ok(who)
+        Ok((who, c.exp.unwrap_or(0)))
     }
 
     /// Checks that `who` may run `operation` (a name from [`ScopeRules`]).
@@ -304,11 +358,13 @@ impl Verifier {
             Ok(k) => {
                 tracing::info!(jwks = %self.config.jwks, keys = k.keys.len(), "JWKS reloaded");
                 *self.keys.write().unwrap_or_else(|e| e.into_inner()) = Keys::from_set(&k);
-                // A key may have been withdrawn: tokens it signed must verify again.
+                // A key may have been withdrawn: tokens it signed must verify again, in every
+                // worker's own cache too.
                 self.verified
                     .write()
                     .unwrap_or_else(|e| e.into_inner())
                     .clear();
+                self.generation.fetch_add(1, Ordering::AcqRel);
             }
             Err(e) => tracing::warn!(jwks = %self.config.jwks, error = %e, "JWKS reload failed"),
         }

@@ -35,34 +35,37 @@ struct AuthServer {
 
 fn auth_server() -> &'static AuthServer {
     static S: OnceLock<AuthServer> = OnceLock::new();
-    S.get_or_init(|| {
-        let dir = icd10cm_mini_data();
-        let jwks = dir.path().join("jwks.json");
-        std::fs::copy(fixture("auth/jwks.json"), &jwks).unwrap();
-        let verifier = Arc::new(
-            Verifier::new(Config {
-                jwks: jwks.to_str().unwrap().to_string(),
-                issuer: Some(ISS.into()),
-                audience: Some(AUD.into()),
-                scopes: ScopeRules::parse(&["search=Terminology.Search".into()]).unwrap(),
-            })
-            .unwrap(),
-        );
-        let t = concord::cli::open(dir.path(), "en-US").unwrap();
-        let base = start_with(
-            t,
-            concord::http::Options {
-                auth: Some(verifier.clone()),
-                ..Default::default()
-            },
-        );
-        AuthServer {
-            base,
-            verifier,
-            jwks,
-            _dir: dir,
-        }
-    })
+    S.get_or_init(new_auth_server)
+}
+
+/// A server of its own, for a test that changes its key set.
+fn new_auth_server() -> AuthServer {
+    let dir = icd10cm_mini_data();
+    let jwks = dir.path().join("jwks.json");
+    std::fs::copy(fixture("auth/jwks.json"), &jwks).unwrap();
+    let verifier = Arc::new(
+        Verifier::new(Config {
+            jwks: jwks.to_str().unwrap().to_string(),
+            issuer: Some(ISS.into()),
+            audience: Some(AUD.into()),
+            scopes: ScopeRules::parse(&["search=Terminology.Search".into()]).unwrap(),
+        })
+        .unwrap(),
+    );
+    let t = concord::cli::open(dir.path(), "en-US").unwrap();
+    let base = start_with(
+        t,
+        concord::http::Options {
+            auth: Some(verifier.clone()),
+            ..Default::default()
+        },
+    );
+    AuthServer {
+        base,
+        verifier,
+        jwks,
+        _dir: dir,
+    }
 }
 
 fn claims(extra: Value) -> Value {
@@ -95,7 +98,11 @@ fn rsa(claims: &Value) -> String {
 const LOOKUP: &str = "/CodeSystem/$lookup?system=http://hl7.org/fhir/sid/icd-10-cm&code=E11.9";
 
 fn call(path: &str, token: Option<&str>) -> (u16, Option<String>, Value) {
-    let mut r = client().get(format!("{}{path}", auth_server().base));
+    call_at(auth_server(), path, token)
+}
+
+fn call_at(s: &AuthServer, path: &str, token: Option<&str>) -> (u16, Option<String>, Value) {
+    let mut r = client().get(format!("{}{path}", s.base));
     if let Some(t) = token {
         r = r.header("Authorization", format!("Bearer {t}"));
     }
@@ -249,4 +256,33 @@ fn an_unknown_kid_reloads_the_key_set_once_rotated() {
     assert_eq!(call(LOOKUP, Some(&rotated)).0, 200);
     // The old key still works.
     assert_eq!(call(LOOKUP, Some(&rsa(&claims(json!({}))))).0, 200);
+}
+
+/// A key withdrawn from the set: once the set is re-read, tokens it signed are refused, though
+/// every worker had remembered them as verified.
+#[test]
+fn a_withdrawn_keys_tokens_are_refused_once_the_key_set_is_reread() {
+    let s = new_auth_server();
+    let old = rsa(&claims(json!({})));
+    for _ in 0..16 {
+        assert_eq!(call_at(&s, LOOKUP, Some(&old)).0, 200);
+    }
+    let mut set: Value =
+        serde_json::from_slice(&std::fs::read(fixture("auth/jwks-rotated.json")).unwrap()).unwrap();
+    set["keys"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|k| k["kid"] != "test-rsa");
+    std::fs::write(&s.jwks, set.to_string()).unwrap();
+    s.verifier.allow_refresh_now();
+    let rotated = token(
+        Algorithm::RS256,
+        "rotated",
+        "rotated-rsa-private.pem",
+        &claims(json!({})),
+    );
+    assert_eq!(call_at(&s, LOOKUP, Some(&rotated)).0, 200);
+    for _ in 0..16 {
+        assert_eq!(call_at(&s, LOOKUP, Some(&old)).0, 401);
+    }
 }
