@@ -28,7 +28,8 @@ pub struct ServeSecurity {
         value_delimiter = ';'
     )]
     pub require_scope: Vec<String>,
-    /// Audit trail file (default: audit.ndjson in the data directory).
+    /// Audit trail file (default: audit.ndjson in the data directory). Records are staged in
+    /// FILE.staging beside it until they are appended; keep both on the same volume.
     #[arg(long, env = "CONCORD_AUDIT")]
     pub audit: Option<PathBuf>,
     /// Run without an audit trail.
