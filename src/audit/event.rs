@@ -1,4 +1,5 @@
 //! What one audit record says, as the HTTP layer saw it, and its JSON as the syncer chains it.
+//! May use: `serde_json` (for the strings that need escaping).
 
 /// What happened, as the HTTP layer saw it, borrowed from the request: the record's fields
 /// after `seq` and `prev` and before `hash`, with [`super::Entry`]'s names, order and skips (a test in

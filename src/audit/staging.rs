@@ -17,7 +17,7 @@
 //! slot that would cross the ring's end is preceded by a padding slot up to it. Slots carry
 //! the chain's own seq (assigned here, in ring order), so after a kill the records already in
 //! the trail are told from the others by seq alone, even when the syncer had appended a batch
-//! and not yet recorded that in the header.
+//! and not yet recorded that in the header. May use: `std` and `memmap2` (nothing of Concord).
 
 use anyhow::{Context, Result, bail};
 use std::fs::{File, OpenOptions};
