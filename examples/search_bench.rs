@@ -21,9 +21,10 @@ fn main() {
         std::process::exit(2);
     };
     let rounds: usize = args.next().and_then(|r| r.parse().ok()).unwrap_or(1);
-    let current = std::fs::read_to_string(format!("{data}/CURRENT")).expect("CURRENT");
-    let path = format!("{data}/releases/{}/index.bin", current.trim());
-    let file = IndexFile::open(std::path::Path::new(&path)).expect("index file");
+    let release = concord::import::status(std::path::Path::new(&data))
+        .expect("data directory")
+        .expect("a published release");
+    let file = IndexFile::open(&release.index_path()).expect("index file");
     let cs = (1..1000)
         .find(|cs| file.part(&format!("cs/{cs}/terms")).is_some())
         .expect("a term index");

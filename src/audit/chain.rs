@@ -49,8 +49,8 @@ pub struct Entry {
 }
 
 impl Entry {
-    /// An event's JSON object ([`super::Event::write_json`]) as record `seq` after the record whose
-    /// hash is `prev`, appended to `out` as its line (no newline); returns its hash. The line
+    /// An event's JSON object ([`super::Event::write_json`]) as record `seq` after the record
+    /// whose hash is `prev`, appended to `out` as its line (no newline); returns its hash. The line
     /// is what serializing the [`Entry`] gives (`seq` and `prev` lead, `hash` ends it; a test
     /// holds them together), so it is put together from the event's JSON rather than
     /// serialized again.

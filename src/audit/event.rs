@@ -2,8 +2,8 @@
 //! May use: `serde_json` (for the strings that need escaping).
 
 /// What happened, as the HTTP layer saw it, borrowed from the request: the record's fields
-/// after `seq` and `prev` and before `hash`, with [`super::Entry`]'s names, order and skips (a test in
-/// `chain.rs` holds them together). The chain fields are added by the syncer.
+/// after `seq` and `prev` and before `hash`, with [`super::Entry`]'s names, order and skips (a
+/// test in `chain.rs` holds them together). The chain fields are added by the syncer.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Event<'a> {
     /// When, RFC 3339 UTC.
@@ -32,8 +32,8 @@ pub struct Event<'a> {
 
 impl Event<'_> {
     /// The event as a JSON object, appended to `out`: byte for byte what serde_json writes for
-    /// these fields of an [`super::Entry`] (absent options left out), which `verify` re-serializes and
-    /// hashes. Written by hand, keys as constants and strings copied whole when nothing in
+    /// these fields of an [`super::Entry`] (absent options left out), which `verify`
+    /// re-serializes and hashes. Written by hand, keys as constants and strings copied whole when nothing in
     /// them needs escaping: serde's field-by-field machinery was most of a record's cost on
     /// the request path.
     pub fn write_json(&self, out: &mut Vec<u8>) {

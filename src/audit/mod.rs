@@ -404,10 +404,10 @@ fn chain_lines(batch: &Batch, lines: &mut Vec<u8>, seq: u64, prev: &str) -> (u64
     (seq, prev)
 }
 
-/// Takes what was staged, appends it, and syncs when `sync` (or the interval is up); returns
-/// how many records it appended. On failure the batch stays staged for the next attempt and
-/// records are refused meanwhile.
-fn flush(shared: &Shared, sync: bool) -> std::result::Result<usize, String> {
+/// Takes what was staged, appends it, and syncs (strict mode: always; interval mode: once the
+/// interval is up); returns how many records it appended. On failure the batch stays staged
+/// for the next attempt and records are refused meanwhile.
+fn flush(shared: &Shared) -> std::result::Result<usize, String> {
     let mut guard = lock(&shared.chain);
     let c = &mut *guard;
     match lock(&shared.ring).as_mut() {
@@ -427,11 +427,10 @@ fn flush(shared: &Shared, sync: bool) -> std::result::Result<usize, String> {
     if appended.is_ok() && !c.batch.records.is_empty() {
         shared.room.notify_waiters();
     }
-    let due = sync
-        || match shared.config.sync {
-            Sync::Interval(every) => c.synced_at.elapsed() >= every,
-            Sync::Always => true,
-        };
+    let due = match shared.config.sync {
+        Sync::Interval(every) => c.synced_at.elapsed() >= every,
+        Sync::Always => true,
+    };
     let result = appended.and_then(|()| {
         if c.dirty && due {
             c.trail
@@ -501,11 +500,10 @@ fn rotate(c: &mut Chain, path: &Path) {
 
 /// The syncer thread: every [`DRAIN`] while records come in, every [`IDLE`] (or the sync
 /// interval) otherwise, and at once when a strict-mode answer waits or the ring is full, it
-/// takes what was staged and appends it; strict mode syncs before acknowledging (whatever was staged
-/// meanwhile shares the sync: group commit), interval mode syncs once the interval is up. It
-/// ends once the trail is closed.
+/// takes what was staged and appends it; strict mode syncs before acknowledging (whatever was
+/// staged meanwhile shares the sync: group commit), interval mode syncs once the interval is
+/// up. It ends once the trail is closed.
 fn syncer(shared: &Shared) {
-    let strict = shared.config.sync == Sync::Always;
     let idle = match shared.config.sync {
         Sync::Interval(every) => every.min(IDLE),
         Sync::Always => IDLE,
@@ -531,7 +529,7 @@ fn syncer(shared: &Shared) {
             }
             return;
         }
-        let done = flush(shared, strict && !acks.is_empty());
+        let done = flush(shared);
         // Back to the short cadence while records come in (or a failure is retried).
         wait = match &done {
             Ok(0) => idle,

@@ -20,7 +20,7 @@
 //! and not yet recorded that in the header. May use: `std` and `memmap2` (nothing of Concord).
 
 use anyhow::{Context, Result, bail};
-use std::fs::{File, OpenOptions};
+use std::fs::OpenOptions;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{Ordering, compiler_fence};
@@ -49,7 +49,6 @@ pub fn path_of(trail: &Path) -> PathBuf {
 /// The open ring.
 pub struct Staging {
     map: memmap2::MmapMut,
-    file: File,
     path: PathBuf,
     /// Logical offsets (they only grow): the next slot goes at `head`; the syncer has taken
     /// everything before `taken` and appended everything before `tail`.
@@ -163,7 +162,6 @@ impl Staging {
         map[16..24].copy_from_slice(&last_seq.to_le_bytes());
         Ok(Staging {
             map,
-            file,
             path,
             head: 0,
             taken: 0,
@@ -250,7 +248,6 @@ impl Staging {
             bail!("records are still staged in {}", self.path.display());
         }
         drop(self.map);
-        drop(self.file);
         std::fs::remove_file(&self.path)
             .with_context(|| format!("removing the audit staging file {}", self.path.display()))
     }

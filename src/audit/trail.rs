@@ -57,7 +57,7 @@ impl Trail {
             .open(path)
             .with_context(|| format!("opening the audit trail {}", path.display()))?;
         // One writer per trail: two servers appending to one file would break its chain (and
-        // overwrite each other's records in mapped mode). The lock goes with the process.
+        // overwrite each other's staging ring). The lock goes with the process.
         match file.try_lock() {
             Ok(()) => {}
             Err(std::fs::TryLockError::WouldBlock) => return Ok(None),
@@ -89,7 +89,7 @@ impl Trail {
                 audit = %path.display(),
                 bytes = size - tail.len,
                 kept = %kept.display(),
-                "the audit trail holds records after unwritten space (a power cut while a mapped trail synced at intervals?): they are cut off and kept aside; run `concord audit verify` on both"
+                "the audit trail holds records after unwritten space (a trail an earlier, memory-mapping Concord wrote, after a power cut?): they are cut off and kept aside; run `concord audit verify` on both"
             );
         } else if tail.torn > 0 {
             tracing::warn!(

@@ -11,13 +11,15 @@
 //! - keys by `kid`; an unknown `kid` re-reads the JWKS once (key rotation), at most every
 //!   [`REFRESH_EVERY`], so a flood of forged `kid`s cannot hammer the key endpoint.
 //!
-//! A token that verified is remembered until its `exp` (at most [`CACHE_SIZE`] of them): clients
-//! send the same token with every request for its lifetime, and an RSA signature check costs
-//! far more than the lookup it guards. The cache is keyed by the whole token, so a hit compares
-//! it in full and a fast unkeyed hash is safe (a SHA-256 of every token cost more than a
-//! microsecond a request). Each worker also keeps its own copy of what it has seen, so a hit
-//! takes no lock and touches no memory the other worker writes. The caches are emptied whenever
-//! the key set is reloaded.
+//! A token that verified is remembered until its `exp` (at most [`CACHE_SIZE`] of them) by the
+//! worker thread that verified it: clients send the same token with every request for its
+//! lifetime, and an RSA signature check costs far more than the lookup it guards. Each worker
+//! keeps its own cache, so a hit takes no lock and touches no memory another worker writes (a
+//! cache shared by the workers bounced its lock and the caller's reference count between their
+//! caches on every request); a token costs one signature check per worker. The cache is keyed
+//! by the whole token, so a hit compares it in full and a fast unkeyed hash is safe (a SHA-256
+//! of every token cost more than a microsecond a request). The caches are emptied whenever the
+//! key set is reloaded.
 //!
 //! Scopes: SMART backend-services scopes (`system/CodeSystem.read`, `system/*.read`, and the
 //! SMART v2 `.rs` forms) in `scope`/`scp`, and Entra ID app roles (`roles`) and delegated scopes
@@ -127,18 +129,14 @@ pub struct Verifier {
     config: Config,
     keys: RwLock<Keys>,
     last_load: Mutex<Instant>,
-    /// Verified tokens: the caller and the token's `exp`.
-    verified: RwLock<Verified>,
-    /// Which verifier a worker's own cache ([`MINE`]) belongs to, and how many times the
-    /// verified tokens were forgotten (a key-set reload): a worker's cache from another
-    /// verifier or an earlier generation is emptied before use.
+    /// Which verifier a worker's cache ([`MINE`]) belongs to, and how many times verified
+    /// tokens were forgotten (a key-set reload): a worker's cache from another verifier or an
+    /// earlier generation is emptied before use.
     id: u64,
     generation: AtomicU64,
 }
 
-/// Each worker's own copies of the tokens it has seen verified: a hit takes no lock and clones
-/// an `Arc` no other thread touches (the shared map's lock and a caller's reference count
-/// shared by both workers bounced between their caches on every request).
+/// The tokens a worker has verified: the caller and the token's `exp`.
 #[derive(Default)]
 struct Mine {
     owner: u64,
@@ -192,7 +190,6 @@ impl Verifier {
             config,
             keys: RwLock::new(keys),
             last_load: Mutex::new(Instant::now()),
-            verified: RwLock::default(),
             id: NEXT_VERIFIER.fetch_add(1, Ordering::Relaxed),
             generation: AtomicU64::new(0),
         })
@@ -229,32 +226,18 @@ impl Verifier {
         if let Some(who) = mine {
             return Ok(who);
         }
-        let remembered = self
-            .verified
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(token)
-            .filter(|(_, exp)| now <= exp + LEEWAY_SECONDS)
-            .map(|(who, exp)| (who.clone(), *exp));
-        let (who, exp) = match remembered {
-            Some(found) => found,
-            None => self.verify(token)?,
-        };
-        if exp > 0 {
-            // This worker's own copy (not a clone of the shared `Arc`).
-            let own = Arc::new(Principal::clone(&who));
-            MINE.with_borrow_mut(|m| {
-                if m.tokens.len() >= CACHE_SIZE {
-                    m.tokens.clear();
-                }
-                m.tokens.insert(token.into(), (own, exp));
-            });
-        }
+        let (who, exp) = self.verify(token)?;
+        MINE.with_borrow_mut(|m| {
+            if m.tokens.len() >= CACHE_SIZE {
+                m.tokens.clear();
+            }
+            m.tokens.insert(token.into(), (who.clone(), exp));
+        });
         Ok(who)
     }
 
-    /// Verifies a token in full (signature, claims) and remembers it until it expires.
-    /// Returns the caller and the token's `exp` (0 when it has none: not remembered).
+    /// Verifies a token in full (signature, claims): the caller and the token's `exp` (which
+    /// the validation requires; 0, never a cache hit, if it were missing).
     fn verify(&self, token: &str) -> Result<(Arc<Principal>, u64), AuthError> {
         let head = jsonwebtoken::decode_header(token)
             .map_err(|e| AuthError::Invalid(format!("not a JWT: {e}")))?;
@@ -324,13 +307,6 @@ impl Verifier {
             client_id: c.azp.or(c.client_id).or(c.appid),
             grants,
         });
-        if let Some(exp) = c.exp {
-            let mut cache = self.verified.write().unwrap_or_else(|e| e.into_inner());
-            if cache.len() >= CACHE_SIZE {
-                cache.clear();
-            }
-            cache.insert(token.into(), (who.clone(), exp));
-        }
         Ok((who, c.exp.unwrap_or(0)))
     }
 
@@ -358,12 +334,8 @@ impl Verifier {
             Ok(k) => {
                 tracing::info!(jwks = %self.config.jwks, keys = k.keys.len(), "JWKS reloaded");
                 *self.keys.write().unwrap_or_else(|e| e.into_inner()) = Keys::from_set(&k);
-                // A key may have been withdrawn: tokens it signed must verify again, in every
-                // worker's own cache too.
-                self.verified
-                    .write()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .clear();
+                // A key may have been withdrawn: tokens it signed must verify again, so every
+                // worker's cache is emptied.
                 self.generation.fetch_add(1, Ordering::AcqRel);
             }
             Err(e) => tracing::warn!(jwks = %self.config.jwks, error = %e, "JWKS reload failed"),

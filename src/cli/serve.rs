@@ -37,7 +37,8 @@ pub struct ServeSecurity {
     pub no_audit: bool,
     /// Sync the audit trail at most every N ms instead of before every answer: records are
     /// still staged in a file beside the trail before their answers (a server crash loses
-    /// none), but a power cut can lose the last N ms. 0 (the default): every answer waits for its record's fdatasync.
+    /// none), but a power cut can lose the last N ms. 0 (the default): every answer waits for
+    /// its record's fdatasync.
     #[arg(long, env = "CONCORD_AUDIT_SYNC_MS", default_value_t = 0)]
     pub audit_sync_ms: u64,
     /// Rotate the audit trail at this size: the live file is closed and renamed

@@ -211,7 +211,6 @@ fn system_in(
 
 /// The code system a request names, noted by the operation that read its parameters, so the
 /// record does not read them a second time.
-#[derive(Clone)]
 struct NamedSystem(Option<String>, Option<String>);
 
 /// Notes the code system (and version) the parameters `p` of the request name, for its record.

@@ -78,7 +78,6 @@ pub struct Current(pub Arc<Terminology>);
 
 /// The release a request's handler took ([`Current`]), left in the request's extensions for
 /// its audit record: a reload while the request ran does not change what answered it.
-#[derive(Clone)]
 pub struct Answered(pub Arc<str>);
 
 impl std::ops::Deref for Current {
