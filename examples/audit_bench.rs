@@ -37,7 +37,7 @@ fn main() {
     let t = std::time::Instant::now();
     rt.block_on(async {
         for _ in 0..n {
-            log.record(&ev).await.unwrap();
+            concord::audit::settled(log.record(&ev)).await.unwrap();
         }
     });
     let el = t.elapsed();

@@ -201,32 +201,35 @@ impl AuditLog {
         &self.shared.path
     }
 
-    /// Records `event`: it is serialized and staged at once (so the returned future borrows
-    /// nothing of it), and the future resolves once it is staged (and, in strict mode, appended
-    /// and synced), or with why it could not be.
+    /// Records `event`: it is serialized and staged at once, so what is returned borrows
+    /// nothing of it. `Ok(None)`: staged, and nothing to wait for (interval mode, the usual
+    /// case). `Ok(Some(wait))`: the answer must wait for `wait` (strict mode's sync, or a full
+    /// ring's room). `Err`: why it cannot be recorded.
     ///
     /// Staging is one copy into the shared ring under a lock held for that copy alone; the
     /// syncer chains, hashes and appends what was staged in batches (see `staging.rs`). A
     /// record written on the worker under the chain's lock instead (the earlier design) cost a
     /// `write` or fresh memory-mapped pages, a contended lock and a hash per request on the
-    /// request path: a fifth of a `$validate-code`.
-    pub fn record(
-        &self,
-        event: &Event<'_>,
-    ) -> impl Future<Output = std::result::Result<(), String>> + use<> {
-        let shared = self.shared.clone();
-        // The record's JSON, kept only when the ring is full and the future has to wait.
-        let staged = BODY.with_borrow_mut(|body| {
+    /// request path: a fifth of a `$validate-code`. The wait is boxed only when there is one:
+    /// an unboxed future (368 bytes, for the rare full ring) was copied into every request's
+    /// middleware state.
+    pub fn record(&self, event: &Event<'_>) -> std::result::Result<Option<Waiting>, String> {
+        // The record's JSON, kept only when the ring is full and the answer has to wait.
+        let unstaged = BODY.with_borrow_mut(|body| {
             body.clear();
             event.write_json(body);
-            match stage(&shared, body) {
+            match stage(&self.shared, body) {
                 Ok(true) => Ok(None),
                 Ok(false) => Ok(Some(body.clone())),
                 Err(e) => Err(e),
             }
-        });
-        async move {
-            if let Some(body) = staged? {
+        })?;
+        if unstaged.is_none() && matches!(self.shared.config.sync, Sync::Interval(_)) {
+            return Ok(None);
+        }
+        let shared = self.shared.clone();
+        Ok(Some(Box::pin(async move {
+            if let Some(body) = unstaged {
                 wait_for_room(&shared, &body).await?;
             }
             match shared.config.sync {
@@ -245,7 +248,22 @@ impl AuditLog {
                         .map_err(|_| "the audit syncer has stopped".to_string())?
                 }
             }
-        }
+        })))
+    }
+}
+
+/// What an answer waits for before it may leave: see [`AuditLog::record`].
+pub type Waiting = std::pin::Pin<Box<dyn Future<Output = std::result::Result<(), String>> + Send>>;
+
+/// Resolves once what [`AuditLog::record`] returned allows the answer to leave, or with why
+/// it may not. Its future holds only that result (a pointer or a message).
+pub async fn settled(
+    recording: std::result::Result<Option<Waiting>, String>,
+) -> std::result::Result<(), String> {
+    match recording {
+        Ok(None) => Ok(()),
+        Ok(Some(wait)) => wait.await,
+        Err(e) => Err(e),
     }
 }
 
@@ -572,15 +590,13 @@ mod tests {
             },
         )
         .unwrap();
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_time()
-            .build()
+        let wait = log
+            .record(&Event {
+                operation: "first",
+                ..Default::default()
+            })
             .unwrap();
-        rt.block_on(log.record(&Event {
-            operation: "first",
-            ..Default::default()
-        }))
-        .unwrap();
+        assert!(wait.is_none(), "interval mode: nothing to wait for");
         log.close().unwrap();
         // As a killed server leaves it: records 2 and 3 staged, record 2 already appended.
         let (mut trail, _) = Trail::open(&path).unwrap();

@@ -105,7 +105,7 @@ pub async fn audit(
     });
     let time = crate::clock::now_rfc3339_millis();
     // The event borrows from the request; it is serialized and staged by `record` before the
-    // borrow ends, and only the wait is awaited.
+    // borrow ends, and only the wait (if any) is awaited.
     let recorded = {
         let ext = http_req.extensions();
         let (system, version) = match (&unnoted, ext.get::<NamedSystem>()) {
@@ -131,7 +131,7 @@ pub async fn audit(
             },
         })
     };
-    match recorded.await {
+    match crate::audit::settled(recorded).await {
         Ok(()) => Ok(ServiceResponse::new(http_req, res).map_into_left_body()),
         Err(e) => {
             tracing::error!(error = %e, "audit record not written; answer withheld");

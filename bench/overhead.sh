@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# What auth plus audit cost in throughput: two servers of one binary on the same data, one with
+# neither (`--no-audit`, no JWKS) and one with both (`--jwks` and an audit trail, ON_ARGS), where
+# each request carries a bearer token (an RS256 JWT from bench/mint_token.py). They are measured in alternating short runs, off on on off, for
+# ROUNDS rounds, so the machine's drift from one minute to the next falls on both alike; each
+# round's ratio and the ratio of the totals are printed. Usage:
+#   bench/overhead.sh [DATA_DIR]
+# DATA_DIR defaults to a fresh import of the embedded dataset. ROUNDS (8), DURATION (3s), CONNS
+# (10), KINDS ("validate lookup"), ON_ARGS ("--audit-sync-ms 10"; "" for the strict default),
+# BIN (a built binary) and PROFILE (dist) as in bench/load.sh. The parts apart: TOKEN_ONLY=1 (the
+# on server has neither, only the token is sent: what carrying it costs), AUTH=0 (audit alone),
+# ON_ARGS=--no-audit (auth alone). Needs wrk.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROUNDS="${ROUNDS:-8}"
+DURATION="${DURATION:-3s}"
+CONNS="${CONNS:-10}"
+THREADS="${THREADS:-2}"
+ON_ARGS="${ON_ARGS---audit-sync-ms 10}"
+command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
+PROFILE="${PROFILE:-dist}"
+if [ -z "${BIN:-}" ]; then
+  cargo build --profile "$PROFILE" --quiet
+  BIN="${CARGO_TARGET_DIR:-target}/$PROFILE/concord"
+fi
+WORK=$(mktemp -d)
+DATA="${1:-}"
+if [ -z "$DATA" ]; then
+  DATA="$WORK/data"
+  $BIN import --data "$DATA" -q data/icd10cm-tabular-April-1-2026.xml.gz >/dev/null
+fi
+python3 bench/paths.py "$DATA/releases/$(cat "$DATA/CURRENT")/concord.db" \
+  http://hl7.org/fhir/sid/icd-10-cm "$WORK" >/dev/null
+TOKEN=$(python3 bench/mint_token.py)
+AUTH_ARGS=(--jwks tests/fixtures/auth/jwks.json)
+[ "${AUTH:-1}" = 0 ] && { TOKEN=""; AUTH_ARGS=(); }
+[ "${TOKEN_ONLY:-0}" = 1 ] && { AUTH_ARGS=(); ON_ARGS="--no-audit"; }
+AUDIT_ARGS=(--audit "$WORK/audit.ndjson")
+case " $ON_ARGS " in *" --no-audit "*) AUDIT_ARGS=() ;; esac
+OFF_PORT=$((${PORT:-18180})); ON_PORT=$((OFF_PORT + 1))
+$BIN serve --data "$DATA" --addr "127.0.0.1:$OFF_PORT" --no-audit >"$WORK/off.log" 2>&1 &
+OFF=$!
+# shellcheck disable=SC2086
+$BIN serve --data "$DATA" --addr "127.0.0.1:$ON_PORT" "${AUTH_ARGS[@]}" \
+  "${AUDIT_ARGS[@]}" $ON_ARGS >"$WORK/on.log" 2>&1 &
+ON=$!
+trap 'kill $OFF $ON 2>/dev/null || true; wait 2>/dev/null; rm -rf "$WORK"' EXIT
+for port in $OFF_PORT $ON_PORT; do
+  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.2; done
+done
+echo "machine: $(nproc) cores; wrk -t$THREADS -c$CONNS -d$DURATION; on: ${AUTH_ARGS[*]} $ON_ARGS${TOKEN:+ (token sent)}"
+rps() { # port kind duration -> requests per second; the on server's requests carry the token
+  local auth=""
+  [ "$1" = "$ON_PORT" ] && auth="$TOKEN"
+  AUTH="$auth" PATHS="$WORK/$2" wrk -t"$THREADS" -c"$CONNS" -d"$3" -s bench/rotate.lua \
+    "http://127.0.0.1:$1" | sed -nE 's/^RESULT .* rps=([0-9]+).*/\1/p'
+}
+for kind in ${KINDS:-validate lookup}; do
+  # Warm both (page cache, token caches, the trail's first pages).
+  rps $OFF_PORT "$kind" 2s >/dev/null; rps $ON_PORT "$kind" 2s >/dev/null
+  off_sum=0; on_sum=0; ratios=""
+  for _ in $(seq "$ROUNDS"); do
+    a=$(rps $OFF_PORT "$kind" "$DURATION"); b=$(rps $ON_PORT "$kind" "$DURATION")
+    c=$(rps $ON_PORT "$kind" "$DURATION"); d=$(rps $OFF_PORT "$kind" "$DURATION")
+    off_sum=$((off_sum + a + d)); on_sum=$((on_sum + b + c))
+    ratios="$ratios $(awk -v on=$((b + c)) -v off=$((a + d)) 'BEGIN { printf "%.3f", on / off }')"
+  done
+  awk -v k="$kind" -v on=$on_sum -v off=$off_sum -v r="$ratios" -v n="$ROUNDS" 'BEGIN {
+    printf "%s: on/off per round:%s\n", k, r
+    printf "%s: off %d req/s, on %d req/s, on/off %.3f (%+.1f%%)\n", k, off / (2 * n), on / (2 * n), on / off, 100 * (on / off - 1)
+  }'
+done
+[ -f "$WORK/audit.ndjson" ] && echo "audit records written: $(wc -l <"$WORK/audit.ndjson")"
