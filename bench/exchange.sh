@@ -8,6 +8,8 @@
 # runs (default 1,000,000); DURATION for the wrk runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/common.sh
+. bench/common.sh
 SRC="${1:?usage: bench/exchange.sh DATA_DIR}"
 N="${N:-1000000}"
 DURATION="${DURATION:-8s}"
@@ -15,10 +17,7 @@ CONNS="${CONNS:-10}"
 PORT="${PORT:-18081}"
 MLLP_PORT="${MLLP_PORT:-18082}"
 PROFILE="${PROFILE:-release}"
-if [ -z "${BIN:-}" ]; then
-  cargo build --profile "$PROFILE" --quiet
-  BIN="${CARGO_TARGET_DIR:-target}/$PROFILE/concord"
-fi
+concord_bin
 WORK=$(mktemp -d)
 DATA="$WORK/data"
 cp -r "$SRC" "$DATA"

@@ -9,18 +9,16 @@
 # bearer token with every request (bench/mint_token.py mints one from the test key).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/common.sh
+. bench/common.sh
 DURATION="${DURATION:-10s}"
 CONNS="${CONNS:-10}"
 THREADS="${THREADS:-$(( CONNS < 2 ? 1 : 2 ))}"
 PORT="${PORT:-18080}"
-command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
+need_wrk
 # PROFILE=dist (fat LTO, what the Dockerfile ships) or release
 PROFILE="${PROFILE:-dist}"
-# BIN=path/to/concord measures a given binary (before/after comparisons) instead of building one.
-if [ -z "${BIN:-}" ]; then
-  cargo build --profile "$PROFILE" --quiet
-  BIN="${CARGO_TARGET_DIR:-target}/$PROFILE/concord"
-fi
+concord_bin
 DATA="${1:-}"
 if [ -z "$DATA" ]; then
   DATA=$(mktemp -d)/data

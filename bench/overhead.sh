@@ -12,17 +12,16 @@
 # ON_ARGS=--no-audit (auth alone). Needs wrk.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/common.sh
+. bench/common.sh
 ROUNDS="${ROUNDS:-8}"
 DURATION="${DURATION:-3s}"
 CONNS="${CONNS:-10}"
 THREADS="${THREADS:-2}"
 ON_ARGS="${ON_ARGS---audit-sync-ms 10}"
-command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
+need_wrk
 PROFILE="${PROFILE:-dist}"
-if [ -z "${BIN:-}" ]; then
-  cargo build --profile "$PROFILE" --quiet
-  BIN="${CARGO_TARGET_DIR:-target}/$PROFILE/concord"
-fi
+concord_bin
 WORK=$(mktemp -d)
 DATA="${1:-}"
 if [ -z "$DATA" ]; then
