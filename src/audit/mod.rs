@@ -100,12 +100,17 @@ struct Chain {
     /// log line each would flood the log.
     unlogged_failures: u64,
     last_failure_logged: Option<Instant>,
+    /// Appends still to fail (tests of a trail that cannot be written: a full disk cannot be
+    /// arranged in this sandbox).
+    #[cfg(test)]
+    fail_appends: u32,
 }
 
 /// Strict-mode answers waiting for the syncer, and whether it sleeps.
 #[derive(Default)]
 struct Unsynced {
-    acks: Vec<Ack>,
+    /// Each with the seq of the record it waits for.
+    acks: Vec<(u64, Ack)>,
     /// The syncer waits on the condition variable (and needs waking).
     idle: bool,
     /// A worker found the ring full.
@@ -164,6 +169,8 @@ impl AuditLog {
                 synced_at: Instant::now(),
                 unlogged_failures: 0,
                 last_failure_logged: None,
+                #[cfg(test)]
+                fail_appends: 0,
             }),
             config,
             path: path.to_path_buf(),
@@ -215,30 +222,31 @@ impl AuditLog {
     /// middleware state.
     pub fn record(&self, event: &Event<'_>) -> std::result::Result<Option<Waiting>, String> {
         // The record's JSON, kept only when the ring is full and the answer has to wait.
-        let unstaged = BODY.with_borrow_mut(|body| {
+        let staged = BODY.with_borrow_mut(|body| {
             body.clear();
             event.write_json(body);
             match stage(&self.shared, body) {
-                Ok(true) => Ok(None),
-                Ok(false) => Ok(Some(body.clone())),
+                Ok(Some(seq)) => Ok(Ok(seq)),
+                Ok(None) => Ok(Err(body.clone())),
                 Err(e) => Err(e),
             }
         })?;
-        if unstaged.is_none() && matches!(self.shared.config.sync, Sync::Interval(_)) {
+        if staged.is_ok() && matches!(self.shared.config.sync, Sync::Interval(_)) {
             return Ok(None);
         }
         let shared = self.shared.clone();
         Ok(Some(Box::pin(async move {
-            if let Some(body) = unstaged {
-                wait_for_room(&shared, &body).await?;
-            }
+            let seq = match staged {
+                Ok(seq) => seq,
+                Err(body) => wait_for_room(&shared, &body).await?,
+            };
             match shared.config.sync {
                 Sync::Interval(_) => Ok(()),
                 Sync::Always => {
                     let (ack, done) = tokio::sync::oneshot::channel();
                     let wake = {
                         let mut u = lock(&shared.unsynced);
-                        u.acks.push(ack);
+                        u.acks.push((seq, ack));
                         std::mem::take(&mut u.idle)
                     };
                     if wake {
@@ -267,27 +275,27 @@ pub async fn settled(
     }
 }
 
-/// Stages `body`: `Ok(false)` when the ring has no room for it now.
-fn stage(shared: &Shared, body: &[u8]) -> std::result::Result<bool, String> {
+/// Stages `body`: its seq, or `Ok(None)` when the ring has no room for it now.
+fn stage(shared: &Shared, body: &[u8]) -> std::result::Result<Option<u64>, String> {
     if shared.failing.load(Ordering::Acquire) {
         return Err("the audit trail could not be written at the last attempt".into());
     }
     match lock(&shared.ring).as_mut() {
-        Some(staging) => Ok(staging.stage(body)?.is_some()),
+        Some(staging) => staging.stage(body),
         None => Err("the audit trail is closed".into()),
     }
 }
 
 /// Stages `body` once the syncer has made room (the trail could not be written for a while),
 /// or gives up after [`ROOM_WAIT`].
-async fn wait_for_room(shared: &Shared, body: &[u8]) -> std::result::Result<(), String> {
+async fn wait_for_room(shared: &Shared, body: &[u8]) -> std::result::Result<u64, String> {
     let waiting = async {
         loop {
             let room = shared.room.notified();
             tokio::pin!(room);
             room.as_mut().enable();
-            if stage(shared, body)? {
-                return Ok(());
+            if let Some(seq) = stage(shared, body)? {
+                return Ok(seq);
             }
             lock(&shared.unsynced).nudged = true;
             shared.wake.notify_one();
@@ -432,7 +440,7 @@ fn flush(shared: &Shared) -> std::result::Result<usize, String> {
         Some(staging) => staging.take(&mut c.batch),
         None => return Err("the audit trail is closed".into()),
     }
-    let appended = append_batch(c);
+    let appended = injected_failure(c).map_or_else(|| append_batch(c), Err);
     {
         let mut ring = lock(&shared.ring);
         if let Some(staging) = ring.as_mut() {
@@ -490,6 +498,71 @@ fn flush(shared: &Shared) -> std::result::Result<usize, String> {
     result
 }
 
+/// An append failure a test asked for.
+#[cfg(test)]
+fn injected_failure(c: &mut Chain) -> Option<String> {
+    (c.fail_appends > 0).then(|| {
+        c.fail_appends -= 1;
+        "injected append failure".to_string()
+    })
+}
+
+#[cfg(not(test))]
+fn injected_failure(_: &mut Chain) -> Option<String> {
+    None
+}
+
+/// Records that the answers to records `seqs` were withheld (503): their records were staged
+/// saying what the handler answered, and reach the trail once it can be written again, so
+/// without this note the trail would claim answers that never left. Each note is staged like
+/// any record (after those it names, so the chain holds both in order), bypassing the refusal
+/// that keeps new requests out while the trail fails; it names the record and, when the failed
+/// batch still holds it, its correlation id and operation.
+fn withhold(shared: &Shared, seqs: &[u64]) {
+    if seqs.is_empty() {
+        return;
+    }
+    let originals: std::collections::HashMap<u64, serde_json::Value> = {
+        let c = lock(&shared.chain);
+        c.batch
+            .iter()
+            .filter(|(seq, _)| seqs.contains(seq))
+            .filter_map(|(seq, body)| Some((seq, serde_json::from_slice(body).ok()?)))
+            .collect()
+    };
+    let time = crate::clock::now_rfc3339_millis();
+    let mut body = Vec::new();
+    for &seq in seqs {
+        let original = originals.get(&seq);
+        let field = |name: &str| original.and_then(|o| o[name].as_str()).unwrap_or("");
+        let operation = format!(
+            "answer withheld: {} (record {seq}; the audit trail could not be written)",
+            field("operation")
+        );
+        body.clear();
+        Event {
+            time: time.as_str(),
+            operation: &operation,
+            status: 503,
+            correlation_id: field("correlation_id"),
+            release: field("release"),
+            params_digest: field("params_digest"),
+            ..Default::default()
+        }
+        .write_json(&mut body);
+        let staged = match lock(&shared.ring).as_mut() {
+            Some(staging) => staging.stage(&body),
+            None => Err("the audit trail is closed".into()),
+        };
+        if !matches!(staged, Ok(Some(_))) {
+            tracing::error!(
+                record = seq,
+                "the note that this record's answer was withheld could not be staged; the trail will say it was answered"
+            );
+        }
+    }
+}
+
 /// Closes the live file (synced and unlocked), renames it to its segment name and opens a new
 /// live file continuing the chain. The records that filled the file are already in it, so a
 /// failure here refuses no answer: it is logged, and the old file is reopened to go on with
@@ -542,7 +615,7 @@ fn syncer(shared: &Shared) {
         };
         if lock(&shared.ring).is_none() {
             // Closed: the server has stopped answering.
-            for ack in acks {
+            for (_, ack) in acks {
                 let _ = ack.send(Err("the audit trail is closed".into()));
             }
             return;
@@ -554,15 +627,80 @@ fn syncer(shared: &Shared) {
             _ => busy,
         };
         let done = done.map(|_| ());
-        for ack in acks {
+        let withheld: Vec<u64> = match &done {
+            Ok(()) => Vec::new(),
+            Err(_) => acks.iter().map(|(seq, _)| *seq).collect(),
+        };
+        for (_, ack) in acks {
             let _ = ack.send(done.clone());
         }
+        withhold(shared, &withheld);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_answer_withheld_for_a_failed_append_is_noted_after_its_record() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("audit.ndjson");
+        let log = AuditLog::open_with(&path, Config::default()).unwrap();
+        lock(&log.shared.chain).fail_appends = 1;
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap();
+        let answer = |operation: &str, correlation_id: &str| {
+            rt.block_on(settled(log.record(&Event {
+                operation,
+                correlation_id,
+                status: 200,
+                params_digest: "d1",
+                ..Default::default()
+            })))
+        };
+        let refused = answer("GET /first", "c-1");
+        assert!(
+            refused.is_err(),
+            "strict mode: no answer without its record"
+        );
+        // The next append succeeds; answers are refused until the syncer has retried.
+        let mut tries = 0;
+        while answer("GET /second", "c-2").is_err() {
+            tries += 1;
+            assert!(tries < 500, "the trail never recovered");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        log.close().unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(verify(text.as_bytes()).unwrap().0, 3, "{text}");
+        let entries: Vec<Entry> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        // The record as the handler answered, then the note that the answer did not leave.
+        assert_eq!(
+            (entries[0].operation.as_str(), entries[0].status),
+            ("GET /first", 200)
+        );
+        assert_eq!(
+            entries[1].operation,
+            format!(
+                "answer withheld: GET /first (record {}; the audit trail could not be written)",
+                entries[0].seq
+            )
+        );
+        assert_eq!(
+            (entries[1].status, entries[1].correlation_id.as_str()),
+            (503, "c-1")
+        );
+        assert_eq!(
+            (entries[2].operation.as_str(), entries[2].status),
+            ("GET /second", 200)
+        );
+    }
 
     fn event(operation: &str) -> Vec<u8> {
         let mut out = Vec::new();
