@@ -211,7 +211,8 @@ impl AuditLog {
     /// Records `event`: it is serialized and staged at once, so what is returned borrows
     /// nothing of it. `Ok(None)`: staged, and nothing to wait for (interval mode, the usual
     /// case). `Ok(Some(wait))`: the answer must wait for `wait` (strict mode's sync, or a full
-    /// ring's room). `Err`: why it cannot be recorded.
+    /// ring's room). `Err`: why it cannot be recorded; the caller answers 503 instead, and the
+    /// record staged says so (status 503) when the ring has room.
     ///
     /// Staging is one copy into the shared ring under a lock held for that copy alone; the
     /// syncer chains, hashes and appends what was staged in batches (see `staging.rs`). A
@@ -228,7 +229,19 @@ impl AuditLog {
             match stage(&self.shared, body) {
                 Ok(Some(seq)) => Ok(Ok(seq)),
                 Ok(None) => Ok(Err(body.clone())),
-                Err(e) => Err(e),
+                Err(e) => {
+                    // The answer becomes a refusal (503), and its record says so: staged
+                    // despite the failing trail, it is appended once the trail recovers.
+                    body.clear();
+                    Event {
+                        status: 503,
+                        result: None,
+                        ..*event
+                    }
+                    .write_json(body);
+                    stage_anyway(&self.shared, body, "a refused answer");
+                    Err(e)
+                }
             }
         })?;
         if staged.is_ok() && matches!(self.shared.config.sync, Sync::Interval(_)) {
@@ -550,15 +563,31 @@ fn withhold(shared: &Shared, seqs: &[u64]) {
             ..Default::default()
         }
         .write_json(&mut body);
-        let staged = match lock(&shared.ring).as_mut() {
-            Some(staging) => staging.stage(&body),
-            None => Err("the audit trail is closed".into()),
-        };
-        if !matches!(staged, Ok(Some(_))) {
+        if !stage_anyway(shared, &body, "a withheld answer's note") {
             tracing::error!(
                 record = seq,
-                "the note that this record's answer was withheld could not be staged; the trail will say it was answered"
+                "the trail will say this record's answer left, though it was withheld"
             );
+        }
+    }
+}
+
+/// Stages `body` even while the trail fails (records of refusals, which must not be refused
+/// themselves); false, and logged, when the ring has no room or is closed.
+fn stage_anyway(shared: &Shared, body: &[u8], what: &str) -> bool {
+    let staged = match lock(&shared.ring).as_mut() {
+        Some(staging) => staging.stage(body),
+        None => Err("the audit trail is closed".into()),
+    };
+    match staged {
+        Ok(Some(_)) => true,
+        Ok(None) => {
+            tracing::error!("the audit staging ring is full: the record of {what} is lost");
+            false
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "the record of {what} could not be staged");
+            false
         }
     }
 }
@@ -649,7 +678,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("audit.ndjson");
         let log = AuditLog::open_with(&path, Config::default()).unwrap();
-        lock(&log.shared.chain).fail_appends = 1;
+        // Three appends fail: the first answer's, then two retries (the syncer retries every
+        // 2 ms), so the answers right after it meet a failing trail.
+        lock(&log.shared.chain).fail_appends = 3;
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_time()
             .build()
@@ -668,16 +699,18 @@ mod tests {
             refused.is_err(),
             "strict mode: no answer without its record"
         );
-        // The next append succeeds; answers are refused until the syncer has retried.
-        let mut tries = 0;
+        // The next append succeeds; answers are refused (and recorded as refused) until the
+        // syncer has retried.
+        let mut refused = 0;
         while answer("GET /second", "c-2").is_err() {
-            tries += 1;
-            assert!(tries < 500, "the trail never recovered");
+            refused += 1;
+            assert!(refused < 500, "the trail never recovered");
             std::thread::sleep(Duration::from_millis(5));
         }
+        assert!(refused > 0, "no answer met the failing trail");
         log.close().unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
-        assert_eq!(verify(text.as_bytes()).unwrap().0, 3, "{text}");
+        assert_eq!(verify(text.as_bytes()).unwrap().0, 3 + refused, "{text}");
         let entries: Vec<Entry> = text
             .lines()
             .map(|l| serde_json::from_str(l).unwrap())
@@ -698,10 +731,16 @@ mod tests {
             (entries[1].status, entries[1].correlation_id.as_str()),
             (503, "c-1")
         );
-        assert_eq!(
-            (entries[2].operation.as_str(), entries[2].status),
-            ("GET /second", 200)
-        );
+        // Each refusal while the trail failed has its record, then the answer that left.
+        for refusal in &entries[2..2 + refused as usize] {
+            assert_eq!(
+                (refusal.operation.as_str(), refusal.status),
+                ("GET /second", 503)
+            );
+            assert_eq!(refusal.result, None);
+        }
+        let last = entries.last().unwrap();
+        assert_eq!((last.operation.as_str(), last.status), ("GET /second", 200));
     }
 
     fn event(operation: &str) -> Vec<u8> {

@@ -1,7 +1,8 @@
 //! The audit middleware: after each API request is answered, and before the answer leaves,
 //! its [`Event`] is on disk in the audit trail (a validation's handler notes its result with
 //! [`note_result`]). A trail that cannot be written refuses the
-//! answer (503): no response goes out without its record. Liveness, readiness, metrics and the
+//! answer (503), and the refusal's own record waits in the staging ring until the trail can be
+//! written again: no response goes out without its record. Liveness, readiness, metrics and the
 //! API description are not transactions and are not recorded.
 
 use super::release::Answered;
