@@ -34,7 +34,7 @@ use anyhow::{Context, Result};
 use staging::{Batch, Staging};
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 use trail::Trail;
@@ -130,6 +130,9 @@ struct Shared {
     room: tokio::sync::Notify,
     /// The last append or sync failed: records are refused until one succeeds.
     failing: AtomicBool,
+    /// Records of refusals that could not be staged, and the second that was last logged.
+    lost: AtomicU64,
+    lost_logged_at: AtomicU64,
 }
 
 /// The trail's handle: cheap to clone, one per worker.
@@ -178,6 +181,8 @@ impl AuditLog {
             wake: Condvar::new(),
             room: tokio::sync::Notify::new(),
             failing: AtomicBool::new(false),
+            lost: AtomicU64::new(0),
+            lost_logged_at: AtomicU64::new(0),
         });
         let s = shared.clone();
         std::thread::Builder::new()
@@ -563,33 +568,33 @@ fn withhold(shared: &Shared, seqs: &[u64]) {
             ..Default::default()
         }
         .write_json(&mut body);
-        if !stage_anyway(shared, &body, "a withheld answer's note") {
-            tracing::error!(
-                record = seq,
-                "the trail will say this record's answer left, though it was withheld"
-            );
-        }
+        // Lost (and logged) only when the ring is full: the trail will then say this record's
+        // answer left, though it was withheld.
+        stage_anyway(shared, &body, "a withheld answer's note");
     }
 }
 
 /// Stages `body` even while the trail fails (records of refusals, which must not be refused
-/// themselves); false, and logged, when the ring has no room or is closed.
+/// themselves); false when the ring has no room or is closed. Losses are logged at most once a
+/// second, with their count: a long outage at full load refuses thousands of answers a second.
 fn stage_anyway(shared: &Shared, body: &[u8], what: &str) -> bool {
     let staged = match lock(&shared.ring).as_mut() {
         Some(staging) => staging.stage(body),
         None => Err("the audit trail is closed".into()),
     };
-    match staged {
-        Ok(Some(_)) => true,
-        Ok(None) => {
-            tracing::error!("the audit staging ring is full: the record of {what} is lost");
-            false
-        }
-        Err(e) => {
-            tracing::warn!(error = %e, "the record of {what} could not be staged");
-            false
-        }
+    let why = match staged {
+        Ok(Some(_)) => return true,
+        Ok(None) => "the audit staging ring is full".to_string(),
+        Err(e) => e,
+    };
+    let lost = shared.lost.fetch_add(1, Ordering::Relaxed) + 1;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    if shared.lost_logged_at.swap(now, Ordering::Relaxed) != now {
+        tracing::error!(error = %why, lost, "the record of {what} could not be staged; records lost so far");
     }
+    false
 }
 
 /// Closes the live file (synced and unlocked), renames it to its segment name and opens a new
