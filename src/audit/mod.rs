@@ -3,8 +3,9 @@
 //! record carries the SHA-256 of the one before ([`Entry::prev`]) and its own ([`Entry::hash`],
 //! over its JSON without the hash), and a sequence number, so [`verify`] finds any edit,
 //! deletion, insertion or reordering and names the first bad record (`fhir::audit_event` writes
-//! the trail as FHIR AuditEvent NDJSON). May use: nothing else of Concord (no HTTP types and no
-//! FHIR JSON: the `http` layer fills an [`Event`]).
+//! the trail as FHIR AuditEvent NDJSON). May use: `clock` (stamps for the records the syncer
+//! writes itself), nothing else of Concord (no HTTP types and no FHIR JSON: the `http` layer
+//! fills an [`Event`]).
 //!
 //! A worker serializes its record and copies it into the staging ring (`staging.rs`, a shared
 //! memory map of a file beside the trail: the record survives a crash of the server from that
@@ -96,10 +97,9 @@ struct Chain {
     /// Appended since the last `fdatasync`, and when that was.
     dirty: bool,
     synced_at: Instant,
-    /// Failures not logged yet, and when the last was: a full disk fails every batch, and one
-    /// log line each would flood the log.
-    unlogged_failures: u64,
-    last_failure_logged: Option<Instant>,
+    /// Failed appends and syncs: a full disk fails every batch, and one log line each would
+    /// flood the log.
+    failures: Throttle,
     /// Appends still to fail (tests of a trail that cannot be written: a full disk cannot be
     /// arranged in this sandbox).
     #[cfg(test)]
@@ -130,9 +130,29 @@ struct Shared {
     room: tokio::sync::Notify,
     /// The last append or sync failed: records are refused until one succeeds.
     failing: AtomicBool,
-    /// Records of refusals that could not be staged, and the second that was last logged.
-    lost: AtomicU64,
-    lost_logged_at: AtomicU64,
+    /// Records of refusals that could not be staged (an outage at full load refuses thousands
+    /// of answers a second).
+    lost: Throttle,
+}
+
+/// Counts events that would flood the log and says when to log them: at most once a second,
+/// with how many there were since the last line.
+#[derive(Default)]
+struct Throttle {
+    since_logged: AtomicU64,
+    logged_at: AtomicU64,
+}
+
+impl Throttle {
+    /// Counts one; `Some(count since the last line)` when a line is due.
+    fn count(&self) -> Option<u64> {
+        self.since_logged.fetch_add(1, Ordering::Relaxed);
+        let second = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        (self.logged_at.swap(second, Ordering::Relaxed) != second)
+            .then(|| self.since_logged.swap(0, Ordering::Relaxed))
+    }
 }
 
 /// The trail's handle: cheap to clone, one per worker.
@@ -170,8 +190,7 @@ impl AuditLog {
                 lines: Vec::new(),
                 dirty: false,
                 synced_at: Instant::now(),
-                unlogged_failures: 0,
-                last_failure_logged: None,
+                failures: Throttle::default(),
                 #[cfg(test)]
                 fail_appends: 0,
             }),
@@ -181,8 +200,7 @@ impl AuditLog {
             wake: Condvar::new(),
             room: tokio::sync::Notify::new(),
             failing: AtomicBool::new(false),
-            lost: AtomicU64::new(0),
-            lost_logged_at: AtomicU64::new(0),
+            lost: Throttle::default(),
         });
         let s = shared.clone();
         std::thread::Builder::new()
@@ -298,6 +316,11 @@ fn stage(shared: &Shared, body: &[u8]) -> std::result::Result<Option<u64>, Strin
     if shared.failing.load(Ordering::Acquire) {
         return Err("the audit trail could not be written at the last attempt".into());
     }
+    into_ring(shared, body)
+}
+
+/// Stages `body` whether or not the trail is failing: its seq, `Ok(None)` when the ring is full.
+fn into_ring(shared: &Shared, body: &[u8]) -> std::result::Result<Option<u64>, String> {
     match lock(&shared.ring).as_mut() {
         Some(staging) => staging.stage(body),
         None => Err("the audit trail is closed".into()),
@@ -498,18 +521,12 @@ fn flush(shared: &Shared) -> std::result::Result<usize, String> {
         }
         Err(e) => {
             shared.failing.store(true, Ordering::Release);
-            c.unlogged_failures += 1;
-            let due = c
-                .last_failure_logged
-                .is_none_or(|t| t.elapsed() >= Duration::from_secs(1));
-            if due {
+            if let Some(failures) = c.failures.count() {
                 tracing::error!(
                     error = %e,
-                    failures = c.unlogged_failures,
+                    failures,
                     "audit trail not written; answers are refused until it is (logged at most once a second, with the failures since)"
                 );
-                c.unlogged_failures = 0;
-                c.last_failure_logged = Some(Instant::now());
             }
         }
     }
@@ -575,26 +592,17 @@ fn withhold(shared: &Shared, seqs: &[u64]) {
 }
 
 /// Stages `body` even while the trail fails (records of refusals, which must not be refused
-/// themselves); false when the ring has no room or is closed. Losses are logged at most once a
-/// second, with their count: a long outage at full load refuses thousands of answers a second.
-fn stage_anyway(shared: &Shared, body: &[u8], what: &str) -> bool {
-    let staged = match lock(&shared.ring).as_mut() {
-        Some(staging) => staging.stage(body),
-        None => Err("the audit trail is closed".into()),
-    };
-    let why = match staged {
-        Ok(Some(_)) => return true,
+/// themselves). When the ring is full or closed the record is lost, and the losses are logged
+/// (throttled).
+fn stage_anyway(shared: &Shared, body: &[u8], what: &str) {
+    let why = match into_ring(shared, body) {
+        Ok(Some(_)) => return,
         Ok(None) => "the audit staging ring is full".to_string(),
         Err(e) => e,
     };
-    let lost = shared.lost.fetch_add(1, Ordering::Relaxed) + 1;
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    if shared.lost_logged_at.swap(now, Ordering::Relaxed) != now {
-        tracing::error!(error = %why, lost, "the record of {what} could not be staged; records lost so far");
+    if let Some(lost) = shared.lost.count() {
+        tracing::error!(error = %why, lost, "the record of {what} could not be staged; records lost since the last such line");
     }
-    false
 }
 
 /// Closes the live file (synced and unlocked), renames it to its segment name and opens a new
