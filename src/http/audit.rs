@@ -216,8 +216,12 @@ fn system_in(
 /// record does not read them a second time.
 struct NamedSystem(Option<String>, Option<String>);
 
-/// Notes the code system (and version) the parameters `p` of the request name, for its record.
+/// Notes the code system (and version) the parameters `p` of the request name, for its record
+/// (nothing without an audit trail: no record will read it).
 pub fn note_system(req: &actix_web::HttpRequest, p: &crate::fhir::params::Params) {
+    if req.app_data::<web::Data<AuditLog>>().is_none() {
+        return;
+    }
     let (system, version) = system_in(req, p);
     req.extensions_mut().insert(NamedSystem(system, version));
 }

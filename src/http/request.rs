@@ -225,6 +225,13 @@ pub async fn fhir_base(
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
+/// This process's id, read once: `std::process::id()` is a system call each time (the C
+/// library no longer caches it), and a generated correlation id names it on every request.
+fn pid() -> u32 {
+    static PID: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+    *PID.get_or_init(std::process::id)
+}
+
 /// The request's correlation id, left in its extensions for the audit trail.
 #[derive(Debug, Clone)]
 pub struct CorrelationId(pub String);
@@ -274,7 +281,7 @@ pub async fn correlation_id(
     let id = given.unwrap_or_else(|| {
         format!(
             "concord-{:x}-{}",
-            std::process::id(),
+            pid(),
             NEXT_ID.fetch_add(1, Ordering::Relaxed)
         )
     });
