@@ -64,9 +64,15 @@ for kind in ${KINDS:-validate lookup}; do
     off_sum=$((off_sum + a + d)); on_sum=$((on_sum + b + c))
     ratios="$ratios $(awk -v on=$((b + c)) -v off=$((a + d)) 'BEGIN { printf "%.3f", on / off }')"
   done
+  # The rounds' spread says how far the total's ratio can be trusted: the standard error of
+  # their mean, and a 95% interval (two of them) around it.
   awk -v k="$kind" -v on=$on_sum -v off=$off_sum -v r="$ratios" -v n="$ROUNDS" 'BEGIN {
     printf "%s: on/off per round:%s\n", k, r
     printf "%s: off %d req/s, on %d req/s, on/off %.3f (%+.1f%%)\n", k, off / (2 * n), on / (2 * n), on / off, 100 * (on / off - 1)
+    m = split(r, x, " "); mean = 0; for (i = 1; i <= m; i++) mean += x[i] / m
+    ss = 0; for (i = 1; i <= m; i++) ss += (x[i] - mean) ^ 2
+    se = m > 1 ? sqrt(ss / (m - 1) / m) : 0
+    printf "%s: mean of rounds %.3f, standard error %.3f, 95%% interval %.3f to %.3f\n", k, mean, se, mean - 2 * se, mean + 2 * se
   }'
 done
 [ -f "$WORK/audit.ndjson" ] && echo "audit records written: $(wc -l <"$WORK/audit.ndjson")"
