@@ -97,6 +97,7 @@ pub fn from_issues(issues: &[Issue]) -> Value {
                 "invalid-display" => "invalid",
                 "invalid-data" => "invalid",
                 "display-comment" => "invalid",
+                "vs-invalid" => "invalid",
                 "process-note" => "informational",
                 _ => "code-invalid",
             };

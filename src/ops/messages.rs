@@ -50,6 +50,17 @@ pub mod id {
     pub const SUPPLEMENT_AS_SYSTEM: &str = "CODESYSTEM_CS_NO_SUPPLEMENT";
     /// No coding of a CodeableConcept is in the value set.
     pub const NO_VALID_CODING: &str = "TX_GENERAL_CC_ERROR_MESSAGE";
+    /// A code system version that is not known (some versions are).
+    pub const UNKNOWN_CODE_SYSTEM_VERSION: &str = "UNKNOWN_CODESYSTEM_VERSION";
+    /// A code system version asked for when no version of the system is known.
+    pub const UNKNOWN_CODE_SYSTEM_VERSION_NONE: &str = "UNKNOWN_CODESYSTEM_VERSION_NONE";
+    /// The value set's include names another version of the code system than the coding.
+    pub const VERSION_MISMATCH: &str = "VALUESET_VALUE_MISMATCH";
+    /// The value set's versionless include (its default version) and the coding's version
+    /// differ.
+    pub const VERSION_MISMATCH_DEFAULT: &str = "VALUESET_VALUE_MISMATCH_DEFAULT";
+    /// An abstract (not selectable) code where the request said `abstract=false`.
+    pub const ABSTRACT_CODE: &str = "ABSTRACT_CODE_NOT_ALLOWED";
 
     /// A reference to a resource of this status (`draft`, `deprecated`, …).
     pub fn status(status: &str) -> &'static str {
@@ -311,6 +322,26 @@ pub fn inactive_concept(code: &str, status: Option<&str>) -> String {
         _ => "inactive".to_string(),
     };
     format!("The concept '{code}' has a status of {status} and its use should be reviewed")
+}
+
+/// An abstract (grouping, not selectable) code where the request said `abstract=false`.
+pub fn abstract_code(system: &str, code: &str) -> String {
+    format!("Code '{system}#{code}' is abstract, and not allowed in this context")
+}
+
+/// The value set's include names version `in_vs` of `system`, the coding `in_value`.
+pub fn version_mismatch(system: &str, in_vs: &str, in_value: &str) -> String {
+    format!(
+        "The code system '{system}' version '{in_vs}' in the ValueSet include is different to the one in the value ('{in_value}')"
+    )
+}
+
+/// The value set's versionless include means version `default` of `system`; the coding names
+/// `in_value`.
+pub fn version_mismatch_default(system: &str, default: &str, in_value: &str) -> String {
+    format!(
+        "The code system '{system}' version '{default}' for the versionless include in the ValueSet include is different to the one in the value ('{in_value}')"
+    )
 }
 
 /// An inactive concept in a value set that leaves inactive codes out.

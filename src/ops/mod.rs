@@ -5,6 +5,7 @@
 //! statuses is `http`'s. A business "no" (`$validate-code` result=false) is a result, not an
 //! [`Error`]. May use: `store`, `model`. Never uses `fhir` or `http`.
 
+mod coding_version;
 pub mod ecl;
 pub mod engine;
 pub mod expand;

@@ -48,15 +48,32 @@ impl std::fmt::Display for ResolveError {
                 f,
                 "The version '{version}' is not allowed for system '{system}': required to be '{required}' by a version-check parameter"
             ),
+            ResolveError::UnknownVersion { .. } => f.write_str(&self.text(None)),
+        }
+    }
+}
+
+impl ResolveError {
+    /// The finding as tx.fhir.org words it, with what could therefore not be done
+    /// (`"the code cannot be validated"`) before the list of the versions that are known.
+    pub fn text(&self, purpose: Option<&str>) -> String {
+        let so = purpose.map(|p| format!(", so {p}")).unwrap_or_default();
+        match self {
             ResolveError::UnknownVersion {
                 system,
                 version,
                 available,
-            } => write!(
-                f,
-                "A definition for CodeSystem '{system}' version '{version}' could not be found. Valid versions: {}",
-                available.join(", ")
-            ),
+            } => {
+                let known = match available.as_slice() {
+                    [] => "No versions of this code system are known".to_string(),
+                    [one] => format!("Valid versions: {one}"),
+                    [rest @ .., last] => format!("Valid versions: {} or {last}", rest.join(", ")),
+                };
+                format!(
+                    "A definition for CodeSystem '{system}' version '{version}' could not be found{so}. {known}"
+                )
+            }
+            other => format!("{other}{so}"),
         }
     }
 }
@@ -116,8 +133,13 @@ pub fn code_system<'a>(
     Ok(src)
 }
 
+/// True for a version with wildcard parts (`1.x`, `2.*`, `*`): it names the versions that fit.
+pub fn is_version_pattern(version: &str) -> bool {
+    version.split('.').any(|p| matches!(p, "x" | "X" | "*"))
+}
+
 /// True when `version` fits `pattern`, whose dot-separated parts may be `x` or `*` (any).
-fn version_matches(pattern: &str, version: &str) -> bool {
+pub fn version_matches(pattern: &str, version: &str) -> bool {
     if pattern == version || pattern == "*" {
         return true;
     }
@@ -159,6 +181,11 @@ fn find_code_system<'a>(
         .collect();
     // Several versions supplied and none asked for: the latest, as for stored ones.
     let chosen = match version {
+        Some(v) if is_version_pattern(v) => supplied
+            .iter()
+            .copied()
+            .filter(|c| version_matches(v, &c.meta.version))
+            .max_by(|a, b| version_key(&a.meta.version).cmp(&version_key(&b.meta.version))),
         Some(v) => supplied.iter().find(|c| c.meta.version == v).copied(),
         None => supplied
             .iter()
@@ -171,6 +198,15 @@ fn find_code_system<'a>(
     let versions: Vec<&CodeSystemVersion> =
         t.catalog().iter().filter(|c| c.url == system).collect();
     if versions.is_empty() {
+        // Known only from the request's own resources, and not in the version asked for:
+        // that is an unknown version of a known system, not an unknown system.
+        if let (false, Some(v)) = (supplied.is_empty(), version) {
+            return Err(ResolveError::UnknownVersion {
+                system: system.to_string(),
+                version: v.to_string(),
+                available: supplied.iter().map(|c| c.meta.version.clone()).collect(),
+            });
+        }
         return Err(ResolveError::UnknownSystem(system.to_string()));
     }
     let found = match version {
@@ -197,6 +233,14 @@ fn find_code_system<'a>(
                 .copied()
                 .find(|c| c.release_date.as_deref() == Some(v) || c.version == v),
         },
+        // `1.x`, `*`: the latest version that fits.
+        Some(v) if is_version_pattern(v) => latest(
+            &versions
+                .iter()
+                .copied()
+                .filter(|c| version_matches(v, &c.version))
+                .collect::<Vec<_>>(),
+        ),
         Some(v) => versions.iter().copied().find(|c| c.version == v),
     };
     match found {
@@ -204,7 +248,11 @@ fn find_code_system<'a>(
         None => Err(ResolveError::UnknownVersion {
             system: system.to_string(),
             version: version.unwrap_or_default().to_string(),
-            available: versions.iter().map(|c| c.version.clone()).collect(),
+            available: supplied
+                .iter()
+                .map(|c| c.meta.version.clone())
+                .chain(versions.iter().map(|c| c.version.clone()))
+                .collect(),
         }),
     }
 }

@@ -52,6 +52,8 @@ pub enum IssueKind {
     ThisCodeNotInValueSet,
     /// A note on how the answer was reached (what was and was not checked).
     ProcessNote,
+    /// The value set and the coding disagree (the code system version each names).
+    VsInvalid,
 }
 
 impl IssueKind {
@@ -70,6 +72,7 @@ impl IssueKind {
             IssueKind::DisplayComment => "display-comment",
             IssueKind::ThisCodeNotInValueSet => "this-code-not-in-vs",
             IssueKind::ProcessNote => "process-note",
+            IssueKind::VsInvalid => "vs-invalid",
         }
     }
 }
@@ -91,7 +94,7 @@ pub struct Issue {
 
 impl Issue {
     /// The same finding with its message id.
-    fn id(mut self, id: &'static str) -> Self {
+    pub(super) fn id(mut self, id: &'static str) -> Self {
         self.message_id = Some(id);
         self
     }
@@ -275,6 +278,7 @@ pub fn validate(
                 messages::id::DEPRECATED_IN_VALUE_SET
                     | messages::id::UNKNOWN_CODE_IN_FRAGMENT
                     | messages::id::INACTIVE_DISPLAY
+                    | messages::id::VERSION_MISMATCH_DEFAULT
             )
         )
     };
@@ -359,7 +363,7 @@ fn status_note(w: super::status::StatusWarning) -> Issue {
 }
 
 /// The FHIRPath of `field` under `path` (a bare parameter name when there is no path).
-fn at(path: &str, field: &str) -> String {
+pub(super) fn at(path: &str, field: &str) -> String {
     if path.is_empty() {
         field.to_string()
     } else {
@@ -384,7 +388,12 @@ fn not_in_value_set(
     .id(messages::id::NOT_IN_VALUE_SET)
 }
 
-fn issue(severity: Severity, kind: IssueKind, text: String, expression: String) -> Issue {
+pub(super) fn issue(
+    severity: Severity,
+    kind: IssueKind,
+    text: String,
+    expression: String,
+) -> Issue {
     Issue {
         severity,
         kind,
@@ -460,39 +469,62 @@ fn one(
         );
         return Ok(r);
     };
-    // No version given, and the value set includes named versions of this system: the
-    // latest of those that has the code.
-    let version = match (&coding.version, &req.value_set) {
-        (None, Some(vs)) => {
-            let mut named = vs.versions_of(&system);
-            named.sort_by_key(|v| std::cmp::Reverse(resolve::version_key(v)));
-            // Of those, one whose display is the one given, if any.
-            let mut having = Vec::new();
-            for v in &named {
-                if let Ok(s) = resolve::code_system(t, ctx, &system, Some(v))
-                    && let Some(c) = s.concept(&code)?
-                {
-                    having.push((v.clone(), c.display));
-                }
-            }
-            let given = coding.display.as_deref();
-            having
-                .iter()
-                .find(|(_, d)| given.is_some() && d.as_deref() == given)
-                .or(having.first())
-                .map(|(v, _)| v.clone())
-        }
-        (v, _) => v.clone(),
+    // The version the code is checked in, and what the value set's versions add.
+    let plan = match &req.value_set {
+        Some(vs) if system != crate::model::uri::SNOMED => super::coding_version::plan(
+            t,
+            ctx,
+            vs,
+            &system,
+            &code,
+            coding.version.as_deref(),
+            coding.display.as_deref(),
+            path,
+        )?,
+        _ => super::coding_version::Plan {
+            version: coding.version.clone(),
+            ..Default::default()
+        },
     };
+    let replaced;
+    let coding = if plan.replaces_coding_version {
+        replaced = Coding {
+            version: plan.version.clone(),
+            ..coding.clone()
+        };
+        &replaced
+    } else {
+        coding
+    };
+    let mut r = in_version(t, ctx, req, coding, path, r, system, code, plan.version)?;
+    if plan.fails {
+        r.result = false;
+    }
+    if let Some(unknown) = plan.unknown {
+        r.caused_by_unknown_system = Some(unknown);
+    }
+    r.issues.splice(0..0, plan.before);
+    r.issues.extend(plan.after);
+    Ok(r)
+}
+
+/// The checks of [`one`] once the code system version is chosen.
+#[allow(clippy::too_many_arguments)]
+fn in_version(
+    t: &Terminology,
+    ctx: &RequestContext,
+    req: &ValidateRequest,
+    coding: &Coding,
+    path: &str,
+    mut r: ValidateResult,
+    system: String,
+    code: String,
+    version: Option<String>,
+) -> Result<ValidateResult> {
     let src = match resolve::code_system(t, ctx, &system, version.as_deref()) {
         Ok(s) => s,
         Err(e) => {
-            let expr = if matches!(e, resolve::ResolveError::UnknownVersion { .. }) {
-                "version"
-            } else {
-                "system"
-            };
-            let text = format!("{e}, so the code cannot be validated");
+            let expr = "system";
             // The value set itself is built on the unknown system: that is the cause, and
             // membership is not a separate finding.
             let caused = req
@@ -535,15 +567,14 @@ fn one(
                     .id(messages::id::RELATIVE_SYSTEM),
                 );
             }
+            let named = super::coding_version::caused_by(&e, &system);
             if caused {
-                r.caused_by_unknown_system = Some(system.clone());
-            } else if expr == "system" {
-                r.unknown_system = Some(system.clone());
+                r.caused_by_unknown_system = Some(named);
+            } else {
+                r.unknown_system = Some(named);
             }
-            r.issues.push(
-                issue(Severity::Error, IssueKind::NotFound, text, at(path, expr))
-                    .id(messages::id::UNKNOWN_CODE_SYSTEM),
-            );
+            r.issues
+                .push(super::coding_version::unknown_version(&e, path));
             return Ok(r);
         }
     };
@@ -687,20 +718,20 @@ fn one(
             );
         }
     }
-    if req.reject_abstract && src.is_abstract(&code)? {
+    // `abstract=false`: a grouping concept is not a valid code here, and (as tx.fhir.org
+    // counts it) not a member of the value set either; both are said.
+    let abstract_refused = req.reject_abstract && src.is_abstract(&code)?;
+    if abstract_refused {
         r.result = false;
-        r.issues.push(issue(
-            Severity::Error,
-            IssueKind::CodeRule,
-            format!(
-                "Code '{code}' is abstract (a {}), and abstract codes are not allowed here",
-                concept
-                    .kind
-                    .clone()
-                    .unwrap_or_else(|| "grouping concept".into())
-            ),
-            at(path, "code"),
-        ));
+        r.issues.push(
+            issue(
+                Severity::Error,
+                IssueKind::CodeRule,
+                messages::abstract_code(&meta.url, &code),
+                at(path, "code"),
+            )
+            .id(messages::id::ABSTRACT_CODE),
+        );
     }
     let display_checked = !(req.membership_only && req.value_set.is_some());
     if let Some(given) = coding
@@ -836,7 +867,7 @@ fn one(
     }
     if let Some(vs) = &req.value_set {
         let member = valueset::contains(t, ctx, vs, &meta.url, coding.version.as_deref(), &code, 0)
-            .map(|m| m && (concept.active || !req.active_only));
+            .map(|m| m && (concept.active || !req.active_only) && !abstract_refused);
         match member {
             Ok(true) => {
                 if valueset::marks_deprecated(vs, &meta.url, &code) {

@@ -71,15 +71,15 @@ impl ValueSetDef {
         }
     }
 
-    /// The versions of `system` its includes name.
-    pub fn versions_of(&self, system: &str) -> Vec<String> {
+    /// The version each include of `system` names, in order (`None`: a versionless include).
+    pub fn include_versions(&self, system: &str) -> Vec<Option<String>> {
         match self {
             ValueSetDef::Resource(v) => v
                 .compose
                 .iter()
                 .flat_map(|c| &c.include)
                 .filter(|i| i.system.as_deref() == Some(system))
-                .filter_map(|i| i.version.clone())
+                .map(|i| i.version.clone())
                 .collect(),
             ValueSetDef::Snomed { .. } => Vec::new(),
         }

@@ -48,10 +48,17 @@ fn unknown_code_unknown_system_unknown_version() {
     assert!(message(&p).contains("could not be found, so the code cannot be validated"));
     let p = cs("url=http://hl7.org/fhir/sid/icd-10-cm&code=E11.9&version=2019");
     assert!(!result(&p));
-    assert!(
-        message(&p).contains("version '2019' could not be found. Valid versions: 2026"),
-        "{}",
-        message(&p)
+    assert_eq!(
+        message(&p),
+        "A definition for CodeSystem 'http://hl7.org/fhir/sid/icd-10-cm' version '2019' could not be found, so the code cannot be validated. Valid versions: 2026"
+    );
+    assert_eq!(
+        issue_field(&p, "/extension/0/valueString"),
+        ["UNKNOWN_CODESYSTEM_VERSION"]
+    );
+    assert_eq!(
+        param(&p, "x-unknown-system").unwrap()["valueCanonical"],
+        "http://hl7.org/fhir/sid/icd-10-cm|2019"
     );
 }
 
@@ -120,6 +127,41 @@ fn abstract_codes_rejected_on_request() {
     let p = cs("url=http://hl7.org/fhir/sid/icd-10-cm&code=E08-E13&abstract=false");
     assert!(!result(&p));
     assert_eq!(issue_codes(&p), ["code-rule"]);
+    assert_eq!(
+        message(&p),
+        "Code 'http://hl7.org/fhir/sid/icd-10-cm#E08-E13' is abstract, and not allowed in this context"
+    );
+    assert_eq!(
+        issue_field(&p, "/extension/0/valueString"),
+        ["ABSTRACT_CODE_NOT_ALLOWED"]
+    );
+
+    // In a value set: a concept marked notSelectable is a member unless abstract codes are
+    // refused, and then it is neither valid nor a member.
+    let body = |abstract_ok: bool| {
+        json!({"resourceType": "Parameters", "parameter": [
+            {"name": "url", "valueUri": "http://example.org/tx/ns-vs"},
+            {"name": "coding", "valueCoding": {"system": "http://example.org/tx/ns", "code": "group"}},
+            {"name": "abstract", "valueBoolean": abstract_ok},
+            {"name": "tx-resource", "resource": {"resourceType": "CodeSystem", "url": "http://example.org/tx/ns", "version": "1", "status": "active", "content": "complete",
+                "property": [{"code": "notSelectable", "uri": "http://hl7.org/fhir/concept-properties#notSelectable", "type": "boolean"}],
+                "concept": [{"code": "group", "display": "Group", "property": [{"code": "notSelectable", "valueBoolean": true}],
+                    "concept": [{"code": "leaf", "display": "Leaf"}]}]}},
+            {"name": "tx-resource", "resource": {"resourceType": "ValueSet", "url": "http://example.org/tx/ns-vs", "version": "2", "status": "active",
+                "compose": {"include": [{"system": "http://example.org/tx/ns"}]}}}
+        ]})
+    };
+    let (s, _, p) = post_params("/ValueSet/$validate-code", body(true));
+    assert_eq!(s, 200, "{p}");
+    assert!(result(&p), "{p}");
+    let (_, _, p) = post_params("/ValueSet/$validate-code", body(false));
+    assert!(!result(&p), "{p}");
+    assert_eq!(issue_codes(&p), ["code-rule", "not-in-vs"], "{p}");
+    assert_eq!(
+        message(&p),
+        "Code 'http://example.org/tx/ns#group' is abstract, and not allowed in this context; \
+         The provided code 'http://example.org/tx/ns#group' was not found in the value set 'http://example.org/tx/ns-vs|2'"
+    );
 }
 
 #[test]
@@ -391,4 +433,84 @@ fn membership_only_checks_membership_and_a_bare_code_names_the_systems_searched(
         message(&p).contains("it is not a code of http://example.org/mo/cs"),
         "{p}"
     );
+}
+
+#[test]
+fn value_set_and_coding_versions_must_agree() {
+    let cs = |version: &str, display: &str| {
+        json!({"name": "tx-resource", "resource": {"resourceType": "CodeSystem", "url": "http://example.org/tx/ver",
+            "version": version, "status": "active", "content": "complete",
+            "concept": [{"code": "a", "display": display}]}})
+    };
+    let check = |include_version: Option<&str>, coding_version: Option<&str>| {
+        let mut include = json!({"system": "http://example.org/tx/ver"});
+        if let Some(v) = include_version {
+            include["version"] = json!(v);
+        }
+        let mut coding = json!({"system": "http://example.org/tx/ver", "code": "a"});
+        if let Some(v) = coding_version {
+            coding["version"] = json!(v);
+        }
+        let body = json!({"resourceType": "Parameters", "parameter": [
+            {"name": "url", "valueUri": "http://example.org/tx/ver-vs"},
+            {"name": "coding", "valueCoding": coding},
+            cs("1.0.0", "A one"), cs("2.0.0", "A two"),
+            {"name": "tx-resource", "resource": {"resourceType": "ValueSet", "url": "http://example.org/tx/ver-vs",
+                "status": "active", "compose": {"include": [include]}}}
+        ]});
+        let (s, _, p) = post_params("/ValueSet/$validate-code", body);
+        assert_eq!(s, 200, "{p}");
+        p
+    };
+    let ids = |p: &Value| issue_field(p, "/extension/0/valueString");
+    let text = |p: &Value, name: &str| param(p, name).map(|v| v.to_string()).unwrap_or_default();
+
+    // The versions agree, or the coding's fits the include's wildcard.
+    assert!(result(&check(Some("1.0.0"), Some("1.0.0"))));
+    let p = check(Some("1.x"), None);
+    assert!(result(&p), "{p}");
+    assert_eq!(
+        text(&p, "display"),
+        r#"{"name":"display","valueString":"A one"}"#
+    );
+
+    // Pinned to 1.0.0, the coding says 2.0.0: checked in 1.0.0, and false.
+    let p = check(Some("1.0.0"), Some("2.0.0"));
+    assert!(!result(&p));
+    assert_eq!(ids(&p), ["VALUESET_VALUE_MISMATCH"]);
+    assert_eq!(
+        message(&p),
+        "The code system 'http://example.org/tx/ver' version '1.0.0' in the ValueSet include is different to the one in the value ('2.0.0')"
+    );
+    assert!(text(&p, "version").contains("1.0.0"), "{p}");
+
+    // Versionless include: it means the latest, 2.0.0.
+    let p = check(None, Some("1.0.0"));
+    assert!(!result(&p));
+    assert_eq!(ids(&p), ["VALUESET_VALUE_MISMATCH"]);
+    assert!(result(&check(None, Some("2.0.0"))));
+
+    // A version nobody has: unknown, and the default the include means is noted.
+    let p = check(None, Some("9"));
+    assert!(!result(&p));
+    assert_eq!(
+        ids(&p),
+        [
+            "UNKNOWN_CODESYSTEM_VERSION",
+            "VALUESET_VALUE_MISMATCH_DEFAULT"
+        ]
+    );
+    assert_eq!(
+        message(&p),
+        "A definition for CodeSystem 'http://example.org/tx/ver' version '9' could not be found, so the code cannot be validated. Valid versions: 1.0.0 or 2.0.0"
+    );
+    assert_eq!(
+        param(&p, "x-caused-by-unknown-system").unwrap()["valueCanonical"],
+        "http://example.org/tx/ver|9"
+    );
+
+    // The include names a version nobody has.
+    let p = check(Some("3"), None);
+    assert!(!result(&p));
+    assert_eq!(ids(&p), ["UNKNOWN_CODESYSTEM_VERSION"]);
 }
