@@ -99,6 +99,7 @@ pub fn from_issues(issues: &[Issue]) -> Value {
                 "display-comment" => "invalid",
                 "vs-invalid" => "invalid",
                 "process-note" => "informational",
+                "version-error" => "exception",
                 _ => "code-invalid",
             };
             let mut issue = json!({

@@ -47,10 +47,15 @@ pub(super) fn plan(
     display: Option<&str>,
     path: &str,
 ) -> Result<Plan> {
-    let includes = vs.include_versions(system);
     let Some(c) = given else {
-        return without_version(t, ctx, &includes, system, code, display);
+        // The includes that can hold the code (those listing it, or listing none).
+        let mut holding = vs.include_versions(system, Some(code));
+        if holding.is_empty() {
+            holding = vs.include_versions(system, None);
+        }
+        return without_version(t, ctx, &holding, system, code, display);
     };
+    let includes = vs.include_versions(system, None);
     let plain = Plan {
         version: Some(c.to_string()),
         ..Plan::default()
@@ -58,60 +63,107 @@ pub(super) fn plan(
     if includes.is_empty() {
         return Ok(plain);
     }
+    let param = |list: &[(String, String)]| {
+        list.iter()
+            .find(|(s, _)| s == system)
+            .map(|(_, v)| v.clone())
+    };
+    let fits = |pattern: &str| {
+        pattern == c
+            || (resolve::is_version_pattern(pattern) && resolve::version_matches(pattern, c))
+    };
+    let known = resolve::version_known(t, ctx, system, c);
+    let mismatch = |id: &'static str, severity: Severity, text: String| {
+        issue(severity, IssueKind::VsInvalid, text, at(path, "version")).id(id)
+    };
+    // What the first include names, as written (empty when versionless).
+    let written = includes[0].clone().unwrap_or_default();
+    // A forced version replaces whatever the value set names.
+    if let Some(forced) = param(&ctx.force_system_versions) {
+        if fits(&forced) {
+            return Ok(plain);
+        }
+        let mut plan = failing(Some(forced.clone()));
+        plan.before.push(mismatch(
+            messages::id::VERSION_MISMATCH_CHANGED,
+            Severity::Error,
+            messages::version_mismatch_changed(system, &forced, &written, c),
+        ));
+        if let Err(e) = known {
+            plan.before.push(unknown_version(&e, path));
+            plan.unknown = Some(caused_by(&e, system));
+        }
+        return Ok(plan);
+    }
+    // The default a versionless include means: the `system-version` parameter's, else the
+    // latest.
     let default = || {
-        resolve::code_system(t, ctx, system, None)
+        resolve::code_system_unchecked(t, ctx, system, None)
             .ok()
             .map(|s| s.meta().version.clone())
     };
-    let fits = |inc: &Option<String>| match inc {
-        Some(p) if resolve::is_version_pattern(p) => resolve::version_matches(p, c),
-        Some(p) => p == c,
+    let fits_include = |inc: &Option<String>| match inc {
+        Some(p) => fits(p),
         None => default().as_deref() == Some(c),
     };
-    if includes.iter().any(fits) {
+    if includes.iter().any(fits_include) {
         return Ok(plain);
     }
-    // The value set's version: the first include's, or the default a versionless one means.
-    let (in_vs, versionless) = match &includes[0] {
-        Some(p) => (Some(p.clone()), false),
-        None => (default(), true),
+    let versionless = includes[0].is_none();
+    let in_vs = includes[0].clone().or_else(default);
+    let Err(e) = known else {
+        // A known version the value set does not mean: checked in the value set's.
+        let mut plan = failing(in_vs.clone());
+        plan.before.push(mismatch(
+            messages::id::VERSION_MISMATCH,
+            Severity::Error,
+            messages::version_mismatch(system, &in_vs.unwrap_or_default(), c),
+        ));
+        return Ok(plan);
     };
-    let mut plan = Plan {
-        version: in_vs.clone(),
+    // A version nobody has: described in the value set's version, as the request's version
+    // parameters make it.
+    let changed = param(&ctx.check_system_versions).or_else(|| param(&ctx.system_versions));
+    let mut plan = failing(in_vs.clone());
+    match (versionless, changed) {
+        (true, Some(p)) => {
+            plan.version = Some(p.clone());
+            plan.before.push(mismatch(
+                messages::id::VERSION_MISMATCH_CHANGED,
+                Severity::Error,
+                messages::version_mismatch_changed(system, &p, "", c),
+            ));
+            plan.before.push(unknown_version(&e, path));
+        }
+        (true, None) => {
+            plan.before.push(unknown_version(&e, path));
+            plan.after.push(mismatch(
+                messages::id::VERSION_MISMATCH_DEFAULT,
+                Severity::Warning,
+                messages::version_mismatch_default(system, &in_vs.unwrap_or_default(), c),
+            ));
+        }
+        (false, _) => {
+            plan.before.push(mismatch(
+                messages::id::VERSION_MISMATCH,
+                Severity::Error,
+                messages::version_mismatch(system, &written, c),
+            ));
+            plan.before.push(unknown_version(&e, path));
+        }
+    }
+    plan.unknown = Some(caused_by(&e, system));
+    Ok(plan)
+}
+
+/// A plan that checks the code in `version` (standing for the coding's) and fails.
+fn failing(version: Option<String>) -> Plan {
+    Plan {
+        version,
         replaces_coding_version: true,
         fails: true,
         ..Plan::default()
-    };
-    let in_vs = in_vs.unwrap_or_default();
-    let mismatch = |kind_id: &'static str, severity: Severity, text: String| {
-        issue(severity, IssueKind::VsInvalid, text, at(path, "version")).id(kind_id)
-    };
-    match resolve::code_system(t, ctx, system, Some(c)) {
-        Ok(_) => plan.before.push(mismatch(
-            messages::id::VERSION_MISMATCH,
-            Severity::Error,
-            messages::version_mismatch(system, &in_vs, c),
-        )),
-        Err(e) => {
-            if !versionless {
-                plan.before.push(mismatch(
-                    messages::id::VERSION_MISMATCH,
-                    Severity::Error,
-                    messages::version_mismatch(system, &in_vs, c),
-                ));
-            }
-            plan.before.push(unknown_version(&e, path));
-            if versionless {
-                plan.after.push(mismatch(
-                    messages::id::VERSION_MISMATCH_DEFAULT,
-                    Severity::Warning,
-                    messages::version_mismatch_default(system, &in_vs, c),
-                ));
-            }
-            plan.unknown = Some(caused_by(&e, system));
-        }
     }
-    Ok(plan)
 }
 
 /// A coding without a version: the latest of the versions the includes name that has the
@@ -142,8 +194,15 @@ fn without_version(
         .map(|(v, _)| v.clone());
     let every_include_named = !includes.is_empty() && includes.iter().all(Option::is_some);
     let latest_named = named.first().map(|v| (*v).clone());
+    // A versionless include under a `check-system-version` parameter: the latest version the
+    // check allows.
+    let checked = resolve::version_required(ctx, system)
+        .filter(|_| includes.iter().any(Option::is_none))
+        .map(str::to_string);
     Ok(Plan {
-        version: chosen.or(latest_named.filter(|_| every_include_named)),
+        version: chosen
+            .or(latest_named.filter(|_| every_include_named))
+            .or(checked),
         ..Plan::default()
     })
 }

@@ -59,6 +59,11 @@ pub mod id {
     /// The value set's versionless include (its default version) and the coding's version
     /// differ.
     pub const VERSION_MISMATCH_DEFAULT: &str = "VALUESET_VALUE_MISMATCH_DEFAULT";
+    /// A code system version a `check-system-version` parameter does not allow.
+    pub const VERSION_CHECK: &str = "VALUESET_VERSION_CHECK";
+    /// A version parameter changed the version the value set's include means, and the
+    /// coding's differs from it.
+    pub const VERSION_MISMATCH_CHANGED: &str = "VALUESET_VALUE_MISMATCH_CHANGED";
     /// An abstract (not selectable) code where the request said `abstract=false`.
     pub const ABSTRACT_CODE: &str = "ABSTRACT_CODE_NOT_ALLOWED";
 
@@ -341,6 +346,20 @@ pub fn version_mismatch(system: &str, in_vs: &str, in_value: &str) -> String {
 pub fn version_mismatch_default(system: &str, default: &str, in_value: &str) -> String {
     format!(
         "The code system '{system}' version '{default}' for the versionless include in the ValueSet include is different to the one in the value ('{in_value}')"
+    )
+}
+
+/// A version parameter (`force-system-version`, `system-version`, `check-system-version`) made
+/// the value set's include (version `in_vs`, empty when versionless) mean `changed`; the coding
+/// names `in_value`.
+pub fn version_mismatch_changed(
+    system: &str,
+    changed: &str,
+    in_vs: &str,
+    in_value: &str,
+) -> String {
+    format!(
+        "The code system '{system}' version '{changed}' resulting from the version '{in_vs}' in the ValueSet include is different to the one in the value ('{in_value}')"
     )
 }
 

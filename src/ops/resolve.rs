@@ -92,6 +92,36 @@ pub fn code_system<'a>(
     system: &str,
     version: Option<&str>,
 ) -> Result<Box<dyn Source + 'a>, ResolveError> {
+    let src = code_system_unchecked(t, ctx, system, version)?;
+    let meta = src.meta();
+    if let Some(required) = version_required(ctx, &meta.url)
+        && !version_matches(required, &meta.version)
+    {
+        return Err(ResolveError::VersionCheck {
+            system: meta.url.clone(),
+            version: meta.version.clone(),
+            required: required.to_string(),
+        });
+    }
+    Ok(src)
+}
+
+/// The version pattern a `check-system-version` parameter requires of `system`.
+pub fn version_required<'c>(ctx: &'c RequestContext, system: &str) -> Option<&'c str> {
+    ctx.check_system_versions
+        .iter()
+        .find(|(s, _)| s == system)
+        .map(|(_, v)| v.as_str())
+}
+
+/// [`code_system`] without holding the version to `check-system-version`: for a check that
+/// reports the breach and goes on.
+pub fn code_system_unchecked<'a>(
+    t: &'a Terminology,
+    ctx: &RequestContext,
+    system: &str,
+    version: Option<&str>,
+) -> Result<Box<dyn Source + 'a>, ResolveError> {
     let src = find_code_system(t, ctx, system, version)?;
     // Supplements the request asked for that supplement this system.
     let supplements: Vec<_> = ctx
@@ -109,28 +139,14 @@ pub fn code_system<'a>(
         })
         .cloned()
         .collect();
-    let src: Box<dyn Source + 'a> = if supplements.is_empty() {
+    Ok(if supplements.is_empty() {
         src
     } else {
         Box::new(super::source::Supplemented {
             base: src,
             supplements,
         })
-    };
-    let meta = src.meta();
-    if let Some((_, required)) = ctx
-        .check_system_versions
-        .iter()
-        .find(|(s, _)| *s == meta.url)
-        && !version_matches(required, &meta.version)
-    {
-        return Err(ResolveError::VersionCheck {
-            system: meta.url.clone(),
-            version: meta.version.clone(),
-            required: required.clone(),
-        });
-    }
-    Ok(src)
+    })
 }
 
 /// True for a version with wildcard parts (`1.x`, `2.*`, `*`): it names the versions that fit.
@@ -174,6 +190,27 @@ fn find_code_system<'a>(
     let version = chosen(&ctx.force_system_versions, system)
         .or(version)
         .or_else(|| chosen(&ctx.system_versions, system));
+    find_as_asked(t, ctx, system, version)
+}
+
+/// True when version `version` of `system` is known (supplied with the request or stored),
+/// whatever the request's version parameters say.
+pub fn version_known(
+    t: &Terminology,
+    ctx: &RequestContext,
+    system: &str,
+    version: &str,
+) -> Result<(), ResolveError> {
+    find_as_asked(t, ctx, system, Some(version)).map(|_| ())
+}
+
+/// [`find_code_system`] once the version parameters have had their say.
+fn find_as_asked<'a>(
+    t: &'a Terminology,
+    ctx: &RequestContext,
+    system: &str,
+    version: Option<&str>,
+) -> Result<Box<dyn Source + 'a>, ResolveError> {
     let supplied: Vec<_> = ctx
         .code_systems
         .iter()

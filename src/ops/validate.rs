@@ -54,6 +54,8 @@ pub enum IssueKind {
     ProcessNote,
     /// The value set and the coding disagree (the code system version each names).
     VsInvalid,
+    /// The code system version breaks a `check-system-version` parameter.
+    VersionError,
 }
 
 impl IssueKind {
@@ -73,6 +75,7 @@ impl IssueKind {
             IssueKind::ThisCodeNotInValueSet => "this-code-not-in-vs",
             IssueKind::ProcessNote => "process-note",
             IssueKind::VsInvalid => "vs-invalid",
+            IssueKind::VersionError => "version-error",
         }
     }
 }
@@ -497,7 +500,12 @@ fn one(
         coding
     };
     let mut r = in_version(t, ctx, req, coding, path, r, system, code, plan.version)?;
-    if plan.fails {
+    // A version the request's check does not allow fails the code, whatever else holds.
+    let version_refused = r
+        .issues
+        .iter()
+        .any(|i| i.message_id == Some(messages::id::VERSION_CHECK));
+    if plan.fails || version_refused {
         r.result = false;
     }
     if let Some(unknown) = plan.unknown {
@@ -523,6 +531,21 @@ fn in_version(
 ) -> Result<ValidateResult> {
     let src = match resolve::code_system(t, ctx, &system, version.as_deref()) {
         Ok(s) => s,
+        // A version a `check-system-version` parameter does not allow: said, and the code is
+        // still checked in it (the caller learns all that is wrong at once).
+        Err(e @ resolve::ResolveError::VersionCheck { .. }) => {
+            r.issues.insert(
+                0,
+                issue(
+                    Severity::Error,
+                    IssueKind::VersionError,
+                    e.to_string(),
+                    at(path, "version"),
+                )
+                .id(messages::id::VERSION_CHECK),
+            );
+            resolve::code_system_unchecked(t, ctx, &system, version.as_deref())?
+        }
         Err(e) => {
             let expr = "system";
             // The value set itself is built on the unknown system: that is the cause, and

@@ -71,14 +71,20 @@ impl ValueSetDef {
         }
     }
 
-    /// The version each include of `system` names, in order (`None`: a versionless include).
-    pub fn include_versions(&self, system: &str) -> Vec<Option<String>> {
+    /// The version each include of `system` names, in order (`None`: a versionless include);
+    /// with `code`, only the includes that can hold it (listing it, or listing no codes).
+    pub fn include_versions(&self, system: &str, code: Option<&str>) -> Vec<Option<String>> {
         match self {
             ValueSetDef::Resource(v) => v
                 .compose
                 .iter()
                 .flat_map(|c| &c.include)
                 .filter(|i| i.system.as_deref() == Some(system))
+                .filter(|i| {
+                    code.is_none_or(|code| {
+                        i.concept.is_empty() || i.concept.iter().any(|c| c.code == code)
+                    })
+                })
                 .map(|i| i.version.clone())
                 .collect(),
             ValueSetDef::Snomed { .. } => Vec::new(),
@@ -392,7 +398,12 @@ pub fn contains(
             if system != uri::SNOMED {
                 return Ok(false);
             }
-            let src = resolve::code_system(t, ctx, uri::SNOMED, vs_version.as_deref().or(version))?;
+            let src = resolve::code_system_unchecked(
+                t,
+                ctx,
+                uri::SNOMED,
+                vs_version.as_deref().or(version),
+            )?;
             // An expression is in an implicit value set when one of its focus concepts is.
             if let Ok(e) = expression::parse(code)
                 && expression::is_expression(code)
@@ -441,7 +452,7 @@ pub fn contains(
             }
             if compose.inactive == Some(false) && !expression::is_expression(code) {
                 // The value set leaves inactive codes out.
-                let src = resolve::code_system(t, ctx, system, version)?;
+                let src = resolve::code_system_unchecked(t, ctx, system, version)?;
                 return Ok(src.concept(code)?.is_some_and(|c| c.active));
             }
             Ok(true)
@@ -483,7 +494,7 @@ fn item_matches(
         return Ok(false);
     }
     let item_version = item.version.as_deref().or(version);
-    let src = resolve::code_system(t, ctx, item_system, item_version)?;
+    let src = resolve::code_system_unchecked(t, ctx, item_system, item_version)?;
     if src.concept(code)?.is_none() {
         return Ok(false);
     }

@@ -442,7 +442,7 @@ fn value_set_and_coding_versions_must_agree() {
             "version": version, "status": "active", "content": "complete",
             "concept": [{"code": "a", "display": display}]}})
     };
-    let check = |include_version: Option<&str>, coding_version: Option<&str>| {
+    let check_with = |include_version: Option<&str>, coding_version: Option<&str>, extra: Value| {
         let mut include = json!({"system": "http://example.org/tx/ver"});
         if let Some(v) = include_version {
             include["version"] = json!(v);
@@ -451,16 +451,22 @@ fn value_set_and_coding_versions_must_agree() {
         if let Some(v) = coding_version {
             coding["version"] = json!(v);
         }
-        let body = json!({"resourceType": "Parameters", "parameter": [
+        let mut body = json!({"resourceType": "Parameters", "parameter": [
             {"name": "url", "valueUri": "http://example.org/tx/ver-vs"},
             {"name": "coding", "valueCoding": coding},
             cs("1.0.0", "A one"), cs("2.0.0", "A two"),
             {"name": "tx-resource", "resource": {"resourceType": "ValueSet", "url": "http://example.org/tx/ver-vs",
                 "status": "active", "compose": {"include": [include]}}}
         ]});
+        if !extra.is_null() {
+            body["parameter"].as_array_mut().unwrap().push(extra);
+        }
         let (s, _, p) = post_params("/ValueSet/$validate-code", body);
         assert_eq!(s, 200, "{p}");
         p
+    };
+    let check = |include_version: Option<&str>, coding_version: Option<&str>| {
+        check_with(include_version, coding_version, Value::Null)
     };
     let ids = |p: &Value| issue_field(p, "/extension/0/valueString");
     let text = |p: &Value, name: &str| param(p, name).map(|v| v.to_string()).unwrap_or_default();
@@ -513,4 +519,32 @@ fn value_set_and_coding_versions_must_agree() {
     let p = check(Some("3"), None);
     assert!(!result(&p));
     assert_eq!(ids(&p), ["UNKNOWN_CODESYSTEM_VERSION"]);
+
+    // A forced version replaces the value set's; a coding that fits it is checked in it.
+    let force = |v: &str| json!({"name": "force-system-version", "valueCanonical": format!("http://example.org/tx/ver|{v}")});
+    assert!(result(&check_with(
+        Some("2.0.0"),
+        Some("1.0.0"),
+        force("1.x")
+    )));
+    let p = check_with(Some("2.0.0"), Some("9"), force("1.x"));
+    assert_eq!(
+        ids(&p),
+        [
+            "VALUESET_VALUE_MISMATCH_CHANGED",
+            "UNKNOWN_CODESYSTEM_VERSION"
+        ]
+    );
+    // A check that the version in use breaks is said, and the code still described.
+    let p = check_with(
+        Some("2.0.0"),
+        None,
+        json!({"name": "check-system-version", "valueCanonical": "http://example.org/tx/ver|1.x"}),
+    );
+    assert!(!result(&p));
+    assert_eq!(ids(&p), ["VALUESET_VERSION_CHECK"]);
+    assert_eq!(
+        text(&p, "display"),
+        r#"{"name":"display","valueString":"A two"}"#
+    );
 }
