@@ -289,6 +289,8 @@ fn find_as_asked<'a>(
                 .iter()
                 .map(|c| c.meta.version.clone())
                 .chain(versions.iter().map(|c| c.version.clone()))
+                // A versionless stub (a package's `not-present` CodeSystem) is no version.
+                .filter(|v| !v.is_empty())
                 .collect(),
         }),
     }

@@ -167,14 +167,27 @@ fn abstract_codes_rejected_on_request() {
 #[test]
 fn codeable_concept_is_valid_when_any_coding_is() {
     let body = json!({"resourceType": "Parameters", "parameter": [{"name": "codeableConcept", "valueCodeableConcept": {"coding": [
-        {"system": "http://hl7.org/fhir/sid/icd-10", "code": "E11.9"},
+        {"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "E11.9", "display": "Nonsense"},
         {"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "E11.9"}]}}]});
     let (s, _, p) = post_params("/CodeSystem/$validate-code", body);
     assert_eq!(s, 200, "{p}");
-    assert!(result(&p));
+    assert!(result(&p), "{p}");
     let issues = &param(&p, "issues").unwrap()["resource"]["issue"];
-    assert_eq!(issues[0]["expression"][0], "CodeableConcept.coding[0].code");
+    assert_eq!(
+        issues[0]["expression"][0],
+        "CodeableConcept.coding[0].display"
+    );
     assert_eq!(issues[0]["severity"], "warning");
+
+    // A code its own code system does not have is wrong wherever it stands: the concept fails.
+    let body = json!({"resourceType": "Parameters", "parameter": [{"name": "codeableConcept", "valueCodeableConcept": {"coding": [
+        {"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "E11.9"},
+        {"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "ZZZ.9"}]}}]});
+    let (s, _, p) = post_params("/CodeSystem/$validate-code", body);
+    assert_eq!(s, 200, "{p}");
+    assert!(!result(&p), "{p}");
+    assert_eq!(issue_field(&p, "/severity"), ["error"]);
+    assert_eq!(issue_codes(&p), ["invalid-code"]);
 }
 
 #[test]
