@@ -39,13 +39,18 @@ pub fn invalid_value_set(text: &str, element: &str) -> Value {
 /// A request that cannot be processed as given: IssueType `processing` with its
 /// terminology-ecosystem issue type and message id.
 pub fn processing(tx_code: &str, message_id: &str, text: &str) -> Value {
+    issue("processing", tx_code, message_id, text)
+}
+
+/// One error with its IssueType `code`, `tx-issue-type` code and message id.
+pub fn issue(code: &str, tx_code: &str, message_id: &str, text: &str) -> Value {
     json!({"resourceType": "OperationOutcome", "issue": [{
         "extension": [{
             "url": "http://hl7.org/fhir/StructureDefinition/operationoutcome-message-id",
             "valueString": message_id
         }],
         "severity": "error",
-        "code": "processing",
+        "code": code,
         "details": {"coding": [{"system": TX_ISSUE_TYPE, "code": tx_code}], "text": text}
     }]})
 }

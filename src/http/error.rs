@@ -58,6 +58,10 @@ impl ResponseError for ApiError {
             ApiError::Op(ops::Error::TooCostly(_)) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Op(ops::Error::CircularValueSet(_)) => StatusCode::BAD_REQUEST,
             ApiError::Op(ops::Error::Processing { .. }) => StatusCode::BAD_REQUEST,
+            ApiError::Op(ops::Error::Issue { code, .. }) if *code == "not-found" => {
+                StatusCode::NOT_FOUND
+            }
+            ApiError::Op(ops::Error::Issue { .. }) => StatusCode::BAD_REQUEST,
             ApiError::Op(ops::Error::Internal(_)) => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::Http { status, .. } => *status,
         }
@@ -101,6 +105,12 @@ pub fn op_outcome(e: &ops::Error) -> serde_json::Value {
                 message_id,
                 message,
             } => outcome::processing(tx_code, message_id, message),
+            ops::Error::Issue {
+                code,
+                tx_code,
+                message_id,
+                message,
+            } => outcome::issue(code, tx_code, message_id, message),
             ops::Error::Internal(m) => {
                 tracing::error!(error = %m, "internal error");
                 outcome::error(

@@ -12,7 +12,7 @@
 use super::engine::{RequestContext, Terminology};
 use super::source::Source;
 use super::valueset::{self, SnomedImplicit, ValueSetDef};
-use super::{Error, Result, language, resolve};
+use super::{Error, Result, language, messages, resolve};
 use crate::ecl::ast::TypedTerm;
 use crate::model::value_set::{ComposeConcept, ComposeItem, ValueSet};
 use crate::model::{Family, uri};
@@ -684,9 +684,21 @@ impl<'t> Expander<'t> {
         if version.is_none() && self.ctx.system_versions.iter().any(|(s, _)| s == system) {
             self.defaulted.insert(system.to_string());
         }
+        // A versionless include under a `check-system-version` parameter: the latest version
+        // the check allows.
+        let version = version.or_else(|| resolve::version_required(self.ctx, system));
         let key = (system.to_string(), version.map(str::to_string));
         if !self.sources.contains_key(&key) {
-            let src = resolve::code_system(self.t, self.ctx, system, version)?;
+            let src =
+                resolve::code_system(self.t, self.ctx, system, version).map_err(|e| match e {
+                    resolve::ResolveError::UnknownVersion { .. } => Error::Issue {
+                        code: "not-found",
+                        tx_code: "not-found",
+                        message_id: messages::id::UNKNOWN_CODE_SYSTEM_VERSION_EXPANDING,
+                        message: e.text(Some("the value set cannot be expanded")),
+                    },
+                    e => e.into(),
+                })?;
             if src.meta().content == "not-present" {
                 return Err(Error::NotFound(format!(
                     "{system} is known here only by a CodeSystem resource without its concepts (content = not-present); import the code system itself to expand value sets drawn from it"

@@ -52,6 +52,8 @@ pub mod id {
     pub const NO_VALID_CODING: &str = "TX_GENERAL_CC_ERROR_MESSAGE";
     /// A code system version that is not known (some versions are).
     pub const UNKNOWN_CODE_SYSTEM_VERSION: &str = "UNKNOWN_CODESYSTEM_VERSION";
+    /// A code system version that is not known, met while expanding.
+    pub const UNKNOWN_CODE_SYSTEM_VERSION_EXPANDING: &str = "UNKNOWN_CODESYSTEM_VERSION_EXP";
     /// A code system version asked for when no version of the system is known.
     pub const UNKNOWN_CODE_SYSTEM_VERSION_NONE: &str = "UNKNOWN_CODESYSTEM_VERSION_NONE";
     /// The value set's include names another version of the code system than the coding.

@@ -69,6 +69,19 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// A finding with its IssueType (`code`), `tx-issue-type` code and tx.fhir.org message id:
+    /// 404 when it is `not-found`, else 400.
+    #[error("{message}")]
+    Issue {
+        /// IssueType code (`not-found`, `exception`, …).
+        code: &'static str,
+        /// `tx-issue-type` code.
+        tx_code: &'static str,
+        /// tx.fhir.org's message id.
+        message_id: &'static str,
+        /// What is wrong.
+        message: String,
+    },
     /// A value set that includes or excludes itself, directly or through others.
     #[error("{0}")]
     CircularValueSet(String),

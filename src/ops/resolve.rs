@@ -80,7 +80,15 @@ impl ResolveError {
 
 impl From<ResolveError> for Error {
     fn from(e: ResolveError) -> Self {
-        Error::NotFound(e.to_string())
+        match e {
+            ResolveError::VersionCheck { .. } => Error::Issue {
+                code: "exception",
+                tx_code: "version-error",
+                message_id: super::messages::id::VERSION_CHECK,
+                message: e.to_string(),
+            },
+            e => Error::NotFound(e.to_string()),
+        }
     }
 }
 
@@ -237,7 +245,8 @@ fn find_as_asked<'a>(
     if versions.is_empty() {
         // Known only from the request's own resources, and not in the version asked for:
         // that is an unknown version of a known system, not an unknown system.
-        if let (false, Some(v)) = (supplied.is_empty(), version) {
+        // With no version known at all, a version asked for is still what is reported.
+        if let Some(v) = version {
             return Err(ResolveError::UnknownVersion {
                 system: system.to_string(),
                 version: v.to_string(),

@@ -568,7 +568,7 @@ fn in_version(
             if let Some(vs) = req.value_set.as_ref().filter(|_| !caused) {
                 // Not in the value set either: said as well, as validators expect both.
                 r.issues.push(not_in_value_set(
-                    &system,
+                    &versioned(&system, coding.version.as_deref()),
                     &code,
                     coding.display.as_deref(),
                     vs,

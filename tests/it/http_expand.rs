@@ -3,7 +3,7 @@
 //! `$expand`, the cost bound, and ECL syntax errors with their position.
 
 use crate::common::*;
-use crate::server::{get, param, post, post_params};
+use crate::server::{assert_outcome, get, param, post, post_params};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 
@@ -558,4 +558,47 @@ fn the_definition_goes_with_the_expansion_only_when_asked() {
     let without = request(false);
     assert!(without.get("extension").is_none(), "{without}");
     assert_eq!(members(&without).len(), 3, "{without}");
+}
+
+#[test]
+fn include_versions_wildcards_unknown_versions_and_version_checks() {
+    let run = |include_version: &str, extra: Value| {
+        let mut body = json!({"resourceType": "Parameters", "parameter": [
+            {"name": "valueSet", "resource": {"resourceType": "ValueSet", "status": "active",
+                "compose": {"include": [{"system": "http://example.org/tx/ver", "version": include_version}]}}},
+            {"name": "tx-resource", "resource": {"resourceType": "CodeSystem", "url": "http://example.org/tx/ver",
+                "version": "1.0.0", "status": "active", "content": "complete", "concept": [{"code": "a"}]}},
+            {"name": "tx-resource", "resource": {"resourceType": "CodeSystem", "url": "http://example.org/tx/ver",
+                "version": "1.2.0", "status": "active", "content": "complete", "concept": [{"code": "a"}, {"code": "b"}]}}
+        ]});
+        if !extra.is_null() {
+            body["parameter"].as_array_mut().unwrap().push(extra);
+        }
+        post_params("/ValueSet/$expand", body)
+    };
+    // A wildcard means the latest version that fits.
+    let (s, _, vs) = run("1.x", Value::Null);
+    assert_eq!(s, 200, "{vs}");
+    assert_eq!(codes(&vs), ["a", "b"]);
+    // A version nobody has.
+    let r = run("3", Value::Null);
+    assert_outcome(
+        &r,
+        404,
+        "A definition for CodeSystem 'http://example.org/tx/ver' version '3' could not be found, so the value set cannot be expanded. Valid versions: 1.0.0 or 1.2.0",
+    );
+    assert_eq!(r.2["issue"][0]["code"], "not-found");
+    // A version a check does not allow.
+    let check = json!({"name": "check-system-version", "valueCanonical": "http://example.org/tx/ver|1.0.x"});
+    let r = run("1.2.0", check);
+    assert_outcome(
+        &r,
+        400,
+        "required to be '1.0.x' by a version-check parameter",
+    );
+    assert_eq!(r.2["issue"][0]["code"], "exception");
+    assert_eq!(
+        r.2["issue"][0]["details"]["coding"][0]["code"],
+        "version-error"
+    );
 }
