@@ -53,6 +53,7 @@ const EXPANSION_PARAMETERS: &[&str] = &[
     "activeOnly",
     "check-system-version",
     "count",
+    "default-valueset-version",
     "designation",
     "displayLanguage",
     "excludeNested",

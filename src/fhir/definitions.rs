@@ -40,6 +40,7 @@ const COMMON: &[(&str, Kind)] = &[
     ("system-version", Text),
     ("force-system-version", Text),
     ("check-system-version", Text),
+    ("default-valueset-version", Text),
     ("useSupplement", Text),
     ("profile", Any),
     ("diagnostics", Boolean),

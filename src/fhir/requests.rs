@@ -284,6 +284,7 @@ fn expansion_echo(p: &Params) -> Result<Vec<(String, &'static str, String)>> {
         ("check-system-version", "valueUri"),
         ("force-system-version", "valueUri"),
         ("system-version", "valueUri"),
+        ("default-valueset-version", "valueUri"),
     ];
     let mut out = Vec::new();
     for (name, kind) in ECHOED {

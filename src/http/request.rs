@@ -187,6 +187,7 @@ pub fn context(req: &HttpRequest, p: &Params) -> Result<RequestContext, ApiError
     ctx.system_versions = pairs("system-version");
     ctx.force_system_versions = pairs("force-system-version");
     ctx.check_system_versions = pairs("check-system-version");
+    ctx.value_set_versions = pairs("default-valueset-version");
     // A client may lower the unpaged expansion limit, by header or by the `limit` parameter
     // tx.fhir.org accepts.
     ctx.max_unpaged = req

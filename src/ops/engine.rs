@@ -57,6 +57,9 @@ pub struct RequestContext {
     pub force_system_versions: Vec<(String, String)>,
     /// Versions code systems must have (`check-system-version`; wildcards allowed).
     pub check_system_versions: Vec<(String, String)>,
+    /// Versions to use for value sets referenced without one (`default-valueset-version`:
+    /// `url|version`).
+    pub value_set_versions: Vec<(String, String)>,
     /// Code system supplements the request requires (`useSupplement`).
     pub use_supplements: Vec<String>,
     /// A lower limit on unpaged expansions for this request (`X-TOO-COSTLY-THRESHOLD`; a

@@ -169,10 +169,23 @@ pub fn resolve_value_set(
     if let Some(vs) = implicit_other(t, ctx, url) {
         return Ok(ValueSetDef::Resource(Box::new(vs)));
     }
+    // A reference without a version takes the request's `default-valueset-version` for it.
+    let version = version.or_else(|| {
+        ctx.value_set_versions
+            .iter()
+            .find(|(u, _)| u == url)
+            .map(|(_, v)| v.as_str())
+    });
     let matches = |v: &ValueSet| {
         v.url.as_deref() == Some(url) && version.is_none_or(|ver| v.version.as_deref() == Some(ver))
     };
-    if let Some(v) = ctx.value_sets.iter().find(|v| matches(v)) {
+    // Of several supplied versions and none named: the latest.
+    if let Some(v) = ctx
+        .value_sets
+        .iter()
+        .filter(|v| matches(v))
+        .max_by_key(|v| super::resolve::version_key(v.version.as_deref().unwrap_or_default()))
+    {
         return Ok(ValueSetDef::Resource(Box::new(check(v.clone())?)));
     }
     match t.stored_value_set(url, version)? {

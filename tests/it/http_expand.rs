@@ -602,3 +602,44 @@ fn include_versions_wildcards_unknown_versions_and_version_checks() {
         "version-error"
     );
 }
+
+#[test]
+fn default_valueset_version_chooses_an_imported_value_set() {
+    let run = |extra: Value| {
+        let vs = |version: &str, code: &str| {
+            json!({"name": "tx-resource", "resource": {"resourceType": "ValueSet", "url": "http://example.org/tx/imported",
+                "version": version, "status": "active",
+                "compose": {"include": [{"system": "http://example.org/tx/cs", "concept": [{"code": code}]}]}}})
+        };
+        let mut body = json!({"resourceType": "Parameters", "parameter": [
+            {"name": "valueSet", "resource": {"resourceType": "ValueSet", "status": "active",
+                "compose": {"include": [{"valueSet": ["http://example.org/tx/imported"]}]}}},
+            {"name": "tx-resource", "resource": {"resourceType": "CodeSystem", "url": "http://example.org/tx/cs",
+                "version": "1", "status": "active", "content": "complete", "concept": [{"code": "a"}, {"code": "b"}]}},
+            vs("1.0.0", "a"), vs("2.0.0", "b")
+        ]});
+        if !extra.is_null() {
+            body["parameter"].as_array_mut().unwrap().push(extra);
+        }
+        post_params("/ValueSet/$expand", body)
+    };
+    // No version named: the latest supplied.
+    let (s, _, vs) = run(Value::Null);
+    assert_eq!(s, 200, "{vs}");
+    assert_eq!(codes(&vs), ["b"]);
+    let pinned = |v: &str| json!({"name": "default-valueset-version", "valueUri": format!("http://example.org/tx/imported|{v}")});
+    let (s, _, vs) = run(pinned("1.0.0"));
+    assert_eq!(s, 200, "{vs}");
+    assert_eq!(codes(&vs), ["a"]);
+    assert!(
+        vs["expansion"]["parameter"]
+            .to_string()
+            .contains("default-valueset-version"),
+        "echoed: {vs}"
+    );
+    assert_outcome(
+        &run(pinned("3.0.0")),
+        404,
+        "A definition for the value Set 'http://example.org/tx/imported|3.0.0' could not be found",
+    );
+}
