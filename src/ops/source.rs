@@ -89,10 +89,20 @@ pub trait Source {
         {
             return Ok(true);
         }
+        // The notSelectable property by its code, or by its URI whatever the code system
+        // calls it (tx.fhir.org counts both; the suite's notSelectable reprop/unprop tests).
+        const NOT_SELECTABLE: &str = "http://hl7.org/fhir/concept-properties#notSelectable";
+        let declared = &self.meta().property_uris;
+        let means_not_selectable = |name: &str| {
+            name == "notSelectable"
+                || declared
+                    .iter()
+                    .any(|(c, uri)| c == name && uri == NOT_SELECTABLE)
+        };
         Ok(self
             .properties(code)?
             .iter()
-            .any(|p| p.name == "notSelectable" && p.value == "true"))
+            .any(|p| p.value == "true" && means_not_selectable(&p.name)))
     }
 }
 

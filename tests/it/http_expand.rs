@@ -643,3 +643,23 @@ fn default_valueset_version_chooses_an_imported_value_set() {
         "A definition for the value Set 'http://example.org/tx/imported|3.0.0' could not be found",
     );
 }
+
+#[test]
+fn not_selectable_is_known_by_its_uri_whatever_its_code() {
+    let body = json!({"resourceType": "Parameters", "parameter": [
+        {"name": "valueSet", "resource": {"resourceType": "ValueSet", "status": "active",
+            "compose": {"include": [{"system": "http://example.org/tx/ns2"}]}}},
+        {"name": "tx-resource", "resource": {"resourceType": "CodeSystem", "url": "http://example.org/tx/ns2",
+            "version": "1", "status": "active", "content": "complete",
+            "property": [{"code": "not-selectable", "uri": "http://hl7.org/fhir/concept-properties#notSelectable", "type": "boolean"}],
+            "concept": [{"code": "group", "property": [{"code": "not-selectable", "valueBoolean": true}]},
+                {"code": "leaf", "property": [{"code": "not-selectable", "valueBoolean": false}]}]}}
+    ]});
+    let (s, _, vs) = post_params("/ValueSet/$expand", body);
+    assert_eq!(s, 200, "{vs}");
+    let contains = vs["expansion"]["contains"].as_array().unwrap();
+    let abstract_of =
+        |code: &str| contains.iter().find(|c| c["code"] == code).unwrap()["abstract"].as_bool();
+    assert_eq!(abstract_of("group"), Some(true), "{vs}");
+    assert_eq!(abstract_of("leaf"), None, "{vs}");
+}
