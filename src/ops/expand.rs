@@ -164,7 +164,12 @@ pub fn expand(t: &Terminology, ctx: &RequestContext, req: &ExpandRequest) -> Res
     }
     let mut contains = Vec::with_capacity(page.len());
     let mut parents = Vec::with_capacity(page.len());
-    let nest = nests(req);
+    let nest = nests(req)
+        && (req.exclude_nested == Some(false)
+            || page.iter().all(|m| {
+                e.source(&m.system, m.version.as_deref())
+                    .is_ok_and(|s| s.meta().family == crate::model::Family::Fhir)
+            }));
     for m in &page {
         contains.push(e.item(m, req)?);
         if nest {
@@ -221,9 +226,11 @@ pub fn expand(t: &Terminology, ctx: &RequestContext, req: &ExpandRequest) -> Res
     // The parameters the caller gave that shaped the expansion, echoed as given (the
     // terminology ecosystem's convention), then the code system versions used.
     let mut parameters = req.echo.clone();
-    // A `system-version` default shaped the expansion only where an include named no version.
+    // A `system-version` default or a `check-system-version` shaped the expansion only where
+    // an include named no version.
     parameters.retain(|(name, _, value)| {
-        name != "system-version" || e.defaulted.contains(uri::split_canonical(value).0)
+        !matches!(name.as_str(), "system-version" | "check-system-version")
+            || e.defaulted.contains(uri::split_canonical(value).0)
     });
     let mut used: Vec<String> = e.sources.values().map(|s| s.meta().canonical()).collect();
     used.sort();
@@ -366,22 +373,42 @@ fn carries(items: &[Item], name: &str) -> bool {
         .any(|i| i.properties.iter().any(|(c, _, _)| c == name) || carries(&i.children, name))
 }
 
-/// True when the expansion keeps the code systems' hierarchy: asked for (`excludeNested`
-/// false), whole (a page cannot keep a tree), and not an enumeration (whose order is the value
-/// set author's; the terminology ecosystem's `parameters` suite expects those flat).
+/// True when the expansion keeps the code systems' hierarchy. Never for a page (a page
+/// cannot keep a tree), an enumeration (whose order is the value set author's; the terminology
+/// ecosystem's `parameters` suite expects those flat) or a value set imported whole. Asked for
+/// (`excludeNested` false): unless a text filter cut the tree. Not asked either way: as
+/// tx.fhir.org answers, a direct include of a whole code system that no text filter searched,
+/// or a hierarchy filter, with nothing excluded (`is-a`, `descendent-of`) — the suite's `vs-expand-versionless` and
+/// `search-filter-yes` (against `search-all-yes`, flat) — for code systems given as FHIR
+/// resources (the caller checks the family: SNOMED CT and the ICD classifications stay flat).
 fn nests(req: &ExpandRequest) -> bool {
-    let enumerated = match &req.value_set {
-        ValueSetDef::Resource(vs) => vs
-            .compose
-            .as_ref()
-            .is_none_or(|c| c.include.iter().any(|i| !i.concept.is_empty())),
-        ValueSetDef::Snomed { .. } => true,
+    let ValueSetDef::Resource(vs) = &req.value_set else {
+        return false;
     };
-    req.exclude_nested == Some(false)
-        && req.count.is_none()
-        && req.offset == 0
-        && req.filter.is_none()
-        && !enumerated
+    let Some(compose) = &vs.compose else {
+        return false;
+    };
+    if req.count.is_some() || req.offset != 0 || compose.include.is_empty() {
+        return false;
+    }
+    if compose.include.iter().any(|i| !i.concept.is_empty()) {
+        return false;
+    }
+    match req.exclude_nested {
+        Some(false) => req.filter.is_none(),
+        Some(true) => false,
+        // Exclusions cut the tree (the suite's tho/act-exclusion expects that flat).
+        None if !compose.exclude.is_empty() => false,
+        None => compose.include.iter().all(|i| {
+            let hierarchy_filter = !i.filter.is_empty()
+                && i.filter
+                    .iter()
+                    .all(|f| matches!(f.operator(), "is-a" | "descendent-of"));
+            i.system.is_some()
+                && i.value_set.is_empty()
+                && ((i.filter.is_empty() && req.filter.is_none()) || hierarchy_filter)
+        }),
+    }
 }
 
 /// Puts each code under its first direct parent (of the same system) that is in the
@@ -681,7 +708,10 @@ impl<'t> Expander<'t> {
     }
 
     fn source(&mut self, system: &str, version: Option<&str>) -> Result<&(dyn Source + 't)> {
-        if version.is_none() && self.ctx.system_versions.iter().any(|(s, _)| s == system) {
+        if version.is_none()
+            && (self.ctx.system_versions.iter().any(|(s, _)| s == system)
+                || resolve::version_required(self.ctx, system).is_some())
+        {
             self.defaulted.insert(system.to_string());
         }
         // A versionless include under a `check-system-version` parameter: the latest version

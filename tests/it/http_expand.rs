@@ -7,15 +7,17 @@ use crate::server::{assert_outcome, get, param, post, post_params};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 
+/// The codes of an expansion, a nested one read depth-first (each parent before its children).
 fn codes(vs: &Value) -> Vec<String> {
-    vs["expansion"]["contains"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .map(|c| c["code"].as_str().unwrap().to_string())
-                .collect()
-        })
-        .unwrap_or_default()
+    fn walk(list: &Value, out: &mut Vec<String>) {
+        for c in list.as_array().into_iter().flatten() {
+            out.push(c["code"].as_str().unwrap().to_string());
+            walk(&c["contains"], out);
+        }
+    }
+    let mut out = Vec::new();
+    walk(&vs["expansion"]["contains"], &mut out);
+    out
 }
 
 fn expand(query: &str) -> Value {
@@ -35,6 +37,16 @@ fn stored_value_set_with_an_is_a_filter() {
     let vs = expand("url=http://example.org/fhir/ValueSet/warm");
     let got: BTreeSet<String> = codes(&vs).into_iter().collect();
     assert!(got.contains("warm") && got.contains("red"), "{vs}");
+    // Not asked either way, a hierarchy filter keeps the code system's tree (as tx.fhir.org
+    // answers); excludeNested=true flattens it.
+    let top = vs["expansion"]["contains"].as_array().unwrap();
+    assert_eq!(top.len(), 1, "warm at the top, the rest under it: {vs}");
+    assert_eq!(top[0]["code"], "warm");
+    let flat = expand("url=http://example.org/fhir/ValueSet/warm&excludeNested=true");
+    assert_eq!(
+        flat["expansion"]["contains"].as_array().unwrap().len(),
+        got.len()
+    );
     assert_eq!(vs["expansion"]["total"], got.len());
     assert_eq!(vs["url"], "http://example.org/fhir/ValueSet/warm");
     let used = vs["expansion"]["parameter"].to_string();
