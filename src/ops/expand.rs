@@ -186,10 +186,19 @@ pub fn expand(t: &Terminology, ctx: &RequestContext, req: &ExpandRequest) -> Res
             .or_default()
             .insert(src.meta().version.clone());
     }
+    // So does one whose value set names several versions of it, even when a forced version
+    // made them one.
+    let named = |system: &str| {
+        let mut v = req.value_set.include_versions(system, None);
+        v.sort();
+        v.dedup();
+        v.len() > 1
+    };
     for item in contains.iter_mut() {
         item.show_version = versions
             .get(item.system.as_str())
-            .is_some_and(|v| v.len() > 1);
+            .is_some_and(|v| v.len() > 1)
+            || named(item.system.as_str());
     }
     if nest {
         contains = nested(contains, &parents);
