@@ -233,12 +233,26 @@ pub fn validate(
         }
     }
     // No coding is (known to be) in the value set: each is outside it, or the value set could
-    // not be evaluated (an import that is not found).
-    let none_in_value_set = results.iter().all(|r| {
-        r.issues.iter().any(|i| {
-            i.kind == IssueKind::NotInValueSet
-                || (i.kind == IssueKind::NotFound && i.expression.is_empty())
+    // not be evaluated (an import that is not found, a code system version it names that is
+    // not known).
+    // The value set names a code system version that is not known: it cannot be evaluated.
+    let unusable = |r: &ValidateResult| {
+        let (Some(vs), Some(cause)) = (&req.value_set, &r.caused_by_unknown_system) else {
+            return false;
+        };
+        let (system, version) = crate::model::uri::split_canonical(cause);
+        version.is_some_and(|v| {
+            vs.include_versions(system, None)
+                .iter()
+                .any(|named| named.as_deref() == Some(v))
         })
+    };
+    let none_in_value_set = results.iter().all(|r| {
+        unusable(r)
+            || r.issues.iter().any(|i| {
+                i.kind == IssueKind::NotInValueSet
+                    || (i.kind == IssueKind::NotFound && i.expression.is_empty())
+            })
     });
     if req.codeable_concept && req.value_set.is_some() {
         // In a CodeableConcept, one coding outside the value set is a note about that coding:
