@@ -19,6 +19,8 @@ pub enum EvalError {
     TooCostly(String),
     /// Reading the store failed.
     Data(String),
+    /// The expression names a concept id the release does not have.
+    UnknownConcept(String),
 }
 
 impl std::fmt::Display for EvalError {
@@ -27,6 +29,7 @@ impl std::fmt::Display for EvalError {
             EvalError::NotSupported(s) | EvalError::TooCostly(s) | EvalError::Data(s) => {
                 f.write_str(s)
             }
+            EvalError::UnknownConcept(id) => write!(f, "unknown SNOMED CT concept id {id}"),
         }
     }
 }
@@ -168,9 +171,12 @@ impl Evaluator<'_> {
             Focus::Any => Ok(self.all()),
             Focus::Concept(c) => {
                 let mut s = self.empty();
-                if let Some(i) = self.h().position(&c.id)
-                    && self.h().has_row_at(i)
-                {
+                // A concept the release never had is an error in the expression, not an empty
+                // set: a typo would otherwise pass as "no members".
+                let Some(i) = self.h().position(&c.id) else {
+                    return Err(EvalError::UnknownConcept(c.id.clone()));
+                };
+                if self.h().has_row_at(i) {
                     s.insert(i);
                 }
                 Ok(s)

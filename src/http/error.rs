@@ -62,6 +62,7 @@ impl ResponseError for ApiError {
                 StatusCode::NOT_FOUND
             }
             ApiError::Op(ops::Error::Issue { .. }) => StatusCode::BAD_REQUEST,
+            ApiError::Op(ops::Error::InvalidEcl { .. }) => StatusCode::BAD_REQUEST,
             ApiError::Op(ops::Error::Internal(_)) => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::Http { status, .. } => *status,
         }
@@ -111,6 +112,13 @@ pub fn op_outcome(e: &ops::Error) -> serde_json::Value {
                 message_id,
                 message,
             } => outcome::issue(code, tx_code, message_id, message),
+            ops::Error::InvalidEcl { param, message } => {
+                let mut o = outcome::issue("invalid", "vs-invalid", "INVALID_ECL", message);
+                if !param.is_empty() {
+                    o["issue"][0]["expression"] = serde_json::json!([param]);
+                }
+                o
+            }
             ops::Error::Internal(m) => {
                 tracing::error!(error = %m, "internal error");
                 outcome::error(

@@ -1,7 +1,7 @@
 //! ECL for the operations: parses an expression, evaluates it over a resolved SNOMED CT
 //! version's index (reference set members and associations read from the store), and turns
-//! ECL's errors into operation errors — a syntax error is a 400 naming the parameter with the
-//! position and what was expected, a construct not evaluated yet is `not-supported`, a blown
+//! ECL's errors into operation errors — a syntax error or a concept id the release does not
+//! have is a 400 (`INVALID_ECL`) naming the parameter, with the position and what was expected, a construct not evaluated yet is `not-supported`, a blown
 //! budget `too-costly`.
 
 use super::engine::Terminology;
@@ -42,11 +42,9 @@ pub fn evaluate<'s>(
     param: &str,
     deadline: Option<Instant>,
 ) -> Result<(ConceptSet, &'s Hierarchy)> {
-    let expr = ecl::parse(text).map_err(|e| {
-        Error::invalid(
-            param,
-            format!("{e} (in the expression constraint '{text}')"),
-        )
+    let expr = ecl::parse(text).map_err(|e| Error::InvalidEcl {
+        param: param.to_string(),
+        message: format!("Invalid ECL expression '{text}': {e}"),
     })?;
     let (Some(cs), Some(index)) = (src.store_id(), src.index_ref()?) else {
         return Err(Error::NotSupported(format!(
@@ -58,6 +56,10 @@ pub fn evaluate<'s>(
         EvalError::NotSupported(m) => Error::NotSupported(format!("ECL '{text}': {m}")),
         EvalError::TooCostly(m) => Error::TooCostly(format!("ECL '{text}': {m}")),
         EvalError::Data(m) => Error::Internal(m),
+        e @ EvalError::UnknownConcept(_) => Error::InvalidEcl {
+            param: param.to_string(),
+            message: format!("Invalid ECL expression '{text}': {e}"),
+        },
     })?;
     Ok((set, index))
 }

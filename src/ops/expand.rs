@@ -1428,7 +1428,8 @@ fn index_filter(
             }
             None => Some(vec![]),
         },
-        ("constraint" | "expression", "=") => Some(ecl_codes(t, src, value, "valueSet", deadline)?),
+        // ECL inside a value set: the finding names the expression, not a request parameter.
+        ("constraint" | "expression", "=") => Some(ecl_codes(t, src, value, "", deadline)?),
         _ => None,
     })
 }

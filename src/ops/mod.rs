@@ -82,6 +82,16 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// An ECL expression that is not valid (syntax, or a concept id the release does not
+    /// have): 400, `invalid`, tx-issue-type `vs-invalid`, message id `INVALID_ECL`; `param`
+    /// names where it was given.
+    #[error("{message}")]
+    InvalidEcl {
+        /// The parameter (or value set element) holding the expression.
+        param: String,
+        /// What is wrong, with the expression.
+        message: String,
+    },
     /// A value set that includes or excludes itself, directly or through others.
     #[error("{0}")]
     CircularValueSet(String),

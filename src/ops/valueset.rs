@@ -592,7 +592,8 @@ pub fn filter_holds(
         ("concept" | "code", "regex") => full_match(value, code)?,
         // Whether expressions are admitted says nothing about a plain concept.
         (EXPRESSIONS_FILTER, "=") if src.meta().family == crate::model::Family::Snomed => true,
-        ("constraint" | "expression", "=") => in_ecl(t, src, value, "valueSet", code)?,
+        // ECL inside a value set: the finding names the expression, not a request parameter.
+        ("constraint" | "expression", "=") => in_ecl(t, src, value, "", code)?,
         (_, "exists") => {
             let has = src.properties(code)?.iter().any(|p| p.name == property);
             has == (value == "true")

@@ -130,6 +130,22 @@ fn ecl_syntax_errors_and_unsupported_constructs_are_clear() {
         "{text}"
     );
     assert_eq!(body["issue"][0]["expression"][0], "url");
+    assert_eq!(
+        body["issue"][0]["extension"][0]["valueString"],
+        "INVALID_ECL"
+    );
+    assert_eq!(
+        body["issue"][0]["details"]["coding"][0]["code"],
+        "vs-invalid"
+    );
+    // A concept id the release never had is an error, not an empty set.
+    let (st, _, body) = get(&format!("/ValueSet/$expand?{}", ecl_url("< 99999999")));
+    assert_eq!(st, 400, "{body}");
+    let text = body["issue"][0]["details"]["text"].as_str().unwrap();
+    assert!(
+        text.contains("'< 99999999'") && text.contains("unknown SNOMED CT concept id 99999999"),
+        "{text}"
+    );
     let (st, _, body) = get(&format!(
         "/ValueSet/$expand?{}",
         ecl_url("^ [mapTarget] 447562003")
