@@ -63,11 +63,8 @@ pub(super) fn plan(
     if includes.is_empty() {
         return Ok(plain);
     }
-    let param = |list: &[(String, String)]| {
-        list.iter()
-            .find(|(s, _)| s == system)
-            .map(|(_, v)| v.clone())
-    };
+    let param =
+        |list: &[(String, String)]| resolve::version_param(list, system).map(str::to_string);
     let fits = |pattern: &str| {
         pattern == c
             || (resolve::is_version_pattern(pattern) && resolve::version_matches(pattern, c))

@@ -116,8 +116,13 @@ pub fn code_system<'a>(
 
 /// The version pattern a `check-system-version` parameter requires of `system`.
 pub fn version_required<'c>(ctx: &'c RequestContext, system: &str) -> Option<&'c str> {
-    ctx.check_system_versions
-        .iter()
+    version_param(&ctx.check_system_versions, system)
+}
+
+/// The version one of the request's `system|version` parameters (`system-version`,
+/// `force-system-version`, `check-system-version`) gives `system`.
+pub fn version_param<'c>(list: &'c [(String, String)], system: &str) -> Option<&'c str> {
+    list.iter()
         .find(|(s, _)| s == system)
         .map(|(_, v)| v.as_str())
 }
@@ -190,14 +195,9 @@ fn find_code_system<'a>(
     };
     // The request's version choices: forced ones win over any version named, defaults fill
     // in where none is.
-    fn chosen<'c>(list: &'c [(String, String)], system: &str) -> Option<&'c str> {
-        list.iter()
-            .find(|(s, _)| s == system)
-            .map(|(_, v)| v.as_str())
-    }
-    let version = chosen(&ctx.force_system_versions, system)
+    let version = version_param(&ctx.force_system_versions, system)
         .or(version)
-        .or_else(|| chosen(&ctx.system_versions, system));
+        .or_else(|| version_param(&ctx.system_versions, system));
     find_as_asked(t, ctx, system, version)
 }
 
