@@ -69,7 +69,8 @@ pub(super) fn plan(
         pattern == c
             || (resolve::is_version_pattern(pattern) && resolve::version_matches(pattern, c))
     };
-    let known = resolve::version_known(t, ctx, system, c);
+    // Asked only once the coding's version fits nothing (the common case never asks).
+    let known = || resolve::version_known(t, ctx, system, c);
     let mismatch = |id: &'static str, severity: Severity, text: String| {
         issue(severity, IssueKind::VsInvalid, text, at(path, "version")).id(id)
     };
@@ -86,7 +87,7 @@ pub(super) fn plan(
             Severity::Error,
             messages::version_mismatch_changed(system, &forced, &written, c),
         ));
-        if let Err(e) = known {
+        if let Err(e) = known() {
             plan.before.push(unknown_version(&e, path));
             plan.unknown = Some(caused_by(&e, system));
         }
@@ -108,7 +109,7 @@ pub(super) fn plan(
     }
     let versionless = includes[0].is_none();
     let in_vs = includes[0].clone().or_else(default);
-    let Err(e) = known else {
+    let Err(e) = known() else {
         // A known version the value set does not mean: checked in the value set's.
         let mut plan = failing(in_vs.clone());
         plan.before.push(mismatch(

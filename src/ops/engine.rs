@@ -21,6 +21,9 @@ thread_local! {
 pub struct Terminology {
     db_path: PathBuf,
     catalog: Vec<CodeSystemVersion>,
+    /// Positions in `catalog` by URL: resolving a system scanned the whole catalogue (1,960
+    /// versions on the default dataset) several times per request.
+    by_url: HashMap<String, Vec<usize>>,
     indexes: Indexes,
     /// Display language used when a request names none (`en-US`, `en-GB`, `en-x-<refset>`).
     pub default_language: String,
@@ -84,9 +87,14 @@ impl Terminology {
             Some(path) => Indexes::mapped(crate::index::file::IndexFile::open(path)?),
             None => Indexes::default(),
         };
+        let mut by_url: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, cs) in catalog.iter().enumerate() {
+            by_url.entry(cs.url.clone()).or_default().push(i);
+        }
         Ok(Terminology {
             db_path: db_path.to_path_buf(),
             catalog,
+            by_url,
             indexes,
             default_language: default_language.to_string(),
             limits: super::expand::Limits::default(),
@@ -130,6 +138,15 @@ impl Terminology {
     /// Every loaded code system version.
     pub fn catalog(&self) -> &[CodeSystemVersion] {
         &self.catalog
+    }
+
+    /// The loaded versions of the code system `url`, in catalogue order.
+    pub fn versions_of<'a>(&'a self, url: &str) -> impl Iterator<Item = &'a CodeSystemVersion> {
+        self.by_url
+            .get(url)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.catalog[i])
     }
 
     /// Runs `f` with this thread's connection to the store.

@@ -240,8 +240,7 @@ fn find_as_asked<'a>(
     if let Some(cs) = chosen {
         return Ok(Box::new(MemSource(cs.clone())));
     }
-    let versions: Vec<&CodeSystemVersion> =
-        t.catalog().iter().filter(|c| c.url == system).collect();
+    let versions: Vec<&CodeSystemVersion> = t.versions_of(system).collect();
     if versions.is_empty() {
         // Known only from the request's own resources, and not in the version asked for:
         // that is an unknown version of a known system, not an unknown system.

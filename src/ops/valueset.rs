@@ -265,8 +265,8 @@ fn check_implicit(
 /// and its descendants; written as the compose they stand for.
 fn implicit_other(t: &Terminology, ctx: &RequestContext, url: &str) -> Option<ValueSet> {
     let (base, query) = url.split_once('?')?;
-    let loaded = t.catalog().iter().any(|c| c.url == base)
-        || ctx.code_systems.iter().any(|c| c.meta.url == base);
+    let loaded =
+        t.versions_of(base).next().is_some() || ctx.code_systems.iter().any(|c| c.meta.url == base);
     if !loaded {
         return None;
     }
