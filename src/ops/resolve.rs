@@ -64,10 +64,18 @@ impl ResolveError {
                 version,
                 available,
             } => {
-                let known = match available.as_slice() {
+                // Sorted, and joined as tx.fhir.org joins them: "a or b" for two, "a, b … and
+                // z" for more (the suite's version and bugs/validate-sct-ver expectations).
+                let mut sorted: Vec<&str> = available.iter().map(String::as_str).collect();
+                sorted.sort_unstable();
+                sorted.dedup();
+                let known = match sorted.as_slice() {
                     [] => "No versions of this code system are known".to_string(),
                     [one] => format!("Valid versions: {one}"),
-                    [rest @ .., last] => format!("Valid versions: {} or {last}", rest.join(", ")),
+                    [a, b] => format!("Valid versions: {a} or {b}"),
+                    [rest @ .., last] => {
+                        format!("Valid versions: {} and {last}", rest.join(", "))
+                    }
                 };
                 format!(
                     "A definition for CodeSystem '{system}' version '{version}' could not be found{so}. {known}"
@@ -341,7 +349,25 @@ pub fn version_key(v: &str) -> Vec<(u64, String)> {
 
 #[cfg(test)]
 mod version_tests {
-    use super::version_matches;
+    use super::{ResolveError, version_matches};
+
+    fn unknown(available: &[&str]) -> String {
+        ResolveError::UnknownVersion {
+            system: "http://example.org/cs".into(),
+            version: "9".into(),
+            available: available.iter().map(|v| v.to_string()).collect(),
+        }
+        .text(Some("the code cannot be validated"))
+    }
+
+    #[test]
+    fn unknown_version_lists_the_known_ones_as_validators_read_them() {
+        assert!(unknown(&[]).ends_with(
+            "could not be found, so the code cannot be validated. No versions of this code system are known"
+        ));
+        assert!(unknown(&["2.0.0", "1.0.0"]).ends_with("Valid versions: 1.0.0 or 2.0.0"));
+        assert!(unknown(&["3", "1", "2"]).ends_with("Valid versions: 1, 2 and 3"));
+    }
 
     #[test]
     fn version_checks_take_wildcards() {
