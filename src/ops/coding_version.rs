@@ -10,6 +10,13 @@
 //! version is known, and *unknown version* when it is not (with the value set's default noted
 //! for a versionless include).
 //!
+//! The request's version parameters take part: `force-system-version` replaces what the value
+//! set names (a coding that does not fit it fails with `VALUESET_VALUE_MISMATCH_CHANGED`);
+//! `system-version` is the default a versionless include means; `check-system-version` picks
+//! the latest version it allows for a versionless include when the coding names none, and a
+//! version it does not allow is reported where the code system is resolved
+//! (`VALUESET_VERSION_CHECK`, in `validate`).
+//!
 //! May use: engine, resolve, valueset, messages and validate's issue types.
 
 use super::engine::{RequestContext, Terminology};
