@@ -42,6 +42,16 @@ pub fn processing(tx_code: &str, message_id: &str, text: &str) -> Value {
     issue("processing", tx_code, message_id, text)
 }
 
+/// An ECL expression that is not valid: IssueType `invalid`, tx-issue-type `vs-invalid`,
+/// message id `INVALID_ECL`, at the parameter that held it (none for one inside a value set).
+pub fn invalid_ecl(text: &str, param: &str) -> Value {
+    let mut o = issue("invalid", "vs-invalid", "INVALID_ECL", text);
+    if !param.is_empty() {
+        o["issue"][0]["expression"] = json!([param]);
+    }
+    o
+}
+
 /// One error with its IssueType `code`, `tx-issue-type` code and message id.
 pub fn issue(code: &str, tx_code: &str, message_id: &str, text: &str) -> Value {
     json!({"resourceType": "OperationOutcome", "issue": [{

@@ -112,13 +112,7 @@ pub fn op_outcome(e: &ops::Error) -> serde_json::Value {
                 message_id,
                 message,
             } => outcome::issue(code, tx_code, message_id, message),
-            ops::Error::InvalidEcl { param, message } => {
-                let mut o = outcome::issue("invalid", "vs-invalid", "INVALID_ECL", message);
-                if !param.is_empty() {
-                    o["issue"][0]["expression"] = serde_json::json!([param]);
-                }
-                o
-            }
+            ops::Error::InvalidEcl { param, message } => outcome::invalid_ecl(message, param),
             ops::Error::Internal(m) => {
                 tracing::error!(error = %m, "internal error");
                 outcome::error(

@@ -1,8 +1,8 @@
 //! ECL for the operations: parses an expression, evaluates it over a resolved SNOMED CT
 //! version's index (reference set members and associations read from the store), and turns
 //! ECL's errors into operation errors — a syntax error or a concept id the release does not
-//! have is a 400 (`INVALID_ECL`) naming the parameter, with the position and what was expected, a construct not evaluated yet is `not-supported`, a blown
-//! budget `too-costly`.
+//! have is a 400 (`INVALID_ECL`) naming the parameter, with the position and what was
+//! expected; a construct not evaluated yet is `not-supported`, a blown budget `too-costly`.
 
 use super::engine::Terminology;
 use super::source::Source;

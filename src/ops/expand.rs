@@ -168,7 +168,7 @@ pub fn expand(t: &Terminology, ctx: &RequestContext, req: &ExpandRequest) -> Res
         && (req.exclude_nested == Some(false)
             || page.iter().all(|m| {
                 e.source(&m.system, m.version.as_deref())
-                    .is_ok_and(|s| s.meta().family == crate::model::Family::Fhir)
+                    .is_ok_and(|s| s.meta().family == Family::Fhir)
             }));
     for m in &page {
         contains.push(e.item(m, req)?);
@@ -387,9 +387,10 @@ fn carries(items: &[Item], name: &str) -> bool {
 /// ecosystem's `parameters` suite expects those flat) or a value set imported whole. Asked for
 /// (`excludeNested` false): unless a text filter cut the tree. Not asked either way: as
 /// tx.fhir.org answers, a direct include of a whole code system that no text filter searched,
-/// or a hierarchy filter, with nothing excluded (`is-a`, `descendent-of`) — the suite's `vs-expand-versionless` and
-/// `search-filter-yes` (against `search-all-yes`, flat) — for code systems given as FHIR
-/// resources (the caller checks the family: SNOMED CT and the ICD classifications stay flat).
+/// or a hierarchy filter (`is-a`, `descendent-of`), with nothing excluded — the suite's
+/// `vs-expand-versionless` and `search-filter-yes` (against `search-all-yes`, flat) — for
+/// code systems given as FHIR resources (the caller checks the family: SNOMED CT and the ICD
+/// classifications stay flat).
 fn nests(req: &ExpandRequest) -> bool {
     let ValueSetDef::Resource(vs) = &req.value_set else {
         return false;
@@ -718,7 +719,7 @@ impl<'t> Expander<'t> {
 
     fn source(&mut self, system: &str, version: Option<&str>) -> Result<&(dyn Source + 't)> {
         if version.is_none()
-            && (self.ctx.system_versions.iter().any(|(s, _)| s == system)
+            && (resolve::version_param(&self.ctx.system_versions, system).is_some()
                 || resolve::version_required(self.ctx, system).is_some())
         {
             self.defaulted.insert(system.to_string());

@@ -127,12 +127,10 @@ pub fn version_required<'c>(ctx: &'c RequestContext, system: &str) -> Option<&'c
     version_param(&ctx.check_system_versions, system)
 }
 
-/// The version one of the request's `system|version` parameters (`system-version`,
-/// `force-system-version`, `check-system-version`) gives `system`.
-pub fn version_param<'c>(list: &'c [(String, String)], system: &str) -> Option<&'c str> {
-    list.iter()
-        .find(|(s, _)| s == system)
-        .map(|(_, v)| v.as_str())
+/// The version one of the request's `url|version` parameters (`system-version`,
+/// `force-system-version`, `check-system-version`, `default-valueset-version`) gives `url`.
+pub fn version_param<'c>(list: &'c [(String, String)], url: &str) -> Option<&'c str> {
+    list.iter().find(|(s, _)| s == url).map(|(_, v)| v.as_str())
 }
 
 /// [`code_system`] without holding the version to `check-system-version`: for a check that
@@ -250,9 +248,8 @@ fn find_as_asked<'a>(
     }
     let versions: Vec<&CodeSystemVersion> = t.versions_of(system).collect();
     if versions.is_empty() {
-        // Known only from the request's own resources, and not in the version asked for:
-        // that is an unknown version of a known system, not an unknown system.
-        // With no version known at all, a version asked for is still what is reported.
+        // A version asked for is what is reported: of a system known only from the request's
+        // own resources, or of one with no version known at all (then none is listed).
         if let Some(v) = version {
             return Err(ResolveError::UnknownVersion {
                 system: system.to_string(),

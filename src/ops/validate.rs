@@ -11,7 +11,7 @@ use super::engine::{RequestContext, Terminology};
 use super::source::Source;
 use super::valueset::{self, ValueSetDef};
 use super::{Coding, Result, expression, language, messages, resolve};
-use crate::model::{Family, sct};
+use crate::model::{Family, sct, uri};
 
 /// Severity of an issue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -211,7 +211,7 @@ pub fn validate(
         first.issues.extend(notes.into_iter().map(status_note));
     }
     // A CodeableConcept is valid when any coding is (the first valid one is the one reported:
-    // the shared suite's overload/validate-good2a; a later snapshot of the suite, in its
+    // the shared suite's overload/validate-good2a; another snapshot of the suite, in its
     // permutations suite, reports the last); every finding is reported.
     let mut out = match results.iter().position(|r| r.result) {
         Some(i) => results[i].clone(),
@@ -232,21 +232,21 @@ pub fn validate(
             }
         }
     }
-    // No coding is (known to be) in the value set: each is outside it, or the value set could
-    // not be evaluated (an import that is not found, a code system version it names that is
-    // not known).
     // The value set names a code system version that is not known: it cannot be evaluated.
     let unusable = |r: &ValidateResult| {
         let (Some(vs), Some(cause)) = (&req.value_set, &r.caused_by_unknown_system) else {
             return false;
         };
-        let (system, version) = crate::model::uri::split_canonical(cause);
+        let (system, version) = uri::split_canonical(cause);
         version.is_some_and(|v| {
             vs.include_versions(system, None)
                 .iter()
                 .any(|named| named.as_deref() == Some(v))
         })
     };
+    // No coding is (known to be) in the value set: each is outside it, or the value set could
+    // not be evaluated (an import that is not found, a code system version it names that is
+    // not known).
     let none_in_value_set = results.iter().all(|r| {
         unusable(r)
             || r.issues.iter().any(|i| {
@@ -496,7 +496,7 @@ fn one(
     };
     // The version the code is checked in, and what the value set's versions add.
     let plan = match &req.value_set {
-        Some(vs) if system != crate::model::uri::SNOMED => super::coding_version::plan(
+        Some(vs) if system != uri::SNOMED => super::coding_version::plan(
             t,
             ctx,
             vs,
@@ -569,7 +569,12 @@ fn in_version(
             resolve::code_system_unchecked(t, ctx, &system, version.as_deref())?
         }
         Err(e) => {
-            let expr = "system";
+            // No version of the system is known at all (not merely the one asked for).
+            let system_unknown = match &e {
+                resolve::ResolveError::UnknownSystem(_) => true,
+                resolve::ResolveError::UnknownVersion { available, .. } => available.is_empty(),
+                resolve::ResolveError::VersionCheck { .. } => false,
+            };
             // The value set itself is built on the unknown system: that is the cause, and
             // membership is not a separate finding.
             let caused = req
@@ -578,7 +583,7 @@ fn in_version(
                 .is_some_and(|vs| vs.systems().contains(&system));
             // A value set's URL where a code system's belongs: that is the finding.
             let names_value_set =
-                expr == "system" && valueset::resolve_value_set(t, ctx, &system, None).is_ok();
+                system_unknown && valueset::resolve_value_set(t, ctx, &system, None).is_ok();
             if let Some(vs) = req.value_set.as_ref().filter(|_| !caused) {
                 // Not in the value set either: said as well, as validators expect both.
                 r.issues.push(not_in_value_set(
@@ -601,7 +606,7 @@ fn in_version(
                 );
                 return Ok(r);
             }
-            if expr == "system" && !is_absolute(&system) {
+            if system_unknown && !is_absolute(&system) {
                 r.issues.push(
                     issue(
                         Severity::Error,

@@ -170,12 +170,7 @@ pub fn resolve_value_set(
         return Ok(ValueSetDef::Resource(Box::new(vs)));
     }
     // A reference without a version takes the request's `default-valueset-version` for it.
-    let version = version.or_else(|| {
-        ctx.value_set_versions
-            .iter()
-            .find(|(u, _)| u == url)
-            .map(|(_, v)| v.as_str())
-    });
+    let version = version.or_else(|| super::resolve::version_param(&ctx.value_set_versions, url));
     let matches = |v: &ValueSet| {
         v.url.as_deref() == Some(url) && version.is_none_or(|ver| v.version.as_deref() == Some(ver))
     };
