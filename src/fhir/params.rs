@@ -14,6 +14,85 @@ pub enum ParamValue {
     Json(Value),
 }
 
+/// Whether a `value[x]` key names a primitive or a complex FHIR data type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueKind {
+    /// `valueString`, `valueCode`, `valueBoolean`, …: the value is a JSON primitive.
+    Primitive,
+    /// `valueCoding`, `valueQuantity`, …: the value is a JSON object.
+    Complex,
+}
+
+/// The kind of FHIR data type a `Parameters.parameter.value[x]` key names, `None` when the
+/// suffix is no FHIR type (R4's open types, plus R5's `integer64` and `CodeableReference`,
+/// which the terminology-ecosystem tests convert from).
+pub fn value_kind(key: &str) -> Option<ValueKind> {
+    const PRIMITIVE: &[&str] = &[
+        "Base64Binary",
+        "Boolean",
+        "Canonical",
+        "Code",
+        "Date",
+        "DateTime",
+        "Decimal",
+        "Id",
+        "Instant",
+        "Integer",
+        "Integer64",
+        "Markdown",
+        "Oid",
+        "PositiveInt",
+        "String",
+        "Time",
+        "UnsignedInt",
+        "Uri",
+        "Url",
+        "Uuid",
+    ];
+    const COMPLEX: &[&str] = &[
+        "Address",
+        "Age",
+        "Annotation",
+        "Attachment",
+        "CodeableConcept",
+        "CodeableReference",
+        "Coding",
+        "ContactDetail",
+        "ContactPoint",
+        "Contributor",
+        "Count",
+        "DataRequirement",
+        "Distance",
+        "Dosage",
+        "Duration",
+        "Expression",
+        "HumanName",
+        "Identifier",
+        "Meta",
+        "Money",
+        "ParameterDefinition",
+        "Period",
+        "Quantity",
+        "Range",
+        "Ratio",
+        "Reference",
+        "RelatedArtifact",
+        "SampledData",
+        "Signature",
+        "Timing",
+        "TriggerDefinition",
+        "UsageContext",
+    ];
+    let suffix = key.strip_prefix("value")?;
+    if PRIMITIVE.contains(&suffix) {
+        Some(ValueKind::Primitive)
+    } else if COMPLEX.contains(&suffix) {
+        Some(ValueKind::Complex)
+    } else {
+        None
+    }
+}
+
 /// The parameters of one request.
 #[derive(Debug, Clone, Default)]
 pub struct Params {
@@ -63,14 +142,34 @@ impl Params {
                     "every Parameters.parameter needs a name",
                 ));
             };
-            let key = p
+            // FHIR's inv-1: one value, resource or part set; and a value of a FHIR type.
+            let given: Vec<&String> = p
                 .as_object()
-                .and_then(|o| {
+                .map(|o| {
                     o.keys()
-                        .find(|k| k.starts_with("value") || *k == "resource" || *k == "part")
+                        .filter(|k| k.starts_with("value") || *k == "resource" || *k == "part")
+                        .collect()
                 })
-                .cloned()
                 .unwrap_or_default();
+            if let [_, _, ..] = given.as_slice() {
+                let keys: Vec<&str> = given.iter().map(|k| k.as_str()).collect();
+                return Err(Error::invalid(
+                    name,
+                    format!(
+                        "parameter '{name}' has {} where a parameter takes one value, resource or part",
+                        keys.join(" and ")
+                    ),
+                ));
+            }
+            let key = given.first().map(|k| k.to_string()).unwrap_or_default();
+            if key.starts_with("value") && value_kind(&key).is_none() {
+                return Err(Error::invalid(
+                    name,
+                    format!(
+                        "parameter '{name}' is written as {key}, which is not a FHIR data type (valueString, valueCode, valueUri, valueBoolean, valueCoding, …)"
+                    ),
+                ));
+            }
             written.push((name.to_string(), key));
             let value = if let Some(r) = p.get("resource") {
                 ParamValue::Json(r.clone())

@@ -351,4 +351,29 @@ fn parameters_are_checked_against_the_operation_definition() {
             .unwrap()
             .contains("'count' of $expand must be valueInteger")
     );
+    // A value of no FHIR type, or two values in one parameter, are named as well.
+    let url = serde_json::json!({"name": "url", "valueUri": "http://hl7.org/fhir/ValueSet/administrative-gender"});
+    for (param, said) in [
+        (
+            serde_json::json!({"name": "code", "valueFoo": "male"}),
+            "parameter 'code' is written as valueFoo, which is not a FHIR data type",
+        ),
+        (
+            serde_json::json!({"name": "code", "valueCode": "male", "valueString": "female"}),
+            "parameter 'code' has valueCode and valueString where a parameter takes one",
+        ),
+        (
+            serde_json::json!({"name": "code", "valueQuantity": {"value": 1}}),
+            "'code' of $validate-code must be a primitive value",
+        ),
+    ] {
+        let (s, _, o) = post_params(
+            "/ValueSet/$validate-code",
+            serde_json::json!({"resourceType": "Parameters", "parameter": [url, param]}),
+        );
+        assert_eq!(s, 400, "{o}");
+        let text = o["issue"][0]["diagnostics"].as_str().unwrap();
+        assert!(text.contains(said), "{text}");
+        assert_eq!(o["issue"][0]["expression"][0], "code");
+    }
 }

@@ -397,6 +397,42 @@ fn circular_value_sets_are_refused_naming_the_pathway() {
 }
 
 #[test]
+fn a_value_set_sent_inline_that_includes_itself_is_refused() {
+    // The request's own `valueSet` is registered under no URL; naming that URL in its own
+    // compose is still a circle, not an unknown value set.
+    for op in ["/ValueSet/$expand", "/ValueSet/$validate-code"] {
+        let params = json!({"resourceType": "Parameters", "parameter": [
+            {"name": "valueSet", "resource": {"resourceType": "ValueSet",
+                "url": "http://example.org/vs/self", "version": "2",
+                "compose": {"include": [{"valueSet": ["http://example.org/vs/self"]}]}}},
+            {"name": "code", "valueCode": "E11.9"},
+            {"name": "system", "valueUri": "http://hl7.org/fhir/sid/icd-10-cm"}]});
+        let params = if op.ends_with("expand") {
+            json!({"resourceType": "Parameters", "parameter": [params["parameter"][0]]})
+        } else {
+            params
+        };
+        let (st, _, body) = crate::server::post_params(op, params);
+        assert_eq!(st, 400, "{op}: {body}");
+        let text = body["issue"][0]["details"]["text"].as_str().unwrap();
+        assert!(
+            text.contains("circularity pointing to http://example.org/vs/self"),
+            "{op}: {text}"
+        );
+    }
+}
+
+#[test]
+fn snowstorms_allow_maximum_size_expansion_is_taken() {
+    let params = json!({"resourceType": "Parameters", "parameter": [
+        {"name": "url", "valueUri": "http://example.org/fhir/ValueSet/ordered"},
+        {"name": "allowMaximumSizeExpansion", "valueBoolean": true}]});
+    let (st, _, body) = crate::server::post_params("/ValueSet/$expand", params);
+    assert_eq!(st, 200, "{body}");
+    assert_eq!(body["expansion"]["total"], 3, "{body}");
+}
+
+#[test]
 fn a_client_may_lower_the_unpaged_limit_with_a_header() {
     let (st, _, body) = crate::server::get_from(
         &crate::server::server().base,
