@@ -265,6 +265,7 @@ pub fn expand(
         properties: p.texts("property"),
         exclude_nested: p.boolean("excludeNested")?,
         include_definition: p.boolean("includeDefinition")?.unwrap_or(false),
+        sent_inline: p.all("valueSet").next().is_some(),
         echo,
     })
 }

@@ -68,6 +68,8 @@ pub mod id {
     pub const VERSION_MISMATCH_CHANGED: &str = "VALUESET_VALUE_MISMATCH_CHANGED";
     /// An abstract (not selectable) code where the request said `abstract=false`.
     pub const ABSTRACT_CODE: &str = "ABSTRACT_CODE_NOT_ALLOWED";
+    /// A value set an expansion includes is not known in the version it is pinned to.
+    pub const IMPORT_UNKNOWN_PINNED: &str = "VS_EXP_IMPORT_UNK_PINNED";
 
     /// A reference to a resource of this status (`draft`, `deprecated`, …).
     pub fn status(status: &str) -> &'static str {
@@ -122,6 +124,12 @@ pub fn invalid_expression(reason: &str) -> String {
 /// the concept model.
 pub fn expression_not_checked_against_mrcm() -> String {
     "The expression is grammatically correct and the concepts are valid, but the expression has not been checked against the SNOMED CT concept model (MRCM)".into()
+}
+
+/// A value set included by an expanded one, pinned (by the reference or by
+/// `default-valueset-version`) to a version the server does not have.
+pub fn import_unknown_pinned(url: &str, version: &str) -> String {
+    format!("Unable to find included value set '{url}' version '{version}'")
 }
 
 /// A reference to a code system or value set of a status worth a warning.

@@ -352,12 +352,12 @@ pub fn reached_value_sets(
             for url in &item.value_set {
                 // A value set naming one on its own pathway by URL is circular even when
                 // that URL is registered nowhere (the request's own `valueSet` is not).
-                if path
+                if let Some(hit) = path
                     .iter()
-                    .any(|k| k == url || k.split('|').next() == Some(url.as_str()))
+                    .find(|k| *k == url || k.split('|').next() == Some(url.as_str()))
                 {
                     return Err(Error::CircularValueSet(
-                        super::messages::circular_value_set(url, path),
+                        super::messages::circular_value_set(hit, path),
                     ));
                 }
                 let Ok(ValueSetDef::Resource(inner)) = resolve_within(t, ctx, vs, url) else {

@@ -701,10 +701,17 @@ fn default_valueset_version_chooses_an_imported_value_set() {
             .contains("default-valueset-version"),
         "echoed: {vs}"
     );
+    // Pinned to a version not held: said as an include that cannot be found, in that version.
+    let unknown = run(pinned("3.0.0"));
     assert_outcome(
-        &run(pinned("3.0.0")),
+        &unknown,
         404,
-        "A definition for the value Set 'http://example.org/tx/imported|3.0.0' could not be found",
+        "Unable to find included value set 'http://example.org/tx/imported' version '3.0.0'",
+    );
+    assert!(
+        unknown.2.to_string().contains("VS_EXP_IMPORT_UNK_PINNED"),
+        "{}",
+        unknown.2
     );
 }
 
