@@ -175,7 +175,8 @@ pub fn terminology_capabilities(base: &str, date: &str, catalog: &[CodeSystemVer
     let code_systems: Vec<Value> = by_url
         .into_iter()
         .map(|(url, versions)| {
-            let default = versions.iter().max_by(|a, b| a.release_date.cmp(&b.release_date).then(a.version.cmp(&b.version))).map(|c| c.version.clone());
+            // The version an unversioned request gets, by the same rule the operations use.
+            let default = crate::ops::resolve::latest(&versions).map(|c| c.version.clone());
             let v: Vec<Value> = versions
                 .iter()
                 .map(|c| json!({"code": c.version, "isDefault": Some(&c.version) == default.as_ref()}))

@@ -321,4 +321,22 @@ fn experimental_snomed_content_is_versioned_xsct_and_resolved_by_it() {
         "{}",
         text(&published.stderr)
     );
+    // Loaded side by side with the published edition: each answers by its own URI, and a
+    // request naming no version gets the published one, although the xsct URI sorts later.
+    import_ok(d.path(), &[rf2_mini().to_str().unwrap()]);
+    let both = lookup(xsct);
+    assert!(text(&both.stdout).contains(xsct), "{}", text(&both.stdout));
+    let published_uri = "http://snomed.info/sct/900000000000207008/version/20250131";
+    let by_published = lookup(published_uri);
+    assert!(
+        text(&by_published.stdout).contains(published_uri),
+        "{}",
+        text(&by_published.stderr)
+    );
+    let unversioned = lookup("http://snomed.info/sct");
+    assert!(
+        text(&unversioned.stdout).contains(published_uri),
+        "{}",
+        text(&unversioned.stdout)
+    );
 }
