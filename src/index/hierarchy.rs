@@ -743,16 +743,25 @@ impl Hierarchy {
         let Some(start) = self.position(code) else {
             return Vec::new();
         };
+        // Depth first, children in their order: a code's subtree follows it, as a code system
+        // nests its concepts (tx.fhir.org pages an is-a expansion in this order, the suite's
+        // simple/simple-expand-isa-o2c2). A code with several parents comes once, at its first
+        // place.
         let mut seen = rustc_hash::FxHashSet::default();
-        let mut stack = vec![start];
+        let mut stack: Vec<u32> = self.children_at(start).iter().rev().copied().collect();
         let mut out = Vec::new();
         while let Some(x) = stack.pop() {
-            for &c in self.children_at(x) {
-                if seen.insert(c) {
-                    out.push(self.code_at(c));
-                    stack.push(c);
-                }
+            if !seen.insert(x) {
+                continue;
             }
+            out.push(self.code_at(x));
+            stack.extend(
+                self.children_at(x)
+                    .iter()
+                    .rev()
+                    .copied()
+                    .filter(|c| !seen.contains(c)),
+            );
         }
         out
     }
@@ -808,6 +817,24 @@ mod tests {
         assert_eq!(h.concept("a"), Some(a));
         assert_eq!(h.concept("b"), None);
         assert!(h.has_records() && !Hierarchy::from_edges([("b", "a")].into_iter()).has_records());
+    }
+
+    #[test]
+    fn descendants_come_depth_first_in_child_order_each_once() {
+        // 2 ─ 2a ─ 2aI, 2aII; 2 ─ 2b; 2aII also under 2b (two parents).
+        let h = Hierarchy::from_edges(
+            [
+                ("2a", "2"),
+                ("2aI", "2a"),
+                ("2aII", "2a"),
+                ("2b", "2"),
+                ("2aII", "2b"),
+            ]
+            .into_iter(),
+        );
+        assert_eq!(h.descendants("2"), ["2a", "2aI", "2aII", "2b"]);
+        assert_eq!(h.descendants("2b"), ["2aII"]);
+        assert!(h.descendants("2aI").is_empty());
     }
 
     #[test]

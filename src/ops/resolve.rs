@@ -328,16 +328,22 @@ pub fn dotted_icd(source: &dyn Source, code: &str) -> super::Result<Option<Strin
 }
 
 /// The default version: latest SNOMED release date, else the highest version label
-/// (numeric-aware, so `10.0` > `9.1`). A published SNOMED CT edition comes before any
-/// experimental (`xsct`) one whatever their dates: unpublished content is used when asked for
-/// by its version, or when nothing else is loaded (tx.fhir.org answers an unversioned SNOMED
-/// CT code from its International edition beside a newer `xsct` one: the suite's
-/// snomed/validate-code-pc-none).
+/// (numeric-aware, so `10.0` > `9.1`). Before the dates: a version with its content comes
+/// before a stub without it (`content = not-present`, as the HL7 packages describe SNOMED CT
+/// or LOINC), and a published SNOMED CT edition before any experimental (`xsct`) one —
+/// unpublished content is used when asked for by its version, or when nothing else is loaded
+/// (tx.fhir.org answers an unversioned SNOMED CT code from its International edition beside a
+/// newer `xsct` one: the suite's snomed/validate-code-pc-none).
 pub fn latest<'a>(versions: &[&'a CodeSystemVersion]) -> Option<&'a CodeSystemVersion> {
-    let published = |c: &CodeSystemVersion| !c.version.starts_with(uri::SNOMED_EXPERIMENTAL);
+    let rank = |c: &CodeSystemVersion| {
+        (
+            c.content != "not-present",
+            !c.version.starts_with(uri::SNOMED_EXPERIMENTAL),
+        )
+    };
     versions.iter().copied().max_by(|a, b| {
-        published(a)
-            .cmp(&published(b))
+        rank(a)
+            .cmp(&rank(b))
             .then_with(|| a.release_date.cmp(&b.release_date))
             .then_with(|| version_key(&a.version).cmp(&version_key(&b.version)))
     })

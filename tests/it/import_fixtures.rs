@@ -321,6 +321,22 @@ fn experimental_snomed_content_is_versioned_xsct_and_resolved_by_it() {
         "{}",
         text(&published.stderr)
     );
+    // A code system resource that only names SNOMED CT (as the HL7 packages do) does not
+    // become the edition a request without a version gets.
+    let stub = d.path().join("codesystem-snomed-stub.json");
+    std::fs::write(
+        &stub,
+        r#"{"resourceType": "CodeSystem", "url": "http://snomed.info/sct", "status": "active", "content": "not-present"}"#,
+    )
+    .unwrap();
+    import_ok(d.path(), &[stub.to_str().unwrap()]);
+    let unversioned = lookup("http://snomed.info/sct");
+    assert!(
+        text(&unversioned.stdout).contains(xsct),
+        "{}{}",
+        text(&unversioned.stdout),
+        text(&unversioned.stderr)
+    );
     // Loaded side by side with the published edition: each answers by its own URI, and a
     // request naming no version gets the published one, although the xsct URI sorts later.
     import_ok(d.path(), &[rf2_mini().to_str().unwrap()]);
