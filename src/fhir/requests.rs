@@ -103,7 +103,9 @@ fn codings(p: &Params, default_system: Option<String>) -> Result<(Vec<Coding>, b
 pub fn validate_code_system(p: &Params) -> Result<ValidateRequest> {
     let url = p.text("url")?;
     let (codings, cc, plain) = codings(p, url.clone())?;
-    if !cc && codings[0].system.is_none() {
+    // A bare `code` needs `url`; a Coding without a system is a finding of the answer
+    // (Coding_has_no_system__cannot_validate, a warning, result false), as validators expect.
+    if plain && codings[0].system.is_none() {
         return Err(Error::invalid(
             "url",
             "parameter 'url' (the code system) is required with 'code'",

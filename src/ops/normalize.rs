@@ -381,7 +381,7 @@ fn by_coding(
     };
     // A classification that is not loaded can still be reverse-mapped: the maps name its
     // codes. The code itself is then unchecked, which is said.
-    let unloaded = !v.result && v.unknown_system.is_some() && system != req.canonical_system;
+    let unloaded = !v.result && v.system_not_loaded() && system != req.canonical_system;
     if unloaded {
         for i in &mut out.issues {
             if i.severity == Severity::Error {

@@ -152,6 +152,14 @@ pub struct ValidateResult {
     pub unknown_system: Option<String>,
 }
 
+impl ValidateResult {
+    /// True when the answer could not judge the code because a code system it needs is not
+    /// loaded (whichever of the two parameters the wire form reports it in).
+    pub fn system_not_loaded(&self) -> bool {
+        self.unknown_system.is_some() || self.caused_by_unknown_system.is_some()
+    }
+}
+
 /// A `$validate-code` request in domain terms.
 #[derive(Debug, Clone, Default)]
 pub struct ValidateRequest {
@@ -575,12 +583,13 @@ fn in_version(
                 resolve::ResolveError::UnknownVersion { available, .. } => available.is_empty(),
                 resolve::ResolveError::VersionCheck { .. } => false,
             };
-            // The value set itself is built on the unknown system: that is the cause, and
-            // membership is not a separate finding.
+            // The value set itself is built on the unknown system, or there is no value set
+            // (CodeSystem/$validate-code: the code system is what the answer rests on): that
+            // is the cause, and membership is not a separate finding.
             let caused = req
                 .value_set
                 .as_ref()
-                .is_some_and(|vs| vs.systems().contains(&system));
+                .is_none_or(|vs| vs.systems().contains(&system));
             // A value set's URL where a code system's belongs: that is the finding.
             let names_value_set =
                 system_unknown && valueset::resolve_value_set(t, ctx, &system, None).is_ok();

@@ -152,7 +152,7 @@ pub fn check(t: &Terminology, m: &Message) -> Vec<Finding> {
                             continue;
                         }
                     };
-                    if v.unknown_system.is_some() {
+                    if v.system_not_loaded() {
                         // A known coding system this server does not hold: not judged.
                         out.push(finding(
                             'I',

@@ -56,9 +56,36 @@ fn unknown_code_unknown_system_unknown_version() {
         issue_field(&p, "/extension/0/valueString"),
         ["UNKNOWN_CODESYSTEM_VERSION"]
     );
+    // CodeSystem/$validate-code rests on that code system: it is the cause of the failure
+    // (tx.fhir.org's x-caused-by-unknown-system; x-unknown-system is for a coding's system
+    // beside a value set that does not use it).
     assert_eq!(
-        param(&p, "x-unknown-system").unwrap()["valueCanonical"],
+        param(&p, "x-caused-by-unknown-system").unwrap()["valueCanonical"],
         "http://hl7.org/fhir/sid/icd-10-cm|2019"
+    );
+    assert!(param(&p, "x-unknown-system").is_none());
+}
+
+#[test]
+fn a_coding_without_a_system_is_a_finding_and_a_bare_code_without_url_a_400() {
+    let (s, _, p) = post_params(
+        "/CodeSystem/$validate-code",
+        json!({"resourceType": "Parameters", "parameter": [
+            {"name": "coding", "valueCoding": {"code": "OBG"}}]}),
+    );
+    assert_eq!(s, 200, "{p}");
+    assert!(!result(&p));
+    assert_eq!(
+        message(&p),
+        "Coding has no system. A code with no system has no defined meaning, and it cannot be validated. A system should be provided"
+    );
+    assert_eq!(issue_field(&p, "/severity"), ["warning"]);
+    assert_eq!(issue_codes(&p), ["invalid-data"]);
+    let (s, _, o) = get("/CodeSystem/$validate-code?code=OBG");
+    assert_eq!(s, 400, "{o}");
+    assert!(
+        o.to_string()
+            .contains("'url' (the code system) is required with 'code'")
     );
 }
 
