@@ -1,6 +1,7 @@
 //! Operation parameters from either wire form: a GET query (`code=…&system=…`, codings as
-//! `system|code`) or a POST `Parameters` resource (`valueX`, `resource`, `part`). Every error
-//! names the parameter and says how to fix it.
+//! `system|code`) or a POST `Parameters` resource (`valueX`, `resource`, `part`). A parameter
+//! written with no FHIR data type (`valueFoo`) or with more than one value is refused here.
+//! Every error names the parameter and says how to fix it.
 
 use crate::ops::{Coding, Error, Result};
 use serde_json::Value;
