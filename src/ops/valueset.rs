@@ -350,17 +350,17 @@ pub fn reached_value_sets(
             .flat_map(|c| c.include.iter().chain(&c.exclude))
         {
             for url in &item.value_set {
-                // A value set naming one on its own pathway by URL is circular even when
-                // that URL is registered nowhere (the request's own `valueSet` is not).
-                if let Some(hit) = path
-                    .iter()
-                    .find(|k| *k == url || k.split('|').next() == Some(url.as_str()))
-                {
-                    return Err(Error::CircularValueSet(
-                        super::messages::circular_value_set(hit, path),
-                    ));
-                }
                 let Ok(ValueSetDef::Resource(inner)) = resolve_within(t, ctx, vs, url) else {
+                    // Registered nowhere, yet naming a value set on its own pathway (the
+                    // request's own `valueSet` has no registered URL): circular all the same.
+                    if let Some(hit) = path
+                        .iter()
+                        .find(|k| *k == url || k.split('|').next() == Some(url.as_str()))
+                    {
+                        return Err(Error::CircularValueSet(
+                            super::messages::circular_value_set(hit, path),
+                        ));
+                    }
                     continue;
                 };
                 if path.contains(&key(&inner)) {
