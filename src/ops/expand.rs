@@ -747,8 +747,12 @@ impl<'t> Expander<'t> {
                         message_id: messages::id::UNKNOWN_CODE_SYSTEM_VERSION_EXPANDING,
                         message: e.text(Some("the value set cannot be expanded")),
                     },
+                    resolve::ResolveError::NoContent(_) => {
+                        Error::NotFound(e.text(Some("the value set cannot be expanded")))
+                    }
                     e => e.into(),
                 })?;
+            // A stub supplied with the request (stored stubs are refused by `resolve`).
             if src.meta().content == "not-present" {
                 return Err(Error::NotFound(format!(
                     "{system} is known here only by a CodeSystem resource without its concepts (content = not-present); import the code system itself to expand value sets drawn from it"

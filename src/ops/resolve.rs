@@ -14,6 +14,10 @@ use crate::model::{CodeSystemVersion, uri};
 pub enum ResolveError {
     /// No version of this system is loaded.
     UnknownSystem(String),
+    /// The system is loaded only as a CodeSystem resource without its codes
+    /// (`content = not-present`, as the HL7 packages declare SNOMED CT or LOINC): no code of it
+    /// can be looked up, so it counts as not loaded.
+    NoContent(String),
     /// The version resolved is not the one a `check-system-version` parameter requires.
     VersionCheck {
         /// System URL.
@@ -37,7 +41,7 @@ pub enum ResolveError {
 impl std::fmt::Display for ResolveError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            ResolveError::UnknownSystem(s) => {
+            ResolveError::UnknownSystem(s) | ResolveError::NoContent(s) => {
                 write!(f, "A definition for CodeSystem '{s}' could not be found")
             }
             ResolveError::VersionCheck {
@@ -81,6 +85,9 @@ impl ResolveError {
                     "A definition for CodeSystem '{system}' version '{version}' could not be found{so}. {known}"
                 )
             }
+            ResolveError::NoContent(_) => format!(
+                "{self}{so} (only a CodeSystem resource without its codes is loaded here, content = not-present: import the code system itself)"
+            ),
             other => format!("{other}{so}"),
         }
     }
@@ -95,7 +102,7 @@ impl From<ResolveError> for Error {
                 message_id: super::messages::id::VERSION_CHECK,
                 message: e.to_string(),
             },
-            e => Error::NotFound(e.to_string()),
+            e => Error::NotFound(e.text(None)),
         }
     }
 }
@@ -246,7 +253,13 @@ fn find_as_asked<'a>(
     if let Some(cs) = chosen {
         return Ok(Box::new(MemSource(cs.clone())));
     }
-    let versions: Vec<&CodeSystemVersion> = t.versions_of(system).collect();
+    // A stub without codes cannot answer for any code: it is not a version to choose.
+    let (stubs, versions): (Vec<&CodeSystemVersion>, Vec<&CodeSystemVersion>) = t
+        .versions_of(system)
+        .partition(|c| c.content == "not-present");
+    if versions.is_empty() && !stubs.is_empty() && supplied.is_empty() {
+        return Err(ResolveError::NoContent(system.to_string()));
+    }
     if versions.is_empty() {
         // A version asked for is what is reported: of a system known only from the request's
         // own resources, or of one with no version known at all (then none is listed).

@@ -579,7 +579,9 @@ fn in_version(
         Err(e) => {
             // No version of the system is known at all (not merely the one asked for).
             let system_unknown = match &e {
-                resolve::ResolveError::UnknownSystem(_) => true,
+                resolve::ResolveError::UnknownSystem(_) | resolve::ResolveError::NoContent(_) => {
+                    true
+                }
                 resolve::ResolveError::UnknownVersion { available, .. } => available.is_empty(),
                 resolve::ResolveError::VersionCheck { .. } => false,
             };

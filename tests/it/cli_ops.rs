@@ -176,3 +176,46 @@ fn translate_one_code_and_a_file() {
     );
     assert!(rows[3]["error"].as_str().unwrap().contains("age unit 'h'"));
 }
+
+#[test]
+fn a_code_system_loaded_only_as_a_stub_is_not_loaded_and_says_so() {
+    // The HL7 packages declare SNOMED CT with `content: not-present`; with no release imported,
+    // no SNOMED code is "unknown" — the code system is, and the answer says why.
+    let d = tmp();
+    let stub = d.path().join("codesystem-snomed-stub.json");
+    std::fs::write(
+        &stub,
+        r#"{"resourceType": "CodeSystem", "url": "http://snomed.info/sct", "status": "active", "content": "not-present"}"#,
+    )
+    .unwrap();
+    import_ok(d.path(), &[stub.to_str().unwrap()]);
+    let said = "A definition for CodeSystem 'http://snomed.info/sct' could not be found";
+    let hint = "only a CodeSystem resource without its codes is loaded here";
+    let out = concord(&[
+        "lookup",
+        "--data",
+        d.path().to_str().unwrap(),
+        "sct",
+        "73211009",
+    ]);
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(err.contains(said) && err.contains(hint), "{err}");
+    let csv = d.path().join("codes.csv");
+    std::fs::write(&csv, "system,code\nhttp://snomed.info/sct,73211009\n").unwrap();
+    let out = concord(&[
+        "validate",
+        "--data",
+        d.path().to_str().unwrap(),
+        csv.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let row: serde_json::Value = serde_json::from_str(text(&out.stdout).trim()).unwrap();
+    assert_eq!(row["valid"], false, "{row}");
+    let message = row["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains(said) && message.contains("so the code cannot be validated"),
+        "{row}"
+    );
+    assert!(!message.contains("Unknown code"), "{row}");
+}
