@@ -1,6 +1,18 @@
 //! The offline CLI forms: `concord lookup` and `concord validate` on CSV / NDJSON files.
 
 use crate::common::*;
+use std::path::Path;
+use std::process::Output;
+
+/// `concord validate --data DATA FILE`.
+fn validate(data: &Path, file: &Path) -> Output {
+    concord(&[
+        "validate",
+        "--data",
+        data.to_str().unwrap(),
+        file.to_str().unwrap(),
+    ])
+}
 
 #[test]
 fn lookup_prints_display_and_properties() {
@@ -47,12 +59,7 @@ fn validate_csv_reports_every_row_and_fails_when_any_is_invalid() {
         "system,code,display\nhttp://snomed.info/sct,44054006,Type 2 diabetes mellitus\nsct,22298006,Heart failure\nicd10cm,E11.9,\nhttp://snomed.info/sct,,\nicd10cm,\"unterminated\n",
     )
     .unwrap();
-    let out = concord(&[
-        "validate",
-        "--data",
-        d.path().to_str().unwrap(),
-        csv.to_str().unwrap(),
-    ]);
+    let out = validate(d.path(), &csv);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     let rows: Vec<serde_json::Value> = text(&out.stdout)
         .lines()
@@ -114,12 +121,7 @@ fn validate_ndjson_with_a_value_set_and_a_bad_line() {
     assert_eq!(rows[2]["issues"][0], "not-in-vs");
     let ok = t.path().join("ok.ndjson");
     std::fs::write(&ok, "{\"system\":\"icd10cm\",\"code\":\"E11.9\"}\n").unwrap();
-    let out = concord(&[
-        "validate",
-        "--data",
-        d.path().to_str().unwrap(),
-        ok.to_str().unwrap(),
-    ]);
+    let out = validate(d.path(), &ok);
     assert!(out.status.success());
 }
 
@@ -182,13 +184,7 @@ fn a_code_system_loaded_only_as_a_stub_is_not_loaded_and_says_so() {
     // The HL7 packages declare SNOMED CT with `content: not-present`; with no release imported,
     // no SNOMED code is "unknown" — the code system is, and the answer says why.
     let d = tmp();
-    let stub = d.path().join("codesystem-snomed-stub.json");
-    std::fs::write(
-        &stub,
-        r#"{"resourceType": "CodeSystem", "url": "http://snomed.info/sct", "status": "active", "content": "not-present"}"#,
-    )
-    .unwrap();
-    import_ok(d.path(), &[stub.to_str().unwrap()]);
+    import_snomed_stub(d.path());
     let said = "A definition for CodeSystem 'http://snomed.info/sct' could not be found";
     let hint = "only a CodeSystem resource without its codes is loaded here";
     let out = concord(&[
@@ -203,12 +199,7 @@ fn a_code_system_loaded_only_as_a_stub_is_not_loaded_and_says_so() {
     assert!(err.contains(said) && err.contains(hint), "{err}");
     let csv = d.path().join("codes.csv");
     std::fs::write(&csv, "system,code\nhttp://snomed.info/sct,73211009\n").unwrap();
-    let out = concord(&[
-        "validate",
-        "--data",
-        d.path().to_str().unwrap(),
-        csv.to_str().unwrap(),
-    ]);
+    let out = validate(d.path(), &csv);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     let row: serde_json::Value = serde_json::from_str(text(&out.stdout).trim()).unwrap();
     assert_eq!(row["valid"], false, "{row}");

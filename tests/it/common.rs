@@ -134,6 +134,18 @@ pub fn codes_of(data: &Path, url: &str) -> Vec<String> {
         .collect()
 }
 
+/// Imports into `data` the stub the HL7 packages carry for SNOMED CT: a CodeSystem resource
+/// with `content: not-present` and no version.
+pub fn import_snomed_stub(data: &Path) {
+    let stub = data.join("codesystem-snomed-stub.json");
+    std::fs::write(
+        &stub,
+        r#"{"resourceType": "CodeSystem", "url": "http://snomed.info/sct", "status": "active", "content": "not-present"}"#,
+    )
+    .unwrap();
+    import_ok(data, &[stub.to_str().unwrap()]);
+}
+
 /// A fresh temporary directory.
 pub fn tmp() -> tempfile::TempDir {
     tempfile::tempdir().unwrap()

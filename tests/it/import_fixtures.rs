@@ -323,13 +323,7 @@ fn experimental_snomed_content_is_versioned_xsct_and_resolved_by_it() {
     );
     // A code system resource that only names SNOMED CT (as the HL7 packages do) does not
     // become the edition a request without a version gets.
-    let stub = d.path().join("codesystem-snomed-stub.json");
-    std::fs::write(
-        &stub,
-        r#"{"resourceType": "CodeSystem", "url": "http://snomed.info/sct", "status": "active", "content": "not-present"}"#,
-    )
-    .unwrap();
-    import_ok(d.path(), &[stub.to_str().unwrap()]);
+    import_snomed_stub(d.path());
     let unversioned = lookup("http://snomed.info/sct");
     assert!(
         text(&unversioned.stdout).contains(xsct),
