@@ -5,6 +5,7 @@
 //! what was expected there.
 
 use super::ast::*;
+use crate::model::nesting::{MAX_NESTING, too_deep};
 
 /// A syntax error.
 #[derive(Debug, Clone, PartialEq)]
@@ -33,6 +34,13 @@ type R<T> = Result<T, ParseError>;
 
 /// Parses a whole expression constraint.
 pub fn parse(text: &str) -> R<Expr> {
+    if let Some(position) = too_deep(text) {
+        return Err(ParseError {
+            position,
+            expected: format!("at most {MAX_NESTING} levels of nested brackets"),
+            found: "deeper nesting".into(),
+        });
+    }
     let mut p = Parser {
         chars: text.chars().collect(),
         pos: 0,
@@ -1228,6 +1236,15 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    #[test]
+    fn nesting_is_bounded_so_no_request_can_exhaust_the_stack() {
+        let nested = |n: usize| format!("{}<< 10200004{}", "(".repeat(n), ")".repeat(n));
+        assert!(parse(&nested(MAX_NESTING)).is_ok());
+        let e = parse(&nested(100_000)).unwrap_err();
+        assert_eq!(e.position, MAX_NESTING);
+        assert!(e.to_string().contains("at most 50 levels"), "{e}");
     }
 
     #[test]

@@ -105,6 +105,14 @@ pub fn is_expression(code: &str) -> bool {
 
 /// Parses an expression.
 pub fn parse(text: &str) -> Result<Expression, ParseError> {
+    // The text below names the bound; this holds the two together.
+    const _: () = assert!(super::nesting::MAX_NESTING == 50);
+    if let Some(at) = super::nesting::too_deep(text) {
+        return Err(ParseError {
+            at,
+            expected: "at most 50 levels of nested brackets",
+        });
+    }
     let mut p = Parser {
         s: text.as_bytes(),
         i: 0,
@@ -410,6 +418,21 @@ impl SubExpression {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nesting_is_bounded_so_no_request_can_exhaust_the_stack() {
+        // Each level an attribute whose value is a bracketed expression of the next.
+        let nested = |n: usize| {
+            format!(
+                "{}10200004{}",
+                "64572001:363698007=(".repeat(n),
+                ")".repeat(n)
+            )
+        };
+        let e = parse(&nested(100_000)).unwrap_err();
+        assert!(e.to_string().contains("at most 50 levels"), "{e}");
+        assert_eq!(parse(&nested(3)).err(), None);
+    }
 
     #[test]
     fn parses_focus_refinement_and_groups() {

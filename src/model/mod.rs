@@ -6,6 +6,7 @@
 
 pub mod concept_map;
 pub mod expression;
+pub mod nesting;
 pub mod sct;
 pub mod uri;
 pub mod value_set;

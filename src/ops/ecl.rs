@@ -42,9 +42,17 @@ pub fn evaluate<'s>(
     param: &str,
     deadline: Option<Instant>,
 ) -> Result<(ConceptSet, &'s Hierarchy)> {
+    // Quoted back in findings, a long expression is cut (the position in the error still
+    // points into the whole text).
+    let shown: String = if text.chars().count() > 200 {
+        text.chars().take(200).chain("…".chars()).collect()
+    } else {
+        text.to_string()
+    };
+    let text_in = |what: &str| format!("ECL '{shown}': {what}");
     let expr = ecl::parse(text).map_err(|e| Error::InvalidEcl {
         param: param.to_string(),
-        message: format!("Invalid ECL expression '{text}': {e}"),
+        message: format!("Invalid ECL expression '{shown}': {e}"),
     })?;
     let (Some(cs), Some(index)) = (src.store_id(), src.index_ref()?) else {
         return Err(Error::NotSupported(format!(
@@ -53,12 +61,12 @@ pub fn evaluate<'s>(
         )));
     };
     let set = ecl::evaluate(&Data { t, cs, index }, &expr, deadline).map_err(|e| match e {
-        EvalError::NotSupported(m) => Error::NotSupported(format!("ECL '{text}': {m}")),
-        EvalError::TooCostly(m) => Error::TooCostly(format!("ECL '{text}': {m}")),
+        EvalError::NotSupported(m) => Error::NotSupported(text_in(&m)),
+        EvalError::TooCostly(m) => Error::TooCostly(text_in(&m)),
         EvalError::Data(m) => Error::Internal(m),
         e @ EvalError::UnknownConcept(_) => Error::InvalidEcl {
             param: param.to_string(),
-            message: format!("Invalid ECL expression '{text}': {e}"),
+            message: format!("Invalid ECL expression '{shown}': {e}"),
         },
     })?;
     Ok((set, index))

@@ -734,3 +734,22 @@ fn not_selectable_is_known_by_its_uri_whatever_its_code() {
     assert_eq!(abstract_of("group"), Some(true), "{vs}");
     assert_eq!(abstract_of("leaf"), None, "{vs}");
 }
+
+#[test]
+fn deeply_nested_ecl_is_refused_and_the_server_stays_up() {
+    // A few thousand brackets once overflowed a worker's stack and aborted the server.
+    let ecl = format!("{}<< 73211009{}", "(".repeat(5000), ")".repeat(5000));
+    let (st, _, body) = get(&format!("/ValueSet/$expand?{}", ecl_url(&ecl)));
+    assert_eq!(st, 400, "{body}");
+    let text = body["issue"][0]["details"]["text"].as_str().unwrap();
+    assert!(
+        text.contains("at most 50 levels of nested brackets"),
+        "{text}"
+    );
+    assert!(
+        text.chars().count() < 400,
+        "the expression is quoted cut: {text}"
+    );
+    let (st, _, _) = get("/health");
+    assert_eq!(st, 200);
+}

@@ -176,3 +176,22 @@ fn value_sets_admit_expressions_by_their_rules() {
     assert!(unclosed(isa(None)));
     assert!(!unclosed(isa(Some("false"))));
 }
+
+#[test]
+fn a_deeply_nested_expression_is_refused_with_the_reason_and_the_server_stays_up() {
+    let deep = format!(
+        "{}113331007{}",
+        "73211009:363698007=(".repeat(3000),
+        ")".repeat(3000)
+    );
+    let p = validate(&deep, "");
+    assert_eq!(param(&p, "result").unwrap()["valueBoolean"], false);
+    assert!(
+        issue_texts(&p)
+            .iter()
+            .any(|t| t.contains("at most 50 levels of nested brackets")),
+        "{p}"
+    );
+    let (st, _, _) = get("/health");
+    assert_eq!(st, 200);
+}
