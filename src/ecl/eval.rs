@@ -808,6 +808,27 @@ pub fn term_matches(t: &TypedTerm, term: &str) -> bool {
 }
 
 fn wild_matches(pattern: &str, text: &str) -> bool {
+    // Compiled once per pattern and thread, not once per term tested: a filter is tried on
+    // every description in scope, and compiling a long pattern each time made one request
+    // with a few hundred `*` run for seconds.
+    thread_local! {
+        static COMPILED: std::cell::RefCell<std::collections::HashMap<String, Option<regex::Regex>>> =
+            Default::default();
+    }
+    COMPILED.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if !cache.contains_key(pattern) {
+            if cache.len() >= 64 {
+                cache.clear();
+            }
+            cache.insert(pattern.to_string(), wild_regex(pattern));
+        }
+        cache[pattern].as_ref().is_some_and(|r| r.is_match(text))
+    })
+}
+
+/// The regular expression a `wild:` pattern stands for (`None` if it cannot be built).
+fn wild_regex(pattern: &str) -> Option<regex::Regex> {
     let mut re = String::from("(?is)^");
     let mut chars = pattern.chars().peekable();
     while let Some(c) = chars.next() {
@@ -821,7 +842,7 @@ fn wild_matches(pattern: &str, text: &str) -> bool {
         }
     }
     re.push('$');
-    regex::Regex::new(&re).is_ok_and(|r| r.is_match(text))
+    regex::Regex::new(&re).ok()
 }
 
 fn time_matches(op: NumOp, value: &str, times: &[String]) -> bool {
