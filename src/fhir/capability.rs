@@ -166,10 +166,13 @@ pub fn capability_statement(base: &str, date: &str, security: Option<Security>) 
     statement
 }
 
-/// TerminologyCapabilities: every loaded code system with its versions (latest marked default).
+/// TerminologyCapabilities: every loaded code system with its versions (the default marked), stubs
+/// without their codes left out.
 pub fn terminology_capabilities(base: &str, date: &str, catalog: &[CodeSystemVersion]) -> Value {
     let mut by_url: BTreeMap<&str, Vec<&CodeSystemVersion>> = BTreeMap::new();
-    for cs in catalog {
+    // A stub without its codes (content = not-present) is not a code system this server can
+    // answer for: listing it would send validators' codes here to no purpose.
+    for cs in catalog.iter().filter(|c| c.content != "not-present") {
         by_url.entry(cs.url.as_str()).or_default().push(cs);
     }
     let code_systems: Vec<Value> = by_url

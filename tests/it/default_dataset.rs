@@ -108,9 +108,27 @@ fn serve_without_data_imports_the_embedded_dataset_and_answers() {
         "/$normalize?system=http://hl7.org/fhir/sid/icd-10-cm&code=E11.9",
         "canonical code system http://snomed.info/sct is not loaded",
     );
-    let (_, _, t) = get_from(&base, "/metadata?mode=terminology", &[]);
+    // A SNOMED CT code is not "unknown" when SNOMED CT is not loaded: the code system is, and
+    // the answer says so in the form validators know (x-caused-by-unknown-system).
+    let (s, _, p) = get_from(
+        &base,
+        "/CodeSystem/$validate-code?url=http://snomed.info/sct&code=73211009",
+        &[],
+    );
+    assert_eq!(s, 200, "{p}");
+    assert_eq!(p["parameter"][0]["valueBoolean"], false, "{p}");
+    let text = p.to_string();
     assert!(
-        t["codeSystem"].as_array().unwrap().len() > 1000,
-        "THO + R4 core code systems listed"
+        text.contains("could not be found, so the code cannot be validated")
+            && text.contains("x-caused-by-unknown-system")
+            && !text.contains("Unknown code"),
+        "{p}"
+    );
+    let (_, _, t) = get_from(&base, "/metadata?mode=terminology", &[]);
+    let systems = t["codeSystem"].as_array().unwrap();
+    assert!(systems.len() > 1000, "THO + R4 core code systems listed");
+    assert!(
+        !systems.iter().any(|c| c["uri"] == "http://snomed.info/sct"),
+        "the SNOMED CT stub is not offered as a code system"
     );
 }
