@@ -67,7 +67,7 @@ pub enum Op {
 pub enum MemberOf {
     /// `^ X`: the referenced components.
     Components,
-    /// `^ [field, …] X` or `^ [*] X`: member fields (not evaluated yet).
+    /// `^ [field, …] X` or `^ [*] X`: the concepts in those member columns.
     Fields(Vec<String>),
 }
 

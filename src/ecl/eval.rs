@@ -1,9 +1,10 @@
 //! Evaluates an ECL expression over one code system version's index: hierarchy operators walk
 //! the parent/child lists, refinements read each candidate's active relationships (incoming ones
 //! for reverse attributes), filters read concept rows and descriptions, and sets combine as
-//! bitsets. Reference set members and historical associations come from the caller (they live
-//! in the store). A construct not evaluated yet is an [`EvalError::NotSupported`] naming it:
-//! never a wrong set. A deadline bounds the work.
+//! bitsets. Reference set members (with their columns, for member filters and `^ [fields]`)
+//! and historical associations come from the caller (they live in the store). A construct not
+//! evaluated yet is an [`EvalError::NotSupported`] naming it: never a wrong set. A deadline
+//! bounds the work.
 
 use super::ConceptSet;
 use super::ast::*;
@@ -44,6 +45,37 @@ pub trait Data {
     fn refset_members(&self, refset: &str) -> R<Vec<String>>;
     /// Active historical associations of the given refsets: (inactive source, target).
     fn associations(&self, refsets: &[&str]) -> R<Vec<(String, String)>>;
+    /// Every member of a reference set, active or not, with its named columns (member filters
+    /// and member-of with fields).
+    fn refset_rows(&self, refset: &str) -> R<Vec<MemberRow>>;
+}
+
+/// One reference set member as member filters read it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MemberRow {
+    /// `referencedComponentId`.
+    pub component: String,
+    /// `active`.
+    pub active: bool,
+    /// `effectiveTime`.
+    pub effective_time: String,
+    /// `moduleId`.
+    pub module: String,
+    /// The extra columns: (RF2 name, value).
+    pub fields: Vec<(&'static str, String)>,
+}
+
+impl MemberRow {
+    /// The value of a column by its RF2 name (`referencedComponentId` included).
+    fn field(&self, name: &str) -> Option<&str> {
+        if name == "referencedComponentId" {
+            return Some(&self.component);
+        }
+        self.fields
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.as_str())
+    }
 }
 
 /// The association refsets of each history profile (ECL 2.2, history supplements).
@@ -195,17 +227,6 @@ impl Evaluator<'_> {
             _ => self.focus(&s.focus)?,
         };
         if let Some(m) = &s.member_of {
-            if let MemberOf::Fields(f) = m {
-                return Err(EvalError::NotSupported(format!(
-                    "memberOf with refset fields (^ [{}]) is not evaluated yet",
-                    f.join(", ")
-                )));
-            }
-            if !s.member_filters.is_empty() {
-                return Err(EvalError::NotSupported(
-                    "member filters ({{ M … }}) are not evaluated yet".into(),
-                ));
-            }
             let refsets: Vec<String> = match &s.focus {
                 Focus::Concept(c) => vec![c.id.clone()],
                 _ => set
@@ -213,17 +234,17 @@ impl Evaluator<'_> {
                     .map(|i| self.h().code_at(i).to_string())
                     .collect(),
             };
-            let mut members = self.empty();
-            for id in refsets {
-                for m in self.data.refset_members(&id)? {
-                    if let Some(i) = self.h().position(&m)
-                        && self.h().has_row_at(i)
-                    {
-                        members.insert(i);
+            set = if matches!(m, MemberOf::Components) && s.member_filters.is_empty() {
+                let mut members = self.empty();
+                for id in refsets {
+                    for m in self.data.refset_members(&id)? {
+                        self.insert_concept(&mut members, &m);
                     }
                 }
-            }
-            set = members;
+                members
+            } else {
+                self.members_filtered(m, &refsets, &s.member_filters)?
+            };
         }
         if let Some(op) = s.op {
             set = self.apply(op, &set)?;
@@ -235,6 +256,155 @@ impl Evaluator<'_> {
             set = self.history(set, h)?;
         }
         Ok(set)
+    }
+
+    /// Adds `code` to `set` when it is a concept of the release.
+    fn insert_concept(&self, set: &mut ConceptSet, code: &str) {
+        if let Some(i) = self.h().position(code)
+            && self.h().has_row_at(i)
+        {
+            set.insert(i);
+        }
+    }
+
+    /// `^ X {{ M … }}` and `^ [fields] X`: the members of the refsets that pass every member
+    /// filter block (only active members unless a block asks about `active`), giving their
+    /// referenced components or the concepts in the fields named.
+    fn members_filtered(
+        &self,
+        member_of: &MemberOf,
+        refsets: &[String],
+        blocks: &[Vec<MemberFilter>],
+    ) -> R<ConceptSet> {
+        let filters: Vec<&MemberFilter> = blocks.iter().flatten().collect();
+        let asks_active = filters
+            .iter()
+            .any(|f| matches!(f, MemberFilter::Common(CommonFilter::Active(_))));
+        // Each filter's concept values or ids, worked out once, not per member.
+        let mut concepts: Vec<Option<ConceptSet>> = Vec::with_capacity(filters.len());
+        let mut ids: Vec<Option<Vec<String>>> = Vec::with_capacity(filters.len());
+        for f in &filters {
+            concepts.push(match f {
+                MemberFilter::Field {
+                    comparison: Comparison::Concept { value, .. },
+                    ..
+                } => Some(self.sub(value)?),
+                _ => None,
+            });
+            ids.push(match f {
+                MemberFilter::Common(CommonFilter::Module { modules, .. }) => {
+                    Some(self.ids(modules)?)
+                }
+                _ => None,
+            });
+        }
+        let mut out = self.empty();
+        for refset in refsets {
+            for row in self.data.refset_rows(refset)? {
+                if !asks_active && !row.active {
+                    continue;
+                }
+                let mut keep = true;
+                for (k, f) in filters.iter().enumerate() {
+                    if !self.member_holds(
+                        &row,
+                        refset,
+                        f,
+                        concepts[k].as_ref(),
+                        ids[k].as_deref(),
+                    )? {
+                        keep = false;
+                        break;
+                    }
+                }
+                if !keep {
+                    continue;
+                }
+                match member_of {
+                    MemberOf::Components => self.insert_concept(&mut out, &row.component),
+                    MemberOf::Fields(names) => {
+                        for name in names {
+                            if name == "*" {
+                                self.insert_concept(&mut out, &row.component);
+                                for (_, v) in &row.fields {
+                                    self.insert_concept(&mut out, v);
+                                }
+                            } else {
+                                let v =
+                                    row.field(name).ok_or_else(|| unknown_field(name, refset))?;
+                                // A column of codes of another system (`mapTarget`) or of text
+                                // has no place in a set of concepts: said, not dropped.
+                                if !v.is_empty() && !v.bytes().all(|b| b.is_ascii_digit()) {
+                                    return Err(EvalError::NotSupported(format!(
+                                        "'{name}' of reference set {refset} holds values that are not SNOMED CT concepts ('{v}'); ^ [fields] gives concepts only"
+                                    )));
+                                }
+                                self.insert_concept(&mut out, v);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Whether one member passes one member filter.
+    fn member_holds(
+        &self,
+        row: &MemberRow,
+        refset: &str,
+        f: &MemberFilter,
+        concepts: Option<&ConceptSet>,
+        ids: Option<&[String]>,
+    ) -> R<bool> {
+        Ok(match f {
+            MemberFilter::Common(CommonFilter::Active(a)) => row.active == *a,
+            MemberFilter::Common(CommonFilter::Module { negated, .. }) => {
+                ids.is_some_and(|ids| ids.contains(&row.module)) != *negated
+            }
+            MemberFilter::Common(CommonFilter::EffectiveTime { op, times }) => {
+                time_matches(*op, &row.effective_time, times)
+            }
+            MemberFilter::Field { name, comparison } => {
+                let Some(value) = row.field(name) else {
+                    return Err(unknown_field(name, refset));
+                };
+                match comparison {
+                    Comparison::Concept { negated, .. } => {
+                        let inside = self
+                            .h()
+                            .position(value)
+                            .is_some_and(|i| concepts.is_some_and(|c| c.contains(i)));
+                        inside != *negated
+                    }
+                    Comparison::Number { op, value: want } => {
+                        match (value.parse::<f64>(), want.parse::<f64>()) {
+                            (Ok(have), Ok(want)) => match op {
+                                NumOp::Eq => have == want,
+                                NumOp::Ne => have != want,
+                                NumOp::Lt => have < want,
+                                NumOp::Le => have <= want,
+                                NumOp::Gt => have > want,
+                                NumOp::Ge => have >= want,
+                            },
+                            _ => false,
+                        }
+                    }
+                    // A string column holds one value: a `match` term is the whole value.
+                    Comparison::Text { negated, terms } => {
+                        terms.iter().any(|t| match t {
+                            TypedTerm::Match(words) => words.join(" ") == value,
+                            TypedTerm::Wild(p) => wild_matches(p, value),
+                        }) != *negated
+                    }
+                    Comparison::Boolean {
+                        negated,
+                        value: want,
+                    } => (matches!(value, "1" | "true") == *want) != *negated,
+                }
+            }
+        })
     }
 
     fn apply(&self, op: Op, set: &ConceptSet) -> R<ConceptSet> {
@@ -805,6 +975,13 @@ pub fn term_matches(t: &TypedTerm, term: &str) -> bool {
         }
         TypedTerm::Wild(p) => wild_matches(p, term),
     }
+}
+
+/// A member filter or field list naming a column the reference set does not have.
+fn unknown_field(name: &str, refset: &str) -> EvalError {
+    EvalError::NotSupported(format!(
+        "'{name}' is not a column of reference set {refset} (or the columns of its kind of file are not known)"
+    ))
 }
 
 fn wild_matches(pattern: &str, text: &str) -> bool {

@@ -7,6 +7,7 @@
 pub mod concept_map;
 pub mod expression;
 pub mod nesting;
+pub mod rf2_fields;
 pub mod sct;
 pub mod uri;
 pub mod value_set;

@@ -31,6 +31,26 @@ impl ecl::Data for Data<'_> {
             .with_store(|s| Ok(s.association_pairs(self.cs, refsets)?))
             .map_err(|e| EvalError::Data(e.to_string()))
     }
+    fn refset_rows(&self, refset: &str) -> Result<Vec<ecl::eval::MemberRow>, EvalError> {
+        let rows = self
+            .t
+            .with_store(|s| Ok(s.refset_rows(self.cs, refset)?))
+            .map_err(|e| EvalError::Data(e.to_string()))?;
+        Ok(rows
+            .into_iter()
+            .map(|r| ecl::eval::MemberRow {
+                // Columns of a kind of file RF2 does not name stay unnamed (a filter on them
+                // says so).
+                fields: crate::model::rf2_fields::names(&r.kind)
+                    .map(|names| names.iter().copied().zip(r.fields).collect())
+                    .unwrap_or_default(),
+                component: r.component,
+                active: r.active,
+                effective_time: r.effective_time,
+                module: r.module,
+            })
+            .collect())
+    }
 }
 
 /// Evaluates the ECL `text` (given as parameter `param`) over `src`; the set is over

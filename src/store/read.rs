@@ -329,6 +329,41 @@ impl Store {
         Ok(v)
     }
 
+    /// Every member of a reference set, active or not, with its extra columns (ECL member
+    /// filters and member-of with fields).
+    pub fn refset_rows(&self, cs: i64, refset: &str) -> Result<Vec<RefsetRow>> {
+        // As for `refset_members`: the partial index answers every refset but language ones.
+        let mut out = Vec::new();
+        for kinds in ["file_kind <> 'Language'", "file_kind = 'Language'"] {
+            let mut st = self.conn.prepare_cached(&format!(
+                "SELECT component, active, effective_time, module, file_kind, fields
+                 FROM refset_member WHERE cs = ?1 AND refset = ?2 AND {kinds}"
+            ))?;
+            let rows = st.query_map(params![cs, refset], |r| {
+                let fields: String = r.get(5)?;
+                Ok(RefsetRow {
+                    component: r.get(0)?,
+                    active: r.get::<_, i64>(1)? == 1,
+                    effective_time: r.get(2)?,
+                    module: r.get(3)?,
+                    kind: r.get(4)?,
+                    fields: if fields.is_empty() {
+                        Vec::new()
+                    } else {
+                        fields.split('\t').map(str::to_string).collect()
+                    },
+                })
+            })?;
+            for row in rows {
+                out.push(row?);
+            }
+            if !out.is_empty() {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
     /// Active members of association refsets: (source component, target), for ECL history
     /// supplements.
     pub fn association_pairs(&self, cs: i64, refsets: &[&str]) -> Result<Vec<(String, String)>> {
@@ -662,6 +697,24 @@ fn map_row(r: &Row) -> rusqlite::Result<MapRow> {
         correlation: r.get(7)?,
         category: r.get(8)?,
     })
+}
+
+/// One member of a reference set as stored: its referenced component, status and extra columns
+/// (in file order; their names come from the file's kind, [`crate::model::rf2_fields`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RefsetRow {
+    /// `referencedComponentId`.
+    pub component: String,
+    /// `active`.
+    pub active: bool,
+    /// `effectiveTime`.
+    pub effective_time: String,
+    /// `moduleId`.
+    pub module: String,
+    /// The file's kind (`Association`, `ExtendedMap`, …).
+    pub kind: String,
+    /// The extra columns' values.
+    pub fields: Vec<String>,
 }
 
 /// One map row.

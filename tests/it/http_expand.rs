@@ -152,6 +152,12 @@ fn ecl_syntax_errors_and_unsupported_constructs_are_clear() {
     ));
     assert_eq!(st, 422, "{body}");
     assert_eq!(body["issue"][0]["code"], "not-supported");
+    assert!(
+        body.to_string().contains(
+            "'mapTarget' of reference set 447562003 holds values that are not SNOMED CT concepts"
+        ),
+        "{body}"
+    );
 }
 
 #[test]
@@ -752,4 +758,54 @@ fn deeply_nested_ecl_is_refused_and_the_server_stays_up() {
     );
     let (st, _, _) = get("/health");
     assert_eq!(st, 200);
+}
+
+#[test]
+fn member_filters_select_refset_members_by_their_columns() {
+    let set = |ecl: &str| -> BTreeSet<String> {
+        codes(&expand(&format!("{}&count=100", ecl_url(ecl))))
+            .into_iter()
+            .collect()
+    };
+    let of = |codes: &[&str]| -> BTreeSet<String> { codes.iter().map(|c| c.to_string()).collect() };
+    // Which concepts the ICD-10 map sends to E10.9 (the map's own rows, every rule).
+    assert_eq!(
+        set(r#"^ 447562003 {{ M mapTarget = "E10.9" }}"#),
+        of(&["46635009", "73211009"])
+    );
+    assert_eq!(
+        set(r#"^ 447562003 {{ M mapTarget = wild:"E1*" }}"#),
+        of(&["44054006", "46635009", "73211009"])
+    );
+    assert_eq!(set("^ 447562003 {{ M mapGroup = #2 }}"), of(&["46635009"]));
+    assert_eq!(
+        set(r#"^ 447562003 {{ M mapGroup = #1, mapTarget != "E10.9" }}"#),
+        of(&["22298006", "271737000", "44054006", "73211009"])
+    );
+    // The concepts in a column: the target of a REPLACED BY association.
+    assert_eq!(
+        set("^ [targetComponentId] 900000000000526001"),
+        of(&["44054006"])
+    );
+    // Members chosen by a concept column: the inactive concept whose association points into
+    // diabetes.
+    assert_eq!(
+        set("^ 900000000000527005 {{ M targetComponentId = << 73211009 }}"),
+        of(&["3000001009"])
+    );
+    assert_eq!(
+        set("^ 900000000000527005 {{ M targetComponentId = << 22298006 }}"),
+        BTreeSet::new()
+    );
+    // A column the refset does not have is named, not an empty set.
+    let (st, _, body) = get(&format!(
+        "/ValueSet/$expand?{}",
+        ecl_url("^ 900000000000526001 {{ M mapTarget = \"x\" }}")
+    ));
+    assert_eq!(st, 422, "{body}");
+    assert!(
+        body.to_string()
+            .contains("'mapTarget' is not a column of reference set 900000000000526001"),
+        "{body}"
+    );
 }

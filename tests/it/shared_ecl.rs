@@ -46,6 +46,8 @@ struct Raw {
     terms: HashMap<String, Vec<String>>,
     /// refset → active members.
     refsets: BTreeMap<String, BTreeSet<String>>,
+    /// Association rows: (refset, component, target, active).
+    associations: Vec<(String, String, String, bool)>,
 }
 
 fn raw(package: &std::path::Path) -> Raw {
@@ -59,6 +61,7 @@ fn raw(package: &std::path::Path) -> Raw {
         concrete: Vec::new(),
         terms: HashMap::new(),
         refsets: BTreeMap::new(),
+        associations: Vec::new(),
     };
     for c in rows(package, "sct2_Concept_") {
         r.all.insert(c[0].clone());
@@ -99,6 +102,10 @@ fn raw(package: &std::path::Path) -> Raw {
         if c[2] == "1" {
             r.terms.entry(c[4].clone()).or_default().push(c[7].clone());
         }
+    }
+    for c in rows(package, "der2_cRefset_Association") {
+        r.associations
+            .push((c[4].clone(), c[5].clone(), c[6].clone(), c[2] == "1"));
     }
     for prefix in ["der2_Refset_", "der2_cRefset_Association"] {
         for c in rows(package, prefix) {
@@ -314,6 +321,36 @@ fn check(package: &std::path::Path) {
             .cloned()
             .collect();
         assert_eq!(ecl(&format!("^ {refset}")), expected, "^ {refset}");
+    }
+
+    // Member filters and member columns, on the association refset with most rows.
+    let mut by_refset: BTreeMap<&str, usize> = BTreeMap::new();
+    for (refset, ..) in &r.associations {
+        *by_refset.entry(refset).or_default() += 1;
+    }
+    if let Some((refset, _)) = by_refset.iter().max_by_key(|(_, n)| **n) {
+        let rows: Vec<_> = r
+            .associations
+            .iter()
+            .filter(|(s, ..)| s == refset)
+            .collect();
+        let concepts = |it: &mut dyn Iterator<Item = &String>| -> BTreeSet<String> {
+            it.filter(|c| r.all.contains(*c)).cloned().collect()
+        };
+        let targets = concepts(&mut rows.iter().filter(|x| x.3).map(|x| &x.2));
+        assert_eq!(ecl(&format!("^ [targetComponentId] {refset}")), targets);
+        let inactive = concepts(&mut rows.iter().filter(|x| !x.3).map(|x| &x.1));
+        assert_eq!(ecl(&format!("^ {refset} {{{{ M active = 0 }}}}")), inactive);
+        if let Some(target) = rows.iter().find(|x| x.3).map(|x| x.2.clone()) {
+            let pointing =
+                concepts(&mut rows.iter().filter(|x| x.3 && x.2 == target).map(|x| &x.1));
+            assert_eq!(
+                ecl(&format!(
+                    "^ {refset} {{{{ M targetComponentId = {target} }}}}"
+                )),
+                pointing
+            );
+        }
     }
 
     // Concept and description filters.
