@@ -3,6 +3,17 @@
 //! The kind is the summary in the file's name (`der2_cRefset_AssociationSnapshot…` →
 //! `Association`); the names are those of the RF2 specification's file layouts. Uses nothing.
 
+/// The columns of an extended map (a complex map's are the first six).
+const EXTENDED_MAP: &[&str] = &[
+    "mapGroup",
+    "mapPriority",
+    "mapRule",
+    "mapAdvice",
+    "mapTarget",
+    "correlationId",
+    "mapCategoryId",
+];
+
 /// The extra column names of a reference set file of `kind`, in column order; `None` for a
 /// kind not listed here.
 pub fn names(kind: &str) -> Option<&'static [&'static str]> {
@@ -12,23 +23,9 @@ pub fn names(kind: &str) -> Option<&'static [&'static str]> {
         "Association" => &["targetComponentId"],
         "AttributeValue" => &["valueId"],
         "SimpleMap" => &["mapTarget"],
-        "ComplexMap" => &[
-            "mapGroup",
-            "mapPriority",
-            "mapRule",
-            "mapAdvice",
-            "mapTarget",
-            "correlationId",
-        ],
-        "ExtendedMap" => &[
-            "mapGroup",
-            "mapPriority",
-            "mapRule",
-            "mapAdvice",
-            "mapTarget",
-            "correlationId",
-            "mapCategoryId",
-        ],
+        // An extended map is a complex map with one more column.
+        "ComplexMap" => &EXTENDED_MAP[..6],
+        "ExtendedMap" => EXTENDED_MAP,
         "OWLExpression" => &["owlExpression"],
         "ModuleDependency" => &["sourceEffectiveTime", "targetEffectiveTime"],
         "RefsetDescriptor" => &["attributeDescription", "attributeType", "attributeOrder"],
