@@ -747,6 +747,39 @@ fn concept_map(r: &serde_json::Value, name: &str) -> Result<ConceptMap> {
     })
 }
 
+/// What is wrong with the shape of a CodeSystem sent with a request, with the path to it: the
+/// reader of its concepts is lenient (packages carry odd ones), so a request's own resource is
+/// held to the JSON shape here rather than read as "no concepts".
+fn code_system_shape(r: &serde_json::Value) -> std::result::Result<(), String> {
+    use serde_json::Value;
+    for key in ["url", "version", "content", "status", "language"] {
+        if r.get(key).is_some_and(|v| !v.is_string()) {
+            return Err(format!("CodeSystem.{key} must be a string"));
+        }
+    }
+    fn concepts(list: Option<&Value>, path: &str) -> std::result::Result<(), String> {
+        let Some(list) = list else { return Ok(()) };
+        let Some(items) = list.as_array() else {
+            return Err(format!("{path} must be an array of concepts"));
+        };
+        for (i, c) in items.iter().enumerate() {
+            let here = format!("{path}[{i}]");
+            if !c.is_object() {
+                return Err(format!("{here} must be an object"));
+            }
+            if !c.get("code").is_some_and(Value::is_string) {
+                return Err(format!("{here} has no code"));
+            }
+            if c.get("display").is_some_and(|d| !d.is_string()) {
+                return Err(format!("{here}.display must be a string"));
+            }
+            concepts(c.get("concept"), &format!("{here}.concept"))?;
+        }
+        Ok(())
+    }
+    concepts(r.get("concept"), "CodeSystem.concept")
+}
+
 /// `tx-resource` (and `codeSystem`) parameters: CodeSystems, ValueSets and ConceptMaps used for
 /// this request only.
 pub fn add_tx_resources(p: &Params, ctx: &mut RequestContext) -> Result<()> {
@@ -762,6 +795,12 @@ pub fn add_tx_resources(p: &Params, ctx: &mut RequestContext) -> Result<()> {
     {
         match r.get("resourceType").and_then(|v| v.as_str()) {
             Some("CodeSystem") => {
+                if let Err(problem) = code_system_shape(&r) {
+                    return Err(Error::invalid(
+                        name,
+                        format!("the CodeSystem in '{name}' is not valid: {problem}"),
+                    ));
+                }
                 let cs = mem_code_system(&r).ok_or_else(|| {
                     Error::invalid(name, format!("a CodeSystem in {name} needs a url"))
                 })?;

@@ -588,3 +588,39 @@ fn value_set_and_coding_versions_must_agree() {
         r#"{"name":"display","valueString":"A two"}"#
     );
 }
+
+#[test]
+fn a_malformed_code_system_sent_with_the_request_is_a_400_naming_what_is_wrong() {
+    for (cs, said) in [
+        (
+            json!({"resourceType": "CodeSystem", "url": "http://example.org/m", "content": "complete",
+                "concept": {"code": "a"}}),
+            "CodeSystem.concept must be an array of concepts",
+        ),
+        (
+            json!({"resourceType": "CodeSystem", "url": "http://example.org/m", "content": "complete",
+                "concept": [{"code": "a", "concept": [{"display": "no code"}]}]}),
+            "CodeSystem.concept[0].concept[0] has no code",
+        ),
+        (
+            json!({"resourceType": "CodeSystem", "url": 5}),
+            "CodeSystem.url must be a string",
+        ),
+        (
+            json!({"resourceType": "CodeSystem", "content": "complete"}),
+            "a CodeSystem in tx-resource needs a url",
+        ),
+    ] {
+        let (s, _, o) = post_params(
+            "/CodeSystem/$validate-code",
+            json!({"resourceType": "Parameters", "parameter": [
+                {"name": "url", "valueUri": "http://example.org/m"},
+                {"name": "code", "valueCode": "a"},
+                {"name": "tx-resource", "resource": cs}]}),
+        );
+        assert_eq!(s, 400, "{o}");
+        let text = o["issue"][0]["details"]["text"].as_str().unwrap();
+        assert!(text.contains(said), "{text}");
+        assert_eq!(o["issue"][0]["expression"][0], "tx-resource");
+    }
+}
