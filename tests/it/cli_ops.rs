@@ -4,6 +4,11 @@ use crate::common::*;
 use std::path::Path;
 use std::process::Output;
 
+/// `concord lookup --data DATA SYSTEM CODE`.
+fn lookup(data: &Path, system: &str, code: &str) -> Output {
+    concord(&["lookup", "--data", data.to_str().unwrap(), system, code])
+}
+
 /// `concord validate --data DATA FILE`.
 fn validate(data: &Path, file: &Path) -> Output {
     concord(&[
@@ -17,13 +22,7 @@ fn validate(data: &Path, file: &Path) -> Output {
 #[test]
 fn lookup_prints_display_and_properties() {
     let d = sct_icd10cm_mini_data();
-    let out = concord(&[
-        "lookup",
-        "--data",
-        d.path().to_str().unwrap(),
-        "sct",
-        "73211009",
-    ]);
+    let out = lookup(d.path(), "sct", "73211009");
     assert!(out.status.success(), "{}", text(&out.stderr));
     let s = text(&out.stdout);
     assert!(s.starts_with("Diabetes mellitus (SNOMED CT http://snomed.info/sct/900000000000207008/version/20250131)"), "{s}");
@@ -38,13 +37,7 @@ fn lookup_prints_display_and_properties() {
     ]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["resourceType"], "Parameters");
-    let out = concord(&[
-        "lookup",
-        "--data",
-        d.path().to_str().unwrap(),
-        "sct",
-        "1234",
-    ]);
+    let out = lookup(d.path(), "sct", "1234");
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("Unable to find code '1234'"));
 }
@@ -187,13 +180,7 @@ fn a_code_system_loaded_only_as_a_stub_is_not_loaded_and_says_so() {
     import_snomed_stub(d.path());
     let said = "A definition for CodeSystem 'http://snomed.info/sct' could not be found";
     let hint = "only a CodeSystem resource without its codes is loaded here";
-    let out = concord(&[
-        "lookup",
-        "--data",
-        d.path().to_str().unwrap(),
-        "sct",
-        "73211009",
-    ]);
+    let out = lookup(d.path(), "sct", "73211009");
     assert!(!out.status.success());
     let err = text(&out.stderr);
     assert!(err.contains(said) && err.contains(hint), "{err}");
