@@ -234,6 +234,8 @@ impl Evaluator<'_> {
                     .map(|i| self.h().code_at(i).to_string())
                     .collect(),
             };
+            // Plain `^ X` reads only the referenced components (the store's partial index);
+            // filters and fields need whole member rows.
             set = if matches!(m, MemberOf::Components) && s.member_filters.is_empty() {
                 let mut members = self.empty();
                 for id in refsets {
@@ -380,23 +382,12 @@ impl Evaluator<'_> {
                     }
                     Comparison::Number { op, value: want } => {
                         match (value.parse::<f64>(), want.parse::<f64>()) {
-                            (Ok(have), Ok(want)) => match op {
-                                NumOp::Eq => have == want,
-                                NumOp::Ne => have != want,
-                                NumOp::Lt => have < want,
-                                NumOp::Le => have <= want,
-                                NumOp::Gt => have > want,
-                                NumOp::Ge => have >= want,
-                            },
+                            (Ok(have), Ok(want)) => number_holds(*op, have, want),
                             _ => false,
                         }
                     }
-                    // A string column holds one value: a `match` term is the whole value.
                     Comparison::Text { negated, terms } => {
-                        terms.iter().any(|t| match t {
-                            TypedTerm::Match(words) => words.join(" ") == value,
-                            TypedTerm::Wild(p) => wild_matches(p, value),
-                        }) != *negated
+                        whole_value_matches(terms, value) != *negated
                     }
                     Comparison::Boolean {
                         negated,
@@ -923,14 +914,7 @@ fn value_matches(v: &CValue, e: &Edge) -> bool {
             else {
                 return false;
             };
-            match op {
-                NumOp::Eq => n == *value,
-                NumOp::Ne => n != *value,
-                NumOp::Lt => n < *value,
-                NumOp::Le => n <= *value,
-                NumOp::Gt => n > *value,
-                NumOp::Ge => n >= *value,
-            }
+            number_holds(*op, n, *value)
         }
         CValue::Text { negated, terms } => {
             let Some(text) = e
@@ -940,10 +924,7 @@ fn value_matches(v: &CValue, e: &Edge) -> bool {
             else {
                 return false;
             };
-            terms.iter().any(|t| match t {
-                TypedTerm::Match(words) => words.join(" ") == text,
-                TypedTerm::Wild(p) => wild_matches(p, text),
-            }) != *negated
+            whole_value_matches(terms, text) != *negated
         }
         CValue::Boolean { negated, value } => {
             let Some(b) = e.value.and_then(|v| match v {
@@ -975,6 +956,27 @@ pub fn term_matches(t: &TypedTerm, term: &str) -> bool {
         }
         TypedTerm::Wild(p) => wild_matches(p, term),
     }
+}
+
+/// `have op want` for a numeric comparison (concrete values, numeric member columns).
+fn number_holds(op: NumOp, have: f64, want: f64) -> bool {
+    match op {
+        NumOp::Eq => have == want,
+        NumOp::Ne => have != want,
+        NumOp::Lt => have < want,
+        NumOp::Le => have <= want,
+        NumOp::Gt => have > want,
+        NumOp::Ge => have >= want,
+    }
+}
+
+/// Whether a single-valued string (a concrete value, a member column) matches any of the
+/// terms: a `match` term must be the whole value, a `wild` pattern must cover it.
+fn whole_value_matches(terms: &[TypedTerm], value: &str) -> bool {
+    terms.iter().any(|t| match t {
+        TypedTerm::Match(words) => words.join(" ") == value,
+        TypedTerm::Wild(p) => wild_matches(p, value),
+    })
 }
 
 /// A member filter or field list naming a column the reference set does not have.

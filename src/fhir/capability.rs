@@ -170,9 +170,9 @@ pub fn capability_statement(base: &str, date: &str, security: Option<Security>) 
 /// without their codes left out.
 pub fn terminology_capabilities(base: &str, date: &str, catalog: &[CodeSystemVersion]) -> Value {
     let mut by_url: BTreeMap<&str, Vec<&CodeSystemVersion>> = BTreeMap::new();
-    // A stub without its codes (content = not-present) is not a code system this server can
-    // answer for: listing it would send validators' codes here to no purpose.
-    for cs in catalog.iter().filter(|c| c.content != "not-present") {
+    // A stub without its codes is not a code system this server can answer for: listing it
+    // would send validators' codes here to no purpose.
+    for cs in catalog.iter().filter(|c| !c.is_stub()) {
         by_url.entry(cs.url.as_str()).or_default().push(cs);
     }
     let code_systems: Vec<Value> = by_url

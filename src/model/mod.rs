@@ -102,6 +102,12 @@ pub struct CodeSystemVersion {
 }
 
 impl CodeSystemVersion {
+    /// A CodeSystem resource without its codes (`content = not-present`, as the HL7 packages
+    /// declare SNOMED CT or LOINC): no code can be looked up in it, so it counts as not loaded.
+    pub fn is_stub(&self) -> bool {
+        self.content == "not-present"
+    }
+
     /// `url|version`, or the url alone for a code system without a version (how expansions
     /// and messages name the version used).
     pub fn canonical(&self) -> String {

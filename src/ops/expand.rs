@@ -753,7 +753,7 @@ impl<'t> Expander<'t> {
                     e => e.into(),
                 })?;
             // A stub supplied with the request (stored stubs are refused by `resolve`).
-            if src.meta().content == "not-present" {
+            if src.meta().is_stub() {
                 return Err(Error::NotFound(format!(
                     "{system} is known here only by a CodeSystem resource without its concepts (content = not-present); import the code system itself to expand value sets drawn from it"
                 )));

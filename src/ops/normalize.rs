@@ -157,7 +157,7 @@ pub fn normalize(
     // A code system known only as a stub (THO lists SNOMED CT with `content: not-present`) is
     // not a model anything can land on.
     let loaded = resolve::code_system(t, ctx, &req.canonical_system, None)
-        .is_ok_and(|s| s.meta().content != "not-present" && s.meta().concept_count > 0);
+        .is_ok_and(|s| !s.meta().is_stub() && s.meta().concept_count > 0);
     if !loaded {
         return Err(Error::NotFound(format!(
             "the canonical code system {} is not loaded: import it (for SNOMED CT, a release with its maps), or name a loaded one with 'canonical' (the server's default is set by --canonical-system)",

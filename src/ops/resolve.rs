@@ -254,9 +254,8 @@ fn find_as_asked<'a>(
         return Ok(Box::new(MemSource(cs.clone())));
     }
     // A stub without codes cannot answer for any code: it is not a version to choose.
-    let (stubs, versions): (Vec<&CodeSystemVersion>, Vec<&CodeSystemVersion>) = t
-        .versions_of(system)
-        .partition(|c| c.content == "not-present");
+    let (stubs, versions): (Vec<&CodeSystemVersion>, Vec<&CodeSystemVersion>) =
+        t.versions_of(system).partition(|c| c.is_stub());
     if versions.is_empty() && !stubs.is_empty() && supplied.is_empty() {
         return Err(ResolveError::NoContent(system.to_string()));
     }
@@ -340,23 +339,17 @@ pub fn dotted_icd(source: &dyn Source, code: &str) -> super::Result<Option<Strin
     Ok(source.concept(&dotted)?.map(|_| dotted))
 }
 
-/// The default version: latest SNOMED release date, else the highest version label
-/// (numeric-aware, so `10.0` > `9.1`). Before the dates: a version with its content comes
-/// before a stub without it (`content = not-present`, as the HL7 packages describe SNOMED CT
-/// or LOINC), and a published SNOMED CT edition before any experimental (`xsct`) one —
+/// The default version among `versions` (stubs already left out by the callers): latest SNOMED
+/// release date, else the highest version label (numeric-aware, so `10.0` > `9.1`). Before the
+/// dates, a published SNOMED CT edition comes before any experimental (`xsct`) one —
 /// unpublished content is used when asked for by its version, or when nothing else is loaded
 /// (tx.fhir.org answers an unversioned SNOMED CT code from its International edition beside a
 /// newer `xsct` one: the suite's snomed/validate-code-pc-none).
 pub fn latest<'a>(versions: &[&'a CodeSystemVersion]) -> Option<&'a CodeSystemVersion> {
-    let rank = |c: &CodeSystemVersion| {
-        (
-            c.content != "not-present",
-            !c.version.starts_with(uri::SNOMED_EXPERIMENTAL),
-        )
-    };
+    let published = |c: &CodeSystemVersion| !c.version.starts_with(uri::SNOMED_EXPERIMENTAL);
     versions.iter().copied().max_by(|a, b| {
-        rank(a)
-            .cmp(&rank(b))
+        published(a)
+            .cmp(&published(b))
             .then_with(|| a.release_date.cmp(&b.release_date))
             .then_with(|| version_key(&a.version).cmp(&version_key(&b.version)))
     })
